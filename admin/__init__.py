@@ -1,0 +1,52 @@
+"""The staff side. Every route requires login and a role, checked once in `before_request`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from likeness.models import Role
+
+blueprint = Blueprint("admin", __name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC_ENDPOINTS = {"admin.login"}
+# Routes without @requires are open to every active staff member (viewer and up);
+# a forgotten decorator therefore never opens a page to the public.
+DEFAULT_ROLES: tuple[Role, ...] = (Role.VIEWER, Role.LIBRARIAN, Role.PRIVACY_OFFICER)
+
+
+def requires(*roles: Role) -> Callable[[F], F]:
+    """Mark a view as needing one of `roles` (admins may always). Enforced below."""
+
+    def mark(view: F) -> F:
+        view.required_roles = roles  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+@blueprint.before_request
+def require_staff() -> ResponseReturnValue | None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    view = current_app.view_functions.get(request.endpoint or "")
+    roles = getattr(view, "required_roles", DEFAULT_ROLES)
+    if not current_user.has_role(*roles):
+        abort(403)
+    if current_user.must_change_password and request.endpoint not in {
+        "admin.change_password",
+        "admin.logout",
+    }:
+        return redirect(url_for("admin.change_password"))
+    return None
+
+
+from admin import views  # noqa: E402,F401  (registers the routes)

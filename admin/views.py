@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import hashlib
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from admin import blueprint, requires
+from admin.forms import ChangePasswordForm, CreateStaffForm, LoginForm, RoleForm, StaffActionForm
+from likeness.errors import DomainError
+from likeness.extensions import limiter
+from likeness.i18n import safe_next
+from likeness.models import Role
+from likeness.services import staff
+
+
+def _login_email_key() -> str:
+    # Hashed: the limiter's keys live in Redis, and an email is personal data.
+    email = (request.form.get("email") or "").strip().lower()
+    return "login-email:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def _failed_login(response: object) -> bool:
+    # Only failed attempts count towards the limits; a successful login redirects.
+    return getattr(response, "status_code", 200) != 302
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed_login
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_EMAIL"],
+    key_func=_login_email_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = staff.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("admin.dashboard")))
+        # One message whether or not the account exists or is active.
+        flash(_("Email or password is not correct."), "error")
+    return render_template("admin/login.html", form=form)
+
+
+@blueprint.post("/logout")
+def logout() -> ResponseReturnValue:
+    staff.logout(current_user.id)
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("admin.login"))
+
+
+@blueprint.get("/")
+def dashboard() -> ResponseReturnValue:
+    return render_template("admin/dashboard.html")
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = staff.change_password(current_user.id, form.current.data or "",
+                                         form.new.data or "")
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            # This session continues on the new version; every other one has ended.
+            login_user(user)
+            flash(_("Your password was changed. Other sessions have been logged out."), "info")
+            return redirect(url_for("admin.dashboard"))
+    return render_template("admin/change_password.html", form=form)
+
+
+@blueprint.get("/staff")
+@requires(Role.ADMIN)
+def staff_list() -> ResponseReturnValue:
+    return render_template(
+        "admin/staff.html",
+        members=staff.list_all(),
+        create_form=CreateStaffForm(),
+        action_form=StaffActionForm(),
+        role_form=RoleForm(),
+    )
+
+
+@blueprint.post("/staff")
+@requires(Role.ADMIN)
+def staff_create() -> ResponseReturnValue:
+    form = CreateStaffForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("admin.staff_list"))
+    try:
+        user, password = staff.create_staff(
+            form.email.data or "", form.role.data, name=form.name.data or "",
+            actor=current_user.audit_ref,
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.staff_list"))
+    flash(
+        _("Created %(email)s. One-time password: %(password)s", email=user.email,
+          password=password),
+        "info",
+    )
+    return redirect(url_for("admin.staff_list"))
+
+
+@blueprint.post("/staff/<int:user_id>/active")
+@requires(Role.ADMIN)
+def staff_set_active(user_id: int) -> ResponseReturnValue:
+    # CSRFProtect has already checked the token of this state-changing POST.
+    active = request.form.get("active") == "1"
+    user = staff.set_active(user_id, active, actor=current_user)
+    flash(_("%(email)s is now active.", email=user.email) if active
+          else _("%(email)s is deactivated.", email=user.email), "info")
+    return redirect(url_for("admin.staff_list"))
+
+
+@blueprint.post("/staff/<int:user_id>/role")
+@requires(Role.ADMIN)
+def staff_set_role(user_id: int) -> ResponseReturnValue:
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = staff.set_role(user_id, form.role.data, actor=current_user)
+    flash(_("Role of %(email)s changed.", email=user.email), "info")
+    return redirect(url_for("admin.staff_list"))

@@ -1,0 +1,1 @@
+"""Likeness: a GDPR portal for image banks that use facial recognition."""

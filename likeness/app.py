@@ -1,0 +1,69 @@
+"""The application factory: config -> extensions -> blueprints -> errors -> CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from likeness import cli, error_pages, i18n, security
+from likeness.config import PROJECT_ROOT, load_config
+from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask(
+        "likeness",
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=settings["INSTANCE_PATH"],
+    )
+    app.config.update(settings)
+    configure_redis(app)
+    # Before the extensions: the body limit must be in place before CSRF reads the form.
+    security.register(app)
+    register_extensions(app)
+    register_blueprints(app)
+    error_pages.register(app)
+    cli.register(app)
+    return app
+
+
+def configure_redis(app: Flask) -> None:
+    """Use REDIS_URL, or start (or reuse) the embedded Redis under instance/."""
+    if not app.config["REDIS_URL"]:
+        from likeness import embedded_redis
+
+        app.config["REDIS_URL"] = embedded_redis.ensure_running(app.instance_path)
+    from likeness.queue import limiter_storage_uri
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
+    # If Redis is down, throttle in memory rather than fail every login.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.register(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "admin.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "strong"
+
+    from likeness.services import staff
+
+    login_manager.user_loader(staff.load_session_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from admin import blueprint as admin_blueprint
+    from portal import blueprint as portal_blueprint
+
+    app.register_blueprint(portal_blueprint)
+    app.register_blueprint(admin_blueprint, url_prefix="/admin")

@@ -1,0 +1,131 @@
+"""`flask` commands for staff, operators and scripts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from likeness.errors import DomainError
+from likeness.extensions import db
+from likeness.models import Role, StaffUser
+
+
+def register(app: Flask) -> None:
+    for command in (
+        create_staff_command,
+        ensure_admin_command,
+        worker_command,
+        verify_audit_command,
+        outbox_sweep_command,
+        serve_all_command,
+    ):
+        app.cli.add_command(command)
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.VIEWER.value)
+@click.option("--name", default="")
+def create_staff_command(email: str, role: str, name: str) -> None:
+    """Create a staff account and print its one-time password."""
+    from likeness.services import staff
+
+    try:
+        user, password = staff.create_staff(email, role, name=name, actor="cli")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Created {user.email} ({user.role}).")
+    click.echo(f"One-time password (change it at first login): {password}")
+
+
+@click.command("ensure-admin")
+def ensure_admin_command() -> None:
+    """On first run, create the admin account `admin@localhost` and print its password."""
+    from likeness.services import staff
+
+    if db.session.scalar(select(func.count()).select_from(StaffUser)):
+        click.echo("Staff accounts exist; no admin created.")
+        return
+    email = os.environ.get("LIKENESS_ADMIN_EMAIL", "admin@localhost.localdomain")
+    user, password = staff.create_staff(email, Role.ADMIN, name="Administrator", actor="cli")
+    click.echo("=" * 64)
+    click.echo(f"First run: created admin {user.email}")
+    click.echo(f"One-time password: {password}")
+    click.echo("Log in at http://127.0.0.1:5000/admin/login and change it.")
+    click.echo("=" * 64)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker in the app context (start several to scale out)."""
+    from likeness.worker import run_worker
+
+    run_worker(burst=burst)
+
+
+@click.command("verify-audit")
+def verify_audit_command() -> None:
+    """Check the audit hash chain; exit 1 at the first broken event."""
+    from likeness.services import audit
+
+    result = audit.verify()
+    if result.ok:
+        click.echo(f"OK: {result.checked} audit events, chain intact.")
+        return
+    click.echo(
+        f"BROKEN at audit event {result.broken_event_id}: {result.problem} "
+        f"({result.checked} events before it are intact).",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@click.command("outbox-sweep")
+def outbox_sweep_command() -> None:
+    """Hand every waiting outbox job to Redis now."""
+    from likeness.services import outbox
+
+    click.echo(f"{outbox.sweep()} job(s) handed to the queue.")
+
+
+@click.command("serve-all")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve_all_command(host: str, port: int) -> None:
+    """Run the web app and one worker together (the `make run` default); Ctrl-C stops both."""
+    env = dict(os.environ, REDIS_URL=current_app.config["REDIS_URL"], FLASK_APP="wsgi:app")
+    flask_bin = [sys.executable, "-m", "flask"]
+    children = [
+        subprocess.Popen([*flask_bin, "worker"], env=env),  # noqa: S603
+        subprocess.Popen(  # noqa: S603
+            [*flask_bin, "run", "--host", host, "--port", str(port), "--no-reload"], env=env
+        ),
+    ]
+    click.echo(f"Likeness on http://{host}:{port}/  (admin: /admin/login). Ctrl-C stops.")
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if not os.environ.get("REDIS_URL"):
+            from likeness import embedded_redis
+
+            embedded_redis.stop(current_app.instance_path)
+        click.echo("Stopped.")

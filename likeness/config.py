@@ -1,0 +1,125 @@
+"""Settings, read from the environment.
+
+Development (the `make run` default) works with no environment at all: SQLite and
+an embedded Redis under `instance/`. Anywhere else the secrets must be given, and a
+missing one stops start-up with a message that names it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+TEMPLATE_POLICIES = ("all", "consented-only", "off")
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the settings dict from the environment, then apply `overrides`.
+
+    `LIKENESS_ENV` is `development` (default), `production` or `testing`.
+    """
+    overrides = dict(overrides or {})
+    env = overrides.get("ENV_NAME") or os.environ.get("LIKENESS_ENV", "development")
+    development = env == "development"
+    instance = Path(
+        overrides.get("INSTANCE_PATH") or os.environ.get("LIKENESS_INSTANCE", DEFAULT_INSTANCE)
+    )
+
+    cfg: dict[str, Any] = {
+        "ENV_NAME": env,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{instance / 'likeness.db'}"
+        ),
+        # Empty means: start (or reuse) the embedded Redis under instance/.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "RQ_QUEUE": os.environ.get("RQ_QUEUE", "likeness"),
+        # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _env_int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Likeness <privacy@localhost>"),
+        "STAFF_ALERT_EMAIL": os.environ.get("STAFF_ALERT_EMAIL", ""),
+        "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "Likeness demo organisation"),
+        # Request body limits: small for public portal forms, larger for staff uploads.
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024),
+        "PORTAL_MAX_CONTENT_LENGTH": _env_int("PORTAL_MAX_BYTES", 12 * 1024 * 1024),
+        # Login throttling (Flask-Limiter syntax).
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
+        "LOGIN_LIMIT_PER_EMAIL": os.environ.get("LOGIN_LIMIT_PER_EMAIL", "5 per 15 minutes"),
+        # Face engine.
+        "FACE_TEMPLATE_POLICY": os.environ.get("FACE_TEMPLATE_POLICY", "all"),
+        "FACE_KEY_FILE": os.environ.get("FACE_KEY_FILE", str(instance / "face-keys.json")),
+        "FACE_KEYS": os.environ.get("FACE_KEYS", ""),
+        "FACE_MATCH_THRESHOLD": float(os.environ.get("FACE_MATCH_THRESHOLD", "0.6")),
+        "FACE_DETECT_LONG_SIDE": _env_int("FACE_DETECT_LONG_SIDE", 1280),
+        "MAX_IMAGE_PIXELS": _env_int("MAX_IMAGE_PIXELS", 60_000_000),
+        "MAX_UPLOAD_FILE_BYTES": _env_int("MAX_UPLOAD_FILE_BYTES", 40 * 1024 * 1024),
+        "OUTBOX_SWEEP_SECONDS": _env_int("OUTBOX_SWEEP_SECONDS", 15),
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", not development),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ("en", "nl"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    cfg.update(overrides)
+
+    if cfg["FACE_TEMPLATE_POLICY"] not in TEMPLATE_POLICIES:
+        raise ConfigError(
+            f"FACE_TEMPLATE_POLICY must be one of {', '.join(TEMPLATE_POLICIES)}, "
+            f"got {cfg['FACE_TEMPLATE_POLICY']!r}"
+        )
+    if not cfg["SECRET_KEY"]:
+        if cfg["ENV_NAME"] in {"development", "testing"}:
+            cfg["SECRET_KEY"] = _development_secret(Path(cfg["INSTANCE_PATH"]))
+        else:
+            raise ConfigError(
+                "SECRET_KEY is not set. Outside development Likeness refuses to start "
+                "without it: generate one with `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'` and export SECRET_KEY."
+            )
+    return cfg
+
+
+def _development_secret(instance: Path) -> str:
+    """A per-checkout random key kept in instance/, so sessions survive restarts."""
+    import secrets
+
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "dev-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

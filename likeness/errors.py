@@ -1,0 +1,45 @@
+"""Domain exceptions. Services raise these; one error handler turns them into pages."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: `message` is safe to show to the user, `status` is the HTTP status."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Gone(DomainError):
+    """A link that was valid once: used, expired or cancelled."""
+
+    status = 410
+
+
+class InvalidInput(DomainError):
+    status = 400
+
+
+class UnsupportedFile(DomainError):
+    status = 415
+
+
+class TemplateKeyError(DomainError):
+    """A face template cannot be decrypted with the configured keys."""
+
+    status = 500

@@ -1,0 +1,44 @@
+"""Language choice: the visitor's switcher choice, else the browser's preference."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, redirect, request, session
+from flask.typing import ResponseReturnValue
+
+
+def select_locale() -> str | None:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def switch_language(code: str) -> ResponseReturnValue:
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next")))
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: `//evil.example` and `https://...` become the default."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def register(app: Flask) -> None:
+    app.add_url_rule("/lang/<code>", "switch_language", switch_language)
+
+    @app.context_processor
+    def inject_languages() -> dict[str, object]:
+        from flask_babel import get_locale
+
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}

@@ -1,0 +1,60 @@
+"""RQ entry points. Jobs take primary keys, never objects, and call services.
+
+Every job is idempotent: it may run again after a worker is killed, or be pushed
+twice by the outbox, and still have its effect once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from likeness.extensions import db
+from likeness.models import OutboxJob, OutboxStatus, utcnow
+from likeness.services import mail
+
+log = logging.getLogger(__name__)
+
+JOBS: dict[str, Callable[..., Any]] = {
+    "deliver_email": mail.deliver,
+}
+
+
+def register(name: str, func: Callable[..., Any]) -> None:
+    """Let a domain module add its job without this module importing it at the top."""
+    JOBS[name] = func
+
+
+def run_outbox_job(outbox_id: int) -> str:
+    """Run the job an outbox row describes, once, and mark the row done."""
+    try:
+        row = db.session.get(OutboxJob, outbox_id)
+        if row is None:
+            return "missing"
+        if row.status == OutboxStatus.DONE.value:
+            return "already done"
+        job_name = row.job_name
+        func = JOBS[job_name]
+        args = list(row.args)
+        try:
+            func(*args)
+        except Exception as exc:
+            db.session.rollback()
+            row = db.session.get(OutboxJob, outbox_id)
+            if row is not None:
+                # The type and message only; a traceback can carry personal data.
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                db.session.commit()
+            log.warning("job %s (outbox %s) failed: %s", job_name, outbox_id,
+                        type(exc).__name__)
+            raise
+        db.session.rollback()  # drop anything the job left uncommitted
+        row = db.session.get(OutboxJob, outbox_id)
+        assert row is not None
+        row.status = OutboxStatus.DONE.value
+        row.done_at = utcnow()
+        db.session.commit()
+        return "done"
+    finally:
+        db.session.remove()

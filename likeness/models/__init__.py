@@ -1,0 +1,63 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from likeness.models.asset import Asset, AssetStatus, Face, TagSource
+from likeness.models.audit import AuditEvent
+from likeness.models.base import Base, utcnow
+from likeness.models.mail import OutgoingEmail
+from likeness.models.outbox import OutboxJob, OutboxStatus
+from likeness.models.person import Person
+from likeness.models.quitclaim import (
+    Channel,
+    InvitationStatus,
+    Quitclaim,
+    QuitclaimAsset,
+    QuitclaimChannel,
+    QuitclaimEvent,
+    QuitclaimInvitation,
+    QuitclaimStatus,
+)
+from likeness.models.request import (
+    Match,
+    MatchDecision,
+    RequestStatus,
+    RequestStatusChange,
+    RequestType,
+    SubjectRequest,
+)
+from likeness.models.setting import Setting
+from likeness.models.share import RecipientNotice, ShareLink, ShareLinkAsset
+from likeness.models.staff import Role, StaffUser
+
+__all__ = [
+    "Asset",
+    "AssetStatus",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "Face",
+    "InvitationStatus",
+    "Match",
+    "MatchDecision",
+    "OutboxJob",
+    "OutboxStatus",
+    "OutgoingEmail",
+    "Person",
+    "Quitclaim",
+    "QuitclaimAsset",
+    "QuitclaimChannel",
+    "QuitclaimEvent",
+    "QuitclaimInvitation",
+    "QuitclaimStatus",
+    "RecipientNotice",
+    "RequestStatus",
+    "RequestStatusChange",
+    "RequestType",
+    "Role",
+    "Setting",
+    "ShareLink",
+    "ShareLinkAsset",
+    "StaffUser",
+    "SubjectRequest",
+    "TagSource",
+    "utcnow",
+]

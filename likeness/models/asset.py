@@ -1,0 +1,81 @@
+"""Photos in the library and the faces found on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from likeness.models.base import Base, UTCDateTime, utcnow
+
+
+class AssetStatus(StrEnum):
+    PENDING = "pending"
+    INDEXED = "indexed"
+    FAILED = "failed"
+
+
+class TagSource(StrEnum):
+    MANUAL = "manual"
+    SUGGESTED = "suggested"
+    CONFIRMED = "confirmed"
+
+
+class Asset(Base):
+    __tablename__ = "asset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Content address of the re-encoded original; also its file name on disk.
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    original_filename: Mapped[str] = mapped_column(String(255), default="")
+    image_format: Mapped[str] = mapped_column(String(10))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    collection: Mapped[str | None] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=AssetStatus.PENDING.value)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    # Art. 18 restriction: the asset may be stored but not used or shared.
+    is_restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted_reason: Mapped[str | None] = mapped_column(Text)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    faces: Mapped[list[Face]] = relationship(
+        back_populates="asset", cascade="all, delete-orphan", order_by="Face.left"
+    )
+
+
+class Face(Base):
+    __tablename__ = "face"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"), index=True)
+    # Box in pixels of the stored (orientation-corrected) image, dlib's order.
+    top: Mapped[int] = mapped_column(Integer)
+    right: Mapped[int] = mapped_column(Integer)
+    bottom: Mapped[int] = mapped_column(Integer)
+    left: Mapped[int] = mapped_column(Integer)
+    # AES-256-GCM ciphertext of the 128-d template (nonce || ciphertext || tag),
+    # with the face id as associated data; NULL when policy keeps no template.
+    template_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    template_key_version: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    tag_source: Mapped[str | None] = mapped_column(String(10))
+    tagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    tagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_not_a_face: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Erasure may require this face blurred in every rendition from now on.
+    is_always_blurred: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    asset: Mapped[Asset] = relationship(back_populates="faces")
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (self.top, self.right, self.bottom, self.left)

@@ -1,0 +1,112 @@
+"""Quitclaims: a person's signed consent to use their portrait, per asset and channel."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from likeness.models.base import Base, UTCDateTime, utcnow
+
+
+class Channel(StrEnum):
+    INTERNAL = "internal"
+    WEBSITE = "website"
+    SOCIAL_MEDIA = "social_media"
+    PRINT = "print"
+    THIRD_PARTIES = "third_parties"
+
+
+class QuitclaimStatus(StrEnum):
+    SIGNED = "signed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class InvitationStatus(StrEnum):
+    OPEN = "open"
+    USED = "used"
+    CANCELLED = "cancelled"
+
+
+class QuitclaimInvitation(Base):
+    __tablename__ = "quitclaim_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    channels: Mapped[list[str]] = mapped_column(JSON)
+    asset_ids: Mapped[list[int]] = mapped_column(JSON)
+    validity_months: Mapped[int] = mapped_column(Integer, default=60)
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    status: Mapped[str] = mapped_column(String(10), default=InvitationStatus.OPEN.value)
+    # Each resend issues a new token generation; older links stop working.
+    token_generation: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Quitclaim(Base):
+    __tablename__ = "quitclaim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("quitclaim_invitation.id"))
+    text_version: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(10), default=QuitclaimStatus.SIGNED.value)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date, index=True)
+    biometric_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    biometric_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signature_png: Mapped[bytes] = mapped_column(LargeBinary)
+    guardian_name: Mapped[str | None] = mapped_column(String(200))
+    guardian_signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pdf_path: Mapped[str | None] = mapped_column(String(255))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expiry_alert_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assets: Mapped[list[QuitclaimAsset]] = relationship(cascade="all, delete-orphan")
+    channels: Mapped[list[QuitclaimChannel]] = relationship(cascade="all, delete-orphan")
+
+
+class QuitclaimAsset(Base):
+    __tablename__ = "quitclaim_asset"
+
+    quitclaim_id: Mapped[int] = mapped_column(
+        ForeignKey("quitclaim.id", ondelete="CASCADE"), primary_key=True
+    )
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class QuitclaimChannel(Base):
+    __tablename__ = "quitclaim_channel"
+
+    quitclaim_id: Mapped[int] = mapped_column(
+        ForeignKey("quitclaim.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QuitclaimEvent(Base):
+    """The history of a quitclaim: signed, channel withdrawn, expired, ..."""
+
+    __tablename__ = "quitclaim_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quitclaim_id: Mapped[int] = mapped_column(
+        ForeignKey("quitclaim.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

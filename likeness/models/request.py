@@ -1,0 +1,99 @@
+"""Data-subject requests (GDPR Art. 15-21), their history and candidate matches."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from likeness.models.base import Base, UTCDateTime, utcnow
+
+
+class RequestType(StrEnum):
+    ACCESS = "access"
+    ERASURE = "erasure"
+    OBJECTION = "objection"
+    RECTIFICATION = "rectification"
+    RESTRICTION = "restriction"
+    PORTABILITY = "portability"
+    WITHDRAWAL = "withdrawal"
+
+
+class RequestStatus(StrEnum):
+    AWAITING_VERIFICATION = "awaiting_verification"
+    OPEN = "open"
+    INFO_REQUESTED = "info_requested"
+    IN_PROGRESS = "in_progress"
+    REFUSED = "refused"
+    CLOSED = "closed"
+
+
+class MatchDecision(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class SubjectRequest(Base):
+    __tablename__ = "subject_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(
+        String(25), default=RequestStatus.AWAITING_VERIFICATION.value
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    details: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    # The instant the request was stored; the receipt day is derived in Europe/Amsterdam.
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    extended_due_on: Mapped[date | None] = mapped_column(Date)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_doubt: Mapped[str | None] = mapped_column(Text)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    # Optional reference selfie: used for this request only, purged on close.
+    selfie_path: Mapped[str | None] = mapped_column(String(255))
+    selfie_template_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    response_pdf_path: Mapped[str | None] = mapped_column(String(255))
+    response_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    history: Mapped[list[RequestStatusChange]] = relationship(
+        cascade="all, delete-orphan", order_by="RequestStatusChange.id"
+    )
+
+
+class RequestStatusChange(Base):
+    __tablename__ = "request_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("subject_request.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(25))
+    to_status: Mapped[str] = mapped_column(String(25))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Match(Base):
+    __tablename__ = "match"
+    __table_args__ = (UniqueConstraint("request_id", "face_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_request.id", ondelete="CASCADE"))
+    face_id: Mapped[int] = mapped_column(ForeignKey("face.id", ondelete="CASCADE"))
+    distance: Mapped[float] = mapped_column(Float)
+    decision: Mapped[str] = mapped_column(String(10), default=MatchDecision.PENDING.value)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,37 @@
+"""Redis and the RQ queue, created per process on first use and kept in app.extensions."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import redis
+from flask import current_app
+from rq import Queue
+
+_REDIS_KEY = "likeness.redis"
+
+
+def redis_url() -> str:
+    return cast(str, current_app.config["REDIS_URL"])
+
+
+def get_redis() -> redis.Redis:
+    conn = current_app.extensions.get(_REDIS_KEY)
+    if conn is None:
+        # Short timeouts: when Redis is down, a web request must not hang on it.
+        conn = redis.Redis.from_url(
+            redis_url(), socket_connect_timeout=2, socket_timeout=10
+        )
+        current_app.extensions[_REDIS_KEY] = conn
+    return cast(redis.Redis, conn)
+
+
+def get_queue() -> Queue:
+    return Queue(current_app.config["RQ_QUEUE"], connection=get_redis())
+
+
+def limiter_storage_uri(url: str) -> str:
+    """Flask-Limiter spells a unix socket `redis+unix://`."""
+    if url.startswith("unix://"):
+        return "redis+unix://" + url[len("unix://"):]
+    return url

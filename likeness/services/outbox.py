@@ -1,0 +1,145 @@
+"""The job outbox.
+
+A service calls `add()` inside its transaction, then `commit()` from this module:
+the jobs are committed together with the change that needs them, and only then
+handed to Redis. If Redis is down the rows stay `pending`; `sweep()` (run by every
+worker on start and periodically) hands them over later. Nothing is lost, and since
+a job marks its row `done` and every job is idempotent, a job that is enqueued
+twice still has its effect once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from likeness.extensions import db
+from likeness.models import OutboxJob, OutboxStatus, utcnow
+from likeness.queue import get_queue, get_redis
+
+log = logging.getLogger(__name__)
+
+_SESSION_KEY = "likeness.outbox.new_ids"
+MAX_ATTEMPTS = 5
+# An `enqueued` row whose RQ job vanished (Redis lost it, or the relay died between
+# marking and pushing) is pushed again after this grace period.
+STALE_AFTER = timedelta(minutes=2)
+JOB_TIMEOUT = 60 * 30
+
+
+def add(job_name: str, *args: Any) -> OutboxJob:
+    """Record a job to run after the current transaction commits (flushes only)."""
+    from likeness.jobs import JOBS  # late: jobs import services
+
+    if job_name not in JOBS:
+        raise ValueError(f"unknown job {job_name!r}")
+    row = OutboxJob(job_name=job_name, args=list(args))
+    db.session.add(row)
+    db.session.flush()
+    db.session.info.setdefault(_SESSION_KEY, []).append(row.id)
+    return row
+
+
+def commit() -> None:
+    """Commit the unit of work, then hand its new jobs to Redis (best effort)."""
+    new_ids = db.session.info.pop(_SESSION_KEY, [])
+    db.session.commit()
+    if new_ids:
+        relay(new_ids)
+
+
+def rollback() -> None:
+    db.session.info.pop(_SESSION_KEY, None)
+    db.session.rollback()
+
+
+def relay(ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
+    """Push pending rows (these ids, or all) onto the queue; return how many went."""
+    query = select(OutboxJob).where(OutboxJob.status == OutboxStatus.PENDING.value)
+    if ids is not None:
+        query = query.where(OutboxJob.id.in_(ids))
+    query = query.order_by(OutboxJob.id).limit(limit)
+    rows = list(db.session.scalars(_skip_locked(query)))
+    return _push(rows)
+
+
+def sweep() -> int:
+    """Hand over every pending row and re-push rows whose RQ job was lost."""
+    pushed = relay()
+    stale_before = utcnow() - STALE_AFTER
+    query = select(OutboxJob).where(
+        OutboxJob.status == OutboxStatus.ENQUEUED.value,
+        OutboxJob.enqueued_at < stale_before,
+    )
+    lost = [row for row in db.session.scalars(_skip_locked(query)) if _rq_job_lost(row)]
+    db.session.commit()
+    return pushed + _push(lost)
+
+
+def _push(rows: list[OutboxJob]) -> int:
+    if not rows:
+        db.session.commit()
+        return 0
+    # Mark before pushing: a worker may pick the job up before we could mark it,
+    # and it must never find its own row still `pending` and then be overwritten.
+    for row in rows:
+        row.attempts += 1
+        row.enqueued_at = utcnow()
+        if row.attempts > MAX_ATTEMPTS:
+            row.status = OutboxStatus.FAILED.value
+            row.last_error = (row.last_error or "") + "\ngave up after too many attempts"
+        else:
+            row.status = OutboxStatus.ENQUEUED.value
+    db.session.commit()
+    to_push = [row for row in rows if row.status == OutboxStatus.ENQUEUED.value]
+    pushed = 0
+    try:
+        queue = get_queue()
+        for row in to_push:
+            queue.enqueue(
+                "likeness.jobs.run_outbox_job",
+                row.id,
+                job_id=row.rq_job_id,
+                job_timeout=JOB_TIMEOUT,
+                result_ttl=3600,
+                failure_ttl=7 * 24 * 3600,
+            )
+            pushed += 1
+    except redis.RedisError as exc:
+        # Redis is down: put what did not reach it back to `pending` for the sweep.
+        log.warning("outbox relay: Redis unavailable (%s); %d job(s) wait", type(exc).__name__,
+                    len(to_push) - pushed)
+        for row in to_push[pushed:]:
+            row.status = OutboxStatus.PENDING.value
+            row.attempts -= 1
+        db.session.commit()
+    return pushed
+
+
+def _rq_job_lost(row: OutboxJob) -> bool:
+    try:
+        job = Job.fetch(row.rq_job_id, connection=get_redis())
+    except NoSuchJobError:
+        return True
+    except redis.RedisError:
+        return False
+    return job.get_status(refresh=False) in {
+        JobStatus.FAILED,
+        JobStatus.STOPPED,
+        JobStatus.CANCELED,
+    }
+
+
+def _skip_locked(query: Any) -> Any:
+    # On PostgreSQL several relays (web processes, workers) can run at once: each
+    # takes the rows no other one holds. SQLite serialises writers anyway.
+    if db.session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
