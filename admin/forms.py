@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from likeness.models import Role
@@ -14,6 +15,8 @@ ROLE_LABELS = {
     Role.LIBRARIAN: _l("Librarian"),
     Role.VIEWER: _l("Viewer"),
 }
+
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
@@ -36,7 +39,7 @@ class ChangePasswordForm(FlaskForm):
 class CreateStaffForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
 class StaffActionForm(FlaskForm):
@@ -44,4 +47,4 @@ class StaffActionForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)

@@ -8,6 +8,7 @@ from flask import Flask
 
 from likeness import cli, error_pages, i18n, security
 from likeness.config import PROJECT_ROOT, load_config
+from likeness.database import configure_engine
 from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -46,6 +47,8 @@ def configure_redis(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -54,7 +57,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"
     login_manager.login_message = None  # the login page explains itself
-    login_manager.session_protection = "strong"
+    # Stolen-cookie protection comes from server-side session versions (see StaffUser).
+    login_manager.session_protection = "basic"
 
     from likeness.services import staff
 

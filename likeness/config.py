@@ -47,7 +47,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     env = overrides.get("ENV_NAME") or os.environ.get("LIKENESS_ENV", "development")
     development = env == "development"
     instance = Path(
-        overrides.get("INSTANCE_PATH") or os.environ.get("LIKENESS_INSTANCE", DEFAULT_INSTANCE)
+        overrides.get("INSTANCE_PATH")
+        or os.environ.get("LIKENESS_INSTANCE")
+        or DEFAULT_INSTANCE
     )
 
     cfg: dict[str, Any] = {

@@ -7,6 +7,7 @@ share one queue. It persists to instance/redis.rdb, so queued jobs survive a res
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from pathlib import Path
@@ -65,7 +66,6 @@ def ensure_running(instance_path: str | Path) -> str:
 def stop(instance_path: str | Path) -> None:
     sock = socket_path(instance_path)
     if is_running(sock):
-        try:
+        # Shutdown closes the connection under us: that error is the success.
+        with contextlib.suppress(redis.ConnectionError):
             redis.Redis(unix_socket_path=str(sock)).shutdown(save=True)
-        except redis.ConnectionError:
-            pass  # shutdown closes the connection under us: that is success

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, redirect, request, session
+from flask import Flask, current_app, has_request_context, redirect, request, session
 from flask.typing import ResponseReturnValue
 
 
 def select_locale() -> str | None:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and jobs pass their language explicitly
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get("lang")
     if chosen in languages:
         return str(chosen)

@@ -51,7 +51,8 @@ def run_outbox_job(outbox_id: int) -> str:
             raise
         db.session.rollback()  # drop anything the job left uncommitted
         row = db.session.get(OutboxJob, outbox_id)
-        assert row is not None
+        if row is None:  # deleted while the job ran: nothing left to mark
+            return "missing"
         row.status = OutboxStatus.DONE.value
         row.done_at = utcnow()
         db.session.commit()

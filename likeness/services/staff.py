@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 
 from argon2 import PasswordHasher
-from flask_babel import gettext as _
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from likeness.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -1,0 +1,257 @@
+"""Fixtures: a real Redis, a real SMTP server, a migrated database, and per-test rollback.
+
+The database is SQLite by default, or whatever `DATABASE_URL` names (CI: PostgreSQL).
+Redis is an embedded server started for the session, or `REDIS_URL` when set.
+Each test runs inside an outer transaction; services' commits become savepoints and
+everything is rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from likeness import embedded_redis
+from likeness.app import create_app
+from likeness.extensions import db as _db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+# --- real services ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    directory = tmp_path_factory.mktemp("redis")
+    url = embedded_redis.ensure_running(directory)
+    yield url
+    embedded_redis.stop(directory)
+
+
+class Mailbox:
+    """Messages received by the loopback SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if address in (m["To"] or "")]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
+    smtp_server[1].messages.clear()
+    return smtp_server[1]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- database -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    )
+
+
+def make_config(tmp: Path, database_url: str, redis_url: str, smtp: Controller) -> dict[str, Any]:
+    key_file = tmp / "face-keys.json"
+    return {
+        "ENV_NAME": "testing",
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        # Fresh names per app: no queued job or rate-limit counter leaks between tests.
+        "RQ_QUEUE": f"test-{uuid.uuid4().hex[:12]}",
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+        "MAIL_SERVER": smtp.hostname,
+        "MAIL_PORT": smtp.port,
+        "FACE_KEY_FILE": str(key_file),
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+    redis_url: str,
+    smtp_server: tuple[Controller, Mailbox],
+) -> str:
+    """Apply the Alembic migrations once per session; the schema under test is theirs."""
+    tmp = tmp_path_factory.mktemp("migrate")
+    app = create_app(make_config(tmp, database_url, redis_url, smtp_server[0]))
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    return database_url
+
+
+class KeepAliveScopedSession(scoped_session):  # type: ignore[type-arg]
+    """The test's session outlives each request and job.
+
+    Requests and jobs end with `db.session.remove()`; in production that closes the
+    session. Here test and app share one session on the outer transaction, so closing
+    it would detach the test's objects: expire them instead (the next access reloads).
+    """
+
+    def remove(self) -> None:
+        if self.registry.has():
+            self.registry().expire_all()
+
+    def really_remove(self) -> None:
+        super().remove()
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (and so its own `g`), as in production.
+
+    The test holds an app context open for database access; without this, Flask
+    would reuse it for every request and `g` (the logged-in user, the locale)
+    would leak from one request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(
+    tmp_path: Path,
+    migrated: str,
+    redis_url: str,
+    smtp_server: tuple[Controller, Mailbox],
+) -> Iterator[Flask]:
+    app = create_app(make_config(tmp_path, migrated, redis_url, smtp_server[0]))
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original_session = _db.session
+        _db.session = KeepAliveScopedSession(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        try:
+            yield app
+        finally:
+            _db.session.really_remove()
+            _db.session = original_session
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+            _db.engine.dispose()
+    shutil.rmtree(tmp_path / "instance", ignore_errors=True)
+
+
+@pytest.fixture
+def db(app: Flask) -> Any:
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def committed_app(
+    tmp_path: Path, redis_url: str, smtp_server: tuple[Controller, Mailbox]
+) -> Iterator[Flask]:
+    """An app on its own fresh SQLite file whose commits are real.
+
+    For tests where a second process (a worker, a browser's server thread) must see
+    the data. Always SQLite, so it never touches the shared PostgreSQL database.
+    """
+    url = f"sqlite:///{tmp_path / 'committed.db'}"
+    app = create_app(make_config(tmp_path, url, redis_url, smtp_server[0]))
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        upgrade()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def login(client: FlaskClient, email: str, password: str) -> Any:
+    """Log in through the real form, CSRF token included."""
+    page = client.get("/admin/login")
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post(
+        "/admin/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+def csrf_token_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_staff(app: Flask) -> Any:
+    from likeness.services import staff
+
+    def make(role: str = "admin", email: str | None = None, password: str = "correct horse 42"):
+        user, _ = staff.create_staff(
+            email or f"{role}-{uuid.uuid4().hex[:6]}@example.org", role, password=password
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, make_staff: Any) -> Any:
+    """Log a new staff member of `role` in on `client`; returns the user."""
+
+    def do(role: str = "admin") -> Any:
+        user = make_staff(role)
+        response = login(client, user.email, "correct horse 42")
+        assert response.status_code == 302
+        return user
+
+    return do
