@@ -6,7 +6,22 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint translations install install-test worker clean-venv bench
+.PHONY: run test lint translations update-translations install install-test system-deps browser-deps clean-venv bench
+
+# System libraries: WeasyPrint needs Pango; browser tests need Debian's chromium.
+# Installed only when missing, and only where we may (root with apt-get).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+system-deps:
+	@if ! ldconfig -p | grep -q libpangoft2; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	  else echo "Please install: $(SYSTEM_PACKAGES)"; exit 1; fi; fi
+
+browser-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Browser tests need Debian's chromium: apt-get install chromium"; exit 1; fi; fi
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,11 +39,16 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install -e ".[test]"
 	touch $@
 
-install: $(STAMP) translations
-install-test: $(TEST_STAMP) translations
+install: system-deps $(STAMP) translations
+install-test: install browser-deps $(TEST_STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -f -q -d likeness/translations
+	$(BIN)/pybabel compile -f --statistics -d likeness/translations
+
+# After changing user-facing text: extract, merge into the catalogues, then translate.
+update-translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o likeness/translations/messages.pot .
+	$(BIN)/pybabel update -i likeness/translations/messages.pot -d likeness/translations
 
 run: install
 	$(BIN)/flask db upgrade

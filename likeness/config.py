@@ -56,8 +56,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ENV_NAME": env,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get(
-            "DATABASE_URL", f"sqlite:///{instance / 'likeness.db'}"
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'likeness.db'}"
         ),
         # Empty means: start (or reuse) the embedded Redis under instance/.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
@@ -113,6 +113,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 "print(secrets.token_hex(32))'` and export SECRET_KEY."
             )
     return cfg
+
+
+def database_url(url: str) -> str:
+    """Accept the usual `postgres://` spellings; we drive PostgreSQL with psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 def _development_secret(instance: Path) -> str:

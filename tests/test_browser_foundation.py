@@ -1,0 +1,35 @@
+"""The skeleton pages in a real browser: language, login, forced password change."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from likeness.services import staff
+from tests.browser import chromium, live_server
+
+pytestmark = pytest.mark.browser
+
+
+def test_visitor_reads_dutch_switches_to_english_and_staff_log_in(committed_app: Flask):
+    user, one_time = staff.create_staff("browser.admin@example.org", "admin")
+    with live_server(committed_app) as base, chromium(locale="nl-NL") as page:
+        page.goto(base + "/")
+        assert page.locator("html").get_attribute("lang") == "nl"
+        assert page.get_by_role("link", name="Mijn toestemming beheren").is_visible()
+
+        page.get_by_role("link", name="EN", exact=True).click()
+        assert page.get_by_role("heading", name="Your photos, your rights").is_visible()
+
+        page.goto(base + "/admin/login")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(one_time)
+        page.get_by_role("button", name="Log in").click()
+        # A one-time password leads straight to the password change.
+        page.wait_for_url("**/admin/password")
+        page.get_by_label("Current password").fill(one_time)
+        page.get_by_label("New password", exact=True).fill("a strong new password")
+        page.get_by_label("Repeat new password").fill("a strong new password")
+        page.get_by_role("button", name="Change password").click()
+        page.wait_for_url("**/admin/")
+        assert page.get_by_text("browser.admin@example.org").first.is_visible()
