@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -25,6 +26,10 @@ def register(app: Flask) -> None:
         verify_audit_command,
         outbox_sweep_command,
         serve_all_command,
+        import_photos_command,
+        find_face_command,
+        rotate_face_key_command,
+        template_policy_command,
     ):
         app.cli.add_command(command)
 
@@ -129,3 +134,71 @@ def serve_all_command(host: str, port: int) -> None:
 
             embedded_redis.stop(current_app.instance_path)
         click.echo("Stopped.")
+
+
+IMPORT_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"}
+
+
+@click.command("import-photos")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--collection", default=None, help="Put the photos in this collection (event).")
+def import_photos_command(directory: Path, collection: str | None) -> None:
+    """Import every photo under DIRECTORY (recursively); indexing runs on the workers."""
+    from likeness.services import library
+
+    files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in IMPORT_SUFFIXES)
+    added = duplicates = failed = 0
+    with click.progressbar(files, label="Importing", show_pos=True) as bar:
+        for path in bar:
+            result = library.add_photo(path.read_bytes(), path.name, actor="cli",
+                                       collection=collection)
+            if result.error:
+                failed += 1
+                click.echo(f"\n{path}: {result.error}", err=True)
+            elif result.duplicate:
+                duplicates += 1
+            else:
+                added += 1
+    click.echo(f"{added} added, {duplicates} already in the library, {failed} refused.")
+    if failed:
+        sys.exit(1)
+
+
+@click.command("find-face")
+@click.argument("photo", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def find_face_command(photo: Path) -> None:
+    """Print the assets whose faces match the face in PHOTO, nearest first (audited)."""
+    from likeness.services import face_search
+
+    try:
+        hits = face_search.find_in_photo(photo.read_bytes(), actor="cli")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    if not hits:
+        click.echo("No matching faces.")
+        return
+    click.echo(f"{'asset':>7}  {'distance':>8}  file")
+    for hit in hits:
+        click.echo(f"{hit.asset_id:>7}  {hit.distance:>8.4f}  {hit.original_filename}")
+
+
+@click.command("rotate-face-key")
+def rotate_face_key_command() -> None:
+    """Add a new face template key and re-encrypt every template with it."""
+    from likeness.services import face_keys
+
+    version, count = face_keys.rotate(actor="cli")
+    click.echo(f"Re-encrypted {count} template(s) under key version {version}.")
+
+
+@click.command("template-policy")
+@click.argument("policy", required=False, type=click.Choice(["all", "consented-only", "off"]))
+def template_policy_command(policy: str | None) -> None:
+    """Show or set the face template policy (`off` purges every stored template)."""
+    from likeness.services import settings
+
+    if policy is None:
+        click.echo(settings.template_policy())
+        return
+    purged = settings.set_template_policy(policy, actor="cli")
+    click.echo(f"Template policy is now {policy}; {purged} template(s) purged.")

@@ -12,12 +12,13 @@ from typing import Any
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
-from likeness.services import mail
+from likeness.services import indexing, mail
 
 log = logging.getLogger(__name__)
 
 JOBS: dict[str, Callable[..., Any]] = {
     "deliver_email": mail.deliver,
+    "index_asset": indexing.index_asset,
 }
 
 

@@ -7,13 +7,18 @@ once per worker process instead of once per job, and the app context stays valid
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 
 import redis
 from flask import Flask, current_app
 from rq import SimpleWorker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 
 from likeness.extensions import db
+from likeness.faces import engine
 from likeness.queue import get_queue, get_redis
 from likeness.services import outbox
 
@@ -22,6 +27,8 @@ log = logging.getLogger(__name__)
 
 def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> bool:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    engine.preload()
+    requeue_orphaned_jobs()
     _catch_up(app)
     stop = threading.Event()
     if with_sweeper and not burst:
@@ -35,6 +42,66 @@ def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> bool:
                                 logging_level="WARNING"))
     finally:
         stop.set()
+
+
+def requeue_orphaned_jobs() -> int:
+    """Jobs left `started` by a worker on this host that no longer runs (kill -9, crash).
+
+    RQ itself notices such jobs only after their heartbeat expires; on one host we can
+    tell at once, because the worker's pid is gone. Their outbox rows go back to
+    `pending`, and the (idempotent) jobs run again. Workers on other hosts are left to
+    RQ's own expiry.
+    """
+    connection = get_redis()
+    queue = get_queue()
+    registry = queue.started_job_registry
+    requeued = 0
+    for job_id in registry.get_job_ids():
+        try:
+            job = Job.fetch(job_id, connection=connection)
+        except NoSuchJobError:
+            registry.remove(job_id)
+            continue
+        if _worker_alive(job.worker_name):
+            continue
+        registry.remove(job)
+        outbox_id = _outbox_id(job_id)
+        if outbox_id is not None:
+            outbox.mark_pending(outbox_id)
+        else:
+            queue.enqueue_job(job)
+        requeued += 1
+    if requeued:
+        log.warning("requeued %d job(s) left behind by a dead worker", requeued)
+    return requeued
+
+
+def _worker_alive(worker_name: str | None) -> bool:
+    if not worker_name:
+        return False
+    worker = SimpleWorker.find_by_key(
+        SimpleWorker.redis_worker_namespace_prefix + worker_name, connection=get_redis()
+    )
+    if worker is None:
+        return False
+    if worker.hostname != socket.gethostname() or worker.pid is None:
+        return True  # another host: trust RQ's heartbeat expiry
+    if worker.pid == os.getpid():
+        return False  # a dead worker's pid, reused by this new process
+    try:
+        os.kill(worker.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _outbox_id(job_id: str) -> int | None:
+    prefix = "outbox-"
+    if job_id.startswith(prefix) and job_id[len(prefix):].isdigit():
+        return int(job_id[len(prefix):])
+    return None
 
 
 def _catch_up(app: Flask) -> None:

@@ -1,6 +1,13 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from likeness.models.asset import Asset, AssetStatus, Face, TagSource
+from likeness.models.asset import (
+    Asset,
+    AssetStatus,
+    Face,
+    FaceIndexState,
+    SuggestionRejection,
+    TagSource,
+)
 from likeness.models.audit import AuditEvent
 from likeness.models.base import Base, utcnow
 from likeness.models.mail import OutgoingEmail
@@ -35,6 +42,7 @@ __all__ = [
     "Base",
     "Channel",
     "Face",
+    "FaceIndexState",
     "InvitationStatus",
     "Match",
     "MatchDecision",
@@ -57,6 +65,7 @@ __all__ = [
     "ShareLink",
     "ShareLinkAsset",
     "StaffUser",
+    "SuggestionRejection",
     "SubjectRequest",
     "TagSource",
     "utcnow",

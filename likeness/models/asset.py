@@ -79,3 +79,29 @@ class Face(Base):
     @property
     def box(self) -> tuple[int, int, int, int]:
         return (self.top, self.right, self.bottom, self.left)
+
+
+class SuggestionRejection(Base):
+    """Staff said this face is not this person: never suggest the pair again."""
+
+    __tablename__ = "suggestion_rejection"
+
+    face_id: Mapped[int] = mapped_column(ForeignKey("face.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FaceIndexState(Base):
+    """One row: a counter bumped in every transaction that adds or removes templates.
+
+    Each process keeps an in-memory search index and the counter value it reflects;
+    a different value in the database means another process changed the templates.
+    """
+
+    __tablename__ = "face_index_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

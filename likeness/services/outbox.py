@@ -83,6 +83,14 @@ def sweep() -> int:
     return pushed + _push(lost)
 
 
+def mark_pending(outbox_id: int) -> None:
+    """Put a row whose job was lost back in line for the next relay (commits)."""
+    row = db.session.get(OutboxJob, outbox_id)
+    if row is not None and row.status == OutboxStatus.ENQUEUED.value:
+        row.status = OutboxStatus.PENDING.value
+        db.session.commit()
+
+
 def _push(rows: list[OutboxJob]) -> int:
     if not rows:
         db.session.commit()

@@ -1,0 +1,100 @@
+"""Indexing a photo: find every face, keep its box and (by policy) its encrypted template."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image
+from sqlalchemy import select
+
+from likeness.extensions import db
+from likeness.faces import engine, index
+from likeness.faces.crypto import keyring
+from likeness.models import Asset, AssetStatus, Face, utcnow
+from likeness.services import audit, outbox, settings
+from likeness.storage import asset_path
+
+log = logging.getLogger(__name__)
+
+
+def index_asset(asset_id: int) -> None:
+    """Detect and store the faces of one asset. Idempotent: an indexed asset is left alone.
+
+    The faces and the `indexed` status are committed together, so a worker killed
+    halfway leaves the asset `pending` with no faces, and the rerun starts clean.
+    """
+    asset = _lock(asset_id)
+    if asset is None or asset.status == AssetStatus.INDEXED.value:
+        outbox.rollback()
+        return
+    try:
+        with Image.open(asset_path(asset.sha256)) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        boxes = _detect(image)
+    except (OSError, ValueError) as exc:
+        log.warning("indexing asset %s failed: %s", asset_id, type(exc).__name__)
+        asset.status = AssetStatus.FAILED.value
+        asset.failure_reason = _("The stored photo could not be read (%(error)s).",
+                                 error=type(exc).__name__)
+        audit.record("asset.index_failed", actor="system", subject=f"asset:{asset.id}")
+        outbox.commit()
+        return
+
+    policy = settings.template_policy()
+    # `consented-only`: a new face is not tagged yet, so no one has consented to a template.
+    keep_templates = policy == "all"
+    templates = engine.encode(image, boxes) if keep_templates else []
+    ring = keyring() if keep_templates else None
+
+    for existing in list(asset.faces):  # a previous failed attempt's leftovers
+        db.session.delete(existing)
+    faces = [Face(asset_id=asset.id, **box.__dict__) for box in boxes]
+    db.session.add_all(faces)
+    db.session.flush()
+    added: dict[int, np.ndarray] = {}
+    if ring is not None:
+        for face, template in zip(faces, templates, strict=True):
+            face.template_ciphertext, face.template_key_version = ring.encrypt(template, face.id)
+            added[face.id] = template
+    version = index.bump_version() if added else None
+    asset.status = AssetStatus.INDEXED.value
+    asset.failure_reason = None
+    asset.indexed_at = utcnow()
+    audit.record(
+        "asset.indexed",
+        actor="system",
+        subject=f"asset:{asset.id}",
+        details={"faces": len(faces), "templates_created": len(added), "policy": policy},
+    )
+    outbox.commit()
+    if version is not None:
+        index.apply_changes(version, added=added)
+
+
+def _detect(image: np.ndarray) -> list[engine.Box]:
+    """Detect on a copy scaled down to the configured long side; boxes in full-size pixels.
+
+    Detection cost grows with the pixel count, encoding does not: so detect small,
+    then encode each face on the full-resolution image (small faces keep detail).
+    """
+    height, width = image.shape[:2]
+    long_side = current_app.config["FACE_DETECT_LONG_SIDE"]
+    scale = min(1.0, long_side / max(height, width))
+    if scale >= 1.0:
+        return engine.detect(image)
+    small = Image.fromarray(image).resize(
+        (round(width * scale), round(height * scale)), Image.Resampling.BILINEAR
+    )
+    boxes = engine.detect(np.asarray(small))
+    return [box.scaled(1 / scale, width, height) for box in boxes]
+
+
+def _lock(asset_id: int) -> Asset | None:
+    query = select(Asset).where(Asset.id == asset_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two workers given the same job: the second waits, then sees `indexed`.
+        query = query.with_for_update()
+    return db.session.scalar(query)
