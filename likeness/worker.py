@@ -38,8 +38,7 @@ def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> bool:
         sweeper.start()
     try:
         worker = SimpleWorker([get_queue()], connection=get_redis())
-        return bool(worker.work(burst=burst, with_scheduler=not burst,
-                                logging_level="WARNING"))
+        return bool(worker.work(burst=burst, logging_level="WARNING"))
     finally:
         stop.set()
 
@@ -60,11 +59,10 @@ def requeue_orphaned_jobs() -> int:
         try:
             job = Job.fetch(job_id, connection=connection)
         except NoSuchJobError:
-            registry.remove(job_id)
             continue
         if _worker_alive(job.worker_name):
             continue
-        registry.remove(job)
+        registry.remove_executions(job)
         outbox_id = _outbox_id(job_id)
         if outbox_id is not None:
             outbox.mark_pending(outbox_id)

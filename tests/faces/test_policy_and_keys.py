@@ -1,0 +1,123 @@
+"""Template policy `off`, key rotation, the search index across processes, CLI tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from flask import Flask
+from sqlalchemy import func, select
+
+from likeness.faces import crypto, index
+from likeness.models import AuditEvent, Face
+from likeness.services import face_search, settings, tagging
+from tests.conftest import FIXTURES
+
+
+def template_count(db: Any) -> int:
+    return db.session.scalar(select(func.count()).select_from(Face)
+                             .where(Face.template_ciphertext.is_not(None)))
+
+
+def test_policy_off_detects_boxes_but_keeps_no_template(app: Flask, db: Any, upload: Any,
+                                                        librarian: Any):
+    settings.set_template_policy("off", actor=librarian)
+    (asset_id,) = upload("two_people.jpg")
+    faces = db.session.scalars(select(Face).where(Face.asset_id == asset_id)).all()
+    assert len(faces) == 2
+    assert template_count(db) == 0
+    assert tagging.suggest([f.id for f in faces], actor=librarian) == {}
+
+
+def test_switching_to_off_purges_every_template(app: Flask, db: Any, upload: Any):
+    upload("two_people.jpg", "obama.jpg")
+    assert template_count(db) == 3
+    result = app.test_cli_runner().invoke(args=["template-policy", "off"])
+    assert result.exit_code == 0, result.output
+    assert "3 template(s) purged" in result.output
+    assert template_count(db) == 0
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "setting.template_policy_changed")).one()
+    assert event.details["templates_purged"] == 3
+    # The in-memory index follows: nothing can be found any more.
+    probe = np.zeros(128, np.float32)
+    assert face_search.search(probe, actor="test", purpose="test", max_distance=10.0) == []
+
+
+def test_rotate_face_key_reencrypts_every_template(app: Flask, db: Any, upload: Any):
+    upload("two_people.jpg")
+    before = {f.id: (bytes(f.template_ciphertext), crypto.keyring().decrypt_face(f))
+              for f in db.session.scalars(select(Face))}
+    result = app.test_cli_runner().invoke(args=["rotate-face-key"])
+    assert result.exit_code == 0, result.output
+    assert "Re-encrypted 2 template(s) under key version 2" in result.output
+    db.session.expire_all()
+    ring = crypto.keyring()
+    for face in db.session.scalars(select(Face)):
+        old_blob, old_template = before[face.id]
+        assert face.template_key_version == 2
+        assert bytes(face.template_ciphertext) != old_blob
+        assert np.allclose(ring.decrypt_face(face), old_template)
+
+
+def test_another_process_changing_templates_makes_this_index_rebuild(
+    app: Flask, db: Any, upload: Any, librarian: Any
+):
+    (obama,) = upload("obama.jpg")
+    (face,) = db.session.scalars(select(Face).where(Face.asset_id == obama)).all()
+    template = crypto.keyring().decrypt_face(face)
+    assert [h.face_id for h in face_search.search(template, actor="t", purpose="t")] == [face.id]
+
+    # Another process purges the template: it bumps the counter in the database only.
+    face.template_ciphertext = None
+    face.template_key_version = None
+    index.bump_version()
+    db.session.commit()
+    assert face_search.search(template, actor="t", purpose="t") == []
+
+
+def test_index_is_updated_incrementally_without_a_rebuild(app: Flask, db: Any, upload: Any):
+    upload("obama.jpg")
+    face_index, _ = index.current_index()
+    upload("obama2.jpg")  # indexing in this process applies its change in place
+    same_index, rebuilt = index.current_index()
+    assert same_index is face_index and not rebuilt
+    assert len(same_index) == 2
+
+
+def test_find_face_prints_matching_assets_nearest_first(app: Flask, db: Any, upload: Any):
+    upload("obama.jpg", "biden.jpg", "obama3.jpg", "two_people.jpg")
+    result = app.test_cli_runner().invoke(args=["find-face", str(FIXTURES / "obama2.jpg")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()[1:]
+    names = [line.split()[-1] for line in lines]
+    distances = [float(line.split()[1]) for line in lines]
+    assert set(names) == {"obama.jpg", "obama3.jpg", "two_people.jpg"}
+    assert distances == sorted(distances)
+    assert db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "face.searched", AuditEvent.actor == "cli")).first()
+
+
+def test_find_face_without_a_face_says_so(app: Flask, db: Any, tmp_path: Path):
+    from PIL import Image
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (200, 200), "white").save(blank)
+    result = app.test_cli_runner().invoke(args=["find-face", str(blank)])
+    assert result.exit_code != 0
+    assert "No face was found" in result.output
+
+
+def test_import_photos_reports_each_file(app: Flask, db: Any, tmp_path: Path):
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    for name in ("obama.jpg", "biden.jpg"):
+        (folder / name).write_bytes((FIXTURES / name).read_bytes())
+    (folder / "broken.jpg").write_bytes(b"not an image")
+    (folder / "readme.txt").write_text("ignored")
+    result = app.test_cli_runner().invoke(args=["import-photos", str(folder),
+                                                "--collection", "Shoot"])
+    assert "2 added, 0 already in the library, 1 refused." in result.output
+    assert "broken.jpg: This is not a photo we accept" in result.output
+    assert result.exit_code == 1

@@ -1,0 +1,163 @@
+"""Untrusted files: each bad one gets a clear message and leaves nothing behind."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from PIL import Image
+from sqlalchemy import func, select
+
+from likeness.models import Asset, OutboxJob
+from likeness.services import library
+from likeness.storage import asset_path, instance_dir
+from tests.conftest import FIXTURES
+
+
+def stored_files() -> list[Path]:
+    root = instance_dir() / "assets"
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def asset_count(db: Any) -> int:
+    return db.session.scalar(select(func.count()).select_from(Asset))
+
+
+def bomb_png() -> bytes:
+    # 400 megapixels that compress to a few hundred KB: a decompression bomb.
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def truncated_jpeg() -> bytes:
+    data = (FIXTURES / "obama.jpg").read_bytes()
+    return data[: len(data) // 2]
+
+
+HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("huge.png", bomb_png, "too many pixels"),
+        ("cut.jpg", truncated_jpeg, "damaged or incomplete"),
+        ("page.jpg", lambda: HTML, "not a photo we accept"),
+        ("empty.jpg", lambda: b"", "empty"),
+        ("anim.gif", lambda: _gif(), "not a photo we accept"),
+    ],
+)
+def test_bad_file_is_refused_with_a_reason_and_leaves_nothing(
+    app: Flask, db: Any, librarian: Any, name: str, data: Any, message: str
+):
+    result = library.add_photo(data(), name, actor=librarian)
+    assert not result.ok
+    assert message in result.error
+    assert asset_count(db) == 0
+    assert db.session.scalar(select(func.count()).select_from(OutboxJob)) == 0
+    assert stored_files() == []
+
+
+def _gif() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(buffer, "GIF")
+    return buffer.getvalue()
+
+
+def test_pixel_cap_between_limit_and_twice_the_limit_is_an_error_too(
+    app: Flask, db: Any, librarian: Any
+):
+    app.config["MAX_IMAGE_PIXELS"] = 1_000_000
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 1000)).save(buffer, "PNG")  # 1.2 MP: Pillow would only warn
+    result = library.add_photo(buffer.getvalue(), "big.png", actor=librarian)
+    assert "too many pixels" in result.error
+    assert asset_count(db) == 0
+
+
+def test_file_over_the_size_limit_is_refused(app: Flask, db: Any, librarian: Any):
+    app.config["MAX_UPLOAD_FILE_BYTES"] = 50_000
+    result = library.add_photo((FIXTURES / "obama.jpg").read_bytes(), "obama.jpg",
+                               actor=librarian)
+    assert "larger than" in result.error
+    assert asset_count(db) == 0
+
+
+def test_zip_with_an_unsafe_path_refuses_that_member_and_keeps_the_rest(
+    app: Flask, db: Any, librarian: Any, tmp_path: Path
+):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../../x.jpg", (FIXTURES / "obama.jpg").read_bytes())
+        archive.writestr("/etc/y.jpg", (FIXTURES / "obama.jpg").read_bytes())
+        archive.writestr("event/biden.jpg", (FIXTURES / "biden.jpg").read_bytes())
+        archive.writestr("event/notes.jpg", HTML)
+        archive.writestr("__MACOSX/event/._biden.jpg", b"junk")
+    results = list(library.add_zip(buffer.getvalue(), actor=librarian, collection="Gala"))
+    by_name = {r.filename: r for r in results}
+    assert "unsafe" in by_name["../../x.jpg"].error
+    assert "unsafe" in by_name["/etc/y.jpg"].error
+    assert "not a photo" in by_name["notes.jpg"].error
+    assert by_name["biden.jpg"].ok
+    assert len(results) == 4  # the macOS metadata entry is skipped
+    (asset,) = db.session.scalars(select(Asset)).all()
+    assert asset.original_filename == "biden.jpg" and asset.collection == "Gala"
+    assert not (tmp_path.parent / "x.jpg").exists()
+    assert len(stored_files()) == 1
+
+
+def test_not_a_zip_is_refused(app: Flask, librarian: Any):
+    from likeness.errors import UnsupportedFile
+
+    with pytest.raises(UnsupportedFile, match="not a ZIP"):
+        list(library.add_zip(b"PK\x03\x04 broken", actor=librarian))
+
+
+def test_the_same_photo_twice_is_one_asset(app: Flask, db: Any, librarian: Any):
+    data = (FIXTURES / "obama.jpg").read_bytes()
+    first = library.add_photo(data, "obama.jpg", actor=librarian)
+    second = library.add_photo(data, "copy of obama.jpg", actor=librarian)
+    assert second.duplicate and second.asset_id == first.asset_id
+    assert asset_count(db) == 1
+
+
+def test_orientation_is_applied_and_gps_never_stored(app: Flask, db: Any, librarian: Any):
+    with Image.open(FIXTURES / "obama_small.jpg") as image:
+        exif = Image.Exif()
+        exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to display
+        exif[0x8825] = {2: (52.0, 22.0, 0.0), 1: "N"}  # GPS position
+        exif[0x010F] = "CameraMaker"
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", exif=exif)
+        width, height = image.size
+    result = library.add_photo(buffer.getvalue(), "phone.jpg", actor=librarian)
+    asset = db.session.get(Asset, result.asset_id)
+    assert (asset.width, asset.height) == (height, width)
+    raw = asset_path(asset.sha256).read_bytes()
+    assert b"Exif" not in raw and b"CameraMaker" not in raw
+    with Image.open(asset_path(asset.sha256)) as stored:
+        assert not stored.getexif()
+
+
+def test_heic_from_a_phone_is_accepted(app: Flask, db: Any, librarian: Any):
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    buffer = io.BytesIO()
+    with Image.open(FIXTURES / "obama_small.jpg") as image:
+        image.save(buffer, "HEIF")
+    result = library.add_photo(buffer.getvalue(), "IMG_0001.HEIC", actor=librarian)
+    assert result.ok, result.error
+    assert db.session.get(Asset, result.asset_id).image_format == "heif"
+
+
+def test_webp_is_accepted(app: Flask, db: Any, librarian: Any):
+    buffer = io.BytesIO()
+    with Image.open(FIXTURES / "obama_small.jpg") as image:
+        image.save(buffer, "WEBP")
+    assert library.add_photo(buffer.getvalue(), "x.webp", actor=librarian).ok
