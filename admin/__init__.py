@@ -49,4 +49,9 @@ def require_staff() -> ResponseReturnValue | None:
     return None
 
 
-from admin import views  # noqa: E402,F401  (registers the routes)
+from admin import (  # noqa: E402,F401  (registers the routes)
+    library_views,
+    people_views,
+    settings_views,
+    views,
+)

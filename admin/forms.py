@@ -48,3 +48,35 @@ class StaffActionForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class UploadForm(FlaskForm):
+    collection = StringField(_l("Collection (event)"), validators=[Length(max=200)])
+
+
+class TagForm(FlaskForm):
+    person = StringField(
+        _l("Person"),
+        validators=[DataRequired(), Length(max=220)],
+        description=_l("Pick someone from the list, or type a new name to add a person."),
+    )
+
+
+class PersonNameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class MergeForm(FlaskForm):
+    target = StringField(_l("Merge into"), validators=[DataRequired(), Length(max=220)])
+
+
+class TemplatePolicyForm(FlaskForm):
+    policy = SelectField(
+        _l("Face template policy"),
+        choices=[
+            SelectChoice("all", _l("all: every face gets an encrypted template")),
+            SelectChoice("consented-only",
+                         _l("consented-only: templates only with biometric consent")),
+            SelectChoice("off", _l("off: no face recognition; purges every template")),
+        ],
+    )

@@ -46,8 +46,9 @@ class StaffUser(Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role == Role.ADMIN or self.role in {r.value for r in roles}
+    def has_role(self, *roles: Role | str) -> bool:
+        """Admins may do everything; others need one of `roles`."""
+        return self.role == Role.ADMIN.value or self.role in {Role(r).value for r in roles}
 
     @property
     def audit_ref(self) -> str:

@@ -1,0 +1,189 @@
+"""The image library: upload, browse, an asset's faces, tagging and suggestions."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from admin import blueprint, requires
+from admin.forms import StaffActionForm, TagForm, UploadForm
+from admin.lookups import person_choice, person_label, wants_json
+from likeness.errors import DomainError
+from likeness.faces.engine import Box
+from likeness.models import Asset, AssetStatus, Role
+from likeness.renditions import Purpose, crop_face, render
+from likeness.services import library, people, tagging
+
+EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
+ZIP_TYPES = {"application/zip", "application/x-zip-compressed"}
+
+
+@blueprint.get("/library")
+def library_index() -> ResponseReturnValue:
+    status = request.args.get("status") or None
+    if status not in {None, *[s.value for s in AssetStatus]}:
+        status = None
+    collection = request.args.get("collection") or None
+    return render_template(
+        "admin/library.html",
+        rows=library.list_assets(status=status, collection=collection),
+        status=status,
+        collection=collection,
+    )
+
+
+@blueprint.get("/library/upload")
+@requires(*EDITORS)
+def upload_page() -> ResponseReturnValue:
+    return render_template("admin/upload.html", form=UploadForm())
+
+
+@blueprint.post("/library/upload")
+@requires(*EDITORS)
+def upload() -> ResponseReturnValue:
+    form = UploadForm()
+    collection = (form.collection.data or "").strip() or None
+    results: list[library.UploadResult] = []
+    for storage in request.files.getlist("files"):
+        data = storage.read()
+        name = storage.filename or ""
+        if name.lower().endswith(".zip") or storage.mimetype in ZIP_TYPES:
+            try:
+                results.extend(library.add_zip(data, actor=current_user, collection=collection))
+            except DomainError as exc:
+                results.append(library.UploadResult(name, error=exc.message))
+        else:
+            results.append(library.add_photo(data, name, actor=current_user,
+                                             collection=collection))
+    if not results:
+        if wants_json():
+            return jsonify(error=_("Choose one or more photos.")), 400
+        flash(_("Choose one or more photos."), "error")
+        return redirect(url_for("admin.upload_page"))
+    payload = [
+        {"filename": r.filename, "ok": r.ok, "error": r.error, "asset_id": r.asset_id,
+         "duplicate": r.duplicate}
+        for r in results
+    ]
+    if wants_json():
+        return jsonify(results=payload)
+    return render_template("admin/upload_results.html", results=results)
+
+
+@blueprint.get("/library/status")
+def upload_status() -> ResponseReturnValue:
+    ids = [int(v) for v in request.args.get("ids", "").split(",") if v.strip().isdigit()]
+    return jsonify(assets=library.statuses(ids))
+
+
+@blueprint.get("/assets/<int:asset_id>")
+def asset_page(asset_id: int) -> ResponseReturnValue:
+    asset = library.get(asset_id)
+    faces = [f for f in asset.faces]
+    can_edit = current_user.has_role(*EDITORS)
+    suggestions = (
+        tagging.suggest([f.id for f in faces], actor=current_user) if can_edit else {}
+    )
+    person_names = {p.id: p.name for p in (people.get(f.person_id) for f in faces
+                                           if f.person_id is not None)}
+    return render_template(
+        "admin/asset.html",
+        asset=asset,
+        faces=faces,
+        suggestions=suggestions,
+        person_names=person_names,
+        can_edit=can_edit,
+        tag_form=TagForm(),
+        action_form=StaffActionForm(),
+    )
+
+
+@blueprint.get("/assets/<int:asset_id>/<purpose>.jpg")
+def asset_image(asset_id: int, purpose: str) -> ResponseReturnValue:
+    if purpose not in {Purpose.THUMBNAIL.value, Purpose.PREVIEW.value}:
+        abort(404)
+    asset = library.get(asset_id)
+    blur = [Box(*f.box) for f in asset.faces if f.is_always_blurred]
+    return send_file(render(asset, Purpose(purpose), blur), mimetype="image/jpeg")
+
+
+@blueprint.get("/faces/<int:face_id>/crop.jpg")
+def face_crop(face_id: int) -> ResponseReturnValue:
+    face = tagging.get_face(face_id)
+    return send_file(crop_face(face.asset, Box(*face.box)), mimetype="image/jpeg")
+
+
+@blueprint.post("/assets/<int:asset_id>/retry")
+@requires(*EDITORS)
+def asset_retry(asset_id: int) -> ResponseReturnValue:
+    library.retry_indexing(asset_id, actor=current_user)
+    flash(_("Indexing was started again."), "info")
+    return redirect(url_for("admin.asset_page", asset_id=asset_id))
+
+
+@blueprint.post("/faces/<int:face_id>/tag")
+@requires(*EDITORS)
+def face_tag(face_id: int) -> ResponseReturnValue:
+    form = TagForm()
+    face = tagging.get_face(face_id)
+    if not form.validate_on_submit():
+        flash(_("Choose a person or type a name."), "error")
+        return _back_to(face.asset_id)
+    person_id, name = person_choice(form.person.data or "")
+    try:
+        if person_id is not None:
+            tagging.tag(face.id, person_id, actor=current_user)
+        else:
+            tagging.tag_new_person(face.id, name, actor=current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Face tagged."), "info")
+    return _back_to(face.asset_id)
+
+
+@blueprint.post("/faces/<int:face_id>/untag")
+@requires(*EDITORS)
+def face_untag(face_id: int) -> ResponseReturnValue:
+    face = tagging.untag(face_id, actor=current_user)
+    flash(_("Tag removed."), "info")
+    return _back_to(face.asset_id)
+
+
+@blueprint.post("/faces/<int:face_id>/not-a-face")
+@requires(*EDITORS)
+def face_not_a_face(face_id: int) -> ResponseReturnValue:
+    undo = request.form.get("undo") == "1"
+    face = tagging.mark_not_a_face(face_id, actor=current_user, not_a_face=not undo)
+    flash(_("Marked as a face again.") if undo else _("Marked as not a face."), "info")
+    return _back_to(face.asset_id)
+
+
+@blueprint.post("/faces/<int:face_id>/suggestion/<int:person_id>/<decision>")
+@requires(*EDITORS)
+def face_suggestion(face_id: int, person_id: int, decision: str) -> ResponseReturnValue:
+    face = tagging.get_face(face_id)
+    if decision == "confirm":
+        tagging.confirm_suggestion(face_id, person_id, actor=current_user)
+        flash(_("Suggestion confirmed: face tagged."), "info")
+    elif decision == "reject":
+        tagging.reject_suggestion(face_id, person_id, actor=current_user)
+        flash(_("Suggestion rejected; it will not be made again."), "info")
+    else:
+        abort(404)
+    return _back_to(face.asset_id)
+
+
+@blueprint.get("/people/lookup")
+def people_lookup() -> ResponseReturnValue:
+    """Autocomplete for the tag field: at most 10 people whose name contains `q`."""
+    query = request.args.get("q", "")
+    matches = people.list_people(query, limit=10) if len(query.strip()) >= 1 else []
+    return jsonify(people=[{"id": p.id, "label": person_label(p.id, p.name)}
+                           for p, _count in matches])
+
+
+def _back_to(asset_id: int) -> ResponseReturnValue:
+    return redirect(url_for("admin.asset_page", asset_id=asset_id))

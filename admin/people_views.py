@@ -1,0 +1,74 @@
+"""People: who the organisation knows, and their faces across the library."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from admin import blueprint, requires
+from admin.forms import MergeForm, PersonNameForm, StaffActionForm
+from admin.lookups import person_choice
+from likeness.errors import DomainError
+from likeness.models import Role
+from likeness.services import people
+
+EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
+
+
+@blueprint.get("/people")
+def people_index() -> ResponseReturnValue:
+    query = request.args.get("q", "")
+    return render_template("admin/people.html", rows=people.list_people(query), query=query)
+
+
+@blueprint.get("/people/<int:person_id>")
+def person_page(person_id: int) -> ResponseReturnValue:
+    person = people.get(person_id)
+    return render_template(
+        "admin/person.html",
+        person=person,
+        faces=people.faces_of(person.id),
+        rename_form=PersonNameForm(name=person.name),
+        merge_form=MergeForm(),
+        action_form=StaffActionForm(),
+        can_edit=current_user.has_role(*EDITORS),
+    )
+
+
+@blueprint.post("/people/<int:person_id>/rename")
+@requires(*EDITORS)
+def person_rename(person_id: int) -> ResponseReturnValue:
+    form = PersonNameForm()
+    if form.validate_on_submit():
+        people.rename(person_id, form.name.data or "", actor=current_user)
+        flash(_("Name changed."), "info")
+    else:
+        flash(_("A person needs a name."), "error")
+    return redirect(url_for("admin.person_page", person_id=person_id))
+
+
+@blueprint.post("/people/<int:person_id>/merge")
+@requires(*EDITORS)
+def person_merge(person_id: int) -> ResponseReturnValue:
+    form = MergeForm()
+    target_id, _name = person_choice(form.target.data or "")
+    if not form.validate_on_submit() or target_id is None:
+        flash(_("Pick the person to merge into from the list."), "error")
+        return redirect(url_for("admin.person_page", person_id=person_id))
+    try:
+        target = people.merge(person_id, target_id, actor=current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.person_page", person_id=person_id))
+    flash(_("Merged into %(name)s.", name=target.name), "info")
+    return redirect(url_for("admin.person_page", person_id=target.id))
+
+
+@blueprint.post("/people/<int:person_id>/delete")
+@requires(*EDITORS)
+def person_delete(person_id: int) -> ResponseReturnValue:
+    untagged = people.delete(person_id, actor=current_user)
+    flash(_("Person deleted; %(n)d face(s) untagged.", n=untagged), "info")
+    return redirect(url_for("admin.people_index"))
