@@ -12,7 +12,7 @@ from admin.forms import StaffActionForm, TagForm, UploadForm
 from admin.lookups import person_choice, person_label, wants_json
 from likeness.errors import DomainError
 from likeness.faces.engine import Box
-from likeness.models import Asset, AssetStatus, Role
+from likeness.models import AssetStatus, Role
 from likeness.renditions import Purpose, crop_face, render
 from likeness.services import library, people, tagging
 

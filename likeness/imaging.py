@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from likeness.errors import UnsupportedFile
 
@@ -54,6 +54,7 @@ def decode_upload(data: bytes) -> DecodedImage:
     _register_heif()
     max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
     Image.MAX_IMAGE_PIXELS = max_pixels
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # a damaged file is refused, never half-read
     try:
         with warnings.catch_warnings():
             # Pillow only warns between the cap and twice the cap: make that an error too.

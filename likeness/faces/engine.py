@@ -44,7 +44,11 @@ def _face_recognition() -> ModuleType:
         # face_recognition_models uses pkg_resources; the warning is not ours to fix.
         warnings.simplefilter("ignore")
         import face_recognition
+    from PIL import ImageFile
 
+    # face_recognition switches Pillow to silently accept truncated images, for the
+    # whole process. We decode untrusted uploads and must refuse damaged ones.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     return face_recognition
 
 
