@@ -29,6 +29,9 @@ def register(name: str, func: Callable[..., Any]) -> None:
 
 def run_outbox_job(outbox_id: int) -> str:
     """Run the job an outbox row describes, once, and mark the row done."""
+    # Start from a fresh session: an open transaction left in this thread would
+    # read through an old snapshot and not see the row that was just committed.
+    db.session.remove()
     try:
         row = db.session.get(OutboxJob, outbox_id)
         if row is None:
