@@ -52,6 +52,7 @@ def require_staff() -> ResponseReturnValue | None:
 from admin import (  # noqa: E402,F401  (registers the routes)
     library_views,
     people_views,
+    quitclaim_views,
     settings_views,
     views,
 )

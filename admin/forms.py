@@ -2,10 +2,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
+from likeness.form_fields import MultiCheckboxField
+from likeness.labels import CHANNEL_LABELS
 from likeness.models import Role
 from likeness.services.staff import MIN_PASSWORD_LENGTH
 
@@ -17,6 +28,7 @@ ROLE_LABELS = {
 }
 
 ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+CHANNEL_CHOICES = [SelectChoice(value, label) for value, label in CHANNEL_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
@@ -80,3 +92,34 @@ class TemplatePolicyForm(FlaskForm):
             SelectChoice("off", _l("off: no face recognition; purges every template")),
         ],
     )
+
+
+class InviteForm(FlaskForm):
+    person = StringField(
+        _l("Person"), validators=[Length(max=220)],
+        description=_l("Pick someone from the list, or leave empty and fill in a new person."),
+    )
+    new_name = StringField(_l("New person: name"), validators=[Length(max=200)])
+    new_email = EmailField(_l("New person: email"), validators=[Optional(), Email(),
+                                                                Length(max=254)])
+    new_birth_date = DateField(_l("New person: date of birth"), validators=[Optional()])
+    guardian_email = EmailField(_l("Email of parent or guardian (under 16)"),
+                                validators=[Optional(), Email(), Length(max=254)])
+    asset_mode = RadioField(
+        _l("Photos"),
+        choices=[
+            SelectChoice("tagged", _l("All photos where this person is tagged")),
+            SelectChoice("collection", _l("All photos of a collection (event)")),
+            SelectChoice("selected", _l("The photos chosen in the library")),
+        ],
+        default="tagged",
+    )
+    collection = StringField(_l("Collection"), validators=[Length(max=200)])
+    asset_ids = HiddenField()
+    channels = MultiCheckboxField(_l("Channels asked for"), choices=CHANNEL_CHOICES,
+                                  default=[c.value for c in CHANNEL_CHOICES])
+    validity_years = IntegerField(_l("Valid for (years)"), default=5,
+                                  validators=[DataRequired(), NumberRange(min=1, max=10)])
+    language = SelectField(_l("Language of the invitation"),
+                           choices=[SelectChoice("nl", "Nederlands"),
+                                    SelectChoice("en", "English")])

@@ -12,11 +12,12 @@ from admin.forms import StaffActionForm, TagForm, UploadForm
 from admin.lookups import person_choice, person_label, wants_json
 from likeness.errors import DomainError
 from likeness.faces.engine import Box
-from likeness.models import AssetStatus, Role
+from likeness.models import AssetStatus, Channel, Role
 from likeness.renditions import Purpose, crop_face, render
-from likeness.services import library, people, tagging
+from likeness.services import consent, library, people, tagging
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
+CHANNELS = [c.value for c in Channel]
 ZIP_TYPES = {"application/zip", "application/x-zip-compressed"}
 
 
@@ -26,11 +27,22 @@ def library_index() -> ResponseReturnValue:
     if status not in {None, *[s.value for s in AssetStatus]}:
         status = None
     collection = request.args.get("collection") or None
+    rows = library.list_assets(status=status, collection=collection)
+    usable = request.args.get("usable") or None
+    consent_filter = request.args.get("consent") or None
+    if usable not in CHANNELS:
+        usable = None
+    if usable or consent_filter in {"expiring", "none"}:
+        states = consent.for_assets([r.asset.id for r in rows])
+        if usable:
+            rows = [r for r in rows if states[r.asset.id].usable(usable)]
+        if consent_filter == "expiring":
+            rows = [r for r in rows if any(states[r.asset.id].expiring(c) for c in CHANNELS)]
+        elif consent_filter == "none":
+            rows = [r for r in rows if not any(states[r.asset.id].usable(c) for c in CHANNELS)]
     return render_template(
-        "admin/library.html",
-        rows=library.list_assets(status=status, collection=collection),
-        status=status,
-        collection=collection,
+        "admin/library.html", rows=rows, status=status, collection=collection,
+        usable=usable, consent_filter=consent_filter, channels=CHANNELS,
     )
 
 
@@ -88,9 +100,13 @@ def asset_page(asset_id: int) -> ResponseReturnValue:
     )
     person_names = {p.id: p.name for p in (people.get(f.person_id) for f in faces
                                            if f.person_id is not None)}
+    channel = request.args.get("channel")
     return render_template(
         "admin/asset.html",
         asset=asset,
+        consent=consent.for_asset(asset.id),
+        channel=channel if channel in CHANNELS else Channel.WEBSITE.value,
+        channels=CHANNELS,
         faces=faces,
         suggestions=suggestions,
         person_names=person_names,

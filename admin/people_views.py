@@ -12,7 +12,7 @@ from admin.forms import MergeForm, PersonNameForm, StaffActionForm
 from admin.lookups import person_choice
 from likeness.errors import DomainError
 from likeness.models import Role
-from likeness.services import people
+from likeness.services import people, quitclaims
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
 
@@ -34,6 +34,8 @@ def person_page(person_id: int) -> ResponseReturnValue:
         merge_form=MergeForm(),
         action_form=StaffActionForm(),
         can_edit=current_user.has_role(*EDITORS),
+        quitclaim_rows=quitclaims.list_quitclaims(person_id=person.id),
+        invitations=quitclaims.invitations_of(person.id),
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from likeness import cli, error_pages, i18n, security
+from likeness import cli, error_pages, i18n, labels, security
 from likeness.config import PROJECT_ROOT, load_config
 from likeness.database import configure_engine
 from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.register(app)
+    labels.register(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"

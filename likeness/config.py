@@ -71,9 +71,17 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Likeness <privacy@localhost>"),
         "STAFF_ALERT_EMAIL": os.environ.get("STAFF_ALERT_EMAIL", ""),
         "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "Likeness demo organisation"),
+        # Where people reach the portal: the base of every link in an email.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Downloads for a channel: blur faces without consent there, or refuse them.
+        "DOWNLOAD_WITHOUT_CONSENT": os.environ.get("DOWNLOAD_WITHOUT_CONSENT", "blur"),
+        "QUITCLAIM_LINK_DAYS": _env_int("QUITCLAIM_LINK_DAYS", 14),
+        "MANAGE_LINK_HOURS": _env_int("MANAGE_LINK_HOURS", 24),
         # Request body limits: small for public portal forms, larger for staff uploads.
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024),
         "PORTAL_MAX_CONTENT_LENGTH": _env_int("PORTAL_MAX_BYTES", 12 * 1024 * 1024),
+        # Non-file form fields (drawn signatures arrive as data URLs).
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         # Login throttling (Flask-Limiter syntax).
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
         "LOGIN_LIMIT_PER_EMAIL": os.environ.get("LOGIN_LIMIT_PER_EMAIL", "5 per 15 minutes"),

@@ -12,13 +12,16 @@ from typing import Any
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
-from likeness.services import indexing, mail
+from likeness.services import indexing, mail, maintenance, quitclaims, sharing
 
 log = logging.getLogger(__name__)
 
 JOBS: dict[str, Callable[..., Any]] = {
     "deliver_email": mail.deliver,
     "index_asset": indexing.index_asset,
+    "render_quitclaim_pdf": quitclaims.render_pdf,
+    "send_recipient_notice": sharing.send_recipient_notice,
+    "daily_maintenance": maintenance.run_daily,
 }
 
 

@@ -20,7 +20,7 @@ from rq.job import Job
 from likeness.extensions import db
 from likeness.faces import engine
 from likeness.queue import get_queue, get_redis
-from likeness.services import outbox
+from likeness.services import maintenance, outbox
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ def _catch_up(app: Flask) -> None:
     """On start, hand over whatever the outbox holds (work queued while workers were down)."""
     with app.app_context():
         try:
+            maintenance.schedule_if_due()  # a day missed while workers were down
             outbox.sweep()
         except redis.RedisError:
             log.warning("outbox catch-up: Redis unavailable")
@@ -118,6 +119,7 @@ def _sweep_forever(app: Flask, stop: threading.Event) -> None:
     while not stop.wait(interval):
         with app.app_context():
             try:
+                maintenance.schedule_if_due()
                 outbox.sweep()
             except Exception:  # keep sweeping; one bad round must not end the thread
                 log.exception("outbox sweep failed")

@@ -1,9 +1,18 @@
 from __future__ import annotations
 
-from flask import render_template
-from flask.typing import ResponseReturnValue
+import hashlib
 
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from likeness.errors import DomainError
+from likeness.extensions import limiter
+from likeness.services import consent_portal, quitclaims
+from likeness.signatures import parse_signature
 from portal import blueprint
+from portal.forms import ConfirmForm, ManageConsentForm, SignForm
 
 
 @blueprint.get("/")
@@ -16,11 +25,99 @@ def quitclaim_info() -> ResponseReturnValue:
     return render_template("portal/quitclaim_info.html")
 
 
-@blueprint.get("/consent")
+@blueprint.route("/quitclaim/sign/<token>", methods=["GET", "POST"])
+def sign_quitclaim(token: str) -> ResponseReturnValue:
+    opened = quitclaims.open_invitation(token)
+    form = SignForm()
+    form.channels.choices = [SelectChoice(c, _label(c)) for c in opened.invitation.channels]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            signature = quitclaims.Signature(
+                channels=form.channels.data or [],
+                biometric_consent=bool(form.biometric_consent.data),
+                signer_name=form.signer_name.data or "",
+                signature_png=parse_signature(form.signature.data),
+                date_of_birth=form.date_of_birth.data,
+                guardian_name=form.guardian_name.data or None,
+                guardian_signature_png=(parse_signature(form.guardian_signature.data)
+                                        if form.guardian_signature.data else None),
+            )
+            quitclaims.sign(token, signature)
+        except DomainError as exc:
+            if exc.status == 410:
+                raise
+            form.form_errors.append(exc.message)
+            status = 400
+        else:
+            return redirect(url_for("portal.quitclaim_signed"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("portal/sign.html", opened=opened, form=form, token=token), status
+
+
+@blueprint.get("/quitclaim/sign/<token>/photo/<int:asset_id>.jpg")
+def quitclaim_photo(token: str, asset_id: int) -> ResponseReturnValue:
+    opened = quitclaims.open_invitation(token)
+    asset = next((a for a in opened.assets if a.id == asset_id), None)
+    if asset is None:
+        abort(404)
+    return send_file(consent_portal.photo_for_person(asset, opened.person.id),
+                     mimetype="image/jpeg")
+
+
+@blueprint.get("/quitclaim/signed")
+def quitclaim_signed() -> ResponseReturnValue:
+    return render_template("portal/signed.html")
+
+
+@blueprint.route("/consent", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"],
+               key_func=lambda: "consent-email:" + hashlib.sha256(
+                   (request.form.get("email") or "").strip().lower().encode()).hexdigest())
 def manage_consent() -> ResponseReturnValue:
-    return render_template("portal/consent_info.html")
+    form = ManageConsentForm()
+    if form.validate_on_submit():
+        consent_portal.send_manage_link(form.email.data or "")
+        # The same answer whether or not we know the address: membership is personal data.
+        return render_template("portal/consent_link_sent.html")
+    status = 400 if request.method == "POST" else 200
+    return render_template("portal/consent_request.html", form=form), status
+
+
+@blueprint.get("/consent/manage/<token>")
+def consent_overview(token: str) -> ResponseReturnValue:
+    email = consent_portal.email_from_link(token)
+    return render_template("portal/consent_overview.html", token=token,
+                           rows=quitclaims.for_email(email))
+
+
+@blueprint.route("/consent/manage/<token>/withdraw/<int:quitclaim_id>", methods=["GET", "POST"])
+def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
+    email = consent_portal.email_from_link(token)
+    quitclaim, person = consent_portal.quitclaim_of(email, quitclaim_id)
+    scope = request.args.get("scope", "all")
+    channel = scope.split(":", 1)[1] if scope.startswith("channel:") else None
+    biometric_only = scope == "biometric"
+    if scope not in {"all", "biometric"} and channel is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        quitclaims.withdraw(quitclaim.id, actor=f"person:{person.id}", channel=channel,
+                            biometric_only=biometric_only)
+        flash(_("Your consent was withdrawn. We stop using the photos for this at once."),
+              "info")
+        return redirect(url_for("portal.consent_overview", token=token))
+    return render_template("portal/consent_withdraw.html", quitclaim=quitclaim, scope=scope,
+                           channel=channel, biometric_only=biometric_only, form=form)
 
 
 @blueprint.get("/request")
 def new_request() -> ResponseReturnValue:
     return render_template("portal/request_info.html")
+
+
+def _label(channel: str) -> str:
+    labels = current_app.jinja_env.globals["channel_labels"]
+    return str(labels[channel])  # type: ignore[index]

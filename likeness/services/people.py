@@ -50,17 +50,26 @@ def faces_of(person_id: int) -> list[tuple[Face, Asset]]:
 
 def create(
     name: str, *, actor: StaffUser, email: str | None = None,
-    date_of_birth: date | None = None, commit: bool = True,
+    date_of_birth: date | None = None, guardian_email: str | None = None, commit: bool = True,
 ) -> Person:
     name = name.strip()
     if not name:
         raise InvalidInput(_("A person needs a name."))
-    person = Person(name=name[:200], email=(email or None), date_of_birth=date_of_birth)
+    person = Person(name=name[:200], email=_email(email), date_of_birth=date_of_birth,
+                    guardian_email=_email(guardian_email))
     db.session.add(person)
     db.session.flush()
     audit.record("person.created", actor=actor.audit_ref, subject=person.audit_ref)
     if commit:
         outbox.commit()
+    return person
+
+
+def set_guardian_email(person_id: int, email: str, *, actor: StaffUser) -> Person:
+    person = get(person_id)
+    person.guardian_email = _email(email)
+    audit.record("person.guardian_changed", actor=actor.audit_ref, subject=person.audit_ref)
+    outbox.commit()
     return person
 
 
@@ -113,3 +122,11 @@ def delete(person_id: int, *, actor: StaffUser) -> int:
 
 def _rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _email(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    from likeness.services.staff import normalise_email
+
+    return normalise_email(raw)

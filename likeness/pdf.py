@@ -1,0 +1,59 @@
+"""PDF rendering with WeasyPrint: templates/pdf/*, fetching nothing but our own files.
+
+Images go into the HTML as data: URIs; the only other thing a PDF may load is a file
+under static/. Every other URL (http, file:// elsewhere) is refused, so a name or
+text typed by a user can never make the renderer fetch anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from likeness.config import PROJECT_ROOT
+
+STATIC_ROOT = (PROJECT_ROOT / "static").resolve()
+
+
+def _url_fetcher() -> Any:
+    """A WeasyPrint fetcher that loads data: URIs and files under static/, nothing else."""
+    from weasyprint.urls import URLFetcher
+
+    class OwnFilesOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("file://"):
+                path = Path(unquote(url[len("file://"):].split("?")[0])).resolve()
+                if not (path.is_relative_to(STATIC_ROOT) and path.is_file()):
+                    raise ValueError(f"refused to fetch {url[:80]}")
+            return super().fetch(url, headers)
+
+    # Only data: and file: at all; an unreachable resource stops the rendering.
+    return OwnFilesOnly(allowed_protocols={"data", "file"}, fail_on_errors=True)
+
+
+def render_pdf(template: str, *, language: str, **context: Any) -> bytes:
+    """Render `templates/pdf/<template>` in `language` to PDF bytes."""
+    from weasyprint import HTML  # heavy import: only where PDFs are made
+
+    with force_locale(language):
+        html = render_template(f"pdf/{template}", **context)
+    document = HTML(string=html, base_url=str(STATIC_ROOT) + "/", url_fetcher=_url_fetcher())
+    return bytes(document.write_pdf())
+
+
+def data_uri(content: bytes, mimetype: str) -> str:
+    return f"data:{mimetype};base64,{base64.b64encode(content).decode()}"
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def pdf_dir() -> Path:
+    return Path(current_app.config["INSTANCE_PATH"]) / "pdf"

@@ -1,0 +1,93 @@
+"""Share links to recipients, their revocation, and the Art. 19 notices owed to them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from likeness.errors import InvalidInput
+from likeness.extensions import db
+from likeness.models import (
+    Channel,
+    RecipientNotice,
+    ShareLink,
+    ShareLinkAsset,
+    StaffUser,
+    utcnow,
+)
+from likeness.services import audit, mail, outbox
+
+
+def create(
+    asset_ids: list[int], *, channel: str, recipient_name: str,
+    recipient_email: str | None, actor: StaffUser, days: int = 30,
+) -> tuple[ShareLink, str]:
+    """A new link; returns it and its token (only the token's hash is stored)."""
+    if channel not in {c.value for c in Channel}:
+        raise InvalidInput(_("Unknown channel."))
+    token = secrets.token_urlsafe(24)
+    link = ShareLink(
+        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        channel=channel,
+        recipient_name=recipient_name,
+        recipient_email=recipient_email,
+        created_by_id=actor.id,
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    db.session.add(link)
+    db.session.flush()
+    db.session.add_all(ShareLinkAsset(share_link_id=link.id, asset_id=a) for a in asset_ids)
+    audit.record("share.created", actor=actor.audit_ref, subject=f"share:{link.id}",
+                 details={"assets": len(asset_ids), "channel": channel})
+    outbox.commit()
+    return link, token
+
+
+def revoke_for_assets(
+    asset_ids: Iterable[int], channels: Iterable[str], *, reason: str, actor: str
+) -> list[ShareLink]:
+    """Revoke every live link that shares one of these assets on one of these channels,
+    and queue an Art. 19 notice to each recipient. Flushes; the caller commits."""
+    asset_ids, channels = list(asset_ids), list(channels)
+    if not asset_ids or not channels:
+        return []
+    links = db.session.scalars(
+        select(ShareLink)
+        .join(ShareLinkAsset, ShareLinkAsset.share_link_id == ShareLink.id)
+        .where(
+            ShareLinkAsset.asset_id.in_(asset_ids),
+            ShareLink.channel.in_(channels),
+            ShareLink.revoked_at.is_(None),
+        )
+        .distinct()
+    ).all()
+    for link in links:
+        link.revoked_at = utcnow()
+        link.revoke_reason = reason
+        notice = RecipientNotice(share_link_id=link.id, reason=reason)
+        db.session.add(notice)
+        db.session.flush()
+        if link.recipient_email:
+            outbox.add("send_recipient_notice", notice.id)
+        audit.record("share.revoked", actor=actor, subject=f"share:{link.id}",
+                      details={"reason": reason})
+    return list(links)
+
+
+def send_recipient_notice(notice_id: int) -> None:
+    """Job: tell a recipient to stop using what we shared (Art. 19). Idempotent."""
+    notice = db.session.get(RecipientNotice, notice_id)
+    if notice is None or notice.sent_at is not None:
+        return
+    link = db.session.get(ShareLink, notice.share_link_id)
+    if link is None or not link.recipient_email:
+        return
+    mail.queue_email(link.recipient_email, "recipient_notice", language="nl", link=link)
+    notice.sent_at = utcnow()
+    audit.record("share.recipient_notified", actor="system", subject=f"share:{link.id}")
+    outbox.commit()
