@@ -31,15 +31,19 @@ def live_server(app: Flask) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+
 @contextmanager
-def chromium(locale: str = "en-GB") -> Iterator[object]:
+def chromium(locale: str = "en-GB", **context_options: object) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
     assert executable, "Debian's chromium is required (make test installs it)"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        context = browser.new_context(locale=locale)
+        context = browser.new_context(locale=locale, **context_options)
         try:
             yield context.new_page()
         finally:

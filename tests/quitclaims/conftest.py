@@ -16,10 +16,9 @@ from sqlalchemy import select
 from likeness.models import Face, Person
 from likeness.services import quitclaims, tagging
 from tests.conftest import csrf_token_from
-from tests.faces.conftest import run_jobs
 
 # The fixtures of tests/faces (upload, librarian) are shared here.
-from tests.faces.conftest import librarian, upload  # noqa: F401
+from tests.faces.conftest import librarian, run_jobs, upload  # noqa: F401
 
 
 def drawn_signature(seed: int = 1) -> str:
