@@ -25,7 +25,7 @@ def _url_fetcher() -> Any:
     """A WeasyPrint fetcher that loads data: URIs and files under static/, nothing else."""
     from weasyprint.urls import URLFetcher
 
-    class OwnFilesOnly(URLFetcher):  # type: ignore[misc]
+    class OwnFilesOnly(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("file://"):
                 path = Path(unquote(url[len("file://"):].split("?")[0])).resolve()

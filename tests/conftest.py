@@ -255,3 +255,29 @@ def logged_in(client: FlaskClient, make_staff: Any) -> Any:
         return user
 
     return do
+
+
+@pytest.fixture
+def librarian(make_staff: Any) -> Any:
+    return make_staff("librarian")
+
+
+@pytest.fixture
+def upload(app: Flask, librarian: Any) -> Any:
+    """Upload fixture photos and index them; returns the asset ids in order."""
+
+    from likeness.services import library
+
+    def do(*names: str, index: bool = True) -> list[int]:
+        ids = []
+        for name in names:
+            result = library.add_photo((FIXTURES / name).read_bytes(), name, actor=librarian)
+            assert result.ok, result.error
+            ids.append(result.asset_id)
+        if index:
+            from tests.faces.conftest import run_jobs
+
+            run_jobs()
+        return ids
+
+    return do

@@ -16,9 +16,7 @@ from sqlalchemy import select
 from likeness.models import Face, Person
 from likeness.services import quitclaims, tagging
 from tests.conftest import csrf_token_from
-
-# The fixtures of tests/faces (upload, librarian) are shared here.
-from tests.faces.conftest import librarian, run_jobs, upload  # noqa: F401
+from tests.faces.conftest import run_jobs
 
 
 def drawn_signature(seed: int = 1) -> str:
@@ -50,7 +48,7 @@ class Scenario:
 
 
 @pytest.fixture
-def tagged_barack(app: Flask, db: Any, upload: Any, librarian: Any) -> Scenario:  # noqa: F811
+def tagged_barack(app: Flask, db: Any, upload: Any, librarian: Any) -> Scenario:
     """obama.jpg and two_people.jpg indexed; the obama faces tagged to Barack."""
     obama, group = upload("obama.jpg", "two_people.jpg")
     faces = {a: db.session.scalars(select(Face).where(Face.asset_id == a)

@@ -27,8 +27,8 @@ def _signed(client, mailbox, scenario, librarian, **fields) -> Quitclaim:
 
 def _manage_link(client: FlaskClient, mailbox: Any, email: str) -> str:
     page = client.get("/consent")
-    response = client.post("/consent", data={"email": email,
-                                              "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    token = csrf_token_from(page.get_data(as_text=True))
+    response = client.post("/consent", data={"email": email, "csrf_token": token})
     assert response.status_code == 200
     assert "If we hold consent for this address" in response.get_data(as_text=True)
     run_jobs()
@@ -85,7 +85,8 @@ def test_withdrawing_one_channel_changes_only_that_channel_and_its_share_links(
     dpo = make_staff("privacy_officer")
     quitclaim = _signed(client, mailbox, tagged_barack, librarian, channels=["website", "print"])
     website_link, _ = sharing.create([tagged_barack.obama_asset], channel="website",
-                                     recipient_name="Newspaper", recipient_email="desk@news.example",
+                                     recipient_name="Newspaper",
+                                     recipient_email="desk@news.example",
                                      actor=librarian)
     print_link, _ = sharing.create([tagged_barack.obama_asset], channel="print",
                                    recipient_name="Printer", recipient_email="print@shop.example",
