@@ -53,6 +53,7 @@ from admin import (  # noqa: E402,F401  (registers the routes)
     library_views,
     people_views,
     quitclaim_views,
+    request_views,
     settings_views,
     views,
 )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     HiddenField,
@@ -11,6 +12,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
@@ -123,3 +125,35 @@ class InviteForm(FlaskForm):
     language = SelectField(_l("Language of the invitation"),
                            choices=[SelectChoice("nl", "Nederlands"),
                                     SelectChoice("en", "English")])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=5000)])
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message to the person"),
+                         validators=[DataRequired(), Length(max=5000)])
+    ask_information = BooleanField(_l("We have a reasonable doubt and ask for more "
+                                      "information (never an ID copy)"))
+
+
+class ExtendForm(FlaskForm):
+    months = SelectField(_l("Extend by"), choices=[SelectChoice("1", _l("1 month")),
+                                                   SelectChoice("2", _l("2 months"))])
+    reason = TextAreaField(_l("Reason (the person is told)"),
+                           validators=[DataRequired(), Length(max=2000)])
+
+
+class RefuseForm(FlaskForm):
+    reason = TextAreaField(_l("Reasons for refusing"),
+                           validators=[DataRequired(), Length(max=5000)])
+
+
+class PerformForm(FlaskForm):
+    decision = TextAreaField(_l("Decision or correction (objection, rectification)"),
+                             validators=[Length(max=2000)])
+
+
+class CloseForm(FlaskForm):
+    outcome = TextAreaField(_l("Outcome"), validators=[Length(max=5000)])

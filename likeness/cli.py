@@ -30,6 +30,7 @@ def register(app: Flask) -> None:
         find_face_command,
         rotate_face_key_command,
         template_policy_command,
+        deadline_command,
     ):
         app.cli.add_command(command)
 
@@ -202,3 +203,22 @@ def template_policy_command(policy: str | None) -> None:
         return
     purged = settings.set_template_policy(policy, actor="cli")
     click.echo(f"Template policy is now {policy}; {purged} template(s) purged.")
+
+
+@click.command("deadline")
+@click.argument("timestamp")
+def deadline_command(timestamp: str) -> None:
+    """Print the receipt day and due date of a request stored at TIMESTAMP (ISO 8601)."""
+    from datetime import datetime
+
+    from likeness.deadlines import due_date, extended_due_date, receipt_day
+
+    try:
+        stored = datetime.fromisoformat(timestamp)
+    except ValueError as exc:
+        raise click.ClickException(f"not an ISO 8601 timestamp: {timestamp!r}") from exc
+    if stored.tzinfo is None:
+        raise click.ClickException("give a time zone, e.g. 2026-03-27T10:00:00+01:00 or ...Z")
+    click.echo(f"received: {receipt_day(stored).isoformat()} (Europe/Amsterdam)")
+    click.echo(f"due:      {due_date(stored).isoformat()}")
+    click.echo(f"extended: {extended_due_date(stored, 2).isoformat()} (at most, with 2 months)")

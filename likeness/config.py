@@ -91,6 +91,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "FACE_KEYS": os.environ.get("FACE_KEYS", ""),
         "FACE_MATCH_THRESHOLD": float(os.environ.get("FACE_MATCH_THRESHOLD", "0.6")),
         "FACE_DETECT_LONG_SIDE": _env_int("FACE_DETECT_LONG_SIDE", 1280),
+        # consented-only: assets per on-the-fly scan job (spread over the workers).
+        "SEARCH_CHUNK_ASSETS": _env_int("SEARCH_CHUNK_ASSETS", 25),
         "MAX_IMAGE_PIXELS": _env_int("MAX_IMAGE_PIXELS", 60_000_000),
         "MAX_UPLOAD_FILE_BYTES": _env_int("MAX_UPLOAD_FILE_BYTES", 40 * 1024 * 1024),
         "OUTBOX_SWEEP_SECONDS": _env_int("OUTBOX_SWEEP_SECONDS", 15),

@@ -12,7 +12,15 @@ from typing import Any
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
-from likeness.services import indexing, mail, maintenance, quitclaims, sharing
+from likeness.services import (
+    indexing,
+    mail,
+    maintenance,
+    quitclaims,
+    request_response,
+    request_search,
+    sharing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +30,9 @@ JOBS: dict[str, Callable[..., Any]] = {
     "render_quitclaim_pdf": quitclaims.render_pdf,
     "send_recipient_notice": sharing.send_recipient_notice,
     "daily_maintenance": maintenance.run_daily,
+    "prepare_search": request_search.prepare,
+    "search_chunk": request_search.scan_chunk,
+    "render_response": request_response.render,
 }
 
 

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, HiddenField, StringField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from likeness.form_fields import MultiCheckboxField
@@ -29,3 +39,37 @@ class ManageConsentForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: a confirmation button."""
+
+
+REQUEST_TYPES = [
+    ("access", _l("Access: which photos of me do you hold? (Art. 15)")),
+    ("erasure", _l("Erasure: remove me from your photos (Art. 17)")),
+    ("objection", _l("Objection: stop using photos of me (Art. 21)")),
+    ("withdrawal", _l("Withdraw my consent")),
+    ("rectification", _l("Rectification: correct my data (Art. 16)")),
+    ("restriction", _l("Restriction: pause the use of my data (Art. 18)")),
+    ("portability", _l("Portability: my data in a machine-readable file (Art. 20)")),
+]
+
+
+class RequestForm(FlaskForm):
+    type = RadioField(_l("What would you like?"), choices=REQUEST_TYPES, default="access",
+                      validators=[DataRequired()])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Your email address"),
+                       validators=[DataRequired(), Email(), Length(max=254)])
+    details = TextAreaField(
+        _l("Tell us more"),
+        validators=[Length(max=5000)],
+        description=_l("Without a photo: describe the event, the date and the place where you "
+                       "were photographed, so we can find the photos."),
+    )
+    language = SelectField(_l("Language of our answer"),
+                           choices=[("nl", "Nederlands"), ("en", "English")])
+    selfie = FileField(_l("A recent photo of your face (optional)"))
+    selfie_consent = BooleanField(_l("You may use this photo only to search for me for this "
+                                     "request; it is deleted when the request is closed."))
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Your answer"), validators=[DataRequired(), Length(max=5000)])

@@ -7,12 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from likeness.errors import DomainError
+from likeness.errors import DomainError, Gone
 from likeness.extensions import limiter
-from likeness.services import consent_portal, quitclaims
+from likeness.services import consent_portal, quitclaims, requests
 from likeness.signatures import parse_signature
+from likeness.storage import instance_dir
 from portal import blueprint
-from portal.forms import ConfirmForm, ManageConsentForm, SignForm
+from portal.forms import ConfirmForm, ManageConsentForm, ReplyForm, RequestForm, SignForm
 
 
 @blueprint.get("/")
@@ -113,9 +114,78 @@ def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
                            channel=channel, biometric_only=biometric_only, form=form)
 
 
-@blueprint.get("/request")
+def _email_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()
+    return "request-email:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+@blueprint.route("/request", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("5 per day", methods=["POST"], key_func=_email_key)
 def new_request() -> ResponseReturnValue:
-    return render_template("portal/request_info.html")
+    form = RequestForm()
+    status = 200
+    if form.validate_on_submit():
+        selfie = form.selfie.data.read() if form.selfie.data else None
+        try:
+            stored = requests.submit(requests.Intake(
+                type=form.type.data or "", name=form.name.data or "",
+                email=form.email.data or "", details=form.details.data or "",
+                language=form.language.data or "nl", selfie=selfie or None,
+                selfie_consent=bool(form.selfie_consent.data),
+            ))
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+            status = 400
+        else:
+            # Stored (and committed) before we answer: the reference is the receipt.
+            return render_template("portal/request_received.html", request_row=stored)
+    elif request.method == "POST":
+        status = 400
+    return render_template("portal/request_form.html", form=form), status
+
+
+@blueprint.route("/request/verify/<token>", methods=["GET", "POST"])
+def verify_request(token: str) -> ResponseReturnValue:
+    subject_request = requests.from_verification_link(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        requests.verify(token)
+        flash(_("Thank you: your email address is confirmed and we have started."), "info")
+        return redirect(url_for("portal.request_status",
+                                token=requests.status_token(subject_request)))
+    if subject_request.email_verified_at is not None:
+        raise Gone(_("This address was already confirmed. Use the status link we sent."))
+    return render_template("portal/request_verify.html", form=form,
+                           request_row=subject_request)
+
+
+@blueprint.route("/request/status/<token>", methods=["GET", "POST"])
+def request_status(token: str) -> ResponseReturnValue:
+    subject_request = requests.from_status_link(token)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        requests.reply(token, form.body.data or "")
+        flash(_("Thank you, your answer was sent."), "info")
+        return redirect(url_for("portal.request_status", token=token))
+    return render_template(
+        "portal/request_status.html", token=token, request_row=subject_request, form=form,
+        history=requests.status_changes(subject_request.id),
+        messages=requests.messages(subject_request.id, include_internal=False),
+        deadline=requests.current_deadline(subject_request),
+    )
+
+
+@blueprint.get("/request/status/<token>/<kind>")
+def request_file(token: str, kind: str) -> ResponseReturnValue:
+    subject_request = requests.from_status_link(token)
+    files = {"response.pdf": (subject_request.response_pdf_path, "application/pdf"),
+             "export.zip": (subject_request.export_zip_path, "application/zip")}
+    relative, mimetype = files.get(kind, (None, ""))
+    if not relative:
+        abort(404)
+    return send_file(instance_dir() / relative, mimetype=mimetype, as_attachment=True,
+                     download_name=f"{subject_request.reference}-{kind}")
 
 
 def _label(channel: str) -> str:

@@ -42,15 +42,22 @@ class KeyRing:
         return max(self.keys)
 
     def encrypt(self, template: NDArray[np.floating], face_id: int) -> tuple[bytes, int]:
+        return self.encrypt_bound(template, _aad(face_id))
+
+    def decrypt(self, blob: bytes, version: int, face_id: int) -> NDArray[np.float32]:
+        return self.decrypt_bound(blob, version, _aad(face_id))
+
+    def encrypt_bound(self, template: NDArray[np.floating], aad: bytes) -> tuple[bytes, int]:
+        """Encrypt a template bound to `aad` (what it belongs to, e.g. a face or request)."""
         data = np.asarray(template, dtype="<f4")
         if data.shape != (TEMPLATE_SIZE,):
             raise ValueError(f"a template has {TEMPLATE_SIZE} values, got {data.shape}")
         version = self.current_version
         nonce = secrets.token_bytes(NONCE_SIZE)
-        sealed = AESGCM(self.keys[version]).encrypt(nonce, data.tobytes(), _aad(face_id))
+        sealed = AESGCM(self.keys[version]).encrypt(nonce, data.tobytes(), aad)
         return nonce + sealed, version
 
-    def decrypt(self, blob: bytes, version: int, face_id: int) -> NDArray[np.float32]:
+    def decrypt_bound(self, blob: bytes, version: int, aad: bytes) -> NDArray[np.float32]:
         key = self.keys.get(version)
         if key is None:
             raise TemplateKeyError(
@@ -58,7 +65,7 @@ class KeyRing:
                 "templates cannot be decrypted. Check FACE_KEYS / FACE_KEY_FILE."
             )
         try:
-            plain = AESGCM(key).decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:], _aad(face_id))
+            plain = AESGCM(key).decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:], aad)
         except InvalidTag as exc:
             raise TemplateKeyError(
                 "A face template could not be decrypted with the configured key "

@@ -26,6 +26,8 @@ from likeness.models.quitclaim import (
 from likeness.models.request import (
     Match,
     MatchDecision,
+    RequestAction,
+    RequestMessage,
     RequestStatus,
     RequestStatusChange,
     RequestType,
@@ -57,6 +59,8 @@ __all__ = [
     "QuitclaimInvitation",
     "QuitclaimStatus",
     "RecipientNotice",
+    "RequestAction",
+    "RequestMessage",
     "RequestStatus",
     "RequestStatusChange",
     "RequestType",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from likeness.models.base import Base, UTCDateTime, utcnow
@@ -65,6 +75,13 @@ class SubjectRequest(Base):
     selfie_template_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     response_pdf_path: Mapped[str | None] = mapped_column(String(255))
     response_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    export_zip_path: Mapped[str | None] = mapped_column(String(255))
+    export_zip_sha256: Mapped[str | None] = mapped_column(String(64))
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Face search progress: "", "running", "done"; chunks for the on-the-fly scan.
+    search_status: Mapped[str] = mapped_column(String(10), default="")
+    search_chunks_total: Mapped[int] = mapped_column(Integer, default=0)
+    search_chunks_done: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     history: Mapped[list[RequestStatusChange]] = relationship(
@@ -97,3 +114,36 @@ class Match(Base):
     decision: Mapped[str] = mapped_column(String(10), default=MatchDecision.PENDING.value)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Erasure: what to do with this photo ("blur" the face, or "delete" the photo).
+    erasure_choice: Mapped[str | None] = mapped_column(String(10))
+
+
+class RequestMessage(Base):
+    """A message between staff and the person (shown on the status page), or an
+    internal note (never shown to the person)."""
+
+    __tablename__ = "request_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("subject_request.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(40))  # "staff:3" or "subject"
+    body: Mapped[str] = mapped_column(Text)
+    is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RequestAction(Base):
+    """What was done (or kept, and why) to answer a request; listed in the response."""
+
+    __tablename__ = "request_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("subject_request.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    is_exception: Mapped[bool] = mapped_column(Boolean, default=False)  # kept, Art. 17(3)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,3 +16,12 @@ def everyone_but(asset_id: int, person_id: int) -> list[Box]:
                            (Face.person_id != person_id) | Face.person_id.is_(None))
     ).all()
     return [Box(*f.box) for f in faces]
+
+
+def everyone_but_face(asset_id: int, face_id: int) -> list[Box]:
+    """Every face on the asset except one (the person is known by this face only)."""
+    faces = db.session.scalars(
+        select(Face).where(Face.asset_id == asset_id, Face.is_not_a_face.is_(False),
+                           Face.id != face_id)
+    ).all()
+    return [Box(*f.box) for f in faces]

@@ -45,6 +45,7 @@ def run_daily(day: str | None = None) -> dict[str, int]:
     today = max(today, amsterdam_today())  # a late run uses the real date
     expired = _expire(today)
     warned = _warn(today)
+    _remind_staff_of_deadlines(today)
     if expired or warned:
         audit.record("consent.daily_run", actor="system",
                      details={"expired": expired, "warned": warned})
@@ -80,3 +81,16 @@ def _warn(today: date) -> int:
             )
         quitclaims.invite_renewal(quitclaim)
     return len(due)
+
+
+def _remind_staff_of_deadlines(today: date) -> None:
+    """Requests due within 7 days, and overdue ones, to staff (once per daily run)."""
+    from likeness.services import requests
+
+    due = requests.reminders(today)
+    if not (due["overdue"] or due["due_soon"]):
+        return
+    for recipient in quitclaims.staff_alert_recipients():
+        mail.queue_email(recipient, "staff_request_reminder", language="en",
+                         overdue=due["overdue"], due_soon=due["due_soon"],
+                         url=external_url("admin.request_queue"))

@@ -291,6 +291,18 @@ def withdraw(
 ) -> Quitclaim:
     """Withdraw the whole quitclaim, one channel, or only the biometric consent (Art. 7(3))."""
     quitclaim = get(quitclaim_id)
+    removed = withdraw_in_transaction(quitclaim, actor=actor, channel=channel,
+                                      biometric_only=biometric_only)
+    outbox.commit()
+    _after_template_removal(removed)
+    return quitclaim
+
+
+def withdraw_in_transaction(
+    quitclaim: Quitclaim, *, actor: str, channel: str | None = None,
+    biometric_only: bool = False,
+) -> list[int]:
+    """As `withdraw`, inside the caller's transaction; returns removed template face ids."""
     if quitclaim.status != QuitclaimStatus.SIGNED.value:
         raise Gone(_("This consent is no longer active."))
     now = utcnow()
@@ -323,11 +335,8 @@ def withdraw(
     _event(quitclaim, kind, actor=actor)
     audit.record("quitclaim.withdrawn", actor=actor, subject=f"quitclaim:{quitclaim.id}",
                  details={"channels": lost_channels, "biometric": lose_biometric})
-    removed = _apply_loss(quitclaim, lost_channels, lose_biometric, reason="consent withdrawn",
-                          actor=actor)
-    outbox.commit()
-    _after_template_removal(removed)
-    return quitclaim
+    return _apply_loss(quitclaim, lost_channels, lose_biometric, reason="consent withdrawn",
+                       actor=actor)
 
 
 def expire(quitclaim: Quitclaim, *, actor: str = "system") -> list[int]:

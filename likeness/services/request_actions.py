@@ -1,0 +1,207 @@
+"""Acting on a request, per type. Each action is idempotent and audited.
+
+Nothing is done on an unconfirmed match: only faces staff confirmed count.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from likeness.errors import InvalidInput
+from likeness.extensions import db
+from likeness.faces import index
+from likeness.models import (
+    Asset,
+    Face,
+    Person,
+    Quitclaim,
+    QuitclaimStatus,
+    RequestAction,
+    RequestStatus,
+    RequestType,
+    StaffUser,
+    SubjectRequest,
+    utcnow,
+)
+from likeness.renditions import invalidate
+from likeness.services import audit, outbox, quitclaims, request_search, requests, sharing
+from likeness.storage import asset_path
+
+DONE = "done"
+_FILES_TO_DELETE = "likeness.files_to_delete"
+
+
+def perform(request_id: int, *, actor: StaffUser, decision: str = "") -> SubjectRequest:
+    """Carry out what the request asks, on the confirmed matches; then queue the response."""
+    request = requests.get(request_id)
+    if request.status not in requests.OPEN_STATES:
+        raise InvalidInput(_("This request is closed."))
+    if request.email_verified_at is None:
+        raise InvalidInput(_("The email address is not confirmed yet."))
+    if _already_done(request):
+        return request  # a second press changes nothing
+    handler = {
+        RequestType.ACCESS.value: _access,
+        RequestType.PORTABILITY.value: _access,
+        RequestType.ERASURE.value: _erasure,
+        RequestType.OBJECTION.value: _objection,
+        RequestType.RESTRICTION.value: _restriction,
+        RequestType.RECTIFICATION.value: _rectification,
+        RequestType.WITHDRAWAL.value: _withdrawal,
+    }[request.type]
+    removed = handler(request, actor, decision)
+    requests.record_action(request, DONE, f"{request.type} carried out")
+    request.status = RequestStatus.IN_PROGRESS.value
+    outbox.add("render_response", request.id)
+    audit.record(f"request.{request.type}_performed", actor=actor.audit_ref,
+                 subject=f"request:{request.id}")
+    outbox.commit()
+    for path in db.session.info.pop(_FILES_TO_DELETE, []):
+        path.unlink(missing_ok=True)
+    version = db.session.info.pop("likeness.index_version", None)
+    if removed and version is not None:
+        index.apply_changes(version, removed=removed)
+    return request
+
+
+def _already_done(request: SubjectRequest) -> bool:
+    return db.session.scalar(select(RequestAction.id).where(
+        RequestAction.request_id == request.id, RequestAction.kind == DONE).limit(1)) is not None
+
+
+def _confirmed_assets(request: SubjectRequest) -> list[tuple[Face, Asset, str | None]]:
+    return [(face, asset, match.erasure_choice)
+            for match, face, asset in request_search.confirmed(request.id)]
+
+
+def _access(request: SubjectRequest, actor: StaffUser, decision: str) -> list[int]:
+    count = len(_confirmed_assets(request))
+    requests.record_action(request, "disclosed", _("%(n)d photo(s) disclosed, other people "
+                                                    "blurred", n=count))
+    audit.record("request.disclosure_prepared", actor=actor.audit_ref,
+                 subject=f"request:{request.id}", details={"photos": count})
+    return []
+
+
+def _erasure(request: SubjectRequest, actor: StaffUser, decision: str) -> list[int]:
+    confirmed = _confirmed_assets(request)
+    person = db.session.get(Person, request.person_id) if request.person_id else None
+    faces: dict[int, Face] = {face.id: face for face, _asset, _choice in confirmed}
+    if person is not None:
+        faces.update({f.id: f for f in db.session.scalars(
+            select(Face).where(Face.person_id == person.id))})
+    removed_templates = [f.id for f in faces.values() if f.template_ciphertext is not None]
+    asset_ids: set[int] = set()
+    deleted_assets: list[Asset] = []
+    for face in faces.values():
+        asset_ids.add(face.asset_id)
+        face.person_id = None
+        face.tag_source = None
+        face.tagged_by_id = None
+        face.template_ciphertext = None
+        face.template_key_version = None
+        face.is_always_blurred = True  # blurred in every rendition from now on
+    for face, asset, choice in confirmed:
+        others = [f for f in asset.faces if f.id != face.id and not f.is_not_a_face]
+        if choice == "delete" and not others:
+            deleted_assets.append(asset)
+    if removed_templates:
+        db.session.info["likeness.index_version"] = index.bump_version()
+    revoked = sharing.revoke_for_assets(asset_ids, [c for c in _all_channels()],
+                                        reason="erasure", actor=actor.audit_ref)
+    if person is not None:
+        person.is_suppressed = True
+        person.erased_at = utcnow()
+        kept = db.session.scalars(select(Quitclaim).where(
+            Quitclaim.person_id == person.id)).all()
+        for quitclaim in kept:
+            if quitclaim.status == QuitclaimStatus.SIGNED.value:
+                quitclaims.withdraw_in_transaction(quitclaim, actor=actor.audit_ref)
+        if kept:
+            requests.record_action(
+                request, "kept_quitclaims",
+                _("%(n)d signed quitclaim(s) kept as evidence for legal claims "
+                  "(Art. 17(3)(e)); they are not used for anything else.", n=len(kept)),
+                exception=True)
+    requests.record_action(request, "untagged",
+                           _("%(n)d face(s) untagged and blurred in every copy", n=len(faces)))
+    requests.record_action(request, "templates_deleted",
+                           _("%(n)d face template(s) deleted", n=len(removed_templates)))
+    requests.record_action(request, "shares_revoked",
+                           _("%(n)d share link(s) revoked; recipients notified (Art. 19)",
+                             n=len(revoked)))
+    if person is not None:
+        requests.record_action(request, "suppressed",
+                               _("Added to the suppression list: your face is not "
+                                 "tagged or suggested again"))
+    for asset in deleted_assets:
+        asset_ids.discard(asset.id)
+        # The file goes after the commit (see `perform`): never a row without its file.
+        db.session.info.setdefault(_FILES_TO_DELETE, []).append(asset_path(asset.sha256))
+        db.session.delete(asset)
+    if deleted_assets:
+        requests.record_action(request, "photos_deleted",
+                               _("%(n)d photo(s) in which only you appear deleted",
+                                 n=len(deleted_assets)))
+    for asset_id in asset_ids:
+        invalidate(asset_id)
+    audit.record("request.erasure", actor=actor.audit_ref, subject=f"request:{request.id}",
+                 details={"faces": len(faces), "templates": len(removed_templates),
+                          "assets_deleted": len(deleted_assets), "shares": len(revoked)})
+    return removed_templates
+
+
+def _restrict(request: SubjectRequest, actor: StaffUser, reason: str) -> int:
+    assets = {asset.id: asset for _f, asset, _c in _confirmed_assets(request)}
+    for asset in assets.values():
+        asset.is_restricted = True
+        asset.restricted_reason = reason
+    sharing.revoke_for_assets(assets, _all_channels(), reason=reason, actor=actor.audit_ref)
+    return len(assets)
+
+
+def _objection(request: SubjectRequest, actor: StaffUser, decision: str) -> list[int]:
+    count = _restrict(request, actor, "objection (Art. 21), restricted per Art. 18(1)(d)")
+    requests.record_action(request, "restricted",
+                           _("%(n)d photo(s) restricted while we decide", n=count))
+    if request.person_id:
+        _withdraw_all(request, actor)
+    if decision.strip():
+        requests.record_action(request, "decision", decision.strip()[:2000])
+    return []
+
+
+def _restriction(request: SubjectRequest, actor: StaffUser, decision: str) -> list[int]:
+    count = _restrict(request, actor, "restriction (Art. 18)")
+    requests.record_action(request, "restricted", _("%(n)d photo(s) restricted", n=count))
+    return []
+
+
+def _rectification(request: SubjectRequest, actor: StaffUser, decision: str) -> list[int]:
+    if not decision.strip():
+        raise InvalidInput(_("Describe what was corrected."))
+    requests.record_action(request, "rectified", decision.strip()[:2000])
+    return []
+
+
+def _withdrawal(request: SubjectRequest, actor: StaffUser, decision: str) -> list[int]:
+    return _withdraw_all(request, actor)
+
+
+def _withdraw_all(request: SubjectRequest, actor: StaffUser) -> list[int]:
+    """Consent-based use ends: every active quitclaim of the person is withdrawn."""
+    active = db.session.scalars(select(Quitclaim).where(
+        Quitclaim.person_id == request.person_id,
+        Quitclaim.status == QuitclaimStatus.SIGNED.value)).all()
+    for quitclaim in active:
+        quitclaims.withdraw_in_transaction(quitclaim, actor=actor.audit_ref)
+    requests.record_action(request, "consent_withdrawn",
+                           _("%(n)d quitclaim(s) withdrawn", n=len(active)))
+    return []
+
+
+def _all_channels() -> list[str]:
+    from likeness.models import Channel
+
+    return [c.value for c in Channel]
