@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 JOBS: dict[str, Callable[..., Any]] = {
     "deliver_email": mail.deliver,
     "index_asset": indexing.index_asset,
+    "create_consented_templates": indexing.create_consented_templates,
     "render_quitclaim_pdf": quitclaims.render_pdf,
     "send_recipient_notice": sharing.send_recipient_notice,
     "daily_maintenance": maintenance.run_daily,

@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from likeness.form_fields import MultiCheckboxField
@@ -41,7 +42,7 @@ class ConfirmForm(FlaskForm):
     """Only the CSRF token: a confirmation button."""
 
 
-REQUEST_TYPES = [
+REQUEST_TYPES = [SelectChoice(value, label) for value, label in [
     ("access", _l("Access: which photos of me do you hold? (Art. 15)")),
     ("erasure", _l("Erasure: remove me from your photos (Art. 17)")),
     ("objection", _l("Objection: stop using photos of me (Art. 21)")),
@@ -49,7 +50,7 @@ REQUEST_TYPES = [
     ("rectification", _l("Rectification: correct my data (Art. 16)")),
     ("restriction", _l("Restriction: pause the use of my data (Art. 18)")),
     ("portability", _l("Portability: my data in a machine-readable file (Art. 20)")),
-]
+]]
 
 
 class RequestForm(FlaskForm):
@@ -65,7 +66,7 @@ class RequestForm(FlaskForm):
                        "were photographed, so we can find the photos."),
     )
     language = SelectField(_l("Language of our answer"),
-                           choices=[("nl", "Nederlands"), ("en", "English")])
+                           choices=[SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")])
     selfie = FileField(_l("A recent photo of your face (optional)"))
     selfie_consent = BooleanField(_l("You may use this photo only to search for me for this "
                                      "request; it is deleted when the request is closed."))

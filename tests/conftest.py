@@ -27,6 +27,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from likeness import embedded_redis
 from likeness.app import create_app
 from likeness.extensions import db as _db
+from likeness.extensions import limiter
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -100,9 +101,8 @@ def make_config(tmp: Path, database_url: str, redis_url: str, smtp: Controller) 
         "INSTANCE_PATH": str(tmp / "instance"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
-        # Fresh names per app: no queued job or rate-limit counter leaks between tests.
+        # A fresh queue per app: no queued job leaks from one test into the next.
         "RQ_QUEUE": f"test-{uuid.uuid4().hex[:12]}",
-        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
         "MAIL_SERVER": smtp.hostname,
         "MAIL_PORT": smtp.port,
         "FACE_KEY_FILE": str(key_file),
@@ -164,6 +164,9 @@ def app(
     app = create_app(make_config(tmp_path, migrated, redis_url, smtp_server[0]))
     app.test_client_class = FreshContextClient
     with app.app_context():
+        # Flask-Limiter keeps the key prefix of the first app it saw: start each test
+        # with no counters instead.
+        limiter.reset()
         connection = _db.engine.connect()
         transaction = connection.begin()
         original_session = _db.session

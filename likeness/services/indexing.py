@@ -98,3 +98,43 @@ def _lock(asset_id: int) -> Asset | None:
         # Two workers given the same job: the second waits, then sees `indexed`.
         query = query.with_for_update()
     return db.session.scalar(query)
+
+
+def create_consented_templates(person_id: int) -> None:
+    """Job, policy `consented-only`: give the person's faces a template, if (and only if)
+    the person has active biometric consent. Idempotent: faces with one are skipped."""
+    from likeness.models import Quitclaim, QuitclaimStatus
+
+    if settings.template_policy() != "consented-only":
+        return
+    consenting = db.session.scalar(select(Quitclaim.id).where(
+        Quitclaim.person_id == person_id, Quitclaim.status == QuitclaimStatus.SIGNED.value,
+        Quitclaim.biometric_consent.is_(True), Quitclaim.biometric_withdrawn_at.is_(None),
+    ).limit(1))
+    if consenting is None:
+        return
+    faces = db.session.scalars(select(Face).where(
+        Face.person_id == person_id, Face.template_ciphertext.is_(None),
+        Face.is_not_a_face.is_(False))).all()
+    if not faces:
+        return
+    ring = keyring()
+    added: dict[int, np.ndarray] = {}
+    by_asset: dict[int, list[Face]] = {}
+    for face in faces:
+        by_asset.setdefault(face.asset_id, []).append(face)
+    for asset_id, asset_faces in by_asset.items():
+        asset = db.session.get(Asset, asset_id)
+        if asset is None:
+            continue
+        with Image.open(asset_path(asset.sha256)) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        templates = engine.encode(image, [engine.Box(*f.box) for f in asset_faces])
+        for face, template in zip(asset_faces, templates, strict=True):
+            face.template_ciphertext, face.template_key_version = ring.encrypt(template, face.id)
+            added[face.id] = template
+    version = index.bump_version()
+    audit.record("face.templates_created", actor="system", subject=f"person:{person_id}",
+                 details={"count": len(added), "basis": "biometric consent"})
+    outbox.commit()
+    index.apply_changes(version, added=added)

@@ -257,6 +257,8 @@ def sign(token: str, signature: Signature) -> Quitclaim:
                  details={"channels": channels, "biometric": signature.biometric_consent,
                           "guardian": bool(quitclaim.guardian_name)})
     outbox.add("render_quitclaim_pdf", quitclaim.id)
+    if signature.biometric_consent:
+        outbox.add("create_consented_templates", person.id)
     outbox.commit()
     return quitclaim
 

@@ -136,6 +136,9 @@ def _tag(face: Face, person: Person, actor: StaffUser, source: TagSource) -> Non
     face.tagged_at = utcnow()
     audit.record("face.tagged", actor=actor.audit_ref, subject=f"face:{face.id}",
                  details={"person": person.audit_ref, "source": source.value})
+    if face.template_ciphertext is None:
+        # Under `consented-only` the face gets a template if this person consented.
+        outbox.add("create_consented_templates", person.id)
 
 
 def _nearest_person(
