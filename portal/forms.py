@@ -65,8 +65,10 @@ class RequestForm(FlaskForm):
         description=_l("Without a photo: describe the event, the date and the place where you "
                        "were photographed, so we can find the photos."),
     )
-    language = SelectField(_l("Language of our answer"),
-                           choices=[SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")])
+    language = SelectField(
+        _l("Language of our answer"),
+        choices=[SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")],
+    )
     selfie = FileField(_l("A recent photo of your face (optional)"))
     selfie_consent = BooleanField(_l("You may use this photo only to search for me for this "
                                      "request; it is deleted when the request is closed."))
