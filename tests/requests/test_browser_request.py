@@ -1,0 +1,62 @@
+"""A person files an access request with a selfie; staff locate and confirm in Chromium."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from likeness.extensions import db
+from likeness.models import Match, SubjectRequest
+from likeness.services import library, requests, staff
+from tests.browser import PHONE, chromium, live_server
+from tests.conftest import FIXTURES
+from tests.faces.conftest import run_jobs
+
+pytestmark = pytest.mark.browser
+
+
+def test_file_a_request_then_staff_locate_and_confirm(committed_app: Flask, tmp_path: Path):
+    for name in ("obama.jpg", "biden.jpg"):
+        library.add_photo((FIXTURES / name).read_bytes(), name, actor="test")
+    run_jobs()
+    with live_server(committed_app) as base:
+        with chromium(**PHONE) as page:
+            page.goto(base + "/request")
+            page.get_by_label("Access: which photos of me do you hold? (Art. 15)").check()
+            page.get_by_label("Your name").fill("Barack Obama")
+            page.get_by_label("Your email address").fill("barack@example.org")
+            page.locator("input[name=selfie]").set_input_files(str(FIXTURES / "obama2.jpg"))
+            page.get_by_label("You may use this photo only to search for me").check()
+            page.get_by_role("button", name="Send request").click()
+            page.get_by_role("heading", name="We received your request").wait_for()
+            reference = page.locator(".reference").inner_text()
+            assert re.fullmatch(r"DSR-\d{4}-\d{6}", reference)
+
+        db.session.rollback()
+        stored = db.session.scalars(select(SubjectRequest)).one()
+        requests.verify(requests.verification_token(stored))
+        staff.create_staff("dpo@example.org", "privacy_officer", password="privacy pass 1")
+        with chromium() as page:
+            page.goto(base + "/admin/login")
+            page.get_by_label("Email").fill("dpo@example.org")
+            page.get_by_label("Password").fill("privacy pass 1")
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url("**/admin/")
+            page.goto(f"{base}/admin/requests")
+            page.get_by_role("link", name=reference).click()
+            page.locator("#locate").get_by_role("button", name="Search").click()
+            page.get_by_text("The search has started.").wait_for()
+            run_jobs()
+            page.reload()
+            tiles = page.locator(".candidates .tile")
+            assert tiles.count() == 1  # obama.jpg; not Biden
+            tiles.first.get_by_role("button", name="Confirm").click()
+            page.locator(".candidates .tile", has_text="confirmed").wait_for()
+            page.screenshot(path=str(tmp_path / "request.png"), full_page=True)
+    db.session.rollback()
+    match = db.session.scalars(select(Match)).one()
+    assert match.decision == "confirmed"
