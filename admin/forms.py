@@ -157,3 +157,12 @@ class PerformForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     outcome = TextAreaField(_l("Outcome"), validators=[Length(max=5000)])
+
+
+class ShareForm(FlaskForm):
+    channel = SelectField(_l("For"), choices=CHANNEL_CHOICES)
+    recipient_name = StringField(_l("Recipient"), validators=[DataRequired(), Length(max=200)])
+    recipient_email = EmailField(_l("Recipient's email (for notices)"),
+                                 validators=[Optional(), Email(), Length(max=254)])
+    days = IntegerField(_l("Valid for (days)"), default=30,
+                        validators=[DataRequired(), NumberRange(min=1, max=365)])

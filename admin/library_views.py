@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import blueprint, requires
-from admin.forms import StaffActionForm, TagForm, UploadForm
+from admin.forms import ShareForm, StaffActionForm, TagForm, UploadForm
 from admin.lookups import person_choice, person_label, wants_json
 from likeness.errors import DomainError
 from likeness.faces.engine import Box
 from likeness.models import AssetStatus, Channel, Role
 from likeness.renditions import Purpose, crop_face, render
-from likeness.services import consent, library, people, tagging
+from likeness.services import consent, library, people, sharing, tagging
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
 CHANNELS = [c.value for c in Channel]
@@ -113,6 +113,7 @@ def asset_page(asset_id: int) -> ResponseReturnValue:
         can_edit=can_edit,
         tag_form=TagForm(),
         action_form=StaffActionForm(),
+        share_form=ShareForm(),
     )
 
 
@@ -203,3 +204,23 @@ def people_lookup() -> ResponseReturnValue:
 
 def _back_to(asset_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.asset_page", asset_id=asset_id))
+
+
+
+@blueprint.post("/assets/<int:asset_id>/share")
+@requires(*EDITORS)
+def asset_share(asset_id: int) -> ResponseReturnValue:
+    form = ShareForm()
+    if not form.validate_on_submit():
+        flash(_("Fill in the recipient and the channel."), "error")
+        return _back_to(asset_id)
+    _link, token = sharing.create(
+        [library.get(asset_id).id], channel=form.channel.data or "",
+        recipient_name=form.recipient_name.data or "",
+        recipient_email=form.recipient_email.data or None, actor=current_user,
+        days=form.days.data or 30,
+    )
+    # The token is shown once: only its hash is stored.
+    flash(_("Share link (copy it now, it is shown only once): %(url)s",
+            url=url_for("portal.shared", token=token, _external=True)), "info")
+    return _back_to(asset_id)

@@ -71,6 +71,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Likeness <privacy@localhost>"),
         "STAFF_ALERT_EMAIL": os.environ.get("STAFF_ALERT_EMAIL", ""),
         "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "Likeness demo organisation"),
+        # PNG or JPEG shown on answer PDFs; none by default.
+        "ORGANISATION_LOGO": os.environ.get("ORGANISATION_LOGO", ""),
         # Where people reach the portal: the base of every link in an email.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # Downloads for a channel: blur faces without consent there, or refuse them.

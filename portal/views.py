@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from likeness.errors import DomainError, Gone
 from likeness.extensions import limiter
-from likeness.services import consent_portal, quitclaims, requests
+from likeness.services import consent_portal, quitclaims, requests, sharing
 from likeness.signatures import parse_signature
 from likeness.storage import instance_dir
 from portal import blueprint
@@ -191,3 +191,14 @@ def request_file(token: str, kind: str) -> ResponseReturnValue:
 def _label(channel: str) -> str:
     labels = current_app.jinja_env.globals["channel_labels"]
     return str(labels[channel])  # type: ignore[index]
+
+
+@blueprint.get("/s/<token>")
+def shared(token: str) -> ResponseReturnValue:
+    link, asset_ids = sharing.open_link(token)
+    return render_template("portal/shared.html", link=link, asset_ids=asset_ids, token=token)
+
+
+@blueprint.get("/s/<token>/<int:asset_id>.jpg")
+def shared_photo(token: str, asset_id: int) -> ResponseReturnValue:
+    return send_file(sharing.rendition(token, asset_id), mimetype="image/jpeg")

@@ -9,6 +9,7 @@ import zipfile
 from typing import Any
 
 from flask import current_app
+from PIL import Image
 from sqlalchemy import select
 
 from likeness.clock import AMSTERDAM
@@ -129,9 +130,17 @@ def _export_zip(request: SubjectRequest, person: Person | None, photos: list[dic
 
 
 def _logo() -> str | None:
-    from likeness.config import PROJECT_ROOT
-
-    path = PROJECT_ROOT / "static" / "img" / "logo.png"
-    return data_uri(path.read_bytes(), "image/png") if path.exists() else None
+    """The organisation's logo (setting ORGANISATION_LOGO), re-encoded as PNG, or None."""
+    configured = current_app.config.get("ORGANISATION_LOGO")
+    if not configured:
+        return None
+    try:
+        with Image.open(configured) as logo:
+            logo.thumbnail((600, 200))
+            buffer = io.BytesIO()
+            logo.convert("RGBA").save(buffer, "PNG")
+    except OSError:
+        return None  # a missing or broken logo must not stop an answer going out
+    return data_uri(buffer.getvalue(), "image/png")
 
 

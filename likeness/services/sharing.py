@@ -6,13 +6,16 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from likeness.errors import InvalidInput
+from likeness.errors import Gone, InvalidInput, NotFound
 from likeness.extensions import db
+from likeness.faces.engine import Box
 from likeness.models import (
+    Asset,
     Channel,
     RecipientNotice,
     ShareLink,
@@ -20,7 +23,8 @@ from likeness.models import (
     StaffUser,
     utcnow,
 )
-from likeness.services import audit, mail, outbox
+from likeness.renditions import Purpose, render
+from likeness.services import audit, consent, mail, outbox
 
 
 def create(
@@ -46,6 +50,39 @@ def create(
                  details={"assets": len(asset_ids), "channel": channel})
     outbox.commit()
     return link, token
+
+
+def open_link(token: str) -> tuple[ShareLink, list[int]]:
+    """The live link behind a token and its (unrestricted) asset ids; 404 / 410 otherwise."""
+    link = db.session.scalar(select(ShareLink).where(
+        ShareLink.token_sha256 == hashlib.sha256(token.encode()).hexdigest()))
+    if link is None:
+        raise NotFound(_("This link does not exist."))
+    if link.revoked_at is not None or link.expires_at < utcnow():
+        raise Gone(_("This link is no longer valid."))
+    asset_ids = list(db.session.scalars(
+        select(ShareLinkAsset.asset_id).join(Asset, Asset.id == ShareLinkAsset.asset_id)
+        .where(ShareLinkAsset.share_link_id == link.id, Asset.is_restricted.is_(False))
+        .order_by(ShareLinkAsset.asset_id)))
+    return link, asset_ids
+
+
+def rendition(token: str, asset_id: int) -> Path:
+    """A shared photo as the recipient may see it: every face without consent for the
+    link's channel blurred. Audited as a disclosure."""
+    link, asset_ids = open_link(token)
+    if asset_id not in asset_ids:
+        raise NotFound(_("This photo is not part of the link."))
+    asset = db.session.get(Asset, asset_id)
+    if asset is None:
+        raise NotFound(_("This photo is not part of the link."))
+    state = consent.for_asset(asset.id)
+    blockers = set(state.blockers(link.channel))
+    blur = [Box(*f.box) for f in asset.faces if f.id in blockers or f.is_always_blurred]
+    audit.record("share.viewed", actor=f"share:{link.id}", subject=f"asset:{asset.id}",
+                 details={"faces_blurred": len(blur)})
+    outbox.commit()
+    return render(asset, Purpose.SHARE, blur)
 
 
 def revoke_for_assets(

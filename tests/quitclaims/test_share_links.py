@@ -1,0 +1,52 @@
+"""Share links: recipients see only what consent allows, and lose it when consent goes."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import numpy as np
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import select
+
+from likeness.faces import engine
+from likeness.models import Quitclaim
+from likeness.services import quitclaims
+from tests.conftest import csrf_token_from
+from tests.faces.conftest import run_jobs
+from tests.quitclaims.conftest import invite_and_open, sign
+
+
+def test_share_blurs_faces_without_consent_and_dies_with_the_consent(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any,
+    librarian: Any, logged_in: Any,
+):
+    path = invite_and_open(client, mailbox, tagged_barack, librarian)
+    sign(client, path, channels=["website"])
+    run_jobs()
+    logged_in("librarian")
+    page = client.get(f"/admin/assets/{tagged_barack.group_asset}")
+    response = client.post(f"/admin/assets/{tagged_barack.group_asset}/share", data={
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "channel": "website",
+        "recipient_name": "Daily News", "recipient_email": "desk@news.example", "days": "7",
+    }, follow_redirects=True)
+    url = re.search(r"http://localhost(/s/[A-Za-z0-9_-]+)", response.get_data(as_text=True))
+    assert url, response.get_data(as_text=True)
+    share = url.group(1)
+
+    recipient = app.test_client()
+    assert "Daily News" in recipient.get(share).get_data(as_text=True)
+    photo = recipient.get(f"{share}/{tagged_barack.group_asset}.jpg")
+    with Image.open(io.BytesIO(photo.data)) as image:
+        assert len(engine.detect(np.asarray(image.convert("RGB")))) == 1  # Biden blurred
+    assert recipient.get(f"{share}/{tagged_barack.obama_asset}.jpg").status_code == 404
+
+    quitclaim = db.session.scalars(select(Quitclaim)).one()
+    quitclaims.withdraw(quitclaim.id, actor="person:1", channel="website")
+    assert recipient.get(share).status_code == 410
+    run_jobs()
+    assert len(mailbox.to("desk@news.example")) == 1
+    assert recipient.get("/s/not-a-token").status_code == 404
