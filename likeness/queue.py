@@ -8,6 +8,8 @@ import redis
 from flask import current_app
 from rq import Queue
 
+from likeness.app_state import per_app
+
 _REDIS_KEY = "likeness.redis"
 
 
@@ -16,14 +18,9 @@ def redis_url() -> str:
 
 
 def get_redis() -> redis.Redis:
-    conn = current_app.extensions.get(_REDIS_KEY)
-    if conn is None:
-        # Short timeouts: when Redis is down, a web request must not hang on it.
-        conn = redis.Redis.from_url(
-            redis_url(), socket_connect_timeout=2, socket_timeout=10
-        )
-        current_app.extensions[_REDIS_KEY] = conn
-    return cast(redis.Redis, conn)
+    # Short timeouts: when Redis is down, a web request must not hang on it.
+    return per_app(_REDIS_KEY, lambda: redis.Redis.from_url(
+        redis_url(), socket_connect_timeout=2, socket_timeout=10))
 
 
 def get_queue() -> Queue:

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from numpy.typing import NDArray
 
+from likeness.app_state import forget, per_app
 from likeness.errors import TemplateKeyError
 from likeness.faces.engine import TEMPLATE_SIZE
 
@@ -92,15 +93,11 @@ def _aad(face_id: int) -> bytes:
 
 def keyring() -> KeyRing:
     """The configured keys, loaded once per process (reset with `forget_keys`)."""
-    ring: KeyRing | None = current_app.extensions.get(_EXTENSION_KEY)
-    if ring is None:
-        ring = _load()
-        current_app.extensions[_EXTENSION_KEY] = ring
-    return ring
+    return per_app(_EXTENSION_KEY, _load)
 
 
 def forget_keys() -> None:
-    current_app.extensions.pop(_EXTENSION_KEY, None)
+    forget(_EXTENSION_KEY)
 
 
 def _load() -> KeyRing:

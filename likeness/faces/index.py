@@ -17,10 +17,10 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-from flask import current_app
 from numpy.typing import NDArray
 from sqlalchemy import select, update
 
+from likeness.app_state import per_app
 from likeness.extensions import db
 from likeness.faces.crypto import keyring
 from likeness.faces.engine import TEMPLATE_SIZE
@@ -87,11 +87,7 @@ class FaceIndex:
 
 
 def _index() -> FaceIndex:
-    index: FaceIndex | None = current_app.extensions.get(_EXTENSION_KEY)
-    if index is None:
-        index = FaceIndex()
-        current_app.extensions[_EXTENSION_KEY] = index
-    return index
+    return per_app(_EXTENSION_KEY, FaceIndex)
 
 
 def stored_version() -> int:
