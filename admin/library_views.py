@@ -129,7 +129,8 @@ def asset_image(asset_id: int, purpose: str) -> ResponseReturnValue:
 @blueprint.get("/faces/<int:face_id>/crop.jpg")
 def face_crop(face_id: int) -> ResponseReturnValue:
     face = tagging.get_face(face_id)
-    return send_file(crop_face(face.asset, Box(*face.box)), mimetype="image/jpeg")
+    return send_file(crop_face(face.asset, Box(*face.box), blurred=face.is_always_blurred),
+                     mimetype="image/jpeg")
 
 
 @blueprint.post("/assets/<int:asset_id>/retry")

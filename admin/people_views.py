@@ -71,6 +71,10 @@ def person_merge(person_id: int) -> ResponseReturnValue:
 @blueprint.post("/people/<int:person_id>/delete")
 @requires(*EDITORS)
 def person_delete(person_id: int) -> ResponseReturnValue:
-    untagged = people.delete(person_id, actor=current_user)
+    try:
+        untagged = people.delete(person_id, actor=current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.person_page", person_id=person_id))
     flash(_("Person deleted; %(n)d face(s) untagged.", n=untagged), "info")
     return redirect(url_for("admin.people_index"))

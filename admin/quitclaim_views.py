@@ -74,6 +74,7 @@ def quitclaim_invite() -> ResponseReturnValue:
         try:
             invitation = _invite(form)
         except DomainError as exc:
+            outbox.rollback()
             form.form_errors.append(exc.message)
             status = 400
         else:
@@ -90,13 +91,17 @@ def _invite(form: InviteForm) -> QuitclaimInvitation:
     if person_id is None:
         if not (form.new_name.data or "").strip():
             raise InvalidInput(_("Pick a person, or fill in the new person's name."))
+        # commit=False: the invitation below commits person and invitation together, so
+        # an invitation refused for its photos or channels leaves no new person behind.
         person = people.create(
             form.new_name.data or "", actor=current_user, email=form.new_email.data or None,
             date_of_birth=form.new_birth_date.data, guardian_email=form.guardian_email.data,
+            commit=False,
         )
         person_id = person.id
     elif form.guardian_email.data:
-        people.set_guardian_email(person_id, form.guardian_email.data, actor=current_user)
+        people.set_guardian_email(person_id, form.guardian_email.data, actor=current_user,
+                                  commit=False)
     mode = form.asset_mode.data
     if mode == "tagged":
         asset_ids = sorted({asset.id for _face, asset in people.faces_of(person_id)})

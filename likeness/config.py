@@ -106,7 +106,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "nl"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: SQL errors (and so logs) never show the values, which can be
+        # names, emails or templates.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     }
     cfg.update(overrides)
 

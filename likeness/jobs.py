@@ -13,6 +13,7 @@ from typing import Any
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
 from likeness.services import (
+    consent_portal,
     indexing,
     mail,
     maintenance,
@@ -27,10 +28,11 @@ log = logging.getLogger(__name__)
 JOBS: dict[str, Callable[..., Any]] = {
     "deliver_email": mail.deliver,
     "index_asset": indexing.index_asset,
-    "create_consented_templates": indexing.create_consented_templates,
+    "enforce_template_policy": indexing.enforce_template_policy,
     "render_quitclaim_pdf": quitclaims.render_pdf,
     "send_recipient_notice": sharing.send_recipient_notice,
     "daily_maintenance": maintenance.run_daily,
+    "send_manage_link": consent_portal.deliver_manage_link,
     "prepare_search": request_search.prepare,
     "search_chunk": request_search.scan_chunk,
     "render_response": request_response.render,
@@ -62,8 +64,9 @@ def run_outbox_job(outbox_id: int) -> str:
             db.session.rollback()
             row = db.session.get(OutboxJob, outbox_id)
             if row is not None:
-                # The type and message only; a traceback can carry personal data.
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                # The exception type only: messages (SQL parameters, SMTP replies) can
+                # carry names and addresses, and this table is no place for them.
+                row.last_error = type(exc).__name__
                 db.session.commit()
             log.warning("job %s (outbox %s) failed: %s", job_name, outbox_id,
                         type(exc).__name__)

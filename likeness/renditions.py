@@ -88,10 +88,12 @@ def blur_faces(image: Image.Image, boxes: Iterable[Box]) -> Image.Image:
     return result
 
 
-def crop_face(asset: Asset, box: Box, size: int = 160) -> Path:
-    """A square thumbnail around one face (for people pages), cached."""
+def crop_face(asset: Asset, box: Box, size: int = 160, *, blurred: bool = False) -> Path:
+    """A square thumbnail around one face (for people pages), cached; `blurred` for a face
+    that must never be shown (erasure)."""
     key = "-".join(str(v) for v in box.as_tuple())
-    path = rendition_dir(asset.id) / f"face-{key}-{size}.jpg"
+    suffix = "-blurred" if blurred else ""
+    path = rendition_dir(asset.id) / f"face-{asset.sha256[:12]}-{key}-{size}{suffix}.jpg"
     if path.exists():
         return path
     with Image.open(asset_path(asset.sha256)) as original:
@@ -100,6 +102,8 @@ def crop_face(asset: Asset, box: Box, size: int = 160) -> Path:
     cx, cy = (box.left + box.right) // 2, (box.top + box.bottom) // 2
     crop = image.crop((cx - side // 2, cy - side // 2, cx + side // 2, cy + side // 2))
     crop = crop.resize((size, size), Image.Resampling.LANCZOS)
+    if blurred:
+        crop = blur_faces(crop, [Box(0, size, size, 0)])
     buffer = io.BytesIO()
     crop.save(buffer, "JPEG", quality=85)
     write_atomically(path, buffer.getvalue())

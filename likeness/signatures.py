@@ -28,13 +28,14 @@ def parse_signature(data_url: str | None) -> bytes:
         raise InvalidInput(_("The signature could not be read. Please draw it again.")) from exc
     if len(raw) > MAX_BYTES:
         raise InvalidInput(_("The signature is too large. Please draw it again."))
+    Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
     try:
         with Image.open(io.BytesIO(raw)) as image:
             if image.format != "PNG" or max(image.size) > MAX_SIDE:
                 raise InvalidInput(_("The signature could not be read. Please draw it again."))
             image.load()
             rgba = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise InvalidInput(_("The signature could not be read. Please draw it again.")) from exc
     pixels = np.asarray(rgba)
     ink = int(((pixels[..., 3] > 0) & (pixels[..., :3].mean(axis=-1) < 200)).sum())

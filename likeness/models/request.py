@@ -80,6 +80,8 @@ class SubjectRequest(Base):
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Face search progress: "", "running", "done"; chunks for the on-the-fly scan.
     search_status: Mapped[str] = mapped_column(String(10), default="")
+    # Each search gets a run id: jobs of an older run find it replaced and do nothing.
+    search_run: Mapped[str] = mapped_column(String(16), default="")
     search_chunks_total: Mapped[int] = mapped_column(Integer, default=0)
     search_chunks_done: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,20 +18,25 @@ from likeness.services import blur_sets, mail, outbox, quitclaims, staff
 
 
 def send_manage_link(raw_email: str) -> None:
-    """Email a magic link if this address has consent to manage; otherwise nothing.
-
-    The caller answers the same either way.
-    """
+    """Queue the check-and-send job. The page answers the same, and as fast, whether or
+    not the address is known: the lookup happens in the job, not in the request."""
     try:
         email = staff.normalise_email(raw_email)
     except DomainError:  # an invalid address simply gets no email
         return
+    outbox.add("send_manage_link", email)
+    outbox.commit()
+
+
+def deliver_manage_link(email: str) -> None:
+    """Job: email a magic link if this address has consent to manage; otherwise nothing."""
     known = db.session.scalar(
         select(func.count()).select_from(Person).where(
             (func.lower(Person.email) == email) | (func.lower(Person.guardian_email) == email)
         )
     )
     if not known:
+        outbox.rollback()
         return
     hours = current_app.config["MANAGE_LINK_HOURS"]
     token = tokens.make(tokens.Purpose.MANAGE_CONSENT, {"e": email})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 from flask import current_app
@@ -100,24 +101,54 @@ def _lock(asset_id: int) -> Asset | None:
     return db.session.scalar(query)
 
 
-def create_consented_templates(person_id: int) -> None:
-    """Job, policy `consented-only`: give the person's faces a template, if (and only if)
-    the person has active biometric consent. Idempotent: faces with one are skipped."""
+def enforce_template_policy() -> None:
+    """Job: make the stored templates match the policy. Idempotent, and cheap when there
+    is nothing to do (two queries).
+
+    * `all`: every face gets a template, except "not a face" and faces blurred for good
+      after an erasure;
+    * `consented-only`: exactly the faces tagged to a person with active biometric
+      consent have one: others lose theirs, consenting people's faces gain one;
+    * `off`: nothing is stored (switching to `off` purges at once, in the same commit).
+    """
+    policy = settings.template_policy()
+    if policy == "off":
+        return
+    consenting = _consenting_people()
+    wanted = select(Face).join(Asset, Asset.id == Face.asset_id).where(
+        Face.template_ciphertext.is_(None), Face.is_not_a_face.is_(False),
+        Face.is_always_blurred.is_(False), Asset.status == AssetStatus.INDEXED.value)
+    unwanted: list[Face] = []
+    if policy == "consented-only":
+        wanted = wanted.where(Face.person_id.in_(consenting))
+        unwanted = list(db.session.scalars(select(Face).where(
+            Face.template_ciphertext.is_not(None),
+            Face.person_id.is_(None) | Face.person_id.not_in(consenting))))
+    missing = list(db.session.scalars(wanted))
+    if not missing and not unwanted:
+        outbox.rollback()
+        return
+    for face in unwanted:
+        face.template_ciphertext = None
+        face.template_key_version = None
+    added = _encode_faces(missing)
+    version = index.bump_version()
+    audit.record("face.templates_enforced", actor="system",
+                 details={"policy": policy, "created": len(added), "deleted": len(unwanted)})
+    outbox.commit()
+    index.apply_changes(version, added=added, removed=[f.id for f in unwanted])
+
+
+def _consenting_people() -> Any:
     from likeness.models import Quitclaim, QuitclaimStatus
 
-    if settings.template_policy() != "consented-only":
-        return
-    consenting = db.session.scalar(select(Quitclaim.id).where(
-        Quitclaim.person_id == person_id, Quitclaim.status == QuitclaimStatus.SIGNED.value,
-        Quitclaim.biometric_consent.is_(True), Quitclaim.biometric_withdrawn_at.is_(None),
-    ).limit(1))
-    if consenting is None:
-        return
-    faces = db.session.scalars(select(Face).where(
-        Face.person_id == person_id, Face.template_ciphertext.is_(None),
-        Face.is_not_a_face.is_(False))).all()
-    if not faces:
-        return
+    return select(Quitclaim.person_id).where(
+        Quitclaim.status == QuitclaimStatus.SIGNED.value,
+        Quitclaim.biometric_consent.is_(True), Quitclaim.biometric_withdrawn_at.is_(None))
+
+
+def _encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
+    """Compute, encrypt and set the templates of these faces (flushes nothing)."""
     ring = keyring()
     added: dict[int, np.ndarray] = {}
     by_asset: dict[int, list[Face]] = {}
@@ -133,8 +164,4 @@ def create_consented_templates(person_id: int) -> None:
         for face, template in zip(asset_faces, templates, strict=True):
             face.template_ciphertext, face.template_key_version = ring.encrypt(template, face.id)
             added[face.id] = template
-    version = index.bump_version()
-    audit.record("face.templates_created", actor="system", subject=f"person:{person_id}",
-                 details={"count": len(added), "basis": "biometric consent"})
-    outbox.commit()
-    index.apply_changes(version, added=added)
+    return added

@@ -19,6 +19,7 @@ from likeness.models import Quitclaim, QuitclaimStatus, Setting, utcnow
 from likeness.services import audit, mail, outbox, quitclaims
 
 LAST_SCHEDULED = "daily_maintenance_scheduled_for"
+REMINDED_ON = "deadline_reminder_sent_on"
 WARN_DAYS = 30
 
 
@@ -50,6 +51,7 @@ def run_daily(day: str | None = None) -> dict[str, int]:
         audit.record("consent.daily_run", actor="system",
                      details={"expired": expired, "warned": warned})
     outbox.commit()
+    quitclaims.after_template_removal(db.session.info.pop("likeness.removed_templates", []))
     return {"expired": expired, "warned": warned}
 
 
@@ -58,8 +60,10 @@ def _expire(today: date) -> int:
         select(Quitclaim).where(Quitclaim.status == QuitclaimStatus.SIGNED.value,
                                 Quitclaim.valid_until < today)
     ).all()
+    removed: list[int] = []
     for quitclaim in due:
-        quitclaims.expire(quitclaim)
+        removed += quitclaims.expire(quitclaim)
+    db.session.info.setdefault("likeness.removed_templates", []).extend(removed)
     return len(due)
 
 
@@ -84,9 +88,16 @@ def _warn(today: date) -> int:
 
 
 def _remind_staff_of_deadlines(today: date) -> None:
-    """Requests due within 7 days, and overdue ones, to staff (once per daily run)."""
+    """Requests due within 7 days, and overdue ones, to staff (once a day)."""
     from likeness.services import requests
 
+    sent = db.session.get(Setting, REMINDED_ON)
+    if sent is not None and sent.value >= today.isoformat():
+        return
+    if sent is None:
+        sent = Setting(key=REMINDED_ON, value="")
+        db.session.add(sent)
+    sent.value = today.isoformat()
     due = requests.reminders(today)
     if not (due["overdue"] or due["due_soon"]):
         return

@@ -9,7 +9,16 @@ from sqlalchemy import func, select, update
 
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
-from likeness.models import Asset, Face, Person, StaffUser, SuggestionRejection
+from likeness.models import (
+    Asset,
+    Face,
+    Person,
+    Quitclaim,
+    QuitclaimInvitation,
+    StaffUser,
+    SubjectRequest,
+    SuggestionRejection,
+)
 from likeness.services import audit, outbox
 
 
@@ -65,11 +74,13 @@ def create(
     return person
 
 
-def set_guardian_email(person_id: int, email: str, *, actor: StaffUser) -> Person:
+def set_guardian_email(person_id: int, email: str, *, actor: StaffUser,
+                       commit: bool = True) -> Person:
     person = get(person_id)
     person.guardian_email = _email(email)
     audit.record("person.guardian_changed", actor=actor.audit_ref, subject=person.audit_ref)
-    outbox.commit()
+    if commit:
+        outbox.commit()
     return person
 
 
@@ -88,9 +99,16 @@ def merge(source_id: int, target_id: int, *, actor: StaffUser) -> Person:
     if source_id == target_id:
         raise InvalidInput(_("Choose two different people to merge."))
     source, target = get(source_id), get(target_id)
+    if target.is_suppressed:
+        raise InvalidInput(_("This person asked for erasure: nothing may be merged into them."))
     moved = db.session.execute(
         update(Face).where(Face.person_id == source.id).values(person_id=target.id)
     )
+    # Consent evidence and requests belong to the person, not the duplicate entry: move
+    # them before the entry goes (their foreign keys would delete them with it).
+    for model in (Quitclaim, QuitclaimInvitation, SubjectRequest):
+        db.session.execute(update(model).where(model.person_id == source.id)
+                           .values(person_id=target.id))
     # Rejections of the source stay meaningful for the merged person.
     for rejection in db.session.scalars(
         select(SuggestionRejection).where(SuggestionRejection.person_id == source.id)
@@ -107,13 +125,20 @@ def merge(source_id: int, target_id: int, *, actor: StaffUser) -> Person:
 
 
 def delete(person_id: int, *, actor: StaffUser) -> int:
-    """Delete a person; their faces are untagged (templates stay, as policy keeps them)."""
+    """Delete a person; their faces are untagged (templates stay, as policy keeps them).
+
+    Refused while quitclaims exist: they are the evidence of consent (use merge, or an
+    erasure request, instead)."""
     person = get(person_id)
+    if db.session.scalar(select(Quitclaim.id).where(Quitclaim.person_id == person.id).limit(1)):
+        raise InvalidInput(_("This person signed quitclaims, which must be kept as evidence. "
+                             "Merge the person instead, or handle an erasure request."))
     untagged = db.session.execute(
         update(Face).where(Face.person_id == person.id)
         .values(person_id=None, tag_source=None, tagged_by_id=None, tagged_at=None)
     )
     db.session.delete(person)
+    outbox.add("enforce_template_policy")
     audit.record("person.deleted", actor=actor.audit_ref, subject=person.audit_ref,
                  details={"faces_untagged": _rowcount(untagged)})
     outbox.commit()

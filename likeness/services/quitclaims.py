@@ -33,6 +33,7 @@ from likeness.models import (
     utcnow,
 )
 from likeness.services import audit, mail, outbox, sharing
+from likeness.storage import instance_dir
 
 CONSENT_TEXT_VERSION = "2026-11-v1"
 GUARDIAN_AGE = 16  # UAVG art. 5: under 16 a parent or guardian consents
@@ -258,7 +259,7 @@ def sign(token: str, signature: Signature) -> Quitclaim:
                           "guardian": bool(quitclaim.guardian_name)})
     outbox.add("render_quitclaim_pdf", quitclaim.id)
     if signature.biometric_consent:
-        outbox.add("create_consented_templates", person.id)
+        outbox.add("enforce_template_policy")
     outbox.commit()
     return quitclaim
 
@@ -271,18 +272,23 @@ def render_pdf(quitclaim_id: int) -> None:
     if quitclaim is None or quitclaim.pdf_path:
         return
     relative, digest = quitclaim_pdf.write(quitclaim)
-    quitclaim.pdf_path = relative
-    quitclaim.pdf_sha256 = digest
-    person = _person(quitclaim.person_id)
-    recipient = _recipient(person)
-    if recipient:
-        mail.queue_email(
-            recipient, "quitclaim_confirmation", language=quitclaim.language,
-            attachments=[relative], person=person, quitclaim=quitclaim,
-            manage_url=external_url("portal.manage_consent"),
-        )
-    _event(quitclaim, "pdf_rendered", actor="system", detail=digest)
-    outbox.commit()
+    try:
+        quitclaim.pdf_path = relative
+        quitclaim.pdf_sha256 = digest
+        person = _person(quitclaim.person_id)
+        recipient = _recipient(person)
+        if recipient:
+            mail.queue_email(
+                recipient, "quitclaim_confirmation", language=quitclaim.language,
+                attachments=[relative], person=person, quitclaim=quitclaim,
+                manage_url=external_url("portal.manage_consent"),
+            )
+        _event(quitclaim, "pdf_rendered", actor="system", detail=digest)
+        outbox.commit()
+    except BaseException:
+        outbox.rollback()
+        (instance_dir() / relative).unlink(missing_ok=True)  # the retry writes it again
+        raise
 
 
 # --- withdrawal -----------------------------------------------------------------------
@@ -296,7 +302,7 @@ def withdraw(
     removed = withdraw_in_transaction(quitclaim, actor=actor, channel=channel,
                                       biometric_only=biometric_only)
     outbox.commit()
-    _after_template_removal(removed)
+    after_template_removal(removed)
     return quitclaim
 
 
@@ -321,8 +327,11 @@ def withdraw_in_transaction(
         row.withdrawn_at = now
         lost_channels = [channel]
         if all(c.withdrawn_at is not None for c in quitclaim.channels):
+            # Nothing left: the whole consent is withdrawn, biometric consent included.
             quitclaim.status = QuitclaimStatus.WITHDRAWN.value
             quitclaim.withdrawn_at = now
+            lose_biometric = (quitclaim.biometric_consent
+                              and quitclaim.biometric_withdrawn_at is None)
     else:
         lost_channels = [c.channel for c in quitclaim.channels if c.withdrawn_at is None]
         for row in quitclaim.channels:
@@ -351,7 +360,12 @@ def expire(quitclaim: Quitclaim, *, actor: str = "system") -> list[int]:
     _event(quitclaim, "expired", actor=actor)
     audit.record("quitclaim.expired", actor=actor, subject=f"quitclaim:{quitclaim.id}")
     lost = [c.channel for c in quitclaim.channels if c.withdrawn_at is None]
-    return _apply_loss(quitclaim, lost, False, reason="consent expired", actor=actor)
+    # Under `consented-only` a template exists only by this consent: it ends with it.
+    from likeness.services import settings
+
+    biometric = (settings.template_policy() == "consented-only"
+                 and quitclaim.biometric_consent and quitclaim.biometric_withdrawn_at is None)
+    return _apply_loss(quitclaim, lost, biometric, reason="consent expired", actor=actor)
 
 
 def _apply_loss(
@@ -385,7 +399,7 @@ def _delete_templates_of(person_id: int, *, actor: str) -> list[int]:
     return [f.id for f in faces]
 
 
-def _after_template_removal(face_ids: list[int]) -> None:
+def after_template_removal(face_ids: list[int]) -> None:
     version = db.session.info.pop("likeness.index_version", None)
     if face_ids and version is not None:
         index.apply_changes(version, removed=face_ids)

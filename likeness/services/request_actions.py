@@ -30,6 +30,7 @@ from likeness.storage import asset_path
 
 DONE = "done"
 _FILES_TO_DELETE = "likeness.files_to_delete"
+_DIRS_TO_DELETE = "likeness.renditions_to_delete"
 
 
 def perform(request_id: int, *, actor: StaffUser, decision: str = "") -> SubjectRequest:
@@ -52,13 +53,15 @@ def perform(request_id: int, *, actor: StaffUser, decision: str = "") -> Subject
     }[request.type]
     removed = handler(request, actor, decision)
     requests.record_action(request, DONE, f"{request.type} carried out")
-    request.status = RequestStatus.IN_PROGRESS.value
+    requests.set_status(request, RequestStatus.IN_PROGRESS.value, actor=actor.audit_ref)
     outbox.add("render_response", request.id)
     audit.record(f"request.{request.type}_performed", actor=actor.audit_ref,
                  subject=f"request:{request.id}")
     outbox.commit()
     for path in db.session.info.pop(_FILES_TO_DELETE, []):
         path.unlink(missing_ok=True)
+    for asset_id in db.session.info.pop(_DIRS_TO_DELETE, []):
+        invalidate(asset_id)
     version = db.session.info.pop("likeness.index_version", None)
     if removed and version is not None:
         index.apply_changes(version, removed=removed)
@@ -136,7 +139,8 @@ def _erasure(request: SubjectRequest, actor: StaffUser, decision: str) -> list[i
                                _("Added to the suppression list: your face is not "
                                  "tagged or suggested again"))
     for asset in deleted_assets:
-        asset_ids.discard(asset.id)
+        # Its renditions go too (after the commit, with the file; see `perform`).
+        db.session.info.setdefault(_DIRS_TO_DELETE, []).append(asset.id)
         # The file goes after the commit (see `perform`): never a row without its file.
         db.session.info.setdefault(_FILES_TO_DELETE, []).append(asset_path(asset.sha256))
         db.session.delete(asset)
@@ -144,7 +148,7 @@ def _erasure(request: SubjectRequest, actor: StaffUser, decision: str) -> list[i
         requests.record_action(request, "photos_deleted",
                                _("%(n)d photo(s) in which only you appear deleted",
                                  n=len(deleted_assets)))
-    for asset_id in asset_ids:
+    for asset_id in asset_ids - {a.id for a in deleted_assets}:
         invalidate(asset_id)
     audit.record("request.erasure", actor=actor.audit_ref, subject=f"request:{request.id}",
                  details={"faces": len(faces), "templates": len(removed_templates),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -55,21 +56,31 @@ def render(request_id: int) -> None:
         logo=_logo(), received_local=request.received_at.astimezone(AMSTERDAM),
         deadline=requests.current_deadline(request), with_copy=request.type in WITH_COPY,
     )
-    digest = sha256(content)
-    relative = f"pdf/responses/{request.reference}-{digest[:12]}.pdf"
-    write_atomically(instance_dir() / relative, content)
-    request.response_pdf_path, request.response_pdf_sha256 = relative, digest
-    if request.type in WITH_COPY and request.export_zip_path is None:
-        archive = _export_zip(request, person, photos, signed, recipients)
-        zdigest = sha256(archive)
-        zrelative = f"exports/{request.reference}-{zdigest[:12]}.zip"
-        write_atomically(instance_dir() / zrelative, archive)
-        request.export_zip_path, request.export_zip_sha256 = zrelative, zdigest
-    mail.queue_email(request.email, "request_response", language=request.language,
-                     request=request, url=requests.status_url(request))
-    audit.record("request.response_issued", actor="system", subject=f"request:{request.id}",
-                 details={"photos": len(photos), "zip": request.export_zip_path is not None})
-    outbox.commit()
+    written: list[Path] = []
+    try:
+        digest = sha256(content)
+        relative = f"pdf/responses/{request.reference}-{digest[:12]}.pdf"
+        written.append(instance_dir() / relative)
+        write_atomically(written[-1], content)
+        request.response_pdf_path, request.response_pdf_sha256 = relative, digest
+        if request.type in WITH_COPY and request.export_zip_path is None:
+            archive = _export_zip(request, person, photos, signed, recipients)
+            zdigest = sha256(archive)
+            zrelative = f"exports/{request.reference}-{zdigest[:12]}.zip"
+            written.append(instance_dir() / zrelative)
+            write_atomically(written[-1], archive)
+            request.export_zip_path, request.export_zip_sha256 = zrelative, zdigest
+        mail.queue_email(request.email, "request_response", language=request.language,
+                         request=request, url=requests.status_url(request))
+        audit.record("request.response_issued", actor="system",
+                     subject=f"request:{request.id}",
+                     details={"photos": len(photos), "zip": request.export_zip_path is not None})
+        outbox.commit()
+    except BaseException:
+        outbox.rollback()
+        for path in written:  # no answer file without the row that points at it
+            path.unlink(missing_ok=True)
+        raise
 
 
 def render_asset_copy(asset_id: int, person_id: int | None, face_id: int) -> Any:
@@ -139,7 +150,7 @@ def _logo() -> str | None:
             logo.thumbnail((600, 200))
             buffer = io.BytesIO()
             logo.convert("RGBA").save(buffer, "PNG")
-    except OSError:
+    except (OSError, Image.DecompressionBombError):
         return None  # a missing or broken logo must not stop an answer going out
     return data_uri(buffer.getvalue(), "image/png")
 

@@ -13,6 +13,8 @@ for the comparison are thrown away.
 
 from __future__ import annotations
 
+import secrets
+
 import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
@@ -36,7 +38,7 @@ from likeness.models import (
     SubjectRequest,
     utcnow,
 )
-from likeness.services import audit, face_search, outbox, requests, settings
+from likeness.services import audit, face_search, outbox, people, requests, settings
 from likeness.storage import asset_path
 
 CANDIDATES = 500
@@ -55,15 +57,23 @@ def start(request_id: int, *, actor: StaffUser | str) -> SubjectRequest:
     request.search_status = "running"
     request.search_chunks_total = 0
     request.search_chunks_done = 0
-    outbox.add("prepare_search", request.id)
+    request.search_run = secrets.token_hex(8)
+    outbox.add("prepare_search", request.id, request.search_run)
     audit.record("request.search_started", actor=_ref(actor), subject=f"request:{request.id}")
     outbox.commit()
     return request
 
 
-def prepare(request_id: int) -> None:
-    """Job: compute the selfie template, then search the index or fan out the scan."""
+def prepare(request_id: int, run: str) -> None:
+    """Job: compute the selfie template, then search the index or fan out the scan.
+
+    A no-op when a newer search replaced this run, or this run was already prepared."""
     request = requests.get(request_id)
+    if request.search_run != run or request.search_status != "running" or (
+        request.search_chunks_total
+    ):
+        outbox.rollback()
+        return
     if request.selfie_path and request.selfie_template_ciphertext is None:
         data = requests.selfie_bytes(request)
         if data is not None:
@@ -86,7 +96,7 @@ def prepare(request_id: int) -> None:
         request.search_chunks_total = len(chunks)
         request.search_chunks_done = 0
         for number, chunk in enumerate(chunks):
-            outbox.add("search_chunk", request.id, number, chunk)
+            outbox.add("search_chunk", request.id, run, number, chunk)
         if not chunks:
             request.search_status = "done"
     else:
@@ -103,13 +113,16 @@ def prepare(request_id: int) -> None:
     outbox.commit()
 
 
-def scan_chunk(request_id: int, number: int, asset_ids: list[int]) -> None:
+def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int]) -> None:
     """Job: compare every face on these assets with the request's query templates.
 
     The templates computed here are never stored. Safe to run twice: matches are
     upserted, and the chunk counter only moves once per chunk (checked by its audit).
     """
     request = requests.get(request_id)
+    if request.search_run != run:
+        outbox.rollback()  # a newer search replaced this one
+        return
     queries = _queries(request)
     threshold = float(current_app.config["FACE_MATCH_THRESHOLD"])
     found: list[tuple[int, float]] = []
@@ -126,7 +139,7 @@ def scan_chunk(request_id: int, number: int, asset_ids: list[int]) -> None:
                 found.append((face.id, distance))
         del templates  # thrown away: only distances leave this function
     _upsert(request, found)
-    marker = f"request.search_chunk:{request.id}:{number}"
+    marker = f"request.search_chunk:{request.id}:{run}:{number}"
     already = db.session.scalar(select(AuditEvent.id).where(
         AuditEvent.action == "request.search_chunk_done",
         AuditEvent.subject == marker).limit(1))
@@ -176,6 +189,8 @@ def decide(match_id: int, decision: str, *, actor: StaffUser,
 
 def link_person(request_id: int, person_id: int | None, *, actor: StaffUser) -> None:
     request = requests.get(request_id)
+    if person_id is not None:
+        people.get(person_id)  # an unknown person is a clear 404, not a broken link
     request.person_id = person_id
     audit.record("request.person_linked", actor=actor.audit_ref, subject=f"request:{request.id}",
                  details={"person": f"person:{person_id}" if person_id else None})

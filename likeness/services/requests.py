@@ -77,20 +77,23 @@ def submit(intake: Intake) -> SubjectRequest:
     db.session.add(request)
     db.session.flush()
     request.reference = f"DSR-{received_at.year}-{request.id:06d}"
+    selfie = None
     if decoded is not None:
-        relative = f"selfies/{request.id}-{secrets.token_hex(8)}.jpg"
-        write_atomically(instance_dir() / relative, decoded.encoded())
-        request.selfie_path = relative
-    _status(request, RequestStatus.AWAITING_VERIFICATION.value, actor="subject")
-    mail.queue_email(email, "request_verify", language=request.language, request=request,
-                     url=external_url("portal.verify_request", token=verification_token(request)))
-    audit.record("request.received", actor="subject", subject=f"request:{request.id}",
-                 details={"type": request.type, "selfie": decoded is not None})
+        selfie = instance_dir() / f"selfies/{request.id}-{secrets.token_hex(8)}.jpg"
+        write_atomically(selfie, decoded.encoded())
+        request.selfie_path = str(selfie.relative_to(instance_dir()))
     try:
+        set_status(request, RequestStatus.AWAITING_VERIFICATION.value, actor="subject")
+        mail.queue_email(email, "request_verify", language=request.language, request=request,
+                         url=external_url("portal.verify_request",
+                                          token=verification_token(request)))
+        audit.record("request.received", actor="subject", subject=f"request:{request.id}",
+                     details={"type": request.type, "selfie": decoded is not None})
         outbox.commit()
     except BaseException:
-        if request.selfie_path:
-            (instance_dir() / request.selfie_path).unlink(missing_ok=True)
+        outbox.rollback()
+        if selfie is not None:
+            selfie.unlink(missing_ok=True)  # never a selfie without its request
         raise
     return request
 
@@ -115,7 +118,7 @@ def verify(token: str) -> SubjectRequest:
     if request.email_verified_at is not None:
         raise Gone(_("This address was already confirmed. Use the status link we sent."))
     request.email_verified_at = utcnow()
-    _status(request, RequestStatus.OPEN.value, actor="subject")
+    set_status(request, RequestStatus.OPEN.value, actor="subject")
     mail.queue_email(request.email, "request_received", language=request.language,
                      request=request, url=status_url(request))
     audit.record("request.verified", actor="subject", subject=f"request:{request.id}")
@@ -142,7 +145,7 @@ def reply(token: str, body: str) -> SubjectRequest:
         raise InvalidInput(_("Write your answer."))
     db.session.add(RequestMessage(request_id=request.id, author="subject", body=body[:5000]))
     if request.status == RequestStatus.INFO_REQUESTED.value:
-        _status(request, RequestStatus.OPEN.value, actor="subject", note="answer received")
+        set_status(request, RequestStatus.OPEN.value, actor="subject", note="answer received")
     audit.record("request.subject_replied", actor="subject", subject=f"request:{request.id}")
     outbox.commit()
     return request
@@ -196,6 +199,8 @@ def actions(request_id: int) -> list[RequestAction]:
 
 def assign(request_id: int, assignee_id: int | None, *, actor: StaffUser) -> SubjectRequest:
     request = get(request_id)
+    if assignee_id is not None:
+        staff.get(assignee_id)
     request.assignee_id = assignee_id
     audit.record("request.assigned", actor=actor.audit_ref, subject=f"request:{request.id}",
                  details={"assignee": f"staff:{assignee_id}" if assignee_id else None})
@@ -224,7 +229,7 @@ def send_message(request_id: int, body: str, *, actor: StaffUser,
                                   body=body[:5000]))
     if ask_information:
         request.identity_doubt = body[:2000]
-        _status(request, RequestStatus.INFO_REQUESTED.value, actor=actor.audit_ref,
+        set_status(request, RequestStatus.INFO_REQUESTED.value, actor=actor.audit_ref,
                 note="more information asked")
     mail.queue_email(request.email, "request_message", language=request.language,
                      request=request, url=status_url(request), ask=ask_information)
@@ -252,7 +257,7 @@ def extend(request_id: int, months: int, reason: str, *, actor: StaffUser,
         raise InvalidInput(_("An extension is one or two months.")) from exc
     request.extension_reason = reason.strip()[:2000]
     request.extended_at = utcnow()
-    _status(request, request.status, actor=actor.audit_ref,
+    set_status(request, request.status, actor=actor.audit_ref,
             note=f"deadline extended to {request.extended_due_on.isoformat()}")
     mail.queue_email(request.email, "request_extended", language=request.language,
                      request=request, url=status_url(request))
@@ -270,7 +275,11 @@ def refuse(request_id: int, reason: str, *, actor: StaffUser) -> SubjectRequest:
         raise InvalidInput(_("A refusal needs its reasons."))
     request.refusal_reason = reason.strip()[:5000]
     request.outcome = "refused"
-    _status(request, RequestStatus.REFUSED.value, actor=actor.audit_ref)
+    # A new answer: the refusal replaces any answer made before (e.g. after an objection
+    # restricted the photos "while we decide").
+    request.response_pdf_path = None
+    request.response_pdf_sha256 = None
+    set_status(request, RequestStatus.REFUSED.value, actor=actor.audit_ref)
     outbox.add("render_response", request.id)
     audit.record("request.refused", actor=actor.audit_ref, subject=f"request:{request.id}")
     outbox.commit()
@@ -285,7 +294,7 @@ def close(request_id: int, *, actor: StaffUser, outcome: str = "") -> SubjectReq
     if outcome:
         request.outcome = outcome[:5000]
     request.closed_at = utcnow()
-    _status(request, RequestStatus.CLOSED.value, actor=actor.audit_ref)
+    set_status(request, RequestStatus.CLOSED.value, actor=actor.audit_ref)
     selfie = request.selfie_path
     had_template = request.selfie_template_ciphertext is not None
     request.selfie_path = None
@@ -343,8 +352,9 @@ def _require_open(request: SubjectRequest) -> None:
         raise InvalidInput(_("This request is closed."))
 
 
-def _status(request: SubjectRequest, to_status: str, *, actor: str, note: str | None = None
-            ) -> None:
+def set_status(request: SubjectRequest, to_status: str, *, actor: str,
+               note: str | None = None) -> None:
+    """Change the status and record it in the history (the person's timeline)."""
     previous = request.status if request.history else None
     db.session.add(RequestStatusChange(request_id=request.id, from_status=previous,
                                        to_status=to_status, actor=actor, note=note))

@@ -40,6 +40,9 @@ def set_template_policy(policy: str, *, actor: StaffUser | str) -> int:
     purged = 0
     if policy == "off":
         purged = purge_all_templates()
+    else:
+        # Templates follow the new policy in the background (encoding takes time).
+        outbox.add("enforce_template_policy")
     audit.record(
         "setting.template_policy_changed",
         actor=actor_ref,

@@ -64,6 +64,7 @@ def untag(face_id: int, *, actor: StaffUser) -> Face:
     face.tagged_at = None
     audit.record("face.untagged", actor=actor.audit_ref, subject=f"face:{face.id}",
                  details={"person": f"person:{previous}" if previous else None})
+    outbox.add("enforce_template_policy")
     outbox.commit()
     return face
 
@@ -82,6 +83,8 @@ def mark_not_a_face(face_id: int, *, actor: StaffUser, not_a_face: bool = True) 
             version = index.bump_version()
     audit.record("face.marked_not_a_face" if not_a_face else "face.marked_a_face",
                  actor=actor.audit_ref, subject=f"face:{face.id}")
+    if not not_a_face:
+        outbox.add("enforce_template_policy")  # a face again: a template, if policy says
     outbox.commit()
     if version is not None:
         index.apply_changes(version, removed=[face.id])
@@ -136,9 +139,9 @@ def _tag(face: Face, person: Person, actor: StaffUser, source: TagSource) -> Non
     face.tagged_at = utcnow()
     audit.record("face.tagged", actor=actor.audit_ref, subject=f"face:{face.id}",
                  details={"person": person.audit_ref, "source": source.value})
-    if face.template_ciphertext is None:
-        # Under `consented-only` the face gets a template if this person consented.
-        outbox.add("create_consented_templates", person.id)
+    # Under `consented-only` a tag can give (or, from another person, take away) the
+    # face's right to a template.
+    outbox.add("enforce_template_policy")
 
 
 def _nearest_person(
