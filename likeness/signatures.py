@@ -28,7 +28,8 @@ def parse_signature(data_url: str | None) -> bytes:
         raise InvalidInput(_("The signature could not be read. Please draw it again.")) from exc
     if len(raw) > MAX_BYTES:
         raise InvalidInput(_("The signature is too large. Please draw it again."))
-    Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
+    # Image.open reads only the header (and refuses decompression bombs); the size is
+    # checked before any pixel is decoded.
     try:
         with Image.open(io.BytesIO(raw)) as image:
             if image.format != "PNG" or max(image.size) > MAX_SIDE:

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from likeness.errors import DomainError, Gone
 from likeness.extensions import limiter
+from likeness.labels import CHANNEL_LABELS
 from likeness.services import consent_portal, quitclaims, requests, sharing
 from likeness.signatures import parse_signature
 from likeness.storage import instance_dir
@@ -189,8 +190,7 @@ def request_file(token: str, kind: str) -> ResponseReturnValue:
 
 
 def _label(channel: str) -> str:
-    labels = current_app.jinja_env.globals["channel_labels"]
-    return str(labels[channel])  # type: ignore[index]
+    return str(CHANNEL_LABELS[channel])
 
 
 @blueprint.get("/s/<token>")
