@@ -151,7 +151,8 @@ class RefuseForm(FlaskForm):
 
 
 class PerformForm(FlaskForm):
-    decision = TextAreaField(_l("Decision or correction (objection, rectification)"),
+    decision = TextAreaField(_l("Decision (objection), correction (rectification), or what is "
+                                "kept and why (erasure, Art. 17(3))"),
                              validators=[Length(max=2000)])
 
 

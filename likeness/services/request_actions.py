@@ -138,6 +138,10 @@ def _erasure(request: SubjectRequest, actor: StaffUser, decision: str) -> list[i
         requests.record_action(request, "suppressed",
                                _("Added to the suppression list: your face is not "
                                  "tagged or suggested again"))
+    if decision.strip():
+        # Staff's own Art. 17(3) exception (e.g. a photo kept for an archive in the public
+        # interest), with the reason they give: listed under "What we kept, and why".
+        requests.record_action(request, "exception", decision.strip()[:2000], exception=True)
     for asset in deleted_assets:
         # Its renditions go too (after the commit, with the file; see `perform`).
         db.session.info.setdefault(_DIRS_TO_DELETE, []).append(asset.id)

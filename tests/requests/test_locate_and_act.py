@@ -123,9 +123,10 @@ def test_erasure_twice_ends_as_once_and_he_is_never_suggested_again(
     for match in db.session.scalars(select(Match).where(Match.request_id == subject_request.id)):
         request_search.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
 
-    request_actions.perform(subject_request.id, actor=officer)
+    kept = "The 2026 annual report print run is kept for the public archive (Art. 17(3)(d))."
+    request_actions.perform(subject_request.id, actor=officer, decision=kept)
     state_once = _erasure_state(db, person_id)
-    request_actions.perform(subject_request.id, actor=officer)
+    request_actions.perform(subject_request.id, actor=officer, decision=kept)
     assert _erasure_state(db, person_id) == state_once
     run_jobs()
 
@@ -138,6 +139,7 @@ def test_erasure_twice_ends_as_once_and_he_is_never_suggested_again(
     text = _pdf_text(db.session.get(SubjectRequest, subject_request.id))
     assert "face(s) untagged and blurred in every copy" in text
     assert "Added to the suppression list" in text
+    assert "What we kept, and why" in text and "public archive" in text
 
     # A new photo of him is not suggested as anyone.
     (new_asset,) = upload("obama2.jpg")
