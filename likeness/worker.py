@@ -7,8 +7,6 @@ once per worker process instead of once per job, and the app context stays valid
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 
 import redis
@@ -20,6 +18,7 @@ from rq.job import Job
 from likeness.extensions import db
 from likeness.faces import engine
 from likeness.queue import get_queue, get_redis
+from likeness.rq_health import worker_alive
 from likeness.services import maintenance, outbox
 
 log = logging.getLogger(__name__)
@@ -46,10 +45,8 @@ def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> bool:
 def requeue_orphaned_jobs() -> int:
     """Jobs left `started` by a worker on this host that no longer runs (kill -9, crash).
 
-    RQ itself notices such jobs only after their heartbeat expires; on one host we can
-    tell at once, because the worker's pid is gone. Their outbox rows go back to
-    `pending`, and the (idempotent) jobs run again. Workers on other hosts are left to
-    RQ's own expiry.
+    Their outbox rows go back to `pending`, and the (idempotent) jobs run again (see
+    `likeness.rq_health` for how a dead worker is recognised).
     """
     connection = get_redis()
     queue = get_queue()
@@ -60,7 +57,7 @@ def requeue_orphaned_jobs() -> int:
             job = Job.fetch(job_id, connection=connection)
         except NoSuchJobError:
             continue
-        if _worker_alive(job.worker_name):
+        if worker_alive(job.worker_name, connection):
             continue
         registry.remove_executions(job)
         outbox_id = _outbox_id(job_id)
@@ -72,27 +69,6 @@ def requeue_orphaned_jobs() -> int:
     if requeued:
         log.warning("requeued %d job(s) left behind by a dead worker", requeued)
     return requeued
-
-
-def _worker_alive(worker_name: str | None) -> bool:
-    if not worker_name:
-        return False
-    worker = SimpleWorker.find_by_key(
-        SimpleWorker.redis_worker_namespace_prefix + worker_name, connection=get_redis()
-    )
-    if worker is None:
-        return False
-    if worker.hostname != socket.gethostname() or worker.pid is None:
-        return True  # another host: trust RQ's heartbeat expiry
-    if worker.pid == os.getpid():
-        return False  # a dead worker's pid, reused by this new process
-    try:
-        os.kill(worker.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _outbox_id(job_id: str) -> int | None:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
 from likeness.queue import get_queue, get_redis
+from likeness.rq_health import job_state
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +71,34 @@ def relay(ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
     return _push(rows)
 
 
-def sweep() -> int:
-    """Hand over every pending row and re-push rows whose RQ job was lost."""
+def sweep(*, limit: int = 500) -> int:
+    """Hand over every pending row and re-push rows whose RQ job failed or was lost.
+
+    A failed job (an error, or abandoned by a killed worker) is retried at once; a job
+    missing from Redis only after a grace period, since the relay may be between
+    marking its row and pushing it.
+    """
     pushed = relay()
     stale_before = utcnow() - STALE_AFTER
-    query = select(OutboxJob).where(
-        OutboxJob.status == OutboxStatus.ENQUEUED.value,
-        OutboxJob.enqueued_at < stale_before,
-    )
-    lost = [row for row in db.session.scalars(_skip_locked(query)) if _rq_job_lost(row)]
+    query = (select(OutboxJob).where(OutboxJob.status == OutboxStatus.ENQUEUED.value)
+             .order_by(OutboxJob.id).limit(limit))
+    rows = list(db.session.scalars(_skip_locked(query)))
+    retry = []
+    try:
+        queue = get_queue()
+        queued = set(queue.get_job_ids()) if rows else set()
+        for row in rows:
+            # Anything not on its way is pushed again; a job not yet visible in Redis
+            # only after a grace period (the relay may be between marking and pushing).
+            stale = row.enqueued_at is not None and row.enqueued_at < stale_before
+            if job_state(row.rq_job_id, queue, queued) in {"lost", "done"} and (
+                stale or _rq_failed(row)
+            ):
+                retry.append(row)
+    except redis.RedisError:
+        log.warning("outbox sweep: Redis unavailable; %d job(s) wait", len(rows))
     db.session.commit()
-    return pushed + _push(lost)
+    return pushed + _push(retry)
 
 
 def mark_pending(outbox_id: int) -> None:
@@ -131,18 +149,14 @@ def _push(rows: list[OutboxJob]) -> int:
     return pushed
 
 
-def _rq_job_lost(row: OutboxJob) -> bool:
+def _rq_failed(row: OutboxJob) -> bool:
+    """The job ran and failed (or its worker died): retry without waiting."""
     try:
         job = Job.fetch(row.rq_job_id, connection=get_redis())
     except NoSuchJobError:
-        return True
-    except redis.RedisError:
         return False
     return job.get_status(refresh=False) in {
-        JobStatus.FAILED,
-        JobStatus.STOPPED,
-        JobStatus.CANCELED,
-    }
+        JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.STARTED}
 
 
 def _skip_locked(query: Any) -> Any:

@@ -81,7 +81,7 @@ def test_sigkill_mid_batch_then_restart_indexes_every_photo_exactly_once(
         assert _wait_for(lambda: _indexed() == total, timeout=180), _log(committed_app).read_text()
         assert _wait_for(lambda: db.session.scalar(
             select(func.count()).select_from(OutboxJob)
-            .where(OutboxJob.status != OutboxStatus.DONE.value)) == 0, timeout=60)
+            .where(OutboxJob.status != OutboxStatus.DONE.value)) == 0, timeout=120)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
