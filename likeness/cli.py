@@ -102,11 +102,19 @@ def outbox_sweep_command() -> None:
     click.echo(f"{outbox.sweep()} job(s) handed to the queue.")
 
 
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @click.command("serve-all")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 def serve_all_command(host: str, port: int) -> None:
     """Run the web app and one worker together (the `make run` default); Ctrl-C stops both."""
+    # Ctrl-C and `kill` both stop everything, even when started from a shell that
+    # ignores SIGINT for background jobs (the children would inherit that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     env = dict(os.environ, REDIS_URL=current_app.config["REDIS_URL"], FLASK_APP="wsgi:app")
     flask_bin = [sys.executable, "-m", "flask"]
     children = [
@@ -124,7 +132,7 @@ def serve_all_command(host: str, port: int) -> None:
     finally:
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.send_signal(signal.SIGTERM)  # RQ: warm shutdown; web: exit
         for child in children:
             try:
                 child.wait(timeout=15)
