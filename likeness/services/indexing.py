@@ -48,18 +48,13 @@ def index_asset(asset_id: int) -> None:
     # `consented-only`: a new face is not tagged yet, so no one has consented to a template.
     keep_templates = policy == "all"
     templates = engine.encode(image, boxes) if keep_templates else []
-    ring = keyring() if keep_templates else None
 
     for existing in list(asset.faces):  # a previous failed attempt's leftovers
         db.session.delete(existing)
     faces = [Face(asset_id=asset.id, **box.__dict__) for box in boxes]
     db.session.add_all(faces)
     db.session.flush()
-    added: dict[int, np.ndarray] = {}
-    if ring is not None:
-        for face, template in zip(faces, templates, strict=True):
-            face.template_ciphertext, face.template_key_version = ring.encrypt(template, face.id)
-            added[face.id] = template
+    added = _seal(faces, templates) if keep_templates else {}
     version = index.bump_version() if added else None
     asset.status = AssetStatus.INDEXED.value
     asset.failure_reason = None
@@ -149,7 +144,6 @@ def _consenting_people() -> Any:
 
 def _encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
     """Compute, encrypt and set the templates of these faces (flushes nothing)."""
-    ring = keyring()
     added: dict[int, np.ndarray] = {}
     by_asset: dict[int, list[Face]] = {}
     for face in faces:
@@ -161,7 +155,13 @@ def _encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
         with Image.open(asset_path(asset.sha256)) as stored:
             image = np.asarray(stored.convert("RGB"))
         templates = engine.encode(image, [engine.Box(*f.box) for f in asset_faces])
-        for face, template in zip(asset_faces, templates, strict=True):
-            face.template_ciphertext, face.template_key_version = ring.encrypt(template, face.id)
-            added[face.id] = template
+        added.update(_seal(asset_faces, templates))
     return added
+
+
+def _seal(faces: list[Face], templates: list[np.ndarray]) -> dict[int, np.ndarray]:
+    """Encrypt each template onto its face (the face id is the associated data)."""
+    ring = keyring()
+    for face, template in zip(faces, templates, strict=True):
+        face.template_ciphertext, face.template_key_version = ring.encrypt(template, face.id)
+    return {face.id: template for face, template in zip(faces, templates, strict=True)}

@@ -91,7 +91,7 @@ def render_asset_copy(asset_id: int, person_id: int | None, face_id: int) -> Any
     if person_id is not None:
         blur = blur_sets.everyone_but(asset.id, person_id)
     else:
-        blur = blur_sets.everyone_but_face(asset.id, face_id)
+        blur = blur_sets.everyone_but(asset.id, face_id=face_id)
     return render_rendition(asset, Purpose.ACCESS_COPY, blur)
 
 
