@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 
 _SESSION_KEY = "likeness.outbox.new_ids"
 MAX_ATTEMPTS = 5
-# An `enqueued` row whose RQ job vanished (Redis lost it, or the relay died between
-# marking and pushing) is pushed again after this grace period.
-STALE_AFTER = timedelta(minutes=2)
+# An `enqueued` row whose RQ job is nowhere (Redis lost it, the relay died between
+# marking and pushing, or a worker was killed between popping and starting it) is
+# pushed again after this grace period; the windows it covers last milliseconds.
+STALE_AFTER = timedelta(seconds=30)
 JOB_TIMEOUT = 60 * 30
 
 
