@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> bool:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     engine.preload()
-    requeue_orphaned_jobs()
+    try:
+        requeue_orphaned_jobs()
+    except redis.RedisError:
+        log.warning("orphaned jobs: Redis unavailable; the outbox sweep retries them later")
     _catch_up(app)
     stop = threading.Event()
     if with_sweeper and not burst:
@@ -46,26 +49,31 @@ def requeue_orphaned_jobs() -> int:
     """Jobs left `started` by a worker on this host that no longer runs (kill -9, crash).
 
     Their outbox rows go back to `pending`, and the (idempotent) jobs run again (see
-    `likeness.rq_health` for how a dead worker is recognised).
+    `likeness.rq_health` for how a dead worker is recognised). This clean-up never stops
+    a worker from starting: whatever it cannot settle, the outbox sweep retries later.
     """
     connection = get_redis()
     queue = get_queue()
     registry = queue.started_job_registry
     requeued = 0
-    for job_id in registry.get_job_ids():
+    for job_id, execution_id in registry.get_job_and_execution_ids():
         try:
             job = Job.fetch(job_id, connection=connection)
+            if worker_alive(job.worker_name, connection):
+                continue
+            # The registry entry itself, not through the execution record: that one
+            # may have expired already with the dead worker's heartbeat.
+            connection.zrem(registry.key, f"{job_id}:{execution_id}")
+            outbox_id = _outbox_id(job_id)
+            if outbox_id is not None:
+                outbox.mark_pending(outbox_id)
+            else:
+                queue.enqueue_job(job)
+            requeued += 1
         except NoSuchJobError:
-            continue
-        if worker_alive(job.worker_name, connection):
-            continue
-        registry.remove_executions(job)
-        outbox_id = _outbox_id(job_id)
-        if outbox_id is not None:
-            outbox.mark_pending(outbox_id)
-        else:
-            queue.enqueue_job(job)
-        requeued += 1
+            connection.zrem(registry.key, f"{job_id}:{execution_id}")
+        except (redis.RedisError, ValueError) as exc:
+            log.warning("could not requeue job %s: %s", job_id, type(exc).__name__)
     if requeued:
         log.warning("requeued %d job(s) left behind by a dead worker", requeued)
     return requeued

@@ -51,6 +51,29 @@ def _indexed() -> int:
                              .where(Asset.status == AssetStatus.INDEXED.value))
 
 
+def _unfinished_jobs() -> int:
+    db.session.rollback()  # end the read transaction: see the worker's commits
+    return db.session.scalar(select(func.count()).select_from(OutboxJob)
+                             .where(OutboxJob.status != OutboxStatus.DONE.value))
+
+
+def _outbox_report() -> list[tuple[object, ...]]:
+    from rq.job import Job
+
+    from likeness.queue import get_redis
+
+    db.session.rollback()
+    report = []
+    for row in db.session.scalars(select(OutboxJob).where(
+            OutboxJob.status != OutboxStatus.DONE.value).order_by(OutboxJob.id)):
+        try:
+            state = Job.fetch(row.rq_job_id, connection=get_redis()).get_status()
+        except Exception as exc:  # noqa: BLE001 - a report, not logic
+            state = type(exc).__name__
+        report.append((row.id, row.job_name, row.status, row.attempts, row.last_error, state))
+    return report
+
+
 def _wait_for(condition, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -79,9 +102,8 @@ def test_sigkill_mid_batch_then_restart_indexes_every_photo_exactly_once(
     worker = _start_worker(committed_app)
     try:
         assert _wait_for(lambda: _indexed() == total, timeout=180), _log(committed_app).read_text()
-        assert _wait_for(lambda: db.session.scalar(
-            select(func.count()).select_from(OutboxJob)
-            .where(OutboxJob.status != OutboxStatus.DONE.value)) == 0, timeout=120)
+        assert _wait_for(lambda: _unfinished_jobs() == 0, timeout=120), (
+            _outbox_report(), _log(committed_app).read_text())
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
