@@ -46,8 +46,10 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -f --statistics -d likeness/translations
 
 # After changing user-facing text: extract, merge into the catalogues, then translate.
+# Sorted and without source locations, so moving code does not churn the catalogues.
 update-translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o likeness/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  -o likeness/translations/messages.pot .
 	$(BIN)/pybabel update -i likeness/translations/messages.pot -d likeness/translations
 
 run: install

@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
-from likeness.form_fields import MultiCheckboxField
-from likeness.labels import CHANNEL_LABELS
-from likeness.models import Role
-from likeness.services.staff import MIN_PASSWORD_LENGTH
+from likeness.models import Role, TemplatePolicy
+from likeness.staff.accounts import MIN_PASSWORD_LENGTH
+from likeness.web.form_fields import MultiCheckboxField
+from likeness.web.labels import CHANNEL_LABELS
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -88,10 +88,12 @@ class TemplatePolicyForm(FlaskForm):
     policy = SelectField(
         _l("Face template policy"),
         choices=[
-            SelectChoice("all", _l("all: every face gets an encrypted template")),
-            SelectChoice("consented-only",
+            SelectChoice(TemplatePolicy.ALL.value,
+                         _l("all: every face gets an encrypted template")),
+            SelectChoice(TemplatePolicy.CONSENTED_ONLY.value,
                          _l("consented-only: templates only with biometric consent")),
-            SelectChoice("off", _l("off: no face recognition; purges every template")),
+            SelectChoice(TemplatePolicy.OFF.value,
+                         _l("off: no face recognition; purges every template")),
         ],
     )
 
@@ -128,12 +130,13 @@ class InviteForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    body = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=5000)])
+    body = TextAreaField(_l("Internal note"),
+                         validators=[DataRequired(_l("Write a note.")), Length(max=5000)])
 
 
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message to the person"),
-                         validators=[DataRequired(), Length(max=5000)])
+                         validators=[DataRequired(_l("Write a message.")), Length(max=5000)])
     ask_information = BooleanField(_l("We have a reasonable doubt and ask for more "
                                       "information (never an ID copy)"))
 
@@ -142,18 +145,40 @@ class ExtendForm(FlaskForm):
     months = SelectField(_l("Extend by"), choices=[SelectChoice("1", _l("1 month")),
                                                    SelectChoice("2", _l("2 months"))])
     reason = TextAreaField(_l("Reason (the person is told)"),
-                           validators=[DataRequired(), Length(max=2000)])
+                           validators=[DataRequired(_l("An extension needs a reason; the person "
+                                                       "is told it.")), Length(max=2000)])
 
 
 class RefuseForm(FlaskForm):
     reason = TextAreaField(_l("Reasons for refusing"),
-                           validators=[DataRequired(), Length(max=5000)])
+                           validators=[DataRequired(_l("A refusal needs its reasons.")),
+                                       Length(max=5000)])
 
 
 class PerformForm(FlaskForm):
     decision = TextAreaField(_l("Decision (objection), correction (rectification), or what is "
                                 "kept and why (erasure, Art. 17(3))"),
                              validators=[Length(max=2000)])
+
+
+class AssignForm(FlaskForm):
+    assignee = IntegerField(_l("Assignee"), validators=[Optional()])
+
+
+class LinkPersonForm(FlaskForm):
+    """Empty unlinks the person; otherwise a choice from the list (`Name (#12)`)."""
+
+    person = StringField(_l("Person"), validators=[Length(max=220)])
+
+
+class MatchDecisionForm(FlaskForm):
+    erasure_choice = SelectField(
+        _l("Erasure"),
+        choices=[SelectChoice("", ""), SelectChoice("blur", _l("blur face")),
+                 SelectChoice("delete", _l("delete photo"))],
+        # Only erasure requests post it; the service ignores anything but blur/delete.
+        validate_choice=False,
+    )
 
 
 class CloseForm(FlaskForm):

@@ -10,11 +10,13 @@ from flask_login import current_user
 from admin import blueprint, requires
 from admin.forms import ShareForm, StaffActionForm, TagForm, UploadForm
 from admin.lookups import person_choice, person_label, wants_json
+from likeness.consent import status as consent_status
 from likeness.errors import DomainError
 from likeness.faces.engine import Box
+from likeness.library import catalogue, people, sharing, tagging
+from likeness.library import upload as uploads
+from likeness.library.renditions import Purpose, crop_face, render
 from likeness.models import AssetStatus, Channel, Role
-from likeness.renditions import Purpose, crop_face, render
-from likeness.services import consent, library, people, sharing, tagging
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
 CHANNELS = [c.value for c in Channel]
@@ -26,23 +28,19 @@ def library_index() -> ResponseReturnValue:
     status = request.args.get("status") or None
     if status not in {None, *[s.value for s in AssetStatus]}:
         status = None
-    collection = request.args.get("collection") or None
-    rows = library.list_assets(status=status, collection=collection)
     usable = request.args.get("usable") or None
     consent_filter = request.args.get("consent") or None
-    if usable not in CHANNELS:
-        usable = None
-    if usable or consent_filter in {"expiring", "none"}:
-        states = consent.for_assets([r.asset.id for r in rows])
-        if usable:
-            rows = [r for r in rows if states[r.asset.id].usable(usable)]
-        if consent_filter == "expiring":
-            rows = [r for r in rows if any(states[r.asset.id].expiring(c) for c in CHANNELS)]
-        elif consent_filter == "none":
-            rows = [r for r in rows if not any(states[r.asset.id].usable(c) for c in CHANNELS)]
+    where = catalogue.LibraryFilter(
+        status=status,
+        collection=request.args.get("collection") or None,
+        usable_on=usable if usable in CHANNELS else None,
+        consent=consent_filter if consent_filter in {"expiring", "none"} else None,
+    )
+    page = catalogue.list_assets(where, page=request.args.get("page", 1, type=int))
     return render_template(
-        "admin/library.html", rows=rows, status=status, collection=collection,
-        usable=usable, consent_filter=consent_filter, channels=CHANNELS,
+        "admin/library.html", page=page, rows=page.rows, status=where.status,
+        collection=where.collection, usable=where.usable_on, consent_filter=where.consent,
+        channels=CHANNELS,
     )
 
 
@@ -57,18 +55,18 @@ def upload_page() -> ResponseReturnValue:
 def upload() -> ResponseReturnValue:
     form = UploadForm()
     collection = (form.collection.data or "").strip() or None
-    results: list[library.UploadResult] = []
+    results: list[uploads.UploadResult] = []
     for storage in request.files.getlist("files"):
         data = storage.read()
         name = storage.filename or ""
         if name.lower().endswith(".zip") or storage.mimetype in ZIP_TYPES:
             try:
-                results.extend(library.add_zip(data, actor=current_user, collection=collection))
+                results.extend(uploads.add_zip(data, actor=current_user, collection=collection))
             except DomainError as exc:
-                results.append(library.UploadResult(name, error=exc.message))
+                results.append(uploads.UploadResult(name, error=exc.message))
         else:
-            results.append(library.add_photo(data, name, actor=current_user,
-                                             collection=collection))
+            results.append(uploads.add_photo(data, name, actor=current_user,
+                                            collection=collection))
     if not results:
         if wants_json():
             return jsonify(error=_("Choose one or more photos.")), 400
@@ -87,12 +85,12 @@ def upload() -> ResponseReturnValue:
 @blueprint.get("/library/status")
 def upload_status() -> ResponseReturnValue:
     ids = [int(v) for v in request.args.get("ids", "").split(",") if v.strip().isdigit()]
-    return jsonify(assets=library.statuses(ids))
+    return jsonify(assets=catalogue.statuses(ids))
 
 
 @blueprint.get("/assets/<int:asset_id>")
 def asset_page(asset_id: int) -> ResponseReturnValue:
-    asset = library.get(asset_id)
+    asset = catalogue.get(asset_id)
     faces = [f for f in asset.faces]
     can_edit = current_user.has_role(*EDITORS)
     suggestions = (
@@ -104,7 +102,7 @@ def asset_page(asset_id: int) -> ResponseReturnValue:
     return render_template(
         "admin/asset.html",
         asset=asset,
-        consent=consent.for_asset(asset.id),
+        consent=consent_status.for_asset(asset.id),
         channel=channel if channel in CHANNELS else Channel.WEBSITE.value,
         channels=CHANNELS,
         faces=faces,
@@ -121,7 +119,7 @@ def asset_page(asset_id: int) -> ResponseReturnValue:
 def asset_image(asset_id: int, purpose: str) -> ResponseReturnValue:
     if purpose not in {Purpose.THUMBNAIL.value, Purpose.PREVIEW.value}:
         abort(404)
-    asset = library.get(asset_id)
+    asset = catalogue.get(asset_id)
     blur = [Box(*f.box) for f in asset.faces if f.is_always_blurred]
     return send_file(render(asset, Purpose(purpose), blur), mimetype="image/jpeg")
 
@@ -136,7 +134,7 @@ def face_crop(face_id: int) -> ResponseReturnValue:
 @blueprint.post("/assets/<int:asset_id>/retry")
 @requires(*EDITORS)
 def asset_retry(asset_id: int) -> ResponseReturnValue:
-    library.retry_indexing(asset_id, actor=current_user)
+    uploads.retry_indexing(asset_id, actor=current_user)
     flash(_("Indexing was started again."), "info")
     return redirect(url_for("admin.asset_page", asset_id=asset_id))
 
@@ -216,7 +214,7 @@ def asset_share(asset_id: int) -> ResponseReturnValue:
         flash(_("Fill in the recipient and the channel."), "error")
         return _back_to(asset_id)
     _link, token = sharing.create(
-        [library.get(asset_id).id], channel=form.channel.data or "",
+        [catalogue.get(asset_id).id], channel=form.channel.data or "",
         recipient_name=form.recipient_name.data or "",
         recipient_email=form.recipient_email.data or None, actor=current_user,
         days=form.days.data or 30,

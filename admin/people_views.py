@@ -10,9 +10,10 @@ from flask_login import current_user
 from admin import blueprint, requires
 from admin.forms import MergeForm, PersonNameForm, StaffActionForm
 from admin.lookups import person_choice
+from likeness.consent import records
 from likeness.errors import DomainError
+from likeness.library import people
 from likeness.models import Role
-from likeness.services import people, quitclaims
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
 
@@ -34,8 +35,8 @@ def person_page(person_id: int) -> ResponseReturnValue:
         merge_form=MergeForm(),
         action_form=StaffActionForm(),
         can_edit=current_user.has_role(*EDITORS),
-        quitclaim_rows=quitclaims.list_quitclaims(person_id=person.id),
-        invitations=quitclaims.invitations_of(person.id),
+        quitclaim_rows=records.list_quitclaims(person_id=person.id),
+        invitations=records.invitations_of(person.id),
     )
 
 

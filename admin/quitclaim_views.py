@@ -12,51 +12,47 @@ from flask_login import current_user
 from admin import blueprint, requires
 from admin.forms import InviteForm
 from admin.lookups import person_choice, person_label
-from likeness.errors import DomainError, InvalidInput
+from likeness.consent import history, invitations, records
+from likeness.consent.evidence import signed_pdf
+from likeness.errors import DomainError
+from likeness.library import catalogue, downloads, people
 from likeness.models import QuitclaimInvitation, Role
-from likeness.services import audit, library, outbox, people, quitclaims
-from likeness.storage import instance_dir
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
-STATES = ("active", "expiring", "expired", "withdrawn")
 
 
 @blueprint.get("/quitclaims")
 def quitclaim_list() -> ResponseReturnValue:
     state = request.args.get("state")
-    state = state if state in STATES else None
+    state = state if state in records.STATES else None
     person_id = request.args.get("person_id", type=int)
     asset_id = request.args.get("asset_id", type=int)
     return render_template(
         "admin/quitclaims.html",
-        rows=quitclaims.list_quitclaims(state=state, person_id=person_id, asset_id=asset_id),
-        state=state, person_id=person_id, asset_id=asset_id, states=STATES,
+        rows=records.list_quitclaims(state=state, person_id=person_id, asset_id=asset_id),
+        state=state, person_id=person_id, asset_id=asset_id, states=records.STATES,
     )
 
 
 @blueprint.get("/quitclaims/<int:quitclaim_id>")
 def quitclaim_page(quitclaim_id: int) -> ResponseReturnValue:
-    quitclaim = quitclaims.get(quitclaim_id)
+    quitclaim = records.get(quitclaim_id)
     return render_template(
         "admin/quitclaim.html",
         quitclaim=quitclaim,
         person=people.get(quitclaim.person_id),
-        history=quitclaims.history(quitclaim.id),
+        history=history.of(quitclaim.id),
     )
 
 
 @blueprint.get("/quitclaims/<int:quitclaim_id>/pdf")
 def quitclaim_pdf(quitclaim_id: int) -> ResponseReturnValue:
-    quitclaim = quitclaims.get(quitclaim_id)
-    if not quitclaim.pdf_path:
+    path = signed_pdf(quitclaim_id, actor=current_user)
+    if path is None:
         flash(_("The PDF is still being made. Try again in a moment."), "info")
         return redirect(url_for("admin.quitclaim_page", quitclaim_id=quitclaim_id))
-    audit.record("quitclaim.pdf_downloaded", actor=current_user.audit_ref,
-                 subject=f"quitclaim:{quitclaim.id}")
-    outbox.commit()
-    path = instance_dir() / quitclaim.pdf_path
     return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=Path(quitclaim.pdf_path).name)
+                     download_name=path.name)
 
 
 @blueprint.route("/quitclaims/invite", methods=["GET", "POST"])
@@ -74,7 +70,6 @@ def quitclaim_invite() -> ResponseReturnValue:
         try:
             invitation = _invite(form)
         except DomainError as exc:
-            outbox.rollback()
             form.form_errors.append(exc.message)
             status = 400
         else:
@@ -88,33 +83,19 @@ def quitclaim_invite() -> ResponseReturnValue:
 
 def _invite(form: InviteForm) -> QuitclaimInvitation:
     person_id, _name = person_choice(form.person.data or "")
-    if person_id is None:
-        if not (form.new_name.data or "").strip():
-            raise InvalidInput(_("Pick a person, or fill in the new person's name."))
-        # commit=False: the invitation below commits person and invitation together, so
-        # an invitation refused for its photos or channels leaves no new person behind.
-        person = people.create(
-            form.new_name.data or "", actor=current_user, email=form.new_email.data or None,
-            date_of_birth=form.new_birth_date.data, guardian_email=form.guardian_email.data,
-            commit=False,
-        )
-        person_id = person.id
-    elif form.guardian_email.data:
-        people.set_guardian_email(person_id, form.guardian_email.data, actor=current_user,
-                                  commit=False)
-    mode = form.asset_mode.data
-    if mode == "tagged":
-        asset_ids = sorted({asset.id for _face, asset in people.faces_of(person_id)})
-    elif mode == "collection":
-        collection = (form.collection.data or "").strip()
-        if not collection:
-            raise InvalidInput(_("Name the collection."))
-        asset_ids = [row.asset.id for row in library.list_assets(collection=collection,
-                                                                 limit=10_000)]
-    else:
-        asset_ids = [int(a) for a in (form.asset_ids.data or "").split(",") if a.isdigit()]
-    return quitclaims.invite(
-        person_id, asset_ids, form.channels.data or [],
+    return invitations.invite_person(
+        person_id,
+        invitations.PhotoChoice(
+            mode=form.asset_mode.data or "tagged", collection=form.collection.data or "",
+            asset_ids=tuple(int(a) for a in (form.asset_ids.data or "").split(",")
+                            if a.isdigit()),
+        ),
+        form.channels.data or [],
+        new_person=invitations.NewPerson(
+            name=form.new_name.data or "", email=form.new_email.data or None,
+            date_of_birth=form.new_birth_date.data,
+        ),
+        guardian_email=form.guardian_email.data or None,
         validity_months=12 * (form.validity_years.data or 5),
         language=form.language.data or "nl", actor=current_user,
     )
@@ -124,10 +105,10 @@ def _invite(form: InviteForm) -> QuitclaimInvitation:
 @requires(*EDITORS)
 def invitation_action(invitation_id: int, action: str) -> ResponseReturnValue:
     if action == "resend":
-        invitation = quitclaims.resend(invitation_id, actor=current_user)
+        invitation = invitations.resend(invitation_id, actor=current_user)
         flash(_("A new link was sent; the old one no longer works."), "info")
     elif action == "cancel":
-        invitation = quitclaims.cancel(invitation_id, actor=current_user)
+        invitation = invitations.cancel(invitation_id, actor=current_user)
         flash(_("Invitation cancelled."), "info")
     else:
         abort(404)
@@ -137,10 +118,8 @@ def invitation_action(invitation_id: int, action: str) -> ResponseReturnValue:
 @blueprint.get("/assets/<int:asset_id>/download")
 def asset_download(asset_id: int) -> ResponseReturnValue:
     """The full photo for one channel: faces without consent there blurred, or refused."""
-    from likeness.services import downloads
-
     channel = request.args.get("channel", "")
     path = downloads.for_channel(asset_id, channel, actor=current_user)
-    asset = library.get(asset_id)
+    asset = catalogue.get(asset_id)
     name = Path(asset.original_filename).stem + f"-{channel}.jpg"
     return send_file(path, mimetype="image/jpeg", as_attachment=True, download_name=name)

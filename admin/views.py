@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -11,15 +9,10 @@ from admin import blueprint, requires
 from admin.forms import ChangePasswordForm, CreateStaffForm, LoginForm, RoleForm, StaffActionForm
 from likeness.errors import DomainError
 from likeness.extensions import limiter
-from likeness.i18n import safe_next
 from likeness.models import Role
-from likeness.services import staff
-
-
-def _login_email_key() -> str:
-    # Hashed: the limiter's keys live in Redis, and an email is personal data.
-    email = (request.form.get("email") or "").strip().lower()
-    return "login-email:" + hashlib.sha256(email.encode()).hexdigest()
+from likeness.staff import accounts
+from likeness.web.i18n import safe_next
+from likeness.web.ratelimit import email_key
 
 
 def _failed_login(response: object) -> bool:
@@ -33,14 +26,14 @@ def _failed_login(response: object) -> bool:
 )
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_EMAIL"],
-    key_func=_login_email_key,
+    key_func=email_key("login-email"),
     methods=["POST"],
     deduct_when=_failed_login,
 )
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        user = staff.authenticate(form.email.data or "", form.password.data or "")
+        user = accounts.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("admin.dashboard")))
@@ -51,7 +44,7 @@ def login() -> ResponseReturnValue:
 
 @blueprint.post("/logout")
 def logout() -> ResponseReturnValue:
-    staff.logout(current_user.id)
+    accounts.logout(current_user.id)
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("admin.login"))
@@ -67,7 +60,7 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            user = staff.change_password(current_user.id, form.current.data or "",
+            user = accounts.change_password(current_user.id, form.current.data or "",
                                          form.new.data or "")
         except DomainError as exc:
             flash(exc.message, "error")
@@ -84,7 +77,7 @@ def change_password() -> ResponseReturnValue:
 def staff_list() -> ResponseReturnValue:
     return render_template(
         "admin/staff.html",
-        members=staff.list_all(),
+        members=accounts.list_all(),
         create_form=CreateStaffForm(),
         action_form=StaffActionForm(),
         role_form=RoleForm(),
@@ -101,9 +94,9 @@ def staff_create() -> ResponseReturnValue:
                 flash(str(error), "error")
         return redirect(url_for("admin.staff_list"))
     try:
-        user, password = staff.create_staff(
+        user, password = accounts.create_staff(
             form.email.data or "", form.role.data, name=form.name.data or "",
-            actor=current_user.audit_ref,
+            actor=current_user,
         )
     except DomainError as exc:
         flash(exc.message, "error")
@@ -121,7 +114,7 @@ def staff_create() -> ResponseReturnValue:
 def staff_set_active(user_id: int) -> ResponseReturnValue:
     # CSRFProtect has already checked the token of this state-changing POST.
     active = request.form.get("active") == "1"
-    user = staff.set_active(user_id, active, actor=current_user)
+    user = accounts.set_active(user_id, active, actor=current_user)
     flash(_("%(email)s is now active.", email=user.email) if active
           else _("%(email)s is deactivated.", email=user.email), "info")
     return redirect(url_for("admin.staff_list"))
@@ -133,6 +126,6 @@ def staff_set_role(user_id: int) -> ResponseReturnValue:
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    user = staff.set_role(user_id, form.role.data, actor=current_user)
+    user = accounts.set_role(user_id, form.role.data, actor=current_user)
     flash(_("Role of %(email)s changed.", email=user.email), "info")
     return redirect(url_for("admin.staff_list"))

@@ -1,15 +1,35 @@
-"""The application factory: config -> extensions -> blueprints -> errors -> CLI."""
+"""The application factory: config -> extensions -> areas -> blueprints -> errors -> CLI."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from flask import Flask
 
-from likeness import cli, error_pages, i18n, labels, security
+from likeness import cli
 from likeness.config import PROJECT_ROOT, load_config
-from likeness.database import configure_engine
 from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
+from likeness.platform import embedded_redis
+from likeness.platform.database import configure_engine
+from likeness.platform.queue import ensure_embedded_redis, limiter_storage_uri
+from likeness.web import error_pages, i18n, labels, security
+
+# Modules that register jobs (`@job`) and daily tasks (`@daily_task`) when imported.
+# The platform never imports an area; the factory does, here, once.
+AREA_MODULES = (
+    "likeness.platform.mail",
+    "likeness.platform.daily",
+    "likeness.library.indexing",
+    "likeness.library.face_templates",
+    "likeness.library.sharing",
+    "likeness.consent.signing",
+    "likeness.consent.portal",
+    "likeness.consent.daily",
+    "likeness.dsr.locate",
+    "likeness.dsr.answer",
+    "likeness.dsr.daily",
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Before the extensions: the body limit must be in place before CSRF reads the form.
     security.register(app)
     register_extensions(app)
+    register_areas()
     register_blueprints(app)
     error_pages.register(app)
     cli.register(app)
@@ -32,13 +53,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def configure_redis(app: Flask) -> None:
-    """Use REDIS_URL, or start (or reuse) the embedded Redis under instance/."""
+    """Use REDIS_URL, or the embedded Redis under instance/ (started on first use)."""
     if not app.config["REDIS_URL"]:
-        from likeness import embedded_redis
-
-        app.config["REDIS_URL"] = embedded_redis.ensure_running(app.instance_path)
-    from likeness.queue import limiter_storage_uri
-
+        app.config["EMBEDDED_REDIS"] = True
+        app.config["REDIS_URL"] = embedded_redis.url_for_instance(app.instance_path)
+        # Serving pages needs it at once (login throttling); a CLI command only if it
+        # uses the queue (see likeness.platform.queue).
+        app.before_request(ensure_embedded_redis)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
     # If Redis is down, throttle in memory rather than fail every login.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
@@ -61,9 +82,14 @@ def register_extensions(app: Flask) -> None:
     # Stolen-cookie protection comes from server-side session versions (see StaffUser).
     login_manager.session_protection = "basic"
 
-    from likeness.services import staff
+    from likeness.staff import accounts
 
-    login_manager.user_loader(staff.load_session_user)
+    login_manager.user_loader(accounts.load_session_user)
+
+
+def register_areas() -> None:
+    for module in AREA_MODULES:
+        importlib.import_module(module)
 
 
 def register_blueprints(app: Flask) -> None:

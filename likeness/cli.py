@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from likeness.errors import DomainError
 from likeness.extensions import db
-from likeness.models import Role, StaffUser
+from likeness.models import Role, StaffUser, TemplatePolicy
+from likeness.platform.actor import CLI
 
 
 def register(app: Flask) -> None:
@@ -41,10 +42,10 @@ def register(app: Flask) -> None:
 @click.option("--name", default="")
 def create_staff_command(email: str, role: str, name: str) -> None:
     """Create a staff account and print its one-time password."""
-    from likeness.services import staff
+    from likeness.staff import accounts
 
     try:
-        user, password = staff.create_staff(email, role, name=name, actor="cli")
+        user, password = accounts.create_staff(email, role, name=name, actor=CLI)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Created {user.email} ({user.role}).")
@@ -54,13 +55,13 @@ def create_staff_command(email: str, role: str, name: str) -> None:
 @click.command("ensure-admin")
 def ensure_admin_command() -> None:
     """On first run, create the admin account `admin@localhost` and print its password."""
-    from likeness.services import staff
+    from likeness.staff import accounts
 
     if db.session.scalar(select(func.count()).select_from(StaffUser)):
         click.echo("Staff accounts exist; no admin created.")
         return
     email = os.environ.get("LIKENESS_ADMIN_EMAIL", "admin@localhost.localdomain")
-    user, password = staff.create_staff(email, Role.ADMIN, name="Administrator", actor="cli")
+    user, password = accounts.create_staff(email, Role.ADMIN, name="Administrator", actor=CLI)
     click.echo("=" * 64)
     click.echo(f"First run: created admin {user.email}")
     click.echo(f"One-time password: {password}")
@@ -72,7 +73,7 @@ def ensure_admin_command() -> None:
 @click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
 def worker_command(burst: bool) -> None:
     """Run an RQ worker in the app context (start several to scale out)."""
-    from likeness.worker import run_worker
+    from likeness.platform.worker import run_worker
 
     run_worker(burst=burst)
 
@@ -80,7 +81,7 @@ def worker_command(burst: bool) -> None:
 @click.command("verify-audit")
 def verify_audit_command() -> None:
     """Check the audit hash chain; exit 1 at the first broken event."""
-    from likeness.services import audit
+    from likeness.platform import audit
 
     result = audit.verify()
     if result.ok:
@@ -97,7 +98,7 @@ def verify_audit_command() -> None:
 @click.command("outbox-sweep")
 def outbox_sweep_command() -> None:
     """Hand every waiting outbox job to Redis now."""
-    from likeness.services import outbox
+    from likeness.platform import outbox
 
     click.echo(f"{outbox.sweep()} job(s) handed to the queue.")
 
@@ -115,7 +116,10 @@ def serve_all_command(host: str, port: int) -> None:
     # ignores SIGINT for background jobs (the children would inherit that).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    env = dict(os.environ, REDIS_URL=current_app.config["REDIS_URL"], FLASK_APP="wsgi:app")
+    from likeness.platform.queue import redis_url
+
+    # The children share this process's Redis (the embedded one is started here, once).
+    env = dict(os.environ, REDIS_URL=redis_url(), FLASK_APP="wsgi:app")
     flask_bin = [sys.executable, "-m", "flask"]
     children = [
         subprocess.Popen([*flask_bin, "worker"], env=env),  # noqa: S603
@@ -138,8 +142,8 @@ def serve_all_command(host: str, port: int) -> None:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
-        if not os.environ.get("REDIS_URL"):
-            from likeness import embedded_redis
+        if current_app.config.get("EMBEDDED_REDIS"):
+            from likeness.platform import embedded_redis
 
             embedded_redis.stop(current_app.instance_path)
         click.echo("Stopped.")
@@ -153,14 +157,14 @@ IMPORT_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"}
 @click.option("--collection", default=None, help="Put the photos in this collection (event).")
 def import_photos_command(directory: Path, collection: str | None) -> None:
     """Import every photo under DIRECTORY (recursively); indexing runs on the workers."""
-    from likeness.services import library
+    from likeness.library import upload
 
     files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in IMPORT_SUFFIXES)
     added = duplicates = failed = 0
     with click.progressbar(files, label="Importing", show_pos=True) as bar:
         for path in bar:
-            result = library.add_photo(path.read_bytes(), path.name, actor="cli",
-                                       collection=collection)
+            result = upload.add_photo(path.read_bytes(), path.name, actor=CLI,
+                                      collection=collection)
             if result.error:
                 failed += 1
                 click.echo(f"\n{path}: {result.error}", err=True)
@@ -177,10 +181,10 @@ def import_photos_command(directory: Path, collection: str | None) -> None:
 @click.argument("photo", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def find_face_command(photo: Path) -> None:
     """Print the assets whose faces match the face in PHOTO, nearest first (audited)."""
-    from likeness.services import face_search
+    from likeness.library import search
 
     try:
-        hits = face_search.find_in_photo(photo.read_bytes(), actor="cli")
+        hits = search.find_in_photo(photo.read_bytes(), actor=CLI)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     if not hits:
@@ -194,22 +198,22 @@ def find_face_command(photo: Path) -> None:
 @click.command("rotate-face-key")
 def rotate_face_key_command() -> None:
     """Add a new face template key and re-encrypt every template with it."""
-    from likeness.services import face_keys
+    from likeness.library import face_keys
 
-    version, count = face_keys.rotate(actor="cli")
+    version, count = face_keys.rotate(actor=CLI)
     click.echo(f"Re-encrypted {count} template(s) under key version {version}.")
 
 
 @click.command("template-policy")
-@click.argument("policy", required=False, type=click.Choice(["all", "consented-only", "off"]))
+@click.argument("policy", required=False, type=click.Choice([p.value for p in TemplatePolicy]))
 def template_policy_command(policy: str | None) -> None:
     """Show or set the face template policy (`off` purges every stored template)."""
-    from likeness.services import settings
+    from likeness.staff import settings
 
     if policy is None:
-        click.echo(settings.template_policy())
+        click.echo(settings.template_policy().value)
         return
-    purged = settings.set_template_policy(policy, actor="cli")
+    purged = settings.set_template_policy(policy, actor=CLI)
     click.echo(f"Template policy is now {policy}; {purged} template(s) purged.")
 
 
@@ -219,7 +223,7 @@ def deadline_command(timestamp: str) -> None:
     """Print the receipt day and due date of a request stored at TIMESTAMP (ISO 8601)."""
     from datetime import datetime
 
-    from likeness.deadlines import due_date, extended_due_date, receipt_day
+    from likeness.dsr.deadlines import due_date, extended_due_date, receipt_day
 
     try:
         stored = datetime.fromisoformat(timestamp)

@@ -11,10 +11,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from likeness.models.setting import TemplatePolicy
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
-TEMPLATE_POLICIES = ("all", "consented-only", "off")
+TEMPLATE_POLICIES = tuple(policy.value for policy in TemplatePolicy)
 
 
 class ConfigError(RuntimeError):

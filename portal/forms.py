@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from likeness.form_fields import MultiCheckboxField
+from likeness.web.form_fields import MultiCheckboxField
 
 
 class SignForm(FlaskForm):

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
-import hashlib
-
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from likeness.consent import invitations, records, signing, withdrawal
+from likeness.consent import portal as consent_portal
+from likeness.consent.signatures import parse_signature
+from likeness.dsr import casework, intake, links
 from likeness.errors import DomainError, Gone
 from likeness.extensions import limiter
-from likeness.labels import CHANNEL_LABELS
-from likeness.services import consent_portal, quitclaims, requests, sharing
-from likeness.signatures import parse_signature
-from likeness.storage import instance_dir
+from likeness.library import sharing
+from likeness.platform.actor import person_actor
+from likeness.platform.storage import instance_dir
+from likeness.web.labels import CHANNEL_LABELS
+from likeness.web.ratelimit import email_key
 from portal import blueprint
 from portal.forms import ConfirmForm, ManageConsentForm, ReplyForm, RequestForm, SignForm
 
@@ -29,13 +32,13 @@ def quitclaim_info() -> ResponseReturnValue:
 
 @blueprint.route("/quitclaim/sign/<token>", methods=["GET", "POST"])
 def sign_quitclaim(token: str) -> ResponseReturnValue:
-    opened = quitclaims.open_invitation(token)
+    opened = invitations.open_invitation(token)
     form = SignForm()
     form.channels.choices = [SelectChoice(c, _label(c)) for c in opened.invitation.channels]
     status = 200
     if form.validate_on_submit():
         try:
-            signature = quitclaims.Signature(
+            signature = signing.Signature(
                 channels=form.channels.data or [],
                 biometric_consent=bool(form.biometric_consent.data),
                 signer_name=form.signer_name.data or "",
@@ -45,7 +48,7 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
                 guardian_signature_png=(parse_signature(form.guardian_signature.data)
                                         if form.guardian_signature.data else None),
             )
-            quitclaims.sign(token, signature)
+            signing.sign(token, signature)
         except DomainError as exc:
             if exc.status == 410:
                 raise
@@ -60,7 +63,7 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
 
 @blueprint.get("/quitclaim/sign/<token>/photo/<int:asset_id>.jpg")
 def quitclaim_photo(token: str, asset_id: int) -> ResponseReturnValue:
-    opened = quitclaims.open_invitation(token)
+    opened = invitations.open_invitation(token)
     asset = next((a for a in opened.assets if a.id == asset_id), None)
     if asset is None:
         abort(404)
@@ -75,9 +78,7 @@ def quitclaim_signed() -> ResponseReturnValue:
 
 @blueprint.route("/consent", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit("3 per hour", methods=["POST"],
-               key_func=lambda: "consent-email:" + hashlib.sha256(
-                   (request.form.get("email") or "").strip().lower().encode()).hexdigest())
+@limiter.limit("3 per hour", methods=["POST"], key_func=email_key("consent-email"))
 def manage_consent() -> ResponseReturnValue:
     form = ManageConsentForm()
     if form.validate_on_submit():
@@ -92,7 +93,7 @@ def manage_consent() -> ResponseReturnValue:
 def consent_overview(token: str) -> ResponseReturnValue:
     email = consent_portal.email_from_link(token)
     return render_template("portal/consent_overview.html", token=token,
-                           rows=quitclaims.for_email(email))
+                           rows=records.for_email(email))
 
 
 @blueprint.route("/consent/manage/<token>/withdraw/<int:quitclaim_id>", methods=["GET", "POST"])
@@ -106,7 +107,7 @@ def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        quitclaims.withdraw(quitclaim.id, actor=f"person:{person.id}", channel=channel,
+        withdrawal.withdraw(quitclaim.id, actor=person_actor(person.id), channel=channel,
                             biometric_only=biometric_only)
         flash(_("Your consent was withdrawn. We stop using the photos for this at once."),
               "info")
@@ -115,21 +116,16 @@ def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
                            channel=channel, biometric_only=biometric_only, form=form)
 
 
-def _email_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()
-    return "request-email:" + hashlib.sha256(email.encode()).hexdigest()
-
-
 @blueprint.route("/request", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-@limiter.limit("5 per day", methods=["POST"], key_func=_email_key)
+@limiter.limit("5 per day", methods=["POST"], key_func=email_key("request-email"))
 def new_request() -> ResponseReturnValue:
     form = RequestForm()
     status = 200
     if form.validate_on_submit():
         selfie = form.selfie.data.read() if form.selfie.data else None
         try:
-            stored = requests.submit(requests.Intake(
+            stored = intake.submit(intake.Intake(
                 type=form.type.data or "", name=form.name.data or "",
                 email=form.email.data or "", details=form.details.data or "",
                 language=form.language.data or "nl", selfie=selfie or None,
@@ -148,13 +144,13 @@ def new_request() -> ResponseReturnValue:
 
 @blueprint.route("/request/verify/<token>", methods=["GET", "POST"])
 def verify_request(token: str) -> ResponseReturnValue:
-    subject_request = requests.from_verification_link(token)
+    subject_request = links.from_verification_link(token)
     form = ConfirmForm()
     if form.validate_on_submit():
-        requests.verify(token)
+        intake.verify(token)
         flash(_("Thank you: your email address is confirmed and we have started."), "info")
         return redirect(url_for("portal.request_status",
-                                token=requests.status_token(subject_request)))
+                                token=links.status_token(subject_request)))
     if subject_request.email_verified_at is not None:
         raise Gone(_("This address was already confirmed. Use the status link we sent."))
     return render_template("portal/request_verify.html", form=form,
@@ -163,23 +159,23 @@ def verify_request(token: str) -> ResponseReturnValue:
 
 @blueprint.route("/request/status/<token>", methods=["GET", "POST"])
 def request_status(token: str) -> ResponseReturnValue:
-    subject_request = requests.from_status_link(token)
+    subject_request = links.from_status_link(token)
     form = ReplyForm()
     if form.validate_on_submit():
-        requests.reply(token, form.body.data or "")
+        intake.reply(token, form.body.data or "")
         flash(_("Thank you, your answer was sent."), "info")
         return redirect(url_for("portal.request_status", token=token))
     return render_template(
         "portal/request_status.html", token=token, request_row=subject_request, form=form,
-        history=requests.status_changes(subject_request.id),
-        messages=requests.messages(subject_request.id, include_internal=False),
-        deadline=requests.current_deadline(subject_request),
+        history=casework.status_changes(subject_request.id),
+        messages=casework.messages(subject_request.id, include_internal=False),
+        deadline=casework.current_deadline(subject_request),
     )
 
 
 @blueprint.get("/request/status/<token>/<kind>")
 def request_file(token: str, kind: str) -> ResponseReturnValue:
-    subject_request = requests.from_status_link(token)
+    subject_request = links.from_status_link(token)
     files = {"response.pdf": (subject_request.response_pdf_path, "application/pdf"),
              "export.zip": (subject_request.export_zip_path, "application/zip")}
     relative, mimetype = files.get(kind, (None, ""))

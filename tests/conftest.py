@@ -24,13 +24,13 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from likeness import embedded_redis
 from likeness.app import create_app
 from likeness.extensions import db as _db
 from likeness.extensions import limiter
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
+from likeness.library import upload as uploads
+from likeness.platform import embedded_redis
+from likeness.staff import accounts
+from tests.helpers import FIXTURES, free_port, login, run_jobs
 
 # --- real services ------------------------------------------------------------------
 
@@ -73,14 +73,6 @@ def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
 def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
     smtp_server[1].messages.clear()
     return smtp_server[1]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --- database -----------------------------------------------------------------------
@@ -217,29 +209,10 @@ def committed_app(
 # --- helpers ------------------------------------------------------------------------
 
 
-def login(client: FlaskClient, email: str, password: str) -> Any:
-    """Log in through the real form, CSRF token included."""
-    page = client.get("/admin/login")
-    token = csrf_token_from(page.get_data(as_text=True))
-    return client.post(
-        "/admin/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-
-
-def csrf_token_from(html: str) -> str:
-    import re
-
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
 @pytest.fixture
 def make_staff(app: Flask) -> Any:
-    from likeness.services import staff
-
     def make(role: str = "admin", email: str | None = None, password: str = "correct horse 42"):
-        user, _ = staff.create_staff(
+        user, _ = accounts.create_staff(
             email or f"{role}-{uuid.uuid4().hex[:6]}@example.org", role, password=password
         )
         return user
@@ -269,17 +242,13 @@ def librarian(make_staff: Any) -> Any:
 def upload(app: Flask, librarian: Any) -> Any:
     """Upload fixture photos and index them; returns the asset ids in order."""
 
-    from likeness.services import library
-
     def do(*names: str, index: bool = True) -> list[int]:
         ids = []
         for name in names:
-            result = library.add_photo((FIXTURES / name).read_bytes(), name, actor=librarian)
+            result = uploads.add_photo((FIXTURES / name).read_bytes(), name, actor=librarian)
             assert result.ok, result.error
             ids.append(result.asset_id)
         if index:
-            from tests.faces.conftest import run_jobs
-
             run_jobs()
         return ids
 

@@ -8,12 +8,14 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from likeness.models import AuditEvent
-from likeness.services import audit
+from likeness.platform import audit
+from likeness.platform.actor import NamedActor
 
 
 def _record_some(n: int = 4) -> list[AuditEvent]:
     events = [
-        audit.record("test.event", actor="staff:1", subject=f"person:{i}", details={"n": i})
+        audit.record("test.event", actor=NamedActor("staff:1"), subject=f"person:{i}",
+                     details={"n": i})
         for i in range(n)
     ]
     return events

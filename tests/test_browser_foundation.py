@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from likeness.services import staff
+from likeness.staff import accounts
 from tests.browser import chromium, live_server
 
 pytestmark = pytest.mark.browser
 
 
 def test_visitor_reads_dutch_switches_to_english_and_staff_log_in(committed_app: Flask):
-    user, one_time = staff.create_staff("browser.admin@example.org", "admin")
+    user, one_time = accounts.create_staff("browser.admin@example.org", "admin")
     with live_server(committed_app) as base, chromium(locale="nl-NL") as page:
         page.goto(base + "/")
         assert page.locator("html").get_attribute("lang") == "nl"

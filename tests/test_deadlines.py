@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from likeness.deadlines import due_date, extended_due_date, is_working_day, receipt_day
+from likeness.dsr.deadlines import due_date, extended_due_date, is_working_day, receipt_day
 
 
 def at(text: str) -> datetime:

@@ -9,10 +9,10 @@ from flask import Flask
 from rq import SimpleWorker
 from sqlalchemy import select
 
-from likeness import embedded_redis
 from likeness.models import OutboxJob, OutboxStatus, OutgoingEmail
-from likeness.queue import get_queue, get_redis
-from likeness.services import outbox, staff
+from likeness.platform import embedded_redis, outbox
+from likeness.platform.queue import get_queue, get_redis
+from likeness.staff import accounts
 
 
 def _use_redis(app: Flask, url: str) -> None:
@@ -35,7 +35,7 @@ def test_with_redis_stopped_the_change_commits_and_the_job_runs_once_later(
     assert not embedded_redis.is_running(embedded_redis.socket_path(own_redis))
 
     # Redis is down: the password change still commits and returns.
-    staff.change_password(user.id, "correct horse 42", "new password 123")
+    accounts.change_password(user.id, "correct horse 42", "new password 123")
     job = db.session.scalars(select(OutboxJob).where(OutboxJob.job_name == "deliver_email")).one()
     assert job.status == OutboxStatus.PENDING
     email = db.session.get(OutgoingEmail, job.args[0])
@@ -61,10 +61,10 @@ def test_with_redis_stopped_the_change_commits_and_the_job_runs_once_later(
 
 def test_a_job_pushed_twice_still_runs_once(app: Flask, db: Any, make_staff: Any, mailbox: Any):
     user = make_staff()
-    staff.change_password(user.id, "correct horse 42", "new password 123")
+    accounts.change_password(user.id, "correct horse 42", "new password 123")
     job = db.session.scalars(select(OutboxJob)).one()
     # A second push of the same row, as after a relay crash between push and mark.
-    get_queue().enqueue("likeness.jobs.run_outbox_job", job.id)
+    get_queue().enqueue("likeness.platform.jobs.run_outbox_job", job.id)
     _drain(app)
     assert len(mailbox.to(user.email)) == 1
 
@@ -74,7 +74,7 @@ def test_a_failing_job_records_its_error_and_is_retried_by_the_sweep(
 ):
     user = make_staff()
     app.config["MAIL_PORT"] = 1  # nothing listens there
-    staff.change_password(user.id, "correct horse 42", "new password 123")
+    accounts.change_password(user.id, "correct horse 42", "new password 123")
     _drain(app)
     job = db.session.scalars(select(OutboxJob)).one()
     db.session.refresh(job)
@@ -100,7 +100,7 @@ def test_a_job_lost_by_redis_is_pushed_again_after_a_grace_period(
     from likeness.models import utcnow
 
     user = make_staff()
-    staff.change_password(user.id, "correct horse 42", "new password 123")
+    accounts.change_password(user.id, "correct horse 42", "new password 123")
     job = db.session.scalars(select(OutboxJob)).one()
     get_redis().delete(f"rq:job:{job.rq_job_id}")  # Redis lost it (e.g. restarted empty)
     get_queue().empty()

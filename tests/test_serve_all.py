@@ -10,8 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from likeness import embedded_redis
-from tests.conftest import free_port
+from likeness.platform import embedded_redis
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from likeness.models import AuditEvent, StaffUser
-from likeness.services import staff
-from tests.conftest import csrf_token_from, login
+from likeness.staff import accounts
+from tests.helpers import csrf_token_from, login
 
 PASSWORD = "correct horse 42"
 
@@ -74,7 +74,7 @@ def test_viewer_cannot_reach_admin_only_actions(client: FlaskClient, logged_in: 
         "/admin/staff", data={"email": "new@example.org", "role": "admin", "csrf_token": token}
     )
     assert response.status_code == 403
-    assert staff.find_by_email("new@example.org") is None
+    assert accounts.find_by_email("new@example.org") is None
 
 
 def test_admin_creates_and_deactivates_staff(client: FlaskClient, logged_in: Any, app: Flask):
@@ -86,10 +86,10 @@ def test_admin_creates_and_deactivates_staff(client: FlaskClient, logged_in: Any
         follow_redirects=True,
     )
     assert "One-time password" in created.get_data(as_text=True)
-    member = staff.find_by_email("lib@example.org")
+    member = accounts.find_by_email("lib@example.org")
     assert member is not None and member.role == "librarian"
     client.post(f"/admin/staff/{member.id}/active", data={"active": "0", "csrf_token": token})
-    assert staff.find_by_email("lib@example.org").is_active is False
+    assert accounts.find_by_email("lib@example.org").is_active is False
 
 
 def test_deactivated_staff_cannot_log_in_and_loses_open_sessions(app: Flask, make_staff: Any):
@@ -98,7 +98,7 @@ def test_deactivated_staff_cannot_log_in_and_loses_open_sessions(app: Flask, mak
     open_session = app.test_client()
     login(open_session, user.email, PASSWORD)
     assert open_session.get("/admin/").status_code == 200
-    staff.set_active(user.id, False, actor=admin)
+    accounts.set_active(user.id, False, actor=admin)
     assert open_session.get("/admin/").status_code == 302
     assert login(app.test_client(), user.email, PASSWORD).status_code == 200  # form again
 
@@ -119,7 +119,7 @@ def test_password_change_keeps_this_session_ends_others_and_notifies(
 ):
     from rq import SimpleWorker
 
-    from likeness.queue import get_queue, get_redis
+    from likeness.platform.queue import get_queue, get_redis
 
     user = make_staff()
     laptop, phone = app.test_client(), app.test_client()
@@ -143,7 +143,7 @@ def test_password_change_keeps_this_session_ends_others_and_notifies(
 
 
 def test_one_time_password_must_be_changed_first(app: Flask, client: FlaskClient):
-    user, one_time = staff.create_staff("new.admin@example.org", "admin")
+    user, one_time = accounts.create_staff("new.admin@example.org", "admin")
     assert user.must_change_password
     login(client, user.email, one_time)
     response = client.get("/admin/staff")

@@ -26,9 +26,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from numpy.typing import NDArray
 
-from likeness.app_state import forget, per_app
 from likeness.errors import TemplateKeyError
 from likeness.faces.engine import TEMPLATE_SIZE
+from likeness.platform.app_state import forget, per_app
 
 NONCE_SIZE = 12
 _EXTENSION_KEY = "likeness.face_keys"

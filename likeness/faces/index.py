@@ -7,7 +7,8 @@ distances to all N templates are one matrix-vector product:
 
 The index is built on first use (decrypting every template, which is audited) and
 kept per process. A counter row (`face_index_state`) is bumped in every transaction
-that adds or removes templates; a process whose index reflects another value
+that adds or removes templates (`record_change`); after the commit this process
+patches its own index in place, and a process whose index reflects another value
 rebuilds before searching, so no process ever searches stale templates.
 """
 
@@ -20,11 +21,12 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import select, update
 
-from likeness.app_state import per_app
 from likeness.extensions import db
 from likeness.faces.crypto import keyring
 from likeness.faces.engine import TEMPLATE_SIZE
 from likeness.models import Face, FaceIndexState
+from likeness.platform.app_state import per_app
+from likeness.platform.uow import after_commit
 
 _EXTENSION_KEY = "likeness.face_index"
 _STATE_ID = 1
@@ -95,8 +97,29 @@ def stored_version() -> int:
     return state.version if state else 0
 
 
-def bump_version() -> int:
-    """Mark the stored templates as changed, inside the caller's transaction."""
+def record_change(
+    *,
+    added: dict[int, NDArray[np.float32]] | None = None,
+    removed: list[int] | None = None,
+) -> int:
+    """Mark the stored templates as changed in the current unit of work.
+
+    After the commit this process's index is patched with `added` and `removed`;
+    every other process sees the new version and rebuilds. Returns the new version.
+    """
+    version = _bump_version()
+    added_now, removed_now = dict(added or {}), list(removed or [])
+    after_commit(lambda: _apply_changes(version, added=added_now, removed=removed_now))
+    return version
+
+
+def record_bulk_change() -> None:
+    """Mark the stored templates as changed wholesale (e.g. all purged): every process,
+    this one included, rebuilds its index before the next search."""
+    _bump_version()
+
+
+def _bump_version() -> int:
     result = db.session.execute(
         update(FaceIndexState)
         .where(FaceIndexState.id == _STATE_ID)
@@ -129,7 +152,7 @@ def current_index() -> tuple[FaceIndex, bool]:
         return index, True
 
 
-def apply_changes(
+def _apply_changes(
     version: int,
     *,
     added: dict[int, NDArray[np.float32]] | None = None,

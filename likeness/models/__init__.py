@@ -31,9 +31,10 @@ from likeness.models.request import (
     RequestStatus,
     RequestStatusChange,
     RequestType,
+    SearchStatus,
     SubjectRequest,
 )
-from likeness.models.setting import Setting
+from likeness.models.setting import Setting, TemplatePolicy
 from likeness.models.share import RecipientNotice, ShareLink, ShareLinkAsset
 from likeness.models.staff import Role, StaffUser
 
@@ -65,6 +66,7 @@ __all__ = [
     "RequestStatusChange",
     "RequestType",
     "Role",
+    "SearchStatus",
     "Setting",
     "ShareLink",
     "ShareLinkAsset",
@@ -72,5 +74,6 @@ __all__ = [
     "SuggestionRejection",
     "SubjectRequest",
     "TagSource",
+    "TemplatePolicy",
     "utcnow",
 ]

@@ -40,6 +40,14 @@ class RequestStatus(StrEnum):
     CLOSED = "closed"
 
 
+class SearchStatus(StrEnum):
+    """Progress of the face search for a request."""
+
+    NOT_STARTED = ""
+    RUNNING = "running"
+    DONE = "done"
+
+
 class MatchDecision(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
@@ -79,7 +87,8 @@ class SubjectRequest(Base):
     export_zip_sha256: Mapped[str | None] = mapped_column(String(64))
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Face search progress: "", "running", "done"; chunks for the on-the-fly scan.
-    search_status: Mapped[str] = mapped_column(String(10), default="")
+    search_status: Mapped[str] = mapped_column(String(10),
+                                               default=SearchStatus.NOT_STARTED.value)
     # Each search gets a run id: jobs of an older run find it replaced and do nothing.
     search_run: Mapped[str] = mapped_column(String(16), default="")
     search_chunks_total: Mapped[int] = mapped_column(Integer, default=0)

@@ -50,7 +50,12 @@ class StaffUser(Base):
         """Admins may do everything; others need one of `roles`."""
         return self.role == Role.ADMIN.value or self.role in {Role(r).value for r in roles}
 
+    # --- an Actor (likeness.platform.actor) ----------------------------------
     @property
     def audit_ref(self) -> str:
         """Pseudonymous reference used in audit events (never the email)."""
         return f"staff:{self.id}"
+
+    @property
+    def staff_id(self) -> int | None:
+        return self.id

@@ -7,16 +7,15 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from likeness.services import staff
+from likeness.staff import accounts
 from tests.browser import chromium, live_server
-from tests.conftest import FIXTURES
-from tests.faces.conftest import run_jobs
+from tests.helpers import FIXTURES, run_jobs
 
 pytestmark = pytest.mark.browser
 
 
 def test_upload_batch_with_progress_then_tag_a_face(committed_app: Flask, tmp_path: Path):
-    user, _ = staff.create_staff("lib@example.org", "librarian", password="library pass 123")
+    user, _ = accounts.create_staff("lib@example.org", "librarian", password="library pass 123")
     bad = tmp_path / "invoice.jpg"
     bad.write_text("<html>this is no photo</html>")
     with live_server(committed_app) as base, chromium() as page:

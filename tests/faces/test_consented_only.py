@@ -9,10 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from likeness.library import tagging
 from likeness.models import Face
-from likeness.services import tagging
-from tests.faces.conftest import run_jobs
-from tests.quitclaims.conftest import invite_and_open, sign
+from tests.helpers import run_jobs
+from tests.scenarios import invite_and_open, sign
 
 
 def _templates(db: Any) -> int:

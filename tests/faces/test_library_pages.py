@@ -12,8 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from likeness.models import Asset, Face, Person
-from tests.conftest import FIXTURES, csrf_token_from
-from tests.faces.conftest import run_jobs
+from tests.helpers import FIXTURES, csrf_token_from, run_jobs
 
 
 def _token(client: FlaskClient, path: str = "/admin/library/upload") -> str:
@@ -124,7 +123,7 @@ def test_pick_an_existing_person_from_the_list(client: FlaskClient, logged_in: A
 
 def test_failed_photo_shows_the_reason_and_can_be_retried(client: FlaskClient, logged_in: Any,
                                                           upload: Any, db: Any):
-    from likeness.storage import asset_path
+    from likeness.platform.storage import asset_path
 
     (asset_id,) = upload("obama.jpg", index=False)
     asset = db.session.get(Asset, asset_id)

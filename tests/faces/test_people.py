@@ -5,8 +5,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from likeness.library import people, tagging
 from likeness.models import Face, Person
-from likeness.services import people, tagging
 
 
 def test_merge_moves_faces_and_removes_the_duplicate(app: Flask, db: Any, upload: Any,

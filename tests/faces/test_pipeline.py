@@ -12,11 +12,11 @@ from sqlalchemy import func, select, text
 
 from likeness.errors import TemplateKeyError
 from likeness.faces import crypto, engine
+from likeness.library import indexing, tagging
+from likeness.library.renditions import Purpose, render
 from likeness.models import Asset, AssetStatus, AuditEvent, Face, TagSource
-from likeness.renditions import Purpose, render
-from likeness.services import tagging
-from likeness.storage import asset_path
-from tests.faces.conftest import run_jobs
+from likeness.platform.storage import asset_path
+from tests.helpers import run_jobs
 
 
 def faces_of(db: Any, asset_id: int) -> list[Face]:
@@ -172,7 +172,6 @@ def test_not_a_face_drops_the_template(app: Flask, db: Any, upload: Any, librari
 
 
 def test_jobs_run_twice_leave_one_set_of_faces(app: Flask, db: Any, upload: Any):
-    from likeness.services import indexing
 
     (asset_id,) = upload("two_people.jpg")
     indexing.index_asset(asset_id)

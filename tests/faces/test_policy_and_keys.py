@@ -10,9 +10,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from likeness.faces import crypto, index
+from likeness.library import search, tagging
 from likeness.models import AuditEvent, Face
-from likeness.services import face_search, settings, tagging
-from tests.conftest import FIXTURES
+from likeness.platform.actor import CLI
+from likeness.staff import settings
+from tests.helpers import FIXTURES
 
 
 def template_count(db: Any) -> int:
@@ -42,7 +44,7 @@ def test_switching_to_off_purges_every_template(app: Flask, db: Any, upload: Any
     assert event.details["templates_purged"] == 3
     # The in-memory index follows: nothing can be found any more.
     probe = np.zeros(128, np.float32)
-    assert face_search.search(probe, actor="test", purpose="test", max_distance=10.0) == []
+    assert search.search(probe, actor=CLI, purpose="test", max_distance=10.0) == []
 
 
 def test_rotate_face_key_reencrypts_every_template(app: Flask, db: Any, upload: Any):
@@ -67,14 +69,14 @@ def test_another_process_changing_templates_makes_this_index_rebuild(
     (obama,) = upload("obama.jpg")
     (face,) = db.session.scalars(select(Face).where(Face.asset_id == obama)).all()
     template = crypto.keyring().decrypt_face(face)
-    assert [h.face_id for h in face_search.search(template, actor="t", purpose="t")] == [face.id]
+    assert [h.face_id for h in search.search(template, actor=CLI, purpose="t")] == [face.id]
 
     # Another process purges the template: it bumps the counter in the database only.
     face.template_ciphertext = None
     face.template_key_version = None
-    index.bump_version()
+    index.record_bulk_change()
     db.session.commit()
-    assert face_search.search(template, actor="t", purpose="t") == []
+    assert search.search(template, actor=CLI, purpose="t") == []
 
 
 def test_index_is_updated_incrementally_without_a_rebuild(app: Flask, db: Any, upload: Any):

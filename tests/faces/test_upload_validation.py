@@ -12,10 +12,10 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select
 
+from likeness.library import upload
 from likeness.models import Asset, OutboxJob
-from likeness.services import library
-from likeness.storage import asset_path, instance_dir
-from tests.conftest import FIXTURES
+from likeness.platform.storage import asset_path, instance_dir
+from tests.helpers import FIXTURES
 
 
 def stored_files() -> list[Path]:
@@ -55,7 +55,7 @@ HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
 def test_bad_file_is_refused_with_a_reason_and_leaves_nothing(
     app: Flask, db: Any, librarian: Any, name: str, data: Any, message: str
 ):
-    result = library.add_photo(data(), name, actor=librarian)
+    result = upload.add_photo(data(), name, actor=librarian)
     assert not result.ok
     assert message in result.error
     assert asset_count(db) == 0
@@ -75,14 +75,14 @@ def test_pixel_cap_between_limit_and_twice_the_limit_is_an_error_too(
     app.config["MAX_IMAGE_PIXELS"] = 1_000_000
     buffer = io.BytesIO()
     Image.new("RGB", (1200, 1000)).save(buffer, "PNG")  # 1.2 MP: Pillow would only warn
-    result = library.add_photo(buffer.getvalue(), "big.png", actor=librarian)
+    result = upload.add_photo(buffer.getvalue(), "big.png", actor=librarian)
     assert "too many pixels" in result.error
     assert asset_count(db) == 0
 
 
 def test_file_over_the_size_limit_is_refused(app: Flask, db: Any, librarian: Any):
     app.config["MAX_UPLOAD_FILE_BYTES"] = 50_000
-    result = library.add_photo((FIXTURES / "obama.jpg").read_bytes(), "obama.jpg",
+    result = upload.add_photo((FIXTURES / "obama.jpg").read_bytes(), "obama.jpg",
                                actor=librarian)
     assert "larger than" in result.error
     assert asset_count(db) == 0
@@ -98,7 +98,7 @@ def test_zip_with_an_unsafe_path_refuses_that_member_and_keeps_the_rest(
         archive.writestr("event/biden.jpg", (FIXTURES / "biden.jpg").read_bytes())
         archive.writestr("event/notes.jpg", HTML)
         archive.writestr("__MACOSX/event/._biden.jpg", b"junk")
-    results = list(library.add_zip(buffer.getvalue(), actor=librarian, collection="Gala"))
+    results = list(upload.add_zip(buffer.getvalue(), actor=librarian, collection="Gala"))
     by_name = {r.filename: r for r in results}
     assert "unsafe" in by_name["../../x.jpg"].error
     assert "unsafe" in by_name["/etc/y.jpg"].error
@@ -115,13 +115,13 @@ def test_not_a_zip_is_refused(app: Flask, librarian: Any):
     from likeness.errors import UnsupportedFile
 
     with pytest.raises(UnsupportedFile, match="not a ZIP"):
-        list(library.add_zip(b"PK\x03\x04 broken", actor=librarian))
+        list(upload.add_zip(b"PK\x03\x04 broken", actor=librarian))
 
 
 def test_the_same_photo_twice_is_one_asset(app: Flask, db: Any, librarian: Any):
     data = (FIXTURES / "obama.jpg").read_bytes()
-    first = library.add_photo(data, "obama.jpg", actor=librarian)
-    second = library.add_photo(data, "copy of obama.jpg", actor=librarian)
+    first = upload.add_photo(data, "obama.jpg", actor=librarian)
+    second = upload.add_photo(data, "copy of obama.jpg", actor=librarian)
     assert second.duplicate and second.asset_id == first.asset_id
     assert asset_count(db) == 1
 
@@ -135,7 +135,7 @@ def test_orientation_is_applied_and_gps_never_stored(app: Flask, db: Any, librar
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", exif=exif)
         width, height = image.size
-    result = library.add_photo(buffer.getvalue(), "phone.jpg", actor=librarian)
+    result = upload.add_photo(buffer.getvalue(), "phone.jpg", actor=librarian)
     asset = db.session.get(Asset, result.asset_id)
     assert (asset.width, asset.height) == (height, width)
     raw = asset_path(asset.sha256).read_bytes()
@@ -151,7 +151,7 @@ def test_heic_from_a_phone_is_accepted(app: Flask, db: Any, librarian: Any):
     buffer = io.BytesIO()
     with Image.open(FIXTURES / "obama_small.jpg") as image:
         image.save(buffer, "HEIF")
-    result = library.add_photo(buffer.getvalue(), "IMG_0001.HEIC", actor=librarian)
+    result = upload.add_photo(buffer.getvalue(), "IMG_0001.HEIC", actor=librarian)
     assert result.ok, result.error
     assert db.session.get(Asset, result.asset_id).image_format == "heif"
 
@@ -160,4 +160,4 @@ def test_webp_is_accepted(app: Flask, db: Any, librarian: Any):
     buffer = io.BytesIO()
     with Image.open(FIXTURES / "obama_small.jpg") as image:
         image.save(buffer, "WEBP")
-    assert library.add_photo(buffer.getvalue(), "x.webp", actor=librarian).ok
+    assert upload.add_photo(buffer.getvalue(), "x.webp", actor=librarian).ok

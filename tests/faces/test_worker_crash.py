@@ -14,9 +14,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from likeness.extensions import db
+from likeness.library import upload
 from likeness.models import Asset, AssetStatus, Face, OutboxJob, OutboxStatus
-from likeness.services import library
-from tests.conftest import FIXTURES
+from likeness.platform.actor import CLI
+from tests.helpers import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTOS = ["obama3.jpg", "biden.jpg", "two_people.jpg", "obama.jpg", "obama2.jpg",
@@ -60,7 +61,7 @@ def _unfinished_jobs() -> int:
 def _outbox_report() -> list[tuple[object, ...]]:
     from rq.job import Job
 
-    from likeness.queue import get_redis
+    from likeness.platform.queue import get_redis
 
     db.session.rollback()
     report = []
@@ -87,7 +88,7 @@ def test_sigkill_mid_batch_then_restart_indexes_every_photo_exactly_once(
     committed_app: Flask,
 ):
     for name in PHOTOS:
-        assert library.add_photo((FIXTURES / name).read_bytes(), name, actor="test").ok
+        assert upload.add_photo((FIXTURES / name).read_bytes(), name, actor=CLI).ok
     total = len(PHOTOS)
 
     worker = _start_worker(committed_app)

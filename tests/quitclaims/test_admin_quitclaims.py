@@ -12,21 +12,20 @@ from PIL import Image
 from sqlalchemy import select
 
 from likeness.faces import engine
+from likeness.library import catalogue
 from likeness.models import AuditEvent, Person, Quitclaim, QuitclaimInvitation
-from tests.conftest import csrf_token_from
-from tests.faces.conftest import run_jobs
-from tests.quitclaims.conftest import invite_and_open, sign
+from tests.helpers import csrf_token_from, run_jobs
+from tests.scenarios import invite_and_open, sign
 
 
 def test_invite_a_new_person_for_a_collection_from_the_admin(
     app: Flask, client: FlaskClient, db: Any, mailbox: Any, logged_in: Any, upload: Any
 ):
-    from likeness.services import library
 
     logged_in("librarian")
     ids = upload("biden.jpg", "obama2.jpg")
     for asset_id in ids:
-        library.get(asset_id).collection = "Gala 2026"
+        catalogue.get(asset_id).collection = "Gala 2026"
     db.session.commit()
     page = client.get("/admin/quitclaims/invite")
     response = client.post("/admin/quitclaims/invite", data={

@@ -9,22 +9,23 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from likeness.consent import invitations
 from likeness.extensions import db
+from likeness.library import tagging, upload
 from likeness.models import Face, Quitclaim
-from likeness.services import library, quitclaims, staff, tagging
+from likeness.staff import accounts
 from tests.browser import PHONE, chromium, live_server
-from tests.conftest import FIXTURES
-from tests.faces.conftest import run_jobs
+from tests.helpers import FIXTURES, run_jobs
 
 pytestmark = pytest.mark.browser
 
 
 def test_sign_on_a_phone_with_a_drawn_signature(committed_app: Flask, tmp_path: Path):
-    librarian, _ = staff.create_staff("lib@example.org", "librarian", password="library pass 1")
-    asset_id = library.add_photo((FIXTURES / "obama.jpg").read_bytes(), "obama.jpg",
+    librarian, _ = accounts.create_staff("lib@example.org", "librarian", password="library pass 1")
+    asset_id = upload.add_photo((FIXTURES / "obama.jpg").read_bytes(), "obama.jpg",
                                  actor=librarian).asset_id
     run_jobs()  # the worker's session ends: reload what we hold
-    librarian = staff.find_by_email("lib@example.org")
+    librarian = accounts.find_by_email("lib@example.org")
     face = db.session.scalars(select(Face).where(Face.asset_id == asset_id)).one()
     tagging.tag_new_person(face.id, "Barack Obama", actor=librarian)
     person = face.person_id
@@ -33,9 +34,9 @@ def test_sign_on_a_phone_with_a_drawn_signature(committed_app: Flask, tmp_path: 
     db.session.get(Person, person).email = "barack@example.org"
     db.session.get(Person, person).date_of_birth = date(1961, 8, 4)
     db.session.commit()
-    invitation = quitclaims.invite(person, [asset_id], ["website", "social_media"],
+    invitation = invitations.invite(person, [asset_id], ["website", "social_media"],
                                    language="en", actor=librarian)
-    token = quitclaims.invitation_token(invitation)
+    token = invitations.invitation_token(invitation)
 
     with live_server(committed_app) as base, chromium(**PHONE) as page:
         page.goto(f"{base}/quitclaim/sign/{token}")

@@ -10,11 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from likeness import tokens
+from likeness.consent import invitations
 from likeness.models import Quitclaim, QuitclaimInvitation, utcnow
-from likeness.services import quitclaims
-from tests.faces.conftest import run_jobs
-from tests.quitclaims.conftest import invite_and_open, link_in, sign
+from likeness.platform import tokens
+from tests.helpers import link_in, run_jobs
+from tests.scenarios import invite_and_open, sign
 
 
 def _no_quitclaims(db: Any) -> bool:
@@ -44,9 +44,9 @@ def test_link_of_another_invitation_only_opens_that_invitation(
 ):
     path = invite_and_open(client, mailbox, tagged_barack, librarian)
     first = db.session.scalars(select(QuitclaimInvitation)).one()
-    quitclaims.cancel(first.id, actor=librarian)
+    invitations.cancel(first.id, actor=librarian)
     # A second, live invitation does not make the first link work.
-    quitclaims.invite(tagged_barack.person.id, [tagged_barack.obama_asset], ["website"],
+    invitations.invite(tagged_barack.person.id, [tagged_barack.obama_asset], ["website"],
                       actor=librarian)
     response = client.get(path)
     assert response.status_code == 410
@@ -70,7 +70,7 @@ def test_resend_makes_the_old_link_410_and_the_new_one_work(
     old = invite_and_open(client, mailbox, tagged_barack, librarian)
     invitation = db.session.scalars(select(QuitclaimInvitation)).one()
     mailbox.messages.clear()
-    quitclaims.resend(invitation.id, actor=librarian)
+    invitations.resend(invitation.id, actor=librarian)
     run_jobs()
     new = link_in(mailbox.to("barack@example.org")[0], "/quitclaim/sign/")
     assert client.get(old).status_code == 410

@@ -13,12 +13,13 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from likeness.clock import AMSTERDAM
+from likeness.consent import status
 from likeness.models import Quitclaim, QuitclaimEvent, QuitclaimInvitation
-from likeness.services import consent, maintenance
-from likeness.storage import instance_dir
-from tests.faces.conftest import run_jobs
-from tests.quitclaims.conftest import drawn_signature, invite_and_open, sign
+from likeness.platform import daily
+from likeness.platform.clock import AMSTERDAM
+from likeness.platform.storage import instance_dir
+from tests.helpers import run_jobs
+from tests.scenarios import drawn_signature, invite_and_open, sign
 
 
 def test_under_16_without_guardian_is_refused_and_with_guardian_succeeds(
@@ -64,7 +65,7 @@ def _count(db: Any, kind: str) -> int:
 
 
 def _run_daily_as_a_worker_would() -> None:
-    maintenance.schedule_if_due()
+    daily.schedule_if_due()
     run_jobs()
 
 
@@ -86,7 +87,7 @@ def test_daily_job_and_catch_up_warn_once_and_expire_once(
     with time_machine.travel(noon, tick=False):
         _run_daily_as_a_worker_would()
         _run_daily_as_a_worker_would()  # a second worker, or a restart the same day
-        lights = next(iter(consent.for_asset(tagged_barack.obama_asset).faces.values()))
+        lights = next(iter(status.for_asset(tagged_barack.obama_asset).faces.values()))
         assert lights["website"] == "amber"
     assert len([m for m in mailbox.to(dpo.email) if "expires on" in m["Subject"]]) == 1
     renewals = [m for m in mailbox.to("barack@example.org") if "renew" in m["Subject"]]
@@ -99,7 +100,7 @@ def test_daily_job_and_catch_up_warn_once_and_expire_once(
         _run_daily_as_a_worker_would()
         db.session.refresh(quitclaim)
         assert quitclaim.status == "expired"
-        lights = next(iter(consent.for_asset(tagged_barack.obama_asset).faces.values()))
+        lights = next(iter(status.for_asset(tagged_barack.obama_asset).faces.values()))
         assert lights["website"] == "red"
     # ... and a worker that was down for days catches up without doing it again.
     with time_machine.travel(noon + timedelta(days=25), tick=False):

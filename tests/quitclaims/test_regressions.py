@@ -13,23 +13,17 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
 
+from likeness.consent import withdrawal
+from likeness.dsr import actions, casework, locate
 from likeness.errors import InvalidInput
 from likeness.faces import engine
+from likeness.library import people, tagging
 from likeness.models import AuditEvent, Face, Person, Quitclaim, SubjectRequest
-from likeness.services import (
-    people,
-    quitclaims,
-    request_actions,
-    request_search,
-    requests,
-    settings,
-    tagging,
-)
-from likeness.storage import instance_dir
-from tests.conftest import csrf_token_from
-from tests.faces.conftest import run_jobs
-from tests.quitclaims.conftest import invite_and_open, sign
-from tests.requests.conftest import latest_request, submit_request, verify_by_email
+from likeness.platform.actor import person_actor
+from likeness.platform.storage import instance_dir
+from likeness.staff import settings
+from tests.helpers import csrf_token_from, run_jobs
+from tests.scenarios import invite_and_open, latest_request, sign, submit_request, verify_by_email
 
 
 def _signed(client, mailbox, scenario, librarian, **fields) -> Quitclaim:
@@ -67,7 +61,7 @@ def test_withdrawing_the_last_channel_ends_biometric_consent_too(
 ):
     quitclaim = _signed(client, mailbox, tagged_barack, librarian, channels=["website"],
                         biometric_consent="y")
-    quitclaims.withdraw(quitclaim.id, actor="person:1", channel="website")
+    withdrawal.withdraw(quitclaim.id, actor=person_actor(1), channel="website")
     db.session.refresh(quitclaim)
     assert quitclaim.status == "withdrawn" and quitclaim.biometric_withdrawn_at is not None
     assert db.session.scalar(select(func.count()).select_from(Face).where(
@@ -94,11 +88,11 @@ def test_refusing_after_acting_sends_a_new_answer(
     submit_request(client, type_="objection", details="Gala")
     verify_by_email(client, mailbox)
     subject_request = latest_request(db)
-    request_actions.perform(subject_request.id, actor=officer, decision="restricted first")
+    actions.perform(subject_request.id, actor=officer, decision="restricted first")
     run_jobs()
     db.session.refresh(subject_request)
     first = subject_request.response_pdf_sha256
-    requests.refuse(subject_request.id, "Compelling legitimate grounds.", actor=officer)
+    casework.refuse(subject_request.id, "Compelling legitimate grounds.", actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
     assert subject_request.response_pdf_sha256 not in (None, first)
@@ -119,7 +113,7 @@ def test_a_second_search_under_consented_only_finishes(
     verify_by_email(client, mailbox)
     subject_request = latest_request(db)
     for _ in range(2):
-        request_search.start(subject_request.id, actor=officer)
+        locate.start(subject_request.id, actor=officer)
         run_jobs()
         db.session.refresh(subject_request)
         assert subject_request.search_status == "done"
@@ -167,12 +161,12 @@ def test_an_erased_face_is_not_shown_even_as_a_crop(
     submit_request(client, type_="erasure", details="Gala")
     verify_by_email(client, mailbox)
     subject_request = latest_request(db)
-    request_search.link_person(subject_request.id, face.person_id, actor=officer)
-    request_search.start(subject_request.id, actor=officer)
+    locate.link_person(subject_request.id, face.person_id, actor=officer)
+    locate.start(subject_request.id, actor=officer)
     run_jobs()
-    for match, _face, _asset in request_search.candidates(subject_request.id):
-        request_search.decide(match.id, "confirmed", actor=officer)
-    request_actions.perform(subject_request.id, actor=officer)
+    for match, _face, _asset in locate.candidates(subject_request.id):
+        locate.decide(match.id, "confirmed", actor=officer)
+    actions.perform(subject_request.id, actor=officer)
     logged_in("viewer")
     crop = client.get(f"/admin/faces/{face.id}/crop.jpg")
     with Image.open(io.BytesIO(crop.data)) as image:

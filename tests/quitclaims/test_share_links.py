@@ -12,12 +12,12 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
+from likeness.consent import withdrawal
 from likeness.faces import engine
 from likeness.models import Quitclaim
-from likeness.services import quitclaims
-from tests.conftest import csrf_token_from
-from tests.faces.conftest import run_jobs
-from tests.quitclaims.conftest import invite_and_open, sign
+from likeness.platform.actor import person_actor
+from tests.helpers import csrf_token_from, run_jobs
+from tests.scenarios import invite_and_open, sign
 
 
 def test_share_blurs_faces_without_consent_and_dies_with_the_consent(
@@ -45,7 +45,7 @@ def test_share_blurs_faces_without_consent_and_dies_with_the_consent(
     assert recipient.get(f"{share}/{tagged_barack.obama_asset}.jpg").status_code == 404
 
     quitclaim = db.session.scalars(select(Quitclaim)).one()
-    quitclaims.withdraw(quitclaim.id, actor="person:1", channel="website")
+    withdrawal.withdraw(quitclaim.id, actor=person_actor(1), channel="website")
     assert recipient.get(share).status_code == 410
     run_jobs()
     assert len(mailbox.to("desk@news.example")) == 1

@@ -11,11 +11,11 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from likeness.consent import status
 from likeness.models import InvitationStatus, Quitclaim, QuitclaimInvitation
-from likeness.services import consent
-from likeness.storage import instance_dir
-from tests.faces.conftest import run_jobs
-from tests.quitclaims.conftest import invite_and_open, sign
+from likeness.platform.storage import instance_dir
+from tests.helpers import run_jobs
+from tests.scenarios import invite_and_open, sign
 
 
 def test_invite_sign_pdf_and_consent_colours(
@@ -52,7 +52,7 @@ def test_invite_sign_pdf_and_consent_colours(
     attachments = [p for p in confirmation[0].walk() if p.get_filename()]
     assert attachments[0].get_payload(decode=True) == pdf_bytes
 
-    states = consent.for_assets([tagged_barack.obama_asset, tagged_barack.group_asset])
+    states = status.for_assets([tagged_barack.obama_asset, tagged_barack.group_asset])
     obama = states[tagged_barack.obama_asset]
     (lights,) = obama.faces.values()
     assert lights["website"] == "green" and lights["print"] == "green"

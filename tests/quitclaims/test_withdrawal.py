@@ -8,11 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from likeness.consent import status
+from likeness.library import sharing
 from likeness.models import AuditEvent, Face, Quitclaim, RecipientNotice, ShareLink
-from likeness.services import consent, sharing
-from tests.conftest import csrf_token_from
-from tests.faces.conftest import run_jobs
-from tests.quitclaims.conftest import invite_and_open, link_in, sign
+from tests.helpers import csrf_token_from, link_in, run_jobs
+from tests.scenarios import invite_and_open, sign
 
 
 def _signed(client, mailbox, scenario, librarian, **fields) -> Quitclaim:
@@ -74,7 +74,7 @@ def test_withdrawing_biometric_consent_deletes_every_template_of_the_person(
         AuditEvent.action == "face.templates_deleted")).one()
     assert event.details["count"] == 2 and event.subject == f"person:{person_id}"
     # The photo consent itself stays.
-    lights = consent.for_asset(tagged_barack.obama_asset).faces
+    lights = status.for_asset(tagged_barack.obama_asset).faces
     assert next(iter(lights.values()))["website"] == "green"
 
 
@@ -96,7 +96,7 @@ def test_withdrawing_one_channel_changes_only_that_channel_and_its_share_links(
     assert _withdraw(client, manage, quitclaim.id, "channel:website").status_code == 302
     run_jobs()
 
-    lights = next(iter(consent.for_asset(tagged_barack.obama_asset).faces.values()))
+    lights = next(iter(status.for_asset(tagged_barack.obama_asset).faces.values()))
     assert lights["website"] == "red" and lights["print"] == "green"
     db.session.refresh(quitclaim)
     assert quitclaim.status == "signed"
@@ -118,7 +118,7 @@ def test_withdrawing_everything_makes_all_channels_red(
     _withdraw(client, manage, quitclaim.id, "all")
     db.session.refresh(quitclaim)
     assert quitclaim.status == "withdrawn"
-    lights = next(iter(consent.for_asset(tagged_barack.obama_asset).faces.values()))
+    lights = next(iter(status.for_asset(tagged_barack.obama_asset).faces.values()))
     assert set(lights.values()) == {"red"}
     assert "Withdrawn" in client.get(manage).get_data(as_text=True)
 
@@ -137,7 +137,7 @@ def test_unknown_email_gets_the_same_answer_and_no_mail(app: Flask, client: Flas
 
 def test_another_persons_quitclaim_is_404(app: Flask, client: FlaskClient, db: Any,
                                           mailbox: Any, tagged_barack: Any, librarian: Any):
-    from likeness import tokens
+    from likeness.platform import tokens
 
     quitclaim = _signed(client, mailbox, tagged_barack, librarian, channels=["website"])
     stranger = tokens.make(tokens.Purpose.MANAGE_CONSENT, {"e": "stranger@example.org"})

@@ -9,19 +9,21 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from likeness.dsr import intake, links
 from likeness.extensions import db
+from likeness.library import upload
 from likeness.models import Match, SubjectRequest
-from likeness.services import library, requests, staff
+from likeness.platform.actor import CLI
+from likeness.staff import accounts
 from tests.browser import PHONE, chromium, live_server
-from tests.conftest import FIXTURES
-from tests.faces.conftest import run_jobs
+from tests.helpers import FIXTURES, run_jobs
 
 pytestmark = pytest.mark.browser
 
 
 def test_file_a_request_then_staff_locate_and_confirm(committed_app: Flask, tmp_path: Path):
     for name in ("obama.jpg", "biden.jpg"):
-        library.add_photo((FIXTURES / name).read_bytes(), name, actor="test")
+        upload.add_photo((FIXTURES / name).read_bytes(), name, actor=CLI)
     run_jobs()
     with live_server(committed_app) as base:
         with chromium(**PHONE) as page:
@@ -38,8 +40,8 @@ def test_file_a_request_then_staff_locate_and_confirm(committed_app: Flask, tmp_
 
         db.session.rollback()
         stored = db.session.scalars(select(SubjectRequest)).one()
-        requests.verify(requests.verification_token(stored))
-        staff.create_staff("dpo@example.org", "privacy_officer", password="privacy pass 1")
+        intake.verify(links.verification_token(stored))
+        accounts.create_staff("dpo@example.org", "privacy_officer", password="privacy pass 1")
         with chromium() as page:
             page.goto(base + "/admin/login")
             page.get_by_label("Email").fill("dpo@example.org")

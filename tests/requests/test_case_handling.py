@@ -12,13 +12,13 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from likeness.dsr import casework, links
 from likeness.errors import InvalidInput
 from likeness.models import RequestMessage
-from likeness.services import maintenance, requests
-from likeness.storage import instance_dir
-from tests.conftest import csrf_token_from
-from tests.faces.conftest import run_jobs
-from tests.requests.conftest import latest_request, submit_request, verify_by_email
+from likeness.platform import daily
+from likeness.platform.storage import instance_dir
+from tests.helpers import csrf_token_from, run_jobs
+from tests.scenarios import latest_request, submit_request, verify_by_email
 
 
 def _filed(client: FlaskClient, mailbox: Any, db: Any, **kwargs: Any) -> Any:
@@ -35,7 +35,7 @@ def test_extension_before_the_first_deadline_tells_the_person_why(
         subject_request = _filed(client, mailbox, db)
     assert subject_request.due_on == date(2025, 12, 29)
     mailbox.messages.clear()
-    requests.extend(subject_request.id, 2, "Many photo archives to search.", actor=officer,
+    casework.extend(subject_request.id, 2, "Many photo archives to search.", actor=officer,
                     today=date(2025, 12, 29))
     assert subject_request.extended_due_on == date(2026, 2, 26)
     run_jobs()
@@ -43,7 +43,7 @@ def test_extension_before_the_first_deadline_tells_the_person_why(
     body = told.get_payload(decode=True).decode()
     assert "2026-02-26" in body and "Many photo archives to search." in body
     with pytest.raises(InvalidInput, match="already extended"):
-        requests.extend(subject_request.id, 1, "again", actor=officer, today=date(2026, 1, 2))
+        casework.extend(subject_request.id, 1, "again", actor=officer, today=date(2026, 1, 2))
 
 
 def test_extension_after_the_first_deadline_is_refused(
@@ -54,11 +54,11 @@ def test_extension_after_the_first_deadline_is_refused(
         subject_request = _filed(client, mailbox, db)
     assert subject_request.due_on == date(2026, 4, 28)
     with pytest.raises(InvalidInput, match="first deadline has passed"):
-        requests.extend(subject_request.id, 1, "too late", actor=officer,
+        casework.extend(subject_request.id, 1, "too late", actor=officer,
                         today=date(2026, 4, 29))
     assert subject_request.extended_due_on is None
     with pytest.raises(InvalidInput, match="needs a reason"):
-        requests.extend(subject_request.id, 1, "  ", actor=officer, today=date(2026, 4, 1))
+        casework.extend(subject_request.id, 1, "  ", actor=officer, today=date(2026, 4, 1))
 
 
 def test_refusal_names_the_reasons_and_the_right_to_complain(
@@ -66,7 +66,7 @@ def test_refusal_names_the_reasons_and_the_right_to_complain(
 ):
     officer = make_staff("privacy_officer")
     subject_request = _filed(client, mailbox, db)
-    requests.refuse(subject_request.id, "The request is manifestly unfounded.", actor=officer)
+    casework.refuse(subject_request.id, "The request is manifestly unfounded.", actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
     pdf = PdfReader(instance_dir() / subject_request.response_pdf_path)
@@ -80,10 +80,10 @@ def test_staff_ask_for_more_information_and_the_person_answers(
 ):
     officer = make_staff("privacy_officer")
     subject_request = _filed(client, mailbox, db)
-    requests.send_message(subject_request.id, "Which event were you photographed at?",
+    casework.send_message(subject_request.id, "Which event were you photographed at?",
                           actor=officer, ask_information=True)
     assert subject_request.status == "info_requested"
-    path = "/request/status/" + requests.status_token(subject_request)
+    path = "/request/status/" + links.status_token(subject_request)
     page = client.get(path).get_data(as_text=True)
     assert "Which event were you photographed at?" in page
     client.post(path, data={"body": "The gala of 2026.",
@@ -92,7 +92,7 @@ def test_staff_ask_for_more_information_and_the_person_answers(
     assert subject_request.status == "open"
     bodies = [m.body for m in db.session.scalars(select(RequestMessage))]
     assert bodies == ["Which event were you photographed at?", "The gala of 2026."]
-    requests.add_note(subject_request.id, "internal: check the gala folder", actor=officer)
+    casework.add_note(subject_request.id, "internal: check the gala folder", actor=officer)
     assert "internal: check" not in client.get(path).get_data(as_text=True)
 
 
@@ -131,7 +131,7 @@ def test_daily_reminder_lists_overdue_and_soon_due_requests(
         subject_request = _filed(client, mailbox, db)
     mailbox.messages.clear()
     with time_machine.travel(datetime(2026, 2, 2, 9, 0, tzinfo=UTC), tick=False):
-        maintenance.schedule_if_due()
+        daily.schedule_if_due()
         run_jobs()
     (reminder,) = mailbox.to(officer.email)
     assert "0 overdue, 1 due within 7 days" in reminder["Subject"]

@@ -9,13 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from likeness import embedded_redis
 from likeness.models import OutboxJob, SubjectRequest
-from likeness.services import outbox
-from likeness.storage import instance_dir
-from tests.conftest import csrf_token_from
-from tests.faces.conftest import run_jobs
-from tests.requests.conftest import latest_request, reference_in, submit_request, verify_by_email
+from likeness.platform import embedded_redis, outbox
+from likeness.platform.storage import instance_dir
+from tests.helpers import csrf_token_from, run_jobs
+from tests.scenarios import latest_request, reference_in, submit_request, verify_by_email
 
 
 def test_request_is_stored_before_the_answer_shows_its_reference(
@@ -42,7 +40,7 @@ def test_verification_link_is_single_use_and_opens_the_status_page(
     # The same link a second time: gone.
     run_jobs()
     verify_mail = [m for m in mailbox.to("barack@example.org") if "confirm" in m["Subject"]]
-    from tests.quitclaims.conftest import link_in
+    from tests.helpers import link_in
 
     path = link_in(verify_mail[0], "/request/verify/")
     assert client.get(path).status_code == 410
@@ -54,7 +52,7 @@ def test_selfie_needs_its_own_tick_and_no_selfie_needs_a_description(
     page = client.get("/request")
     import io
 
-    from tests.conftest import FIXTURES
+    from tests.helpers import FIXTURES
 
     response = client.post("/request", data={
         "csrf_token": csrf_token_from(page.get_data(as_text=True)), "type": "access",

@@ -14,12 +14,14 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from likeness.dsr import actions, casework, links, locate
 from likeness.faces import engine
+from likeness.library import catalogue, tagging
 from likeness.models import AuditEvent, Face, Match, Person, SubjectRequest
-from likeness.services import request_actions, request_search, requests, settings, tagging
-from likeness.storage import instance_dir
-from tests.faces.conftest import run_jobs
-from tests.requests.conftest import faces_by_file, latest_request, submit_request, verify_by_email
+from likeness.platform.storage import instance_dir
+from likeness.staff import settings
+from tests.helpers import run_jobs
+from tests.scenarios import faces_by_file, latest_request, submit_request, verify_by_email
 
 HEADINGS = ["15(1)(a)", "15(1)(b)", "15(1)(c)", "15(1)(d)", "15(1)(e)", "15(1)(f)", "15(1)(g)",
             "15(1)(h)"]
@@ -38,7 +40,7 @@ def _located(client: FlaskClient, mailbox: Any, db: Any, officer: Any, type_: st
     submit_request(client, type_=type_, selfie=selfie)
     verify_by_email(client, mailbox)
     subject_request = latest_request(db)
-    request_search.start(subject_request.id, actor=officer)
+    locate.start(subject_request.id, actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
     assert subject_request.search_status == "done"
@@ -68,7 +70,7 @@ def test_access_request_finds_him_staff_confirm_and_the_answer_is_complete(
             Face.template_ciphertext.is_not(None))) == 0  # nothing was kept
 
     # Nothing happens on unconfirmed matches.
-    request_actions.perform(subject_request.id, actor=officer)
+    actions.perform(subject_request.id, actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
     text = _pdf_text(subject_request)
@@ -77,8 +79,8 @@ def test_access_request_finds_him_staff_confirm_and_the_answer_is_complete(
     # Start again properly: a new request, confirmed matches.
     subject_request = _located(client, mailbox, db, officer, "access")
     for match in db.session.scalars(select(Match).where(Match.request_id == subject_request.id)):
-        request_search.decide(match.id, "confirmed", actor=officer)
-    request_actions.perform(subject_request.id, actor=officer)
+        locate.decide(match.id, "confirmed", actor=officer)
+    actions.perform(subject_request.id, actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
     text = _pdf_text(subject_request)
@@ -96,9 +98,9 @@ def test_access_request_finds_him_staff_confirm_and_the_answer_is_complete(
     assert len(found) == 1  # Biden is blurred in Barack's copy
 
     # The person downloads both from the status page.
-    status = client.get(requests.status_url(subject_request).split("5000", 1)[1])
+    status = client.get(links.status_url(subject_request).split("5000", 1)[1])
     assert status.status_code == 200
-    base = "/request/status/" + requests.status_token(subject_request)
+    base = "/request/status/" + links.status_token(subject_request)
     assert client.get(base + "/response.pdf").data.startswith(b"%PDF")
     assert client.get(base + "/export.zip").data.startswith(b"PK")
 
@@ -117,16 +119,16 @@ def test_erasure_twice_ends_as_once_and_he_is_never_suggested_again(
     tagging.tag_new_person(faces["obama.jpg"][0].id, "Barack Obama", actor=librarian)
     person_id = db.session.get(Face, faces["obama.jpg"][0].id).person_id
     subject_request = _located(client, mailbox, db, officer, "erasure")
-    request_search.link_person(subject_request.id, person_id, actor=officer)
-    request_search.start(subject_request.id, actor=officer)
+    locate.link_person(subject_request.id, person_id, actor=officer)
+    locate.start(subject_request.id, actor=officer)
     run_jobs()
     for match in db.session.scalars(select(Match).where(Match.request_id == subject_request.id)):
-        request_search.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
+        locate.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
 
     kept = "The 2026 annual report print run is kept for the public archive (Art. 17(3)(d))."
-    request_actions.perform(subject_request.id, actor=officer, decision=kept)
+    actions.perform(subject_request.id, actor=officer, decision=kept)
     state_once = _erasure_state(db, person_id)
-    request_actions.perform(subject_request.id, actor=officer, decision=kept)
+    actions.perform(subject_request.id, actor=officer, decision=kept)
     assert _erasure_state(db, person_id) == state_once
     run_jobs()
 
@@ -162,7 +164,7 @@ def test_closing_deletes_the_selfie_file_and_its_template(
     subject_request = _located(client, mailbox, db, officer, "access")
     selfie = instance_dir() / subject_request.selfie_path
     assert selfie.exists() and subject_request.selfie_template_ciphertext is not None
-    requests.close(subject_request.id, actor=officer)
+    casework.close(subject_request.id, actor=officer)
     db.session.refresh(subject_request)
     assert not selfie.exists()
     assert subject_request.selfie_path is None
@@ -179,8 +181,8 @@ def test_objection_restricts_the_confirmed_photos_at_once(
     subject_request = _located(client, mailbox, db, officer, "objection")
     first = db.session.scalars(select(Match).where(Match.request_id == subject_request.id)
                                .order_by(Match.distance)).first()
-    request_search.decide(first.id, "confirmed", actor=officer)
-    request_actions.perform(subject_request.id, actor=officer, decision="Use stops.")
+    locate.decide(first.id, "confirmed", actor=officer)
+    actions.perform(subject_request.id, actor=officer, decision="Use stops.")
     face = db.session.get(Face, first.face_id)
     assert library_asset(face.asset_id).is_restricted
     others = [a for a in library.values() if a != face.asset_id]
@@ -188,9 +190,8 @@ def test_objection_restricts_the_confirmed_photos_at_once(
 
 
 def library_asset(asset_id: int) -> Any:
-    from likeness.services import library as assets
 
-    return assets.get(asset_id)
+    return catalogue.get(asset_id)
 
 
 def test_policy_off_refuses_a_search_without_a_linked_person(
@@ -203,6 +204,6 @@ def test_policy_off_refuses_a_search_without_a_linked_person(
     submit_request(client, type_="access", details="Gala")
     verify_by_email(client, mailbox)
     with pytest.raises(InvalidInput, match="switched off"):
-        request_search.start(latest_request(db).id, actor=officer)
+        locate.start(latest_request(db).id, actor=officer)
 
 

@@ -1,0 +1,38 @@
+"""The rules every quitclaim follows: text version, age of consent, languages, channels,
+and who is written to."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from likeness.errors import InvalidInput, NotFound
+from likeness.extensions import db
+from likeness.models import Channel, Person
+from likeness.platform.clock import today as amsterdam_today
+
+CONSENT_TEXT_VERSION = "2026-11-v1"
+GUARDIAN_AGE = 16  # UAVG art. 5: under 16 a parent or guardian consents
+LANGUAGES = ("nl", "en")
+
+
+def person(person_id: int) -> Person:
+    found = db.session.get(Person, person_id)
+    if found is None:
+        raise NotFound(_("No such person."))
+    return found
+
+
+def contact_address(someone: Person) -> str | None:
+    """Where consent mail goes: the guardian's address while the person is under 16."""
+    if someone.is_under(GUARDIAN_AGE, amsterdam_today()) and someone.guardian_email:
+        return someone.guardian_email
+    return someone.email or someone.guardian_email
+
+
+def valid_channels(channels: list[str], *, allow_empty: bool = False) -> list[str]:
+    """The known channels among `channels`, in their canonical order."""
+    known = [c.value for c in Channel]
+    chosen = [c for c in known if c in set(channels)]
+    if not chosen and not allow_empty:
+        raise InvalidInput(_("Choose at least one channel."))
+    return chosen

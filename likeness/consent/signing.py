@@ -1,0 +1,129 @@
+"""Signing a quitclaim through its link, and the signed PDF that is the evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from likeness.consent import history, pdf, rules
+from likeness.consent.invitations import open_invitation
+from likeness.errors import Gone, InvalidInput
+from likeness.extensions import db
+from likeness.models import (
+    InvitationStatus,
+    Quitclaim,
+    QuitclaimAsset,
+    QuitclaimChannel,
+    QuitclaimInvitation,
+    utcnow,
+)
+from likeness.platform import audit, mail, outbox
+from likeness.platform.actor import SYSTEM, person_actor
+from likeness.platform.clock import today as amsterdam_today
+from likeness.platform.jobs import job
+from likeness.platform.links import external_url
+from likeness.platform.storage import instance_dir
+from likeness.platform.uow import on_rollback, use_case
+
+
+@dataclass(frozen=True)
+class Signature:
+    channels: list[str]
+    biometric_consent: bool
+    signer_name: str
+    signature_png: bytes
+    date_of_birth: date | None = None
+    guardian_name: str | None = None
+    guardian_signature_png: bytes | None = None
+
+
+@use_case
+def sign(token: str, signature: Signature) -> Quitclaim:
+    """Create the signed quitclaim; consumes the link. The PDF is made by a job."""
+    opened = open_invitation(token)
+    invitation, person = opened.invitation, opened.person
+    channels = [c for c in rules.valid_channels(signature.channels, allow_empty=True)
+                if c in invitation.channels]
+    if not channels:
+        raise InvalidInput(_("Tick at least one channel where the photos may be used."))
+    if not signature.signer_name.strip():
+        raise InvalidInput(_("Type your full name."))
+    signed_on = amsterdam_today()
+    if opened.needs_birth_date:
+        if signature.date_of_birth is None:
+            raise InvalidInput(_("Enter your date of birth."))
+        if signature.date_of_birth > signed_on:
+            raise InvalidInput(_("The date of birth lies in the future."))
+        person.date_of_birth = signature.date_of_birth
+    if person.is_under(rules.GUARDIAN_AGE, signed_on) and not (
+        signature.guardian_name and signature.guardian_name.strip()
+        and signature.guardian_signature_png
+    ):
+        raise InvalidInput(_("You are under 16: a parent or guardian must sign too. "
+                             "Fill in the guardian's name and signature."))
+    # Consume the link atomically: of two submissions at once, one wins.
+    consumed = db.session.execute(
+        update(QuitclaimInvitation)
+        .where(QuitclaimInvitation.id == invitation.id,
+               QuitclaimInvitation.status == InvitationStatus.OPEN.value)
+        .values(status=InvitationStatus.USED.value)
+    )
+    if not getattr(consumed, "rowcount", 0):
+        raise Gone(_("This quitclaim has already been signed."))
+    is_minor = person.is_under(rules.GUARDIAN_AGE, signed_on)
+    quitclaim = Quitclaim(
+        person_id=person.id,
+        invitation_id=invitation.id,
+        text_version=rules.CONSENT_TEXT_VERSION,
+        language=invitation.language,
+        valid_from=signed_on,
+        valid_until=signed_on + relativedelta(months=invitation.validity_months),
+        biometric_consent=signature.biometric_consent,
+        signer_name=signature.signer_name.strip()[:200],
+        signature_png=signature.signature_png,
+        guardian_name=(signature.guardian_name.strip()[:200]
+                       if is_minor and signature.guardian_name else None),
+        guardian_signature_png=signature.guardian_signature_png if is_minor else None,
+        signed_at=utcnow(),
+    )
+    quitclaim.assets = [QuitclaimAsset(asset_id=a) for a in invitation.asset_ids]
+    quitclaim.channels = [QuitclaimChannel(channel=c) for c in channels]
+    db.session.add(quitclaim)
+    db.session.flush()
+    signer = person_actor(person.id)
+    history.record(quitclaim, "signed", actor=signer,
+                   detail=", ".join(channels) + ("; biometric" if signature.biometric_consent
+                                                 else ""))
+    audit.record("quitclaim.signed", actor=signer, subject=f"quitclaim:{quitclaim.id}",
+                 details={"channels": channels, "biometric": signature.biometric_consent,
+                          "guardian": bool(quitclaim.guardian_name)})
+    outbox.add("render_quitclaim_pdf", quitclaim.id)
+    if signature.biometric_consent:
+        outbox.add("enforce_template_policy")
+    return quitclaim
+
+
+@job("render_quitclaim_pdf")
+@use_case
+def render_pdf(quitclaim_id: int) -> None:
+    """Job: render the signed-quitclaim PDF, store its sha256, email it. Idempotent."""
+    quitclaim = db.session.get(Quitclaim, quitclaim_id)
+    if quitclaim is None or quitclaim.pdf_path:
+        return
+    relative, digest = pdf.write(quitclaim)
+    on_rollback(lambda: (instance_dir() / relative).unlink(missing_ok=True))  # retry rewrites
+    quitclaim.pdf_path = relative
+    quitclaim.pdf_sha256 = digest
+    person = rules.person(quitclaim.person_id)
+    recipient = rules.contact_address(person)
+    if recipient:
+        mail.queue_email(
+            recipient, "quitclaim_confirmation", language=quitclaim.language,
+            attachments=[relative], person=person, quitclaim=quitclaim,
+            manage_url=external_url("portal.manage_consent"),
+        )
+    history.record(quitclaim, "pdf_rendered", actor=SYSTEM, detail=digest)

@@ -1,0 +1,112 @@
+"""Consent ends: withdrawn by the person (as easy as giving it, Art. 7(3)) or expired.
+
+Losing consent acts at once, in the same transaction: the faces turn red for the
+channels concerned, lost biometric consent deletes the person's templates, share links
+for those channels are revoked with an Art. 19 notice to each recipient, and staff
+are alerted.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from likeness.consent import history, records
+from likeness.errors import Gone, InvalidInput
+from likeness.extensions import db
+from likeness.faces import index
+from likeness.library import sharing
+from likeness.models import Face, Quitclaim, QuitclaimStatus, TemplatePolicy, utcnow
+from likeness.platform import audit, mail
+from likeness.platform.actor import SYSTEM, Actor
+from likeness.platform.links import external_url
+from likeness.platform.uow import use_case
+from likeness.staff import accounts, settings
+
+
+@use_case
+def withdraw(
+    quitclaim_id: int, *, actor: Actor, channel: str | None = None,
+    biometric_only: bool = False,
+) -> Quitclaim:
+    """Withdraw the whole quitclaim, one channel, or only the biometric consent."""
+    quitclaim = records.get(quitclaim_id)
+    if quitclaim.status != QuitclaimStatus.SIGNED.value:
+        raise Gone(_("This consent is no longer active."))
+    now = utcnow()
+    lost_channels: list[str] = []
+    lose_biometric = False
+    if biometric_only:
+        if not quitclaim.biometric_consent or quitclaim.biometric_withdrawn_at:
+            raise InvalidInput(_("There is no biometric consent to withdraw."))
+        lose_biometric = True
+    elif channel is not None:
+        row = next((c for c in quitclaim.channels if c.channel == channel), None)
+        if row is None or row.withdrawn_at is not None:
+            raise InvalidInput(_("This channel is not part of the active consent."))
+        row.withdrawn_at = now
+        lost_channels = [channel]
+        if all(c.withdrawn_at is not None for c in quitclaim.channels):
+            # Nothing left: the whole consent is withdrawn, biometric consent included.
+            quitclaim.status = QuitclaimStatus.WITHDRAWN.value
+            quitclaim.withdrawn_at = now
+            lose_biometric = (quitclaim.biometric_consent
+                              and quitclaim.biometric_withdrawn_at is None)
+    else:
+        lost_channels = [c.channel for c in quitclaim.channels if c.withdrawn_at is None]
+        for row in quitclaim.channels:
+            row.withdrawn_at = row.withdrawn_at or now
+        quitclaim.status = QuitclaimStatus.WITHDRAWN.value
+        quitclaim.withdrawn_at = now
+        lose_biometric = quitclaim.biometric_consent and quitclaim.biometric_withdrawn_at is None
+    if lose_biometric:
+        quitclaim.biometric_withdrawn_at = now
+    kind = ("biometric_withdrawn" if biometric_only
+            else f"channel_withdrawn:{channel}" if channel else "withdrawn")
+    history.record(quitclaim, kind, actor=actor)
+    audit.record("quitclaim.withdrawn", actor=actor, subject=f"quitclaim:{quitclaim.id}",
+                 details={"channels": lost_channels, "biometric": lose_biometric})
+    _apply_loss(quitclaim, lost_channels, lose_biometric, reason="consent withdrawn",
+                actor=actor)
+    return quitclaim
+
+
+def expire(quitclaim: Quitclaim, *, actor: Actor = SYSTEM) -> None:
+    """Mark one quitclaim expired and apply the effects, in the current unit of work."""
+    quitclaim.status = QuitclaimStatus.EXPIRED.value
+    quitclaim.expired_at = utcnow()
+    history.record(quitclaim, "expired", actor=actor)
+    audit.record("quitclaim.expired", actor=actor, subject=f"quitclaim:{quitclaim.id}")
+    lost = [c.channel for c in quitclaim.channels if c.withdrawn_at is None]
+    # Under `consented-only` a template exists only by this consent: it ends with it.
+    biometric = (settings.template_policy() == TemplatePolicy.CONSENTED_ONLY
+                 and quitclaim.biometric_consent and quitclaim.biometric_withdrawn_at is None)
+    _apply_loss(quitclaim, lost, biometric, reason="consent expired", actor=actor)
+
+
+def _apply_loss(
+    quitclaim: Quitclaim, channels: list[str], biometric: bool, *, reason: str, actor: Actor
+) -> None:
+    """What losing consent does at once: templates, share links, notices, staff alert."""
+    if biometric:
+        _delete_templates_of(quitclaim.person_id, actor=actor)
+    asset_ids = [a.asset_id for a in quitclaim.assets]
+    revoked = sharing.revoke_for_assets(asset_ids, channels, reason=reason, actor=actor)
+    for recipient in accounts.alert_recipients():
+        mail.queue_email(recipient, "staff_consent_lost", language="en", quitclaim=quitclaim,
+                         channels=channels, biometric=biometric, reason=reason,
+                         revoked=len(revoked),
+                         url=external_url("admin.quitclaim_page", quitclaim_id=quitclaim.id))
+
+
+def _delete_templates_of(person_id: int, *, actor: Actor) -> None:
+    faces = db.session.scalars(
+        select(Face).where(Face.person_id == person_id, Face.template_ciphertext.is_not(None))
+    ).all()
+    for face in faces:
+        face.template_ciphertext = None
+        face.template_key_version = None
+    if faces:
+        index.record_change(removed=[f.id for f in faces])
+    audit.record("face.templates_deleted", actor=actor, subject=f"person:{person_id}",
+                 details={"count": len(faces), "reason": "biometric consent withdrawn"})

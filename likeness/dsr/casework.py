@@ -1,0 +1,231 @@
+"""Casework on a request: the queue, assignment, notes and messages, extension, refusal,
+closing, and the status history that is the person's timeline."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from likeness.dsr import links
+from likeness.dsr.deadlines import extended_due_date
+from likeness.errors import InvalidInput, NotFound
+from likeness.extensions import db
+from likeness.models import (
+    RequestAction,
+    RequestMessage,
+    RequestStatus,
+    RequestStatusChange,
+    SubjectRequest,
+    utcnow,
+)
+from likeness.platform import audit, mail, outbox
+from likeness.platform.actor import Actor
+from likeness.platform.clock import today as amsterdam_today
+from likeness.platform.storage import instance_dir
+from likeness.platform.uow import after_commit, use_case
+from likeness.staff import accounts
+
+OPEN_STATES = {RequestStatus.AWAITING_VERIFICATION.value, RequestStatus.OPEN.value,
+               RequestStatus.INFO_REQUESTED.value, RequestStatus.IN_PROGRESS.value}
+
+
+def get(request_id: int) -> SubjectRequest:
+    request = db.session.get(SubjectRequest, request_id)
+    if request is None:
+        raise NotFound(_("No such request."))
+    return request
+
+
+def queue(*, type_: str | None = None, status: str | None = None,
+          assignee_id: int | None = None, include_closed: bool = False) -> list[SubjectRequest]:
+    """The work queue, most urgent deadline first."""
+    query = select(SubjectRequest)
+    if not include_closed:
+        query = query.where(SubjectRequest.status.in_(OPEN_STATES))
+    if type_:
+        query = query.where(SubjectRequest.type == type_)
+    if status:
+        query = query.where(SubjectRequest.status == status)
+    if assignee_id:
+        query = query.where(SubjectRequest.assignee_id == assignee_id)
+    rows = list(db.session.scalars(query))
+    return sorted(rows, key=lambda r: (current_deadline(r), r.id))
+
+
+def current_deadline(request: SubjectRequest) -> date:
+    return request.extended_due_on or request.due_on
+
+
+def days_left(request: SubjectRequest, today: date | None = None) -> int:
+    return (current_deadline(request) - (today or amsterdam_today())).days
+
+
+def messages(request_id: int, *, include_internal: bool) -> list[RequestMessage]:
+    query = select(RequestMessage).where(RequestMessage.request_id == request_id)
+    if not include_internal:
+        query = query.where(RequestMessage.is_internal.is_(False))
+    return list(db.session.scalars(query.order_by(RequestMessage.id)))
+
+
+def actions(request_id: int) -> list[RequestAction]:
+    return list(db.session.scalars(select(RequestAction).where(
+        RequestAction.request_id == request_id).order_by(RequestAction.id)))
+
+
+@use_case
+def assign(request_id: int, assignee_id: int | None, *, actor: Actor) -> SubjectRequest:
+    request = get(request_id)
+    if assignee_id is not None:
+        accounts.get(assignee_id)
+    request.assignee_id = assignee_id
+    audit.record("request.assigned", actor=actor, subject=f"request:{request.id}",
+                 details={"assignee": f"staff:{assignee_id}" if assignee_id else None})
+    return request
+
+
+@use_case
+def add_note(request_id: int, body: str, *, actor: Actor) -> None:
+    request = get(request_id)
+    if not body.strip():
+        raise InvalidInput(_("Write a note."))
+    db.session.add(RequestMessage(request_id=request.id, author=actor.audit_ref,
+                                  body=body[:5000], is_internal=True))
+    audit.record("request.note_added", actor=actor, subject=f"request:{request.id}")
+
+
+@use_case
+def send_message(request_id: int, body: str, *, actor: Actor,
+                 ask_information: bool = False) -> None:
+    """A message to the person; `ask_information` flags a reasonable doubt (Art. 12(6))."""
+    request = get(request_id)
+    _require_open(request)
+    if not body.strip():
+        raise InvalidInput(_("Write a message."))
+    db.session.add(RequestMessage(request_id=request.id, author=actor.audit_ref,
+                                  body=body[:5000]))
+    if ask_information:
+        request.identity_doubt = body[:2000]
+        set_status(request, RequestStatus.INFO_REQUESTED.value, actor=actor,
+                note="more information asked")
+    mail.queue_email(request.email, "request_message", language=request.language,
+                     request=request, url=links.status_url(request), ask=ask_information)
+    audit.record("request.message_sent", actor=actor, subject=f"request:{request.id}",
+                 details={"asks_information": ask_information})
+
+
+@use_case
+def extend(request_id: int, months: int, reason: str, *, actor: Actor,
+           today: date | None = None) -> SubjectRequest:
+    """Extend by one or two months: only before the first deadline, with a reason that
+    the person is told at once (Art. 12(3))."""
+    request = get(request_id)
+    _require_open(request)
+    if request.extended_due_on is not None:
+        raise InvalidInput(_("This request was already extended."))
+    if not reason.strip():
+        raise InvalidInput(_("An extension needs a reason; the person is told it."))
+    if (today or amsterdam_today()) > request.due_on:
+        raise InvalidInput(_("The first deadline has passed: an extension is no longer "
+                             "allowed."))
+    try:
+        request.extended_due_on = extended_due_date(request.received_at, months)
+    except ValueError as exc:
+        raise InvalidInput(_("An extension is one or two months.")) from exc
+    request.extension_reason = reason.strip()[:2000]
+    request.extended_at = utcnow()
+    set_status(request, request.status, actor=actor,
+            note=f"deadline extended to {request.extended_due_on.isoformat()}")
+    mail.queue_email(request.email, "request_extended", language=request.language,
+                     request=request, url=links.status_url(request))
+    audit.record("request.extended", actor=actor, subject=f"request:{request.id}",
+                 details={"months": months})
+    return request
+
+
+@use_case
+def refuse(request_id: int, reason: str, *, actor: Actor) -> SubjectRequest:
+    """Refuse with reasons, the right to complain to the AP and to go to court (Art. 12(4))."""
+    request = get(request_id)
+    _require_open(request)
+    if not reason.strip():
+        raise InvalidInput(_("A refusal needs its reasons."))
+    request.refusal_reason = reason.strip()[:5000]
+    request.outcome = "refused"
+    # A new answer: the refusal replaces any answer made before (e.g. after an objection
+    # restricted the photos "while we decide").
+    request.response_pdf_path = None
+    request.response_pdf_sha256 = None
+    set_status(request, RequestStatus.REFUSED.value, actor=actor)
+    outbox.add("render_response", request.id)
+    audit.record("request.refused", actor=actor, subject=f"request:{request.id}")
+    return request
+
+
+@use_case
+def close(request_id: int, *, actor: Actor, outcome: str = "") -> SubjectRequest:
+    """Close the request; its reference selfie and selfie template are deleted."""
+    request = get(request_id)
+    if request.status == RequestStatus.CLOSED.value:
+        return request
+    if outcome:
+        request.outcome = outcome[:5000]
+    request.closed_at = utcnow()
+    set_status(request, RequestStatus.CLOSED.value, actor=actor)
+    selfie = request.selfie_path
+    had_template = request.selfie_template_ciphertext is not None
+    request.selfie_path = None
+    request.selfie_template_ciphertext = None
+    if selfie or had_template:
+        audit.record("request.selfie_deleted", actor=actor,
+                     subject=f"request:{request.id}",
+                     details={"file": bool(selfie), "template": had_template})
+    audit.record("request.closed", actor=actor, subject=f"request:{request.id}")
+    if selfie:
+        # After the commit: a rollback must never leave a row pointing at a deleted file.
+        after_commit(lambda: (instance_dir() / selfie).unlink(missing_ok=True))
+    return request
+
+
+def reminders(today: date | None = None) -> dict[str, list[SubjectRequest]]:
+    """Open requests due within 7 days, and overdue ones (for the daily staff reminder)."""
+    today = today or amsterdam_today()
+    rows = queue()
+    return {
+        "overdue": [r for r in rows if current_deadline(r) < today],
+        "due_soon": [r for r in rows if today <= current_deadline(r) <= today + timedelta(7)],
+    }
+
+
+def selfie_bytes(request: SubjectRequest) -> bytes | None:
+    if not request.selfie_path:
+        return None
+    path: Path = instance_dir() / request.selfie_path
+    return path.read_bytes() if path.exists() else None
+
+
+def record_action(request: SubjectRequest, kind: str, detail: str = "", *,
+                  exception: bool = False) -> None:
+    db.session.add(RequestAction(request_id=request.id, kind=kind, detail=detail,
+                                 is_exception=exception))
+
+
+def status_changes(request_id: int) -> list[RequestStatusChange]:
+    return list(db.session.scalars(select(RequestStatusChange).where(
+        RequestStatusChange.request_id == request_id).order_by(RequestStatusChange.id)))
+
+
+def _require_open(request: SubjectRequest) -> None:
+    if request.status not in OPEN_STATES:
+        raise InvalidInput(_("This request is closed."))
+
+
+def set_status(request: SubjectRequest, to_status: str, *, actor: Actor,
+               note: str | None = None) -> None:
+    """Change the status and record it in the history (the person's timeline)."""
+    previous = request.status if request.history else None
+    db.session.add(RequestStatusChange(request_id=request.id, from_status=previous,
+                                       to_status=to_status, actor=actor.audit_ref, note=note))
+    request.status = to_status

@@ -1,0 +1,243 @@
+"""Locating a person's face across the library for a request.
+
+Queries: the reference selfie's template (if given) and the templates of faces
+already tagged to the person the request is linked to. Candidates become `Match`
+rows that staff confirm or reject; nothing is acted on while unconfirmed.
+
+Under template policy `all` the in-memory index answers at once. Under
+`consented-only` most faces have no stored template, so every indexed asset is
+scanned on the fly: the assets are split into chunks, each an RQ job that any
+worker may take, progress is counted on the request, and the templates computed
+for the comparison are thrown away.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import numpy as np
+from flask import current_app
+from flask_babel import gettext as _
+from numpy.typing import NDArray
+from PIL import Image
+from sqlalchemy import select, update
+
+from likeness.dsr import casework
+from likeness.errors import InvalidInput, NotFound
+from likeness.extensions import db
+from likeness.faces import engine
+from likeness.faces.crypto import keyring
+from likeness.library import people, search
+from likeness.library.imaging import decode_upload
+from likeness.models import (
+    Asset,
+    AssetStatus,
+    AuditEvent,
+    Face,
+    Match,
+    MatchDecision,
+    SearchStatus,
+    SubjectRequest,
+    TemplatePolicy,
+    utcnow,
+)
+from likeness.platform import audit, outbox
+from likeness.platform.actor import SYSTEM, Actor
+from likeness.platform.jobs import job
+from likeness.platform.storage import asset_path
+from likeness.platform.uow import use_case
+from likeness.staff import settings
+
+CANDIDATES = 500
+
+
+def _selfie_aad(request_id: int) -> bytes:
+    return f"likeness-request-selfie:{request_id}".encode()
+
+
+@use_case
+def start(request_id: int, *, actor: Actor) -> SubjectRequest:
+    """Queue the search (staff press "Locate"); link the person first if known."""
+    request = casework.get(request_id)
+    if settings.template_policy() == TemplatePolicy.OFF and request.person_id is None:
+        raise InvalidInput(_("Face recognition is switched off: link the person, whose "
+                             "tagged photos are then the candidates."))
+    request.search_status = SearchStatus.RUNNING.value
+    request.search_chunks_total = 0
+    request.search_chunks_done = 0
+    request.search_run = secrets.token_hex(8)
+    outbox.add("prepare_search", request.id, request.search_run)
+    audit.record("request.search_started", actor=actor, subject=f"request:{request.id}")
+    return request
+
+
+@job("prepare_search")
+@use_case
+def prepare(request_id: int, run: str) -> None:
+    """Job: compute the selfie template, then search the index or fan out the scan.
+
+    A no-op when a newer search replaced this run, or this run was already prepared."""
+    request = casework.get(request_id)
+    if request.search_run != run or request.search_status != SearchStatus.RUNNING.value or (
+        request.search_chunks_total
+    ):
+        return
+    if request.selfie_path and request.selfie_template_ciphertext is None:
+        data = casework.selfie_bytes(request)
+        if data is not None:
+            image = np.asarray(decode_upload(data).image)
+            boxes = engine.detect(image)
+            if boxes:
+                largest = max(boxes, key=lambda b: (b.right - b.left) * (b.bottom - b.top))
+                template = engine.encode(image, [largest])[0]
+                blob, version = keyring().encrypt_bound(template, _selfie_aad(request.id))
+                # The request has no key-version column: the version leads the blob.
+                request.selfie_template_ciphertext = version.to_bytes(2, "big") + blob
+    _tagged_faces_as_matches(request)
+    policy = settings.template_policy()
+    queries = _queries(request)
+    if policy == TemplatePolicy.CONSENTED_ONLY and queries:
+        asset_ids = list(db.session.scalars(
+            select(Asset.id).where(Asset.status == AssetStatus.INDEXED.value).order_by(Asset.id)))
+        size = current_app.config["SEARCH_CHUNK_ASSETS"]
+        chunks = [asset_ids[i:i + size] for i in range(0, len(asset_ids), size)]
+        request.search_chunks_total = len(chunks)
+        request.search_chunks_done = 0
+        for number, chunk in enumerate(chunks):
+            outbox.add("search_chunk", request.id, run, number, chunk)
+        if not chunks:
+            request.search_status = SearchStatus.DONE.value
+    else:
+        if policy == TemplatePolicy.ALL:
+            for template in queries:
+                hits = search.search(template, actor=SYSTEM, purpose=f"request:{request.id}",
+                                     k=CANDIDATES)
+                _upsert(request, [(h.face_id, h.distance) for h in hits])
+        request.search_status = SearchStatus.DONE.value
+    audit.record("request.search_prepared", actor=SYSTEM, subject=f"request:{request.id}",
+                 details={"policy": policy.value, "queries": len(queries),
+                          "chunks": request.search_chunks_total})
+
+
+@job("search_chunk")
+@use_case
+def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int]) -> None:
+    """Job: compare every face on these assets with the request's query templates.
+
+    The templates computed here are never stored. Safe to run twice: matches are
+    upserted, and the chunk counter only moves once per chunk (checked by its audit).
+    """
+    request = casework.get(request_id)
+    if request.search_run != run:
+        return  # a newer search replaced this one
+    queries = _queries(request)
+    threshold = float(current_app.config["FACE_MATCH_THRESHOLD"])
+    found: list[tuple[int, float]] = []
+    for asset in db.session.scalars(select(Asset).where(Asset.id.in_(asset_ids))):
+        faces = [f for f in asset.faces if not f.is_not_a_face]
+        if not faces or not queries:
+            continue
+        with Image.open(asset_path(asset.sha256)) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        templates = engine.encode(image, [engine.Box(*f.box) for f in faces])
+        for face, template in zip(faces, templates, strict=True):
+            distance = min(engine.distance(template, q) for q in queries)
+            if distance <= threshold:
+                found.append((face.id, distance))
+        del templates  # thrown away: only distances leave this function
+    _upsert(request, found)
+    marker = f"request.search_chunk:{request.id}:{run}:{number}"
+    already = db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "request.search_chunk_done",
+        AuditEvent.subject == marker).limit(1))
+    if already is None:
+        db.session.execute(update(SubjectRequest).where(SubjectRequest.id == request.id).values(
+            search_chunks_done=SubjectRequest.search_chunks_done + 1))
+        audit.record("request.search_chunk_done", actor=SYSTEM, subject=marker,
+                     details={"assets": len(asset_ids), "candidates": len(found)})
+        db.session.flush()
+        db.session.refresh(request)
+        if request.search_chunks_done >= request.search_chunks_total:
+            request.search_status = SearchStatus.DONE.value
+
+
+def candidates(request_id: int) -> list[tuple[Match, Face, Asset]]:
+    rows = db.session.execute(
+        select(Match, Face, Asset).join(Face, Face.id == Match.face_id)
+        .join(Asset, Asset.id == Face.asset_id)
+        .where(Match.request_id == request_id).order_by(Match.distance, Match.id)
+    ).all()
+    return [(m, f, a) for m, f, a in rows]
+
+
+def confirmed(request_id: int) -> list[tuple[Match, Face, Asset]]:
+    return [row for row in candidates(request_id)
+            if row[0].decision == MatchDecision.CONFIRMED.value]
+
+
+@use_case
+def decide(match_id: int, decision: str, *, actor: Actor,
+           erasure_choice: str | None = None) -> Match:
+    match = db.session.get(Match, match_id)
+    if match is None:
+        raise NotFound(_("No such match."))
+    if decision not in {MatchDecision.CONFIRMED.value, MatchDecision.REJECTED.value}:
+        raise InvalidInput(_("Confirm or reject."))
+    match.decision = decision
+    match.decided_by_id = actor.staff_id
+    match.decided_at = utcnow()
+    if erasure_choice in {"blur", "delete"}:
+        match.erasure_choice = erasure_choice
+    audit.record(f"request.match_{decision}", actor=actor,
+                 subject=f"request:{match.request_id}", details={"face": match.face_id})
+    return match
+
+
+@use_case
+def link_person(request_id: int, person_id: int | None, *, actor: Actor) -> None:
+    request = casework.get(request_id)
+    if person_id is not None:
+        people.get(person_id)  # an unknown person is a clear 404, not a broken link
+    request.person_id = person_id
+    audit.record("request.person_linked", actor=actor, subject=f"request:{request.id}",
+                 details={"person": f"person:{person_id}" if person_id else None})
+
+
+def _queries(request: SubjectRequest) -> list[NDArray[np.float32]]:
+    ring = keyring()
+    queries = []
+    sealed = request.selfie_template_ciphertext
+    if sealed is not None:
+        version = int.from_bytes(sealed[:2], "big")
+        queries.append(ring.decrypt_bound(sealed[2:], version, _selfie_aad(request.id)))
+    if request.person_id is not None:
+        faces = db.session.scalars(select(Face).where(
+            Face.person_id == request.person_id, Face.template_ciphertext.is_not(None)))
+        queries.extend(ring.decrypt_face(f) for f in faces)
+    if queries:
+        audit.record("face.template_read", actor=SYSTEM, subject=f"request:{request.id}",
+                     details={"purpose": "request search", "count": len(queries)})
+    return queries
+
+
+def _tagged_faces_as_matches(request: SubjectRequest) -> None:
+    """Faces already tagged to the linked person are candidates too (distance 0)."""
+    if request.person_id is None:
+        return
+    face_ids = db.session.scalars(select(Face.id).where(Face.person_id == request.person_id))
+    _upsert(request, [(face_id, 0.0) for face_id in face_ids])
+
+
+def _upsert(request: SubjectRequest, found: list[tuple[int, float]]) -> None:
+    existing = {m.face_id: m for m in db.session.scalars(
+        select(Match).where(Match.request_id == request.id))}
+    for face_id, distance in found:
+        match = existing.get(face_id)
+        if match is None:
+            match = Match(request_id=request.id, face_id=face_id, distance=distance)
+            db.session.add(match)
+            existing[face_id] = match
+        else:
+            match.distance = min(match.distance, distance)
+    db.session.flush()
+

@@ -1,0 +1,38 @@
+"""Downloading an asset for a channel: only what consent allows there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from likeness.consent import status as consent_status
+from likeness.errors import Forbidden, InvalidInput
+from likeness.faces.engine import Box
+from likeness.library import catalogue
+from likeness.library.renditions import Purpose, render
+from likeness.models import Channel
+from likeness.platform import audit
+from likeness.platform.actor import Actor
+from likeness.platform.uow import use_case
+
+
+@use_case
+def for_channel(asset_id: int, channel: str, *, actor: Actor) -> Path:
+    """The full-size rendition for `channel`: every face without consent there is blurred,
+    or the download is refused when `DOWNLOAD_WITHOUT_CONSENT` is `refuse`."""
+    if channel not in {c.value for c in Channel}:
+        raise InvalidInput(_("Choose the channel the photo is for."))
+    asset = catalogue.get(asset_id)
+    if asset.is_restricted:
+        raise Forbidden(_("This photo is restricted and may not be used."))
+    state = consent_status.for_asset(asset.id)
+    blockers = set(state.blockers(channel))
+    if blockers and current_app.config["DOWNLOAD_WITHOUT_CONSENT"] == "refuse":
+        raise Forbidden(_("This photo may not be used for this channel: %(n)d face(s) "
+                          "without consent.", n=len(blockers)))
+    blur = [Box(*f.box) for f in asset.faces if f.id in blockers or f.is_always_blurred]
+    audit.record("asset.downloaded", actor=actor, subject=f"asset:{asset.id}",
+                 details={"channel": channel, "faces_blurred": len(blur)})
+    return render(asset, Purpose.DOWNLOAD, blur)

@@ -1,0 +1,96 @@
+"""Which faces hold an encrypted template, kept in line with the template policy.
+
+* `all`: every face gets a template, except "not a face" and faces blurred for good
+  after an erasure;
+* `consented-only`: exactly the faces tagged to a person with active biometric consent
+  have one: others lose theirs, consenting people's faces gain one;
+* `off`: nothing is stored (switching to `off` purges at once, in the same commit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from sqlalchemy import select
+
+from likeness.extensions import db
+from likeness.faces import engine, index
+from likeness.faces.crypto import keyring
+from likeness.models import (
+    Asset,
+    AssetStatus,
+    Face,
+    Quitclaim,
+    QuitclaimStatus,
+    TemplatePolicy,
+)
+from likeness.platform import audit
+from likeness.platform.actor import SYSTEM
+from likeness.platform.jobs import job
+from likeness.platform.storage import asset_path
+from likeness.platform.uow import use_case
+from likeness.staff.settings import template_policy
+
+
+@job("enforce_template_policy")
+@use_case
+def enforce_template_policy() -> None:
+    """Job: make the stored templates match the policy. Idempotent, and cheap when there
+    is nothing to do (two queries)."""
+    policy = template_policy()
+    if policy == TemplatePolicy.OFF:
+        return
+    consenting = _consenting_people()
+    wanted = select(Face).join(Asset, Asset.id == Face.asset_id).where(
+        Face.template_ciphertext.is_(None), Face.is_not_a_face.is_(False),
+        Face.is_always_blurred.is_(False), Asset.status == AssetStatus.INDEXED.value)
+    unwanted: list[Face] = []
+    if policy == TemplatePolicy.CONSENTED_ONLY:
+        wanted = wanted.where(Face.person_id.in_(consenting))
+        unwanted = list(db.session.scalars(select(Face).where(
+            Face.template_ciphertext.is_not(None),
+            Face.person_id.is_(None) | Face.person_id.not_in(consenting))))
+    missing = list(db.session.scalars(wanted))
+    if not missing and not unwanted:
+        return
+    for face in unwanted:
+        face.template_ciphertext = None
+        face.template_key_version = None
+    added = encode_faces(missing)
+    index.record_change(added=added, removed=[f.id for f in unwanted])
+    audit.record("face.templates_enforced", actor=SYSTEM,
+                 details={"policy": policy.value, "created": len(added),
+                          "deleted": len(unwanted)})
+
+
+def _consenting_people() -> Any:
+    return select(Quitclaim.person_id).where(
+        Quitclaim.status == QuitclaimStatus.SIGNED.value,
+        Quitclaim.biometric_consent.is_(True), Quitclaim.biometric_withdrawn_at.is_(None))
+
+
+def encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
+    """Compute, encrypt and set the templates of these faces (flushes nothing)."""
+    added: dict[int, np.ndarray] = {}
+    by_asset: dict[int, list[Face]] = {}
+    for face in faces:
+        by_asset.setdefault(face.asset_id, []).append(face)
+    for asset_id, asset_faces in by_asset.items():
+        asset = db.session.get(Asset, asset_id)
+        if asset is None:
+            continue
+        with Image.open(asset_path(asset.sha256)) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        templates = engine.encode(image, [engine.Box(*f.box) for f in asset_faces])
+        added.update(seal(asset_faces, templates))
+    return added
+
+
+def seal(faces: list[Face], templates: list[np.ndarray]) -> dict[int, np.ndarray]:
+    """Encrypt each template onto its face (the face id is the associated data)."""
+    ring = keyring()
+    for face, template in zip(faces, templates, strict=True):
+        face.template_ciphertext, face.template_key_version = ring.encrypt(template, face.id)
+    return {face.id: template for face, template in zip(faces, templates, strict=True)}

@@ -1,0 +1,101 @@
+"""Indexing a photo: find every face, keep its box and (by policy) its encrypted template."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image
+from sqlalchemy import select
+
+from likeness.extensions import db
+from likeness.faces import engine, index
+from likeness.library.face_templates import seal
+from likeness.models import Asset, AssetStatus, Face, TemplatePolicy, utcnow
+from likeness.platform import audit
+from likeness.platform.actor import SYSTEM
+from likeness.platform.jobs import job
+from likeness.platform.storage import asset_path
+from likeness.platform.uow import use_case
+from likeness.platform.worker import on_worker_start
+from likeness.staff.settings import template_policy
+
+log = logging.getLogger(__name__)
+
+# A worker loads the face models once, when it starts, not inside its first job.
+on_worker_start(engine.preload)
+
+
+@job("index_asset")
+@use_case
+def index_asset(asset_id: int) -> None:
+    """Detect and store the faces of one asset. Idempotent: an indexed asset is left alone.
+
+    The faces and the `indexed` status are committed together, so a worker killed
+    halfway leaves the asset `pending` with no faces, and the rerun starts clean.
+    """
+    asset = _lock(asset_id)
+    if asset is None or asset.status == AssetStatus.INDEXED.value:
+        return
+    try:
+        with Image.open(asset_path(asset.sha256)) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        boxes = _detect(image)
+    except (OSError, ValueError) as exc:
+        log.warning("indexing asset %s failed: %s", asset_id, type(exc).__name__)
+        asset.status = AssetStatus.FAILED.value
+        asset.failure_reason = _("The stored photo could not be read (%(error)s).",
+                                 error=type(exc).__name__)
+        audit.record("asset.index_failed", actor=SYSTEM, subject=f"asset:{asset.id}")
+        return
+
+    policy = template_policy()
+    # `consented-only`: a new face is not tagged yet, so no one has consented to a template.
+    keep_templates = policy == TemplatePolicy.ALL
+    templates = engine.encode(image, boxes) if keep_templates else []
+
+    for existing in list(asset.faces):  # a previous failed attempt's leftovers
+        db.session.delete(existing)
+    faces = [Face(asset_id=asset.id, **box.__dict__) for box in boxes]
+    db.session.add_all(faces)
+    db.session.flush()
+    added = seal(faces, templates) if keep_templates else {}
+    if added:
+        index.record_change(added=added)
+    asset.status = AssetStatus.INDEXED.value
+    asset.failure_reason = None
+    asset.indexed_at = utcnow()
+    audit.record(
+        "asset.indexed",
+        actor=SYSTEM,
+        subject=f"asset:{asset.id}",
+        details={"faces": len(faces), "templates_created": len(added), "policy": policy.value},
+    )
+
+
+def _detect(image: np.ndarray) -> list[engine.Box]:
+    """Detect on a copy scaled down to the configured long side; boxes in full-size pixels.
+
+    Detection cost grows with the pixel count, encoding does not: so detect small,
+    then encode each face on the full-resolution image (small faces keep detail).
+    """
+    height, width = image.shape[:2]
+    long_side = current_app.config["FACE_DETECT_LONG_SIDE"]
+    scale = min(1.0, long_side / max(height, width))
+    if scale >= 1.0:
+        return engine.detect(image)
+    small = Image.fromarray(image).resize(
+        (round(width * scale), round(height * scale)), Image.Resampling.BILINEAR
+    )
+    boxes = engine.detect(np.asarray(small))
+    return [box.scaled(1 / scale, width, height) for box in boxes]
+
+
+def _lock(asset_id: int) -> Asset | None:
+    query = select(Asset).where(Asset.id == asset_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two workers given the same job: the second waits, then sees `indexed`.
+        query = query.with_for_update()
+    return db.session.scalar(query)

@@ -1,0 +1,100 @@
+"""Searching the library by face. Every search, and every decryption it needs, is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from flask import current_app
+from flask_babel import gettext as _
+from numpy.typing import NDArray
+from PIL import Image
+from sqlalchemy import select
+
+from likeness.errors import InvalidInput
+from likeness.extensions import db
+from likeness.faces import engine, index
+from likeness.library.imaging import decode_upload
+from likeness.models import Asset, Face
+from likeness.platform import audit
+from likeness.platform.actor import Actor
+from likeness.platform.uow import use_case
+
+
+@dataclass(frozen=True)
+class FaceHit:
+    face_id: int
+    asset_id: int
+    original_filename: str
+    person_id: int | None
+    distance: float
+
+
+@use_case
+def search(
+    template: NDArray[np.floating],
+    *,
+    actor: Actor,
+    purpose: str,
+    k: int = 200,
+    max_distance: float | None = None,
+    exclude_face_ids: set[int] | None = None,
+) -> list[FaceHit]:
+    """Faces near `template`, nearest first, with their assets (audited)."""
+    threshold = max_distance if max_distance is not None else _threshold()
+    face_index, rebuilt = index.current_index()
+    if rebuilt:
+        audit.record("face.templates_decrypted", actor=actor,
+                     details={"count": len(face_index), "purpose": "search index"})
+    exclude = exclude_face_ids or set()
+    pairs = [
+        (face_id, dist)
+        for face_id, dist in face_index.search(template, k + len(exclude), threshold)
+        if face_id not in exclude
+    ][:k]
+    hits = _hydrate(pairs)
+    audit.record("face.searched", actor=actor,
+                 details={"purpose": purpose, "results": len(hits)})
+    return hits
+
+
+def find_in_photo(data: bytes, *, actor: Actor) -> list[FaceHit]:
+    """Assets whose faces match the (largest) face in a photo: for `flask find-face`."""
+    decoded = decode_upload(data)
+    image = np.asarray(decoded.image)
+    boxes = engine.detect(image)
+    if not boxes:
+        raise InvalidInput(_("No face was found in this photo."))
+    largest = max(boxes, key=lambda b: (b.right - b.left) * (b.bottom - b.top))
+    template = engine.encode(image, [largest])[0]
+    return search(template, actor=actor, purpose="find-face")
+
+
+def face_template_from_image(image: Image.Image) -> NDArray[np.float32] | None:
+    array = np.asarray(image.convert("RGB"))
+    boxes = engine.detect(array)
+    if not boxes:
+        return None
+    largest = max(boxes, key=lambda b: (b.right - b.left) * (b.bottom - b.top))
+    return engine.encode(array, [largest])[0]
+
+
+def _hydrate(pairs: list[tuple[int, float]]) -> list[FaceHit]:
+    if not pairs:
+        return []
+    distances = dict(pairs)
+    rows = db.session.execute(
+        select(Face.id, Face.asset_id, Face.person_id, Asset.original_filename)
+        .join(Asset, Asset.id == Face.asset_id)
+        .where(Face.id.in_(distances))
+    ).all()
+    hits = [
+        FaceHit(face_id=r[0], asset_id=r[1], person_id=r[2], original_filename=r[3],
+                distance=distances[r[0]])
+        for r in rows
+    ]
+    return sorted(hits, key=lambda h: h.distance)
+
+
+def _threshold() -> float:
+    return float(current_app.config["FACE_MATCH_THRESHOLD"])

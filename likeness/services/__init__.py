@@ -1,1 +1,0 @@
-"""Use cases. Each public function is one transaction: it commits once, at the end."""

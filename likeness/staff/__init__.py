@@ -1,0 +1,1 @@
+"""Staff accounts and the settings staff change at run time."""

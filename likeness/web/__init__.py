@@ -1,0 +1,2 @@
+"""What both blueprints share: security headers, error pages, languages, labels, form
+fields and rate-limit keys."""

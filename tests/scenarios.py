@@ -1,0 +1,99 @@
+"""Scenarios several test packages play through: signing a quitclaim, filing a request."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask.testing import FlaskClient
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+from likeness.consent import invitations
+from likeness.models import Face, Person, SubjectRequest
+from tests.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
+
+
+def drawn_signature(seed: int = 1) -> str:
+    """A PNG like the signing page's canvas makes: strokes on a transparent background."""
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.line([(40, 150), (120, 40 + seed), (200, 160), (300, 50), (420, 140)],
+              fill=(17, 17, 17, 255), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@dataclass
+class Scenario:
+    person: Person
+    obama_asset: int
+    group_asset: int
+
+
+def invite_and_open(client: FlaskClient, mailbox: Any, scenario: Scenario, librarian: Any,
+                    channels: list[str] | None = None) -> str:
+    """Invite through the service, deliver the mail, return the signing path."""
+    invitations.invite(
+        scenario.person.id, [scenario.obama_asset, scenario.group_asset],
+        channels or ["website", "social_media", "print"], validity_months=60,
+        language="en", actor=librarian,
+    )
+    run_jobs()
+    (message,) = mailbox.to(scenario.person.email)
+    return link_in(message, "/quitclaim/sign/")
+
+
+def sign(client: FlaskClient, path: str, **fields: Any) -> Any:
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    data = {"csrf_token": csrf_token_from(page.get_data(as_text=True)),
+            "signer_name": "Barack Obama", "signature": drawn_signature()}
+    data.update(fields)
+    return client.post(path, data=data)
+
+
+
+def submit_request(client: FlaskClient, *, type_: str = "access", selfie: str | None = None,
+                   details: str = "", email: str = "barack@example.org") -> Any:
+    page = client.get("/request")
+    data: dict[str, Any] = {
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "type": type_,
+        "name": "Barack Obama", "email": email, "details": details, "language": "en",
+    }
+    if selfie:
+        data["selfie"] = (io.BytesIO((FIXTURES / selfie).read_bytes()), selfie)
+        data["selfie_consent"] = "y"
+    return client.post("/request", data=data, content_type="multipart/form-data")
+
+
+def verify_by_email(client: FlaskClient, mailbox: Any, email: str = "barack@example.org") -> str:
+    """Open the verification link from the email and confirm; returns the status path."""
+    run_jobs()
+    message = [m for m in mailbox.to(email) if "please confirm" in m["Subject"].lower()][-1]
+    path = link_in(message, "/request/verify/")
+    page = client.get(path)
+    response = client.post(path, data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def faces_by_file(db: Any, library: dict[str, int]) -> dict[str, list[Face]]:
+    return {name: list(db.session.scalars(select(Face).where(Face.asset_id == asset_id)
+                                          .order_by(Face.left)))
+            for name, asset_id in library.items()}
+
+
+def latest_request(db: Any) -> SubjectRequest:
+    return db.session.scalars(select(SubjectRequest).order_by(SubjectRequest.id.desc())).first()
+
+
+def reference_in(html: str) -> str:
+    match = re.search(r"DSR-\d{4}-\d{6}", html)
+    assert match, html
+    return match.group(0)
+
