@@ -49,3 +49,48 @@ def test_serve_all_answers_on_the_embedded_default_and_stops_cleanly(tmp_path: P
     assert server.returncode == 0, output
     assert "Stopped." in output
     assert not embedded_redis.is_running(sock)
+
+
+def _redis_servers_for(instance: Path) -> list[int]:
+    """Pids of redis-server processes serving this instance folder's socket."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"redis-server" in cmdline and str(instance).encode() in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def _cli_env(instance: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(FLASK_APP="wsgi:app", LIKENESS_INSTANCE=str(instance))
+    return env
+
+
+def test_a_command_that_needs_no_queue_starts_no_redis(tmp_path: Path):
+    instance = tmp_path / "instance"
+    done = subprocess.run([sys.executable, "-m", "flask", "deadline", "2026-03-27T10:00:00Z"],
+                          cwd=ROOT, env=_cli_env(instance), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "due:      2026-04-28" in done.stdout
+    assert _redis_servers_for(instance) == []
+    assert not embedded_redis.socket_path(instance).exists()
+
+
+def test_a_command_that_starts_the_embedded_redis_stops_it_when_it_exits(tmp_path: Path):
+    instance = tmp_path / "instance"
+    env = _cli_env(instance)
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env,
+                   check=True, capture_output=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "flask", "outbox-sweep"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "handed to the queue" in done.stdout  # it did talk to Redis
+    assert (instance / "redis.log").exists()  # so the embedded server ran
+    assert _redis_servers_for(instance) == []

@@ -143,3 +143,23 @@ def test_another_persons_quitclaim_is_404(app: Flask, client: FlaskClient, db: A
     stranger = tokens.make(tokens.Purpose.MANAGE_CONSENT, {"e": "stranger@example.org"})
     response = client.get(f"/consent/manage/{stranger}/withdraw/{quitclaim.id}?scope=all")
     assert response.status_code == 404
+
+
+def test_withdrawn_templates_leave_this_process_index_in_place_without_a_rebuild(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any, librarian: Any
+):
+    from likeness.consent import withdrawal
+    from likeness.faces import index
+    from likeness.platform.actor import person_actor
+
+    quitclaim = _signed(client, mailbox, tagged_barack, librarian,
+                        channels=["website"], biometric_consent="y")
+    face_index, _ = index.current_index()
+    person_faces = set(db.session.scalars(select(Face.id).where(
+        Face.person_id == tagged_barack.person.id)))
+    assert person_faces <= set(face_index.ids.tolist())
+    withdrawal.withdraw(quitclaim.id, actor=person_actor(tagged_barack.person.id),
+                        biometric_only=True)
+    after, rebuilt = index.current_index()
+    assert not rebuilt  # patched in place with the removed face ids
+    assert not person_faces & set(after.ids.tolist())
