@@ -49,6 +49,16 @@ def require_staff() -> ResponseReturnValue | None:
     return None
 
 
+@blueprint.context_processor
+def policy_warning() -> dict[str, object]:
+    """Admins and privacy officers see a warning while an upgrade's policy is unconfirmed."""
+    from likeness.staff import settings
+
+    show = (current_user.is_authenticated and current_user.has_role(Role.PRIVACY_OFFICER)
+            and settings.policy_state().needs_review)
+    return {"policy_needs_review": show}
+
+
 from admin import (  # noqa: E402,F401  (registers the routes)
     library_views,
     people_views,

@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     EmailField,
     HiddenField,
@@ -80,6 +79,11 @@ class PersonNameForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
 
 
+class NoBiometricsForm(FlaskForm):
+    reason = StringField(_l("How the person asked (e.g. by email on 3 May)"),
+                         validators=[DataRequired(), Length(max=300)])
+
+
 class MergeForm(FlaskForm):
     target = StringField(_l("Merge into"), validators=[DataRequired(), Length(max=220)])
 
@@ -96,6 +100,12 @@ class TemplatePolicyForm(FlaskForm):
                          _l("off: no face recognition; purges every template")),
         ],
     )
+    legal_basis = TextAreaField(
+        _l("Legal basis (required for all)"), validators=[Length(max=2000)],
+        description=_l("Why a template of every face is lawful for your organisation: the "
+                       "exception of GDPR Art. 9(2) and the national law it rests on."))
+    dpia_reference = StringField(_l("DPIA reference (required for all)"),
+                                 validators=[Length(max=200)])
 
 
 class InviteForm(FlaskForm):
@@ -127,62 +137,6 @@ class InviteForm(FlaskForm):
     language = SelectField(_l("Language of the invitation"),
                            choices=[SelectChoice("nl", "Nederlands"),
                                     SelectChoice("en", "English")])
-
-
-class NoteForm(FlaskForm):
-    body = TextAreaField(_l("Internal note"),
-                         validators=[DataRequired(_l("Write a note.")), Length(max=5000)])
-
-
-class MessageForm(FlaskForm):
-    body = TextAreaField(_l("Message to the person"),
-                         validators=[DataRequired(_l("Write a message.")), Length(max=5000)])
-    ask_information = BooleanField(_l("We have a reasonable doubt and ask for more "
-                                      "information (never an ID copy)"))
-
-
-class ExtendForm(FlaskForm):
-    months = SelectField(_l("Extend by"), choices=[SelectChoice("1", _l("1 month")),
-                                                   SelectChoice("2", _l("2 months"))])
-    reason = TextAreaField(_l("Reason (the person is told)"),
-                           validators=[DataRequired(_l("An extension needs a reason; the person "
-                                                       "is told it.")), Length(max=2000)])
-
-
-class RefuseForm(FlaskForm):
-    reason = TextAreaField(_l("Reasons for refusing"),
-                           validators=[DataRequired(_l("A refusal needs its reasons.")),
-                                       Length(max=5000)])
-
-
-class PerformForm(FlaskForm):
-    decision = TextAreaField(_l("Decision (objection), correction (rectification), or what is "
-                                "kept and why (erasure, Art. 17(3))"),
-                             validators=[Length(max=2000)])
-
-
-class AssignForm(FlaskForm):
-    assignee = IntegerField(_l("Assignee"), validators=[Optional()])
-
-
-class LinkPersonForm(FlaskForm):
-    """Empty unlinks the person; otherwise a choice from the list (`Name (#12)`)."""
-
-    person = StringField(_l("Person"), validators=[Length(max=220)])
-
-
-class MatchDecisionForm(FlaskForm):
-    erasure_choice = SelectField(
-        _l("Erasure"),
-        choices=[SelectChoice("", ""), SelectChoice("blur", _l("blur face")),
-                 SelectChoice("delete", _l("delete photo"))],
-        # Only erasure requests post it; the service ignores anything but blur/delete.
-        validate_choice=False,
-    )
-
-
-class CloseForm(FlaskForm):
-    outcome = TextAreaField(_l("Outcome"), validators=[Length(max=5000)])
 
 
 class ShareForm(FlaskForm):

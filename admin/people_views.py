@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import blueprint, requires
-from admin.forms import MergeForm, PersonNameForm, StaffActionForm
+from admin.forms import MergeForm, NoBiometricsForm, PersonNameForm, StaffActionForm
 from admin.lookups import person_choice
 from likeness.consent import records
 from likeness.errors import DomainError
@@ -33,6 +33,7 @@ def person_page(person_id: int) -> ResponseReturnValue:
         faces=people.faces_of(person.id),
         rename_form=PersonNameForm(name=person.name),
         merge_form=MergeForm(),
+        no_biometrics_form=NoBiometricsForm(),
         action_form=StaffActionForm(),
         can_edit=current_user.has_role(*EDITORS),
         quitclaim_rows=records.list_quitclaims(person_id=person.id),
@@ -79,3 +80,17 @@ def person_delete(person_id: int) -> ResponseReturnValue:
         return redirect(url_for("admin.person_page", person_id=person_id))
     flash(_("Person deleted; %(n)d face(s) untagged.", n=untagged), "info")
     return redirect(url_for("admin.people_index"))
+
+
+@blueprint.post("/people/<int:person_id>/no-biometrics")
+@requires(*EDITORS)
+def person_no_biometrics(person_id: int) -> ResponseReturnValue:
+    form = NoBiometricsForm()
+    if form.validate_on_submit():
+        people.set_no_biometrics(person_id, reason=f"at the person's request: {form.reason.data}",
+                                 actor=current_user)
+        flash(_("Recorded: no face recognition for this person; their templates are deleted."),
+              "info")
+    else:
+        flash(_("Say how the person asked."), "error")
+    return redirect(url_for("admin.person_page", person_id=person_id))

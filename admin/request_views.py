@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from admin import blueprint, requires
-from admin.forms import (
+from admin.case_actions import CASE_ACTIONS
+from admin.forms import StaffActionForm
+from admin.request_forms import (
     AssignForm,
     CloseForm,
     ExtendForm,
+    IdentityCheckForm,
     LinkPersonForm,
+    LocateForm,
     MatchDecisionForm,
     MessageForm,
     NoteForm,
+    ObjectionDecisionForm,
     PerformForm,
     RefuseForm,
-    StaffActionForm,
+    RelationshipCheckForm,
+    ScopeForm,
 )
-from admin.lookups import person_choice
-from likeness.dsr import actions, casework, locate
+from likeness.dsr import casework, identity, locate, scope
 from likeness.errors import DomainError
 from likeness.library import people
-from likeness.models import RequestStatus, RequestType, Role
-from likeness.staff import accounts
+from likeness.models import RequestStatus, RequestType, Role, SubjectRequest
+from likeness.staff import accounts, settings
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
 
@@ -70,7 +70,23 @@ def request_page(request_id: int) -> ResponseReturnValue:
         refuse_form=RefuseForm(), perform_form=PerformForm(), close_form=CloseForm(),
         action_form=StaffActionForm(), person_form=LinkPersonForm(),
         assign_form=AssignForm(), decision_form=MatchDecisionForm(),
+        locate_form=LocateForm(), scope_form=_scope_form(subject_request),
+        identity_form=IdentityCheckForm(), relationship_form=RelationshipCheckForm(),
+        objection_form=ObjectionDecisionForm(),
+        blockers=identity.blockers(subject_request),
+        scope_summary=scope.summary(subject_request), scope_is_set=scope.is_set(subject_request),
+        policy=settings.template_policy().value,
     )
+
+
+def _scope_form(subject_request: SubjectRequest) -> ScopeForm:
+    """Prefilled with the scope set, or else with the dates the requester named."""
+    r = subject_request
+    form = ScopeForm(collections=r.scope_collections or [],
+                     date_from=r.scope_from or r.requested_from,
+                     date_until=r.scope_until or r.requested_until)
+    form.collections.choices = [(c, c) for c in scope.collections()]
+    return form
 
 
 @blueprint.post("/requests/<int:request_id>/<action>")
@@ -93,68 +109,6 @@ def request_action(request_id: int, action: str) -> ResponseReturnValue:
     else:
         flash(message, "info")
     return redirect(url_for("admin.request_page", request_id=request_id))
-
-
-def _assign(request_id: int, form: AssignForm) -> str:
-    casework.assign(request_id, form.assignee.data or None, actor=current_user)
-    return _("Assignment saved.")
-
-
-def _note(request_id: int, form: NoteForm) -> str:
-    casework.add_note(request_id, form.body.data or "", actor=current_user)
-    return _("Note added.")
-
-
-def _message(request_id: int, form: MessageForm) -> str:
-    casework.send_message(request_id, form.body.data or "", actor=current_user,
-                          ask_information=bool(form.ask_information.data))
-    return _("Message sent.")
-
-
-def _extend(request_id: int, form: ExtendForm) -> str:
-    casework.extend(request_id, int(form.months.data or 0), form.reason.data or "",
-                    actor=current_user)
-    return _("Deadline extended; the person was told the reason.")
-
-
-def _refuse(request_id: int, form: RefuseForm) -> str:
-    casework.refuse(request_id, form.reason.data or "", actor=current_user)
-    return _("Request refused; the answer is being prepared.")
-
-
-def _close(request_id: int, form: CloseForm) -> str:
-    casework.close(request_id, actor=current_user, outcome=form.outcome.data or "")
-    return _("Request closed; the reference photo was deleted.")
-
-
-def _link_person(request_id: int, form: LinkPersonForm) -> str:
-    person_id, _name = person_choice(form.person.data or "")
-    locate.link_person(request_id, person_id, actor=current_user)
-    return _("Person linked.") if person_id else _("Person unlinked.")
-
-
-def _locate(request_id: int, form: StaffActionForm) -> str:
-    locate.start(request_id, actor=current_user)
-    return _("The search has started.")
-
-
-def _perform(request_id: int, form: PerformForm) -> str:
-    actions.perform(request_id, actor=current_user, decision=form.decision.data or "")
-    return _("Done; the answer is being prepared.")
-
-
-# Each case action: the form that validates its post, and what it does.
-CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
-    "assign": (AssignForm, _assign),
-    "note": (NoteForm, _note),
-    "message": (MessageForm, _message),
-    "extend": (ExtendForm, _extend),
-    "refuse": (RefuseForm, _refuse),
-    "close": (CloseForm, _close),
-    "link-person": (LinkPersonForm, _link_person),
-    "locate": (StaffActionForm, _locate),
-    "perform": (PerformForm, _perform),
-}
 
 
 @blueprint.post("/matches/<int:match_id>/<decision>")

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import blueprint, requires
-from admin.forms import TemplatePolicyForm
+from admin.forms import StaffActionForm, TemplatePolicyForm
+from likeness.errors import DomainError
 from likeness.models import Role
 from likeness.staff import settings
 
@@ -16,10 +17,27 @@ from likeness.staff import settings
 @blueprint.route("/settings", methods=["GET", "POST"])
 @requires(Role.PRIVACY_OFFICER)
 def settings_page() -> ResponseReturnValue:
-    form = TemplatePolicyForm(policy=settings.template_policy().value)
+    state = settings.policy_state()
+    form = TemplatePolicyForm(policy=state.policy.value)
+    status = 200
     if form.validate_on_submit():
-        purged = settings.set_template_policy(form.policy.data, actor=current_user)
-        flash(_("Template policy saved; %(n)d template(s) purged.", n=purged), "info")
-        return redirect(url_for("admin.settings_page"))
-    return render_template("admin/settings.html", form=form,
-                           policy=settings.template_policy().value)
+        try:
+            purged = settings.set_template_policy(
+                form.policy.data, actor=current_user, legal_basis=form.legal_basis.data or "",
+                dpia_reference=form.dpia_reference.data or "")
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+            status = exc.status
+        else:
+            flash(_("Template policy saved; %(n)d template(s) purged.", n=purged), "info")
+            return redirect(url_for("admin.settings_page"))
+    return render_template("admin/settings.html", form=form, state=state,
+                           confirm_form=StaffActionForm()), status
+
+
+@blueprint.post("/settings/confirm-policy")
+@requires(Role.ADMIN)
+def confirm_policy() -> ResponseReturnValue:
+    settings.confirm_template_policy(actor=current_user)
+    flash(_("Template policy confirmed."), "info")
+    return redirect(url_for("admin.settings_page"))

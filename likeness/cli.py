@@ -206,14 +206,20 @@ def rotate_face_key_command() -> None:
 
 @click.command("template-policy")
 @click.argument("policy", required=False, type=click.Choice([p.value for p in TemplatePolicy]))
-def template_policy_command(policy: str | None) -> None:
+@click.option("--basis", default="", help="Legal basis (required for `all`).")
+@click.option("--dpia", default="", help="DPIA reference (required for `all`).")
+def template_policy_command(policy: str | None, basis: str, dpia: str) -> None:
     """Show or set the face template policy (`off` purges every stored template)."""
     from likeness.staff import settings
 
     if policy is None:
         click.echo(settings.template_policy().value)
         return
-    purged = settings.set_template_policy(policy, actor=CLI)
+    try:
+        purged = settings.set_template_policy(policy, actor=CLI, legal_basis=basis,
+                                              dpia_reference=dpia)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     click.echo(f"Template policy is now {policy}; {purged} template(s) purged.")
 
 

@@ -90,13 +90,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
         "LOGIN_LIMIT_PER_EMAIL": os.environ.get("LOGIN_LIMIT_PER_EMAIL", "5 per 15 minutes"),
         # Face engine.
-        "FACE_TEMPLATE_POLICY": os.environ.get("FACE_TEMPLATE_POLICY", "all"),
+        # The lawful default: templates only with biometric consent (see README). `all`
+        # is never chosen here: an admin must record its legal basis in the app.
+        "FACE_TEMPLATE_POLICY": os.environ.get("FACE_TEMPLATE_POLICY",
+                                               TemplatePolicy.CONSENTED_ONLY.value),
         "FACE_KEY_FILE": os.environ.get("FACE_KEY_FILE", str(instance / "face-keys.json")),
         "FACE_KEYS": os.environ.get("FACE_KEYS", ""),
         "FACE_MATCH_THRESHOLD": float(os.environ.get("FACE_MATCH_THRESHOLD", "0.6")),
         "FACE_DETECT_LONG_SIDE": _env_int("FACE_DETECT_LONG_SIDE", 1280),
         # consented-only: assets per on-the-fly scan job (spread over the workers).
         "SEARCH_CHUNK_ASSETS": _env_int("SEARCH_CHUNK_ASSETS", 25),
+        # For the case page's estimate of a scan's duration (measured: bench/scan.py).
+        "SCAN_SECONDS_PER_FACE": float(os.environ.get("SCAN_SECONDS_PER_FACE", "0.08")),
         "MAX_IMAGE_PIXELS": _env_int("MAX_IMAGE_PIXELS", 60_000_000),
         "MAX_UPLOAD_FILE_BYTES": _env_int("MAX_UPLOAD_FILE_BYTES", 40 * 1024 * 1024),
         "OUTBOX_SWEEP_SECONDS": _env_int("OUTBOX_SWEEP_SECONDS", 15),
@@ -114,9 +119,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     }
     cfg.update(overrides)
 
+    if cfg["FACE_TEMPLATE_POLICY"] == TemplatePolicy.ALL.value:
+        raise ConfigError(
+            "FACE_TEMPLATE_POLICY=all cannot be set from the environment: a template of "
+            "every face needs a legal basis beyond consent, which an admin records with the "
+            "DPIA reference on the Settings page (or `flask template-policy all --basis ... "
+            "--dpia ...`)."
+        )
     if cfg["FACE_TEMPLATE_POLICY"] not in TEMPLATE_POLICIES:
         raise ConfigError(
-            f"FACE_TEMPLATE_POLICY must be one of {', '.join(TEMPLATE_POLICIES)}, "
+            f"FACE_TEMPLATE_POLICY must be consented-only or off, "
             f"got {cfg['FACE_TEMPLATE_POLICY']!r}"
         )
     if not cfg["SECRET_KEY"]:

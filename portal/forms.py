@@ -25,7 +25,10 @@ class SignForm(FlaskForm):
     biometric_consent = BooleanField(
         _l("Likeness may keep a template of my face to find me in photos (optional).")
     )
-    signer_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=200)])
+    no_biometrics = BooleanField(_l("Never use face recognition on photos of me."))
+    # Required of adults; a child's own name and signature are optional (checked by the
+    # service, which knows the age).
+    signer_name = StringField(_l("Your full name"), validators=[Length(max=200)])
     signature = HiddenField()
     date_of_birth = DateField(_l("Your date of birth"), validators=[Optional()])
     guardian_name = StringField(_l("Name of parent or guardian"),
@@ -53,9 +56,23 @@ REQUEST_TYPES = [SelectChoice(value, label) for value, label in [
 ]]
 
 
+ON_BEHALF = [SelectChoice(value, label) for value, label in [
+    ("self", _l("Myself")),
+    ("child", _l("My child (under 16), as parent or guardian")),
+    ("represented", _l("Someone I represent (with their authorisation)")),
+]]
+
+
 class RequestForm(FlaskForm):
     type = RadioField(_l("What would you like?"), choices=REQUEST_TYPES, default="access",
                       validators=[DataRequired()])
+    on_behalf = RadioField(_l("Who is the request about?"), choices=ON_BEHALF, default="self",
+                           validators=[DataRequired()])
+    subject_name = StringField(_l("Their name"), validators=[Length(max=200)])
+    stated_relationship = StringField(
+        _l("Your relationship to them"), validators=[Length(max=500)],
+        description=_l("For example: mother, legal guardian, lawyer with written "
+                       "authorisation. We check it before we answer."))
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Your email address"),
                        validators=[DataRequired(), Email(), Length(max=254)])
@@ -65,6 +82,12 @@ class RequestForm(FlaskForm):
         description=_l("Without a photo: describe the event, the date and the place where you "
                        "were photographed, so we can find the photos."),
     )
+    event = StringField(_l("Event or occasion (optional)"), validators=[Length(max=200)],
+                        description=_l("For example: the opening of the new wing, or the "
+                                       "summer party. We only search the photos of what "
+                                       "you name."))
+    photographed_from = DateField(_l("Photographed from (optional)"), validators=[Optional()])
+    photographed_until = DateField(_l("Photographed until (optional)"), validators=[Optional()])
     language = SelectField(
         _l("Language of our answer"),
         choices=[SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")],

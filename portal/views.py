@@ -7,8 +7,9 @@ from wtforms.fields.choices import SelectChoice
 
 from likeness.consent import invitations, records, signing, withdrawal
 from likeness.consent import portal as consent_portal
+from likeness.consent.rules import under_guardian_age
 from likeness.consent.signatures import parse_signature
-from likeness.dsr import casework, intake, links
+from likeness.dsr import casework, identity, intake, links
 from likeness.errors import DomainError, Gone
 from likeness.extensions import limiter
 from likeness.library import sharing
@@ -42,11 +43,14 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
                 channels=form.channels.data or [],
                 biometric_consent=bool(form.biometric_consent.data),
                 signer_name=form.signer_name.data or "",
-                signature_png=parse_signature(form.signature.data),
+                # Required of adults (checked by the service); optional for a child.
+                signature_png=(parse_signature(form.signature.data)
+                               if form.signature.data else None),
                 date_of_birth=form.date_of_birth.data,
                 guardian_name=form.guardian_name.data or None,
                 guardian_signature_png=(parse_signature(form.guardian_signature.data)
                                         if form.guardian_signature.data else None),
+                no_biometrics=bool(form.no_biometrics.data),
             )
             signing.sign(token, signature)
         except DomainError as exc:
@@ -58,7 +62,9 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
             return redirect(url_for("portal.quitclaim_signed"))
     elif request.method == "POST":
         status = 400
-    return render_template("portal/sign.html", opened=opened, form=form, token=token), status
+    show_guardian = opened.needs_guardian or under_guardian_age(form.date_of_birth.data)
+    return render_template("portal/sign.html", opened=opened, form=form, token=token,
+                           show_guardian=show_guardian), status
 
 
 @blueprint.get("/quitclaim/sign/<token>/photo/<int:asset_id>.jpg")
@@ -130,6 +136,12 @@ def new_request() -> ResponseReturnValue:
                 email=form.email.data or "", details=form.details.data or "",
                 language=form.language.data or "nl", selfie=selfie or None,
                 selfie_consent=bool(form.selfie_consent.data),
+                on_behalf=form.on_behalf.data or "self",
+                subject_name=form.subject_name.data or "",
+                stated_relationship=form.stated_relationship.data or "",
+                event=form.event.data or "",
+                photographed_from=form.photographed_from.data,
+                photographed_until=form.photographed_until.data,
             ))
         except DomainError as exc:
             form.form_errors.append(exc.message)
@@ -198,3 +210,16 @@ def shared(token: str) -> ResponseReturnValue:
 @blueprint.get("/s/<token>/<int:asset_id>.jpg")
 def shared_photo(token: str, asset_id: int) -> ResponseReturnValue:
     return send_file(sharing.rendition(token, asset_id), mimetype="image/jpeg")
+
+
+@blueprint.route("/request/confirm/<token>", methods=["GET", "POST"])
+def confirm_request_identity(token: str) -> ResponseReturnValue:
+    """The person on file says whether a request about them is theirs."""
+    subject_request, person = identity.from_confirmation_link(token)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        it_was_me = request.form.get("answer") == "yes"
+        identity.answer_confirmation(token, it_was_me=it_was_me)
+        return render_template("portal/identity_answered.html", it_was_me=it_was_me)
+    return render_template("portal/identity_confirm.html", form=form, person=person,
+                           request_row=subject_request)

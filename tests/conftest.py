@@ -253,3 +253,38 @@ def upload(app: Flask, librarian: Any) -> Any:
         return ids
 
     return do
+
+
+@pytest.fixture
+def policy_all(app: Flask) -> None:
+    """Template policy `all`, as an admin records it (legal basis and DPIA reference)."""
+    from likeness.models import TemplatePolicy
+    from likeness.platform.actor import CLI
+    from likeness.staff import settings
+
+    settings.set_template_policy(TemplatePolicy.ALL, actor=CLI,
+                                 legal_basis="Test: a legal basis beyond consent",
+                                 dpia_reference="DPIA-TEST-1")
+
+
+@pytest.fixture
+def tagged_barack(app: Flask, db: Any, upload: Any, librarian: Any) -> Any:
+    """obama.jpg and two_people.jpg indexed; the obama faces tagged to Barack."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from likeness.library import tagging
+    from likeness.models import Face, Person
+    from tests.scenarios import Scenario
+
+    obama, group = upload("obama.jpg", "two_people.jpg")
+    faces = {a: db.session.scalars(select(Face).where(Face.asset_id == a)
+                                   .order_by(Face.left)).all() for a in (obama, group)}
+    tagging.tag_new_person(faces[obama][0].id, "Barack Obama", actor=librarian)
+    person = db.session.get(Person, faces[obama][0].person_id)
+    person.email = "barack@example.org"
+    person.date_of_birth = date(1961, 8, 4)
+    db.session.commit()
+    tagging.tag(faces[group][0].id, person.id, actor=librarian)
+    return Scenario(person, obama, group)

@@ -36,15 +36,16 @@ class Scenario:
 
 
 def invite_and_open(client: FlaskClient, mailbox: Any, scenario: Scenario, librarian: Any,
-                    channels: list[str] | None = None) -> str:
-    """Invite through the service, deliver the mail, return the signing path."""
+                    channels: list[str] | None = None, recipient: str | None = None) -> str:
+    """Invite through the service, deliver the mail (to the person, or `recipient`, e.g.
+    the guardian), return the signing path."""
     invitations.invite(
         scenario.person.id, [scenario.obama_asset, scenario.group_asset],
         channels or ["website", "social_media", "print"], validity_months=60,
         language="en", actor=librarian,
     )
     run_jobs()
-    (message,) = mailbox.to(scenario.person.email)
+    (message,) = mailbox.to(recipient or scenario.person.email)
     return link_in(message, "/quitclaim/sign/")
 
 
@@ -57,13 +58,14 @@ def sign(client: FlaskClient, path: str, **fields: Any) -> Any:
     return client.post(path, data=data)
 
 
-
 def submit_request(client: FlaskClient, *, type_: str = "access", selfie: str | None = None,
-                   details: str = "", email: str = "barack@example.org") -> Any:
+                   details: str = "", email: str = "barack@example.org",
+                   name: str = "Barack Obama", **fields: Any) -> Any:
+    """File a request on the portal form; `fields` adds or overrides form fields."""
     page = client.get("/request")
     data: dict[str, Any] = {
         "csrf_token": csrf_token_from(page.get_data(as_text=True)), "type": type_,
-        "name": "Barack Obama", "email": email, "details": details, "language": "en",
+        "name": name, "email": email, "details": details, "language": "en", **fields,
     }
     if selfie:
         data["selfie"] = (io.BytesIO((FIXTURES / selfie).read_bytes()), selfie)

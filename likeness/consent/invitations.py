@@ -24,7 +24,6 @@ from likeness.models import (
 )
 from likeness.platform import audit, mail, tokens
 from likeness.platform.actor import SYSTEM, Actor
-from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.links import external_url
 from likeness.platform.uow import use_case
 
@@ -51,6 +50,9 @@ def invite(
         raise InvalidInput(_("The validity must be between 1 month and 10 years."))
     if language not in rules.LANGUAGES:
         raise InvalidInput(_("Unknown language."))
+    if rules.needs_guardian(person) and not person.guardian_email:
+        raise InvalidInput(_("This person is under 16: fill in the email address of a parent "
+                             "or guardian, who signs for them."))
     recipient = rules.contact_address(person)
     if recipient is None:
         raise InvalidInput(_("This person has no email address (or guardian's address)."))
@@ -132,7 +134,7 @@ def invite_renewal(quitclaim: Quitclaim) -> QuitclaimInvitation | None:
     current unit of work (the daily run). None if no one can be emailed."""
     person = rules.person(quitclaim.person_id)
     recipient = rules.contact_address(person)
-    if recipient is None:
+    if recipient is None or (rules.needs_guardian(person) and not person.guardian_email):
         return None
     channels = [c.channel for c in quitclaim.channels if c.withdrawn_at is None]
     months = max(1, (quitclaim.valid_until.year - quitclaim.valid_from.year) * 12
@@ -221,7 +223,7 @@ def open_invitation(token: str) -> OpenInvitation:
         invitation=invitation,
         person=person,
         assets=assets,
-        needs_guardian=person.is_under(rules.GUARDIAN_AGE, amsterdam_today()),
+        needs_guardian=rules.needs_guardian(person),
         needs_birth_date=unknown_age,
     )
 
@@ -236,7 +238,7 @@ def _send_invitation(
 ) -> None:
     mail.queue_email(
         recipient, "quitclaim_invitation", language=invitation.language, person=person,
-        renewal=renewal,
+        renewal=renewal, for_guardian=rules.needs_guardian(person),
         invitation=invitation, photo_count=len(invitation.asset_ids),
         url=external_url("portal.sign_quitclaim", token=invitation_token(invitation)),
         days=current_app.config["QUITCLAIM_LINK_DAYS"],

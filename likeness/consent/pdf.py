@@ -28,7 +28,8 @@ def write(quitclaim: Quitclaim) -> tuple[str, str]:
         person=person,
         channels=[c.channel for c in quitclaim.channels],
         photos=photos,
-        signature=data_uri(quitclaim.signature_png, "image/png"),
+        signature=(data_uri(quitclaim.signature_png, "image/png")
+                   if quitclaim.signature_png else None),
         guardian_signature=(data_uri(quitclaim.guardian_signature_png, "image/png")
                             if quitclaim.guardian_signature_png else None),
         signed_at_local=quitclaim.signed_at.astimezone(AMSTERDAM),

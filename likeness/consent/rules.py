@@ -3,11 +3,14 @@ and who is written to."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.models import Channel, Person
+from likeness.models.person import age_on
 from likeness.platform.clock import today as amsterdam_today
 
 CONSENT_TEXT_VERSION = "2026-11-v1"
@@ -22,9 +25,19 @@ def person(person_id: int) -> Person:
     return found
 
 
+def needs_guardian(someone: Person) -> bool:
+    """Under 16 today (by date of birth, or known to be a minor): a guardian signs."""
+    return someone.is_under(GUARDIAN_AGE, amsterdam_today())
+
+
+def under_guardian_age(born: date | None) -> bool:
+    """A date of birth (e.g. typed on the signing page) that says under 16 today."""
+    return born is not None and age_on(born, amsterdam_today()) < GUARDIAN_AGE
+
+
 def contact_address(someone: Person) -> str | None:
     """Where consent mail goes: the guardian's address while the person is under 16."""
-    if someone.is_under(GUARDIAN_AGE, amsterdam_today()) and someone.guardian_email:
+    if needs_guardian(someone) and someone.guardian_email:
         return someone.guardian_email
     return someone.email or someone.guardian_email
 

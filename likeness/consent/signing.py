@@ -13,6 +13,7 @@ from likeness.consent import history, pdf, rules
 from likeness.consent.invitations import open_invitation
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
+from likeness.library import people
 from likeness.models import (
     InvitationStatus,
     Quitclaim,
@@ -35,23 +36,26 @@ class Signature:
     channels: list[str]
     biometric_consent: bool
     signer_name: str
-    signature_png: bytes
+    signature_png: bytes | None
     date_of_birth: date | None = None
     guardian_name: str | None = None
     guardian_signature_png: bytes | None = None
+    # "Never use face recognition on photos of me": honoured under every policy.
+    no_biometrics: bool = False
 
 
 @use_case
 def sign(token: str, signature: Signature) -> Quitclaim:
-    """Create the signed quitclaim; consumes the link. The PDF is made by a job."""
+    """Create the signed quitclaim; consumes the link. The PDF is made by a job.
+
+    Under 16 a parent or guardian signs (the child's own signature is optional) and no
+    biometric consent can be given."""
     opened = open_invitation(token)
     invitation, person = opened.invitation, opened.person
     channels = [c for c in rules.valid_channels(signature.channels, allow_empty=True)
                 if c in invitation.channels]
     if not channels:
         raise InvalidInput(_("Tick at least one channel where the photos may be used."))
-    if not signature.signer_name.strip():
-        raise InvalidInput(_("Type your full name."))
     signed_on = amsterdam_today()
     if opened.needs_birth_date:
         if signature.date_of_birth is None:
@@ -59,12 +63,23 @@ def sign(token: str, signature: Signature) -> Quitclaim:
         if signature.date_of_birth > signed_on:
             raise InvalidInput(_("The date of birth lies in the future."))
         person.date_of_birth = signature.date_of_birth
-    if person.is_under(rules.GUARDIAN_AGE, signed_on) and not (
-        signature.guardian_name and signature.guardian_name.strip()
-        and signature.guardian_signature_png
-    ):
-        raise InvalidInput(_("You are under 16: a parent or guardian must sign too. "
-                             "Fill in the guardian's name and signature."))
+    is_minor = person.is_under(rules.GUARDIAN_AGE, signed_on)
+    if is_minor:
+        if not (signature.guardian_name and signature.guardian_name.strip()
+                and signature.guardian_signature_png):
+            raise InvalidInput(_("You are under 16: a parent or guardian must sign too. "
+                                 "Fill in the guardian's name and signature."))
+        if signature.biometric_consent:
+            raise InvalidInput(_("Consent to face recognition cannot be given for someone "
+                                 "under 16. Leave that box empty."))
+    else:
+        if not signature.signer_name.strip():
+            raise InvalidInput(_("Type your full name."))
+        if not signature.signature_png:
+            raise InvalidInput(_("Please draw your signature."))
+    if signature.biometric_consent and signature.no_biometrics:
+        raise InvalidInput(_("Choose either to allow face recognition or to refuse it, not "
+                             "both."))
     # Consume the link atomically: of two submissions at once, one wins.
     consumed = db.session.execute(
         update(QuitclaimInvitation)
@@ -74,7 +89,6 @@ def sign(token: str, signature: Signature) -> Quitclaim:
     )
     if not getattr(consumed, "rowcount", 0):
         raise Gone(_("This quitclaim has already been signed."))
-    is_minor = person.is_under(rules.GUARDIAN_AGE, signed_on)
     quitclaim = Quitclaim(
         person_id=person.id,
         invitation_id=invitation.id,
@@ -83,7 +97,7 @@ def sign(token: str, signature: Signature) -> Quitclaim:
         valid_from=signed_on,
         valid_until=signed_on + relativedelta(months=invitation.validity_months),
         biometric_consent=signature.biometric_consent,
-        signer_name=signature.signer_name.strip()[:200],
+        signer_name=(signature.signer_name.strip() or person.name)[:200],
         signature_png=signature.signature_png,
         guardian_name=(signature.guardian_name.strip()[:200]
                        if is_minor and signature.guardian_name else None),
@@ -103,7 +117,10 @@ def sign(token: str, signature: Signature) -> Quitclaim:
                           "guardian": bool(quitclaim.guardian_name)})
     outbox.add("render_quitclaim_pdf", quitclaim.id)
     if signature.biometric_consent:
+        people.allow_biometrics(person.id, actor=signer)
         outbox.add("enforce_template_policy")
+    elif signature.no_biometrics:
+        people.set_no_biometrics(person.id, reason="refused when signing", actor=signer)
     return quitclaim
 
 

@@ -9,14 +9,11 @@ are alerted.
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from likeness.consent import history, records
 from likeness.errors import Gone, InvalidInput
-from likeness.extensions import db
-from likeness.faces import index
-from likeness.library import sharing
-from likeness.models import Face, Quitclaim, QuitclaimStatus, TemplatePolicy, utcnow
+from likeness.library import face_templates, people, sharing
+from likeness.models import Quitclaim, QuitclaimStatus, TemplatePolicy, utcnow
 from likeness.platform import audit, mail
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.links import external_url
@@ -67,7 +64,7 @@ def withdraw(
     audit.record("quitclaim.withdrawn", actor=actor, subject=f"quitclaim:{quitclaim.id}",
                  details={"channels": lost_channels, "biometric": lose_biometric})
     _apply_loss(quitclaim, lost_channels, lose_biometric, reason="consent withdrawn",
-                actor=actor)
+                actor=actor, refused=True)
     return quitclaim
 
 
@@ -85,11 +82,20 @@ def expire(quitclaim: Quitclaim, *, actor: Actor = SYSTEM) -> None:
 
 
 def _apply_loss(
-    quitclaim: Quitclaim, channels: list[str], biometric: bool, *, reason: str, actor: Actor
+    quitclaim: Quitclaim, channels: list[str], biometric: bool, *, reason: str, actor: Actor,
+    refused: bool = False,
 ) -> None:
-    """What losing consent does at once: templates, share links, notices, staff alert."""
+    """What losing consent does at once: templates, share links, notices, staff alert.
+
+    `refused`: the person withdrew biometric consent themselves, so from now on no
+    template of them is made under any policy, until they consent again."""
     if biometric:
-        _delete_templates_of(quitclaim.person_id, actor=actor)
+        if refused:
+            people.set_no_biometrics(quitclaim.person_id, reason="biometric consent withdrawn",
+                                     actor=actor)
+        else:
+            face_templates.delete_templates_of(quitclaim.person_id, actor=actor,
+                                               reason="biometric consent ended")
     asset_ids = [a.asset_id for a in quitclaim.assets]
     revoked = sharing.revoke_for_assets(asset_ids, channels, reason=reason, actor=actor)
     for recipient in accounts.alert_recipients():
@@ -97,16 +103,3 @@ def _apply_loss(
                          channels=channels, biometric=biometric, reason=reason,
                          revoked=len(revoked),
                          url=external_url("admin.quitclaim_page", quitclaim_id=quitclaim.id))
-
-
-def _delete_templates_of(person_id: int, *, actor: Actor) -> None:
-    faces = db.session.scalars(
-        select(Face).where(Face.person_id == person_id, Face.template_ciphertext.is_not(None))
-    ).all()
-    for face in faces:
-        face.template_ciphertext = None
-        face.template_key_version = None
-    if faces:
-        index.record_change(removed=[f.id for f in faces])
-    audit.record("face.templates_deleted", actor=actor, subject=f"person:{person_id}",
-                 details={"count": len(faces), "reason": "biometric consent withdrawn"})

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from likeness.consent import withdrawal
-from likeness.dsr import casework, locate
+from likeness.dsr import casework, identity, locate, objection
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.faces import index
@@ -45,8 +45,6 @@ def perform(request_id: int, *, actor: Actor, decision: str = "") -> SubjectRequ
     request = casework.get(request_id)
     if request.status not in casework.OPEN_STATES:
         raise InvalidInput(_("This request is closed."))
-    if request.email_verified_at is None:
-        raise InvalidInput(_("The email address is not confirmed yet."))
     if _already_done(request):
         return request  # a second press changes nothing
     handler = {
@@ -58,6 +56,7 @@ def perform(request_id: int, *, actor: Actor, decision: str = "") -> SubjectRequ
         RequestType.RECTIFICATION.value: _rectification,
         RequestType.WITHDRAWAL.value: _withdrawal,
     }[request.type]
+    identity.require_established(request)
     handler(request, actor, decision)
     casework.record_action(request, DONE, f"{request.type} carried out")
     casework.set_status(request, RequestStatus.IN_PROGRESS.value, actor=actor)
@@ -174,7 +173,7 @@ def _restrict(request: SubjectRequest, actor: Actor, reason: str) -> int:
 
 
 def _objection(request: SubjectRequest, actor: Actor, decision: str) -> None:
-    count = _restrict(request, actor, "objection (Art. 21), restricted per Art. 18(1)(d)")
+    count = _restrict(request, actor, objection.RESTRICTION_REASON)
     casework.record_action(request, "restricted",
                            _("%(n)d photo(s) restricted while we decide", n=count))
     if request.person_id:

@@ -12,7 +12,7 @@ from flask import current_app
 from PIL import Image
 from sqlalchemy import select
 
-from likeness.dsr import casework, links, locate
+from likeness.dsr import casework, identity, links, locate, objection
 from likeness.extensions import db
 from likeness.library import blur, catalogue
 from likeness.library.renditions import Purpose
@@ -20,6 +20,7 @@ from likeness.library.renditions import render as render_rendition
 from likeness.models import (
     Person,
     Quitclaim,
+    RequestStatus,
     RequestType,
     ShareLink,
     ShareLinkAsset,
@@ -45,8 +46,13 @@ def render(request_id: int) -> None:
     request = casework.get(request_id)
     if request.response_pdf_path:
         return
-    confirmed = locate.confirmed(request.id)
-    person = db.session.get(Person, request.person_id) if request.person_id else None
+    # Nothing about anyone goes out with a refusal, or before identity is established
+    # (a refused impostor gets the refusal, not the photos it asked for).
+    disclose = (request.status != RequestStatus.REFUSED.value
+                and identity.established(request))
+    confirmed = locate.confirmed(request.id) if disclose else []
+    person = (db.session.get(Person, request.person_id)
+              if disclose and request.person_id else None)
     photos = []
     for _match, face, asset in confirmed:
         path = render_asset_copy(asset.id, request.person_id, face.id)
@@ -67,14 +73,18 @@ def render(request_id: int) -> None:
     relative = f"pdf/responses/{request.reference}-{digest[:12]}.pdf"
     _write_file(relative, content)
     request.response_pdf_path, request.response_pdf_sha256 = relative, digest
-    if request.type in WITH_COPY and request.export_zip_path is None:
+    if disclose and request.type in WITH_COPY and request.export_zip_path is None:
         archive = _export_zip(request, person, photos, signed, recipients)
         zdigest = sha256(archive)
         zrelative = f"exports/{request.reference}-{zdigest[:12]}.zip"
         _write_file(zrelative, archive)
         request.export_zip_path, request.export_zip_sha256 = zrelative, zdigest
+    lifting = objection.restriction_to_lift(request)
     mail.queue_email(request.email, "request_response", language=request.language,
-                     request=request, url=links.status_url(request))
+                     request=request, url=links.status_url(request), lifting=lifting,
+                     # Art. 18(3): the restriction ends only once the person was told.
+                     then=("lift_restriction", [request.id]) if lifting else None)
+    casework.forget_selfie(request, actor=SYSTEM, reason="answered")
     audit.record("request.response_issued", actor=SYSTEM,
                  subject=f"request:{request.id}",
                  details={"photos": len(photos), "zip": request.export_zip_path is not None})

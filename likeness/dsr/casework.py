@@ -159,6 +159,7 @@ def refuse(request_id: int, reason: str, *, actor: Actor) -> SubjectRequest:
     request.response_pdf_path = None
     request.response_pdf_sha256 = None
     set_status(request, RequestStatus.REFUSED.value, actor=actor)
+    forget_selfie(request, actor=actor, reason="refused")
     outbox.add("render_response", request.id)
     audit.record("request.refused", actor=actor, subject=f"request:{request.id}")
     return request
@@ -174,19 +175,26 @@ def close(request_id: int, *, actor: Actor, outcome: str = "") -> SubjectRequest
         request.outcome = outcome[:5000]
     request.closed_at = utcnow()
     set_status(request, RequestStatus.CLOSED.value, actor=actor)
+    forget_selfie(request, actor=actor, reason="closed")
+    audit.record("request.closed", actor=actor, subject=f"request:{request.id}")
+    return request
+
+
+def forget_selfie(request: SubjectRequest, *, actor: Actor, reason: str) -> None:
+    """Delete the reference selfie and its template (in the current unit of work): it was
+    given for this search only. Audited; a no-op when there is nothing left."""
     selfie = request.selfie_path
     had_template = request.selfie_template_ciphertext is not None
+    if not selfie and not had_template:
+        return
     request.selfie_path = None
     request.selfie_template_ciphertext = None
-    if selfie or had_template:
-        audit.record("request.selfie_deleted", actor=actor,
-                     subject=f"request:{request.id}",
-                     details={"file": bool(selfie), "template": had_template})
-    audit.record("request.closed", actor=actor, subject=f"request:{request.id}")
+    request.selfie_deleted_at = utcnow()
+    audit.record("request.selfie_deleted", actor=actor, subject=f"request:{request.id}",
+                 details={"file": bool(selfie), "template": had_template, "reason": reason})
     if selfie:
         # After the commit: a rollback must never leave a row pointing at a deleted file.
         after_commit(lambda: (instance_dir() / selfie).unlink(missing_ok=True))
-    return request
 
 
 def reminders(today: date | None = None) -> dict[str, list[SubjectRequest]]:

@@ -1,18 +1,48 @@
-"""The requests part of the daily run: remind staff of deadlines (once a day)."""
+"""The requests part of the daily run: remind staff of deadlines (once a day), and let
+unverified requests go after 14 days."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+from sqlalchemy import select
 
 from likeness.dsr import casework
 from likeness.extensions import db
-from likeness.models import Setting
-from likeness.platform import mail
+from likeness.models import RequestStatus, Setting, SubjectRequest, utcnow
+from likeness.platform import audit, mail
+from likeness.platform.actor import SYSTEM
 from likeness.platform.daily import daily_task
 from likeness.platform.links import external_url
 from likeness.staff import accounts
 
 REMINDED_ON = "deadline_reminder_sent_on"
+UNVERIFIED_DAYS = 14
+
+
+@daily_task("unverified_requests")
+def purge_unverified(today: date) -> dict[str, int]:
+    """Requests whose email address was never confirmed within 14 days: the selfie and its
+    template are deleted, the personal details cleared, and a minimal record stays."""
+    cutoff = utcnow() - timedelta(days=UNVERIFIED_DAYS)
+    stale = db.session.scalars(select(SubjectRequest).where(
+        SubjectRequest.status == RequestStatus.AWAITING_VERIFICATION.value,
+        SubjectRequest.email_verified_at.is_(None),
+        SubjectRequest.received_at < cutoff,
+    )).all()
+    for request in stale:
+        casework.forget_selfie(request, actor=SYSTEM, reason="not verified in 14 days")
+        request.name = ""
+        request.email = ""
+        request.details = ""
+        request.subject_name = None
+        request.stated_relationship = None
+        request.outcome = "not verified within 14 days"
+        request.closed_at = utcnow()
+        casework.set_status(request, RequestStatus.CLOSED.value, actor=SYSTEM,
+                            note="email address not confirmed within 14 days")
+        audit.record("request.purged_unverified", actor=SYSTEM, subject=f"request:{request.id}")
+    return {"unverified_purged": len(stale)}
 
 
 @daily_task("request_deadlines")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 
@@ -13,7 +14,14 @@ from likeness.dsr.deadlines import due_date
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
 from likeness.library.imaging import decode_upload
-from likeness.models import RequestMessage, RequestStatus, RequestType, SubjectRequest, utcnow
+from likeness.models import (
+    OnBehalf,
+    RequestMessage,
+    RequestStatus,
+    RequestType,
+    SubjectRequest,
+    utcnow,
+)
 from likeness.platform import audit, mail
 from likeness.platform.actor import SUBJECT
 from likeness.platform.addresses import normalise_email
@@ -31,6 +39,14 @@ class Intake:
     language: str
     selfie: bytes | None = None
     selfie_consent: bool = False
+    # For someone else: a child (as parent or guardian) or a represented person.
+    on_behalf: str = OnBehalf.SELF.value
+    subject_name: str = ""
+    stated_relationship: str = ""
+    # Where and when the requester was photographed: narrows the face scan.
+    event: str = ""
+    photographed_from: date | None = None
+    photographed_until: date | None = None
 
 
 @use_case
@@ -46,9 +62,13 @@ def submit(intake: Intake) -> SubjectRequest:
     if intake.selfie and not intake.selfie_consent:
         raise InvalidInput(_("Tick that we may use your photo for this search, or leave the "
                              "photo out."))
-    if not intake.selfie and not intake.details.strip():
+    if not intake.selfie and not (intake.details.strip() or intake.event.strip()):
         raise InvalidInput(_("Without a photo, please describe where and when you were "
                              "photographed, so we can find the photos."))
+    _check_behalf(intake)
+    if (intake.photographed_from and intake.photographed_until
+            and intake.photographed_from > intake.photographed_until):
+        raise InvalidInput(_("The first date lies after the second."))
     decoded = decode_upload(intake.selfie) if intake.selfie else None
     received_at = utcnow()
     request = SubjectRequest(
@@ -60,6 +80,12 @@ def submit(intake: Intake) -> SubjectRequest:
         language=intake.language,
         received_at=received_at,
         due_on=due_date(received_at),
+        on_behalf=intake.on_behalf,
+        subject_name=intake.subject_name.strip()[:200] or None,
+        stated_relationship=intake.stated_relationship.strip()[:500] or None,
+        requested_event=intake.event.strip()[:200] or None,
+        requested_from=intake.photographed_from,
+        requested_until=intake.photographed_until,
     )
     db.session.add(request)
     db.session.flush()
@@ -76,6 +102,18 @@ def submit(intake: Intake) -> SubjectRequest:
     audit.record("request.received", actor=SUBJECT, subject=f"request:{request.id}",
                  details={"type": request.type, "selfie": decoded is not None})
     return request
+
+
+def _check_behalf(intake: Intake) -> None:
+    if intake.on_behalf not in {o.value for o in OnBehalf}:
+        raise InvalidInput(_("Say who the request is about."))
+    if intake.on_behalf == OnBehalf.SELF.value:
+        return
+    if not intake.subject_name.strip():
+        raise InvalidInput(_("Fill in the name of the person the request is about."))
+    if not intake.stated_relationship.strip():
+        raise InvalidInput(_("Say what your relationship to them is; we check it before "
+                             "we answer."))
 
 
 @use_case

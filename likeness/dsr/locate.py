@@ -4,11 +4,14 @@ Queries: the reference selfie's template (if given) and the templates of faces
 already tagged to the person the request is linked to. Candidates become `Match`
 rows that staff confirm or reject; nothing is acted on while unconfirmed.
 
-Under template policy `all` the in-memory index answers at once. Under
-`consented-only` most faces have no stored template, so every indexed asset is
-scanned on the fly: the assets are split into chunks, each an RQ job that any
-worker may take, progress is counted on the request, and the templates computed
-for the comparison are thrown away.
+The faces already tagged to the person are candidates under every policy. The
+in-memory index answers at once for the faces that hold a template: every face under
+`all`, the faces of people with biometric consent under `consented-only`. Under
+`consented-only` the other faces are scanned on the fly, but only within the scope
+staff set (collections, date range, or the whole library with a recorded reason, see
+`likeness.dsr.scope`): the assets are split into chunks, each an RQ job that any worker
+may take, and the templates computed for the comparison are thrown away. Faces of
+people who chose "no biometrics" are never scanned.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from numpy.typing import NDArray
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
-from likeness.dsr import casework
+from likeness.dsr import casework, scope
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.faces import engine
@@ -31,11 +34,11 @@ from likeness.library import people, search
 from likeness.library.imaging import decode_upload
 from likeness.models import (
     Asset,
-    AssetStatus,
     AuditEvent,
     Face,
     Match,
     MatchDecision,
+    Person,
     SearchStatus,
     SubjectRequest,
     TemplatePolicy,
@@ -56,12 +59,21 @@ def _selfie_aad(request_id: int) -> bytes:
 
 
 @use_case
-def start(request_id: int, *, actor: Actor) -> SubjectRequest:
-    """Queue the search (staff press "Locate"); link the person first if known."""
+def start(request_id: int, *, actor: Actor, early_reason: str = "") -> SubjectRequest:
+    """Queue the search (staff press "Locate"); link the person first if known.
+
+    Before the requester confirmed their email address a search runs only with a
+    privacy officer's reason (recorded and audited)."""
     request = casework.get(request_id)
     if settings.template_policy() == TemplatePolicy.OFF and request.person_id is None:
         raise InvalidInput(_("Face recognition is switched off: link the person, whose "
                              "tagged photos are then the candidates."))
+    if request.email_verified_at is None:
+        if not early_reason.strip():
+            raise InvalidInput(_("The email address is not confirmed yet. To search anyway, "
+                                 "say why it cannot wait."))
+        request.early_search_reason = early_reason.strip()[:2000]
+        audit.record("request.early_search", actor=actor, subject=f"request:{request.id}")
     request.search_status = SearchStatus.RUNNING.value
     request.search_chunks_total = 0
     request.search_chunks_done = 0
@@ -96,23 +108,22 @@ def prepare(request_id: int, run: str) -> None:
     _tagged_faces_as_matches(request)
     policy = settings.template_policy()
     queries = _queries(request)
+    if policy != TemplatePolicy.OFF:
+        for template in queries:  # the faces that hold a template, at once
+            hits = search.search(template, actor=SYSTEM, purpose=f"request:{request.id}",
+                                 k=CANDIDATES)
+            _upsert(request, [(h.face_id, h.distance) for h in hits])
+    chunks: list[list[int]] = []
     if policy == TemplatePolicy.CONSENTED_ONLY and queries:
         asset_ids = list(db.session.scalars(
-            select(Asset.id).where(Asset.status == AssetStatus.INDEXED.value).order_by(Asset.id)))
+            select(Asset.id).where(scope.asset_filter(request)).order_by(Asset.id)))
         size = current_app.config["SEARCH_CHUNK_ASSETS"]
         chunks = [asset_ids[i:i + size] for i in range(0, len(asset_ids), size)]
-        request.search_chunks_total = len(chunks)
-        request.search_chunks_done = 0
-        for number, chunk in enumerate(chunks):
-            outbox.add("search_chunk", request.id, run, number, chunk)
-        if not chunks:
-            request.search_status = SearchStatus.DONE.value
-    else:
-        if policy == TemplatePolicy.ALL:
-            for template in queries:
-                hits = search.search(template, actor=SYSTEM, purpose=f"request:{request.id}",
-                                     k=CANDIDATES)
-                _upsert(request, [(h.face_id, h.distance) for h in hits])
+    request.search_chunks_total = len(chunks)
+    request.search_chunks_done = 0
+    for number, chunk in enumerate(chunks):
+        outbox.add("search_chunk", request.id, run, number, chunk)
+    if not chunks:
         request.search_status = SearchStatus.DONE.value
     audit.record("request.search_prepared", actor=SYSTEM, subject=f"request:{request.id}",
                  details={"policy": policy.value, "queries": len(queries),
@@ -133,10 +144,17 @@ def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int]) -> 
     queries = _queries(request)
     threshold = float(current_app.config["FACE_MATCH_THRESHOLD"])
     found: list[tuple[int, float]] = []
-    for asset in db.session.scalars(select(Asset).where(Asset.id.in_(asset_ids))):
-        faces = [f for f in asset.faces if not f.is_not_a_face]
-        if not faces or not queries:
+    to_scan: dict[int, list[Face]] = {}
+    for face in db.session.scalars(select(Face).where(
+            Face.asset_id.in_(asset_ids), Face.is_not_a_face.is_(False),
+            ~_not_to_scan(request)).order_by(Face.id)):
+        to_scan.setdefault(face.asset_id, []).append(face)
+    encoded = 0
+    for asset in db.session.scalars(select(Asset).where(Asset.id.in_(list(to_scan)))):
+        faces = to_scan[asset.id]
+        if not queries:
             continue
+        encoded += len(faces)
         with Image.open(asset_path(asset.sha256)) as stored:
             image = np.asarray(stored.convert("RGB"))
         templates = engine.encode(image, [engine.Box(*f.box) for f in faces])
@@ -154,11 +172,25 @@ def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int]) -> 
         db.session.execute(update(SubjectRequest).where(SubjectRequest.id == request.id).values(
             search_chunks_done=SubjectRequest.search_chunks_done + 1))
         audit.record("request.search_chunk_done", actor=SYSTEM, subject=marker,
-                     details={"assets": len(asset_ids), "candidates": len(found)})
+                     details={"assets": len(asset_ids), "faces": encoded,
+                              "candidates": len(found)})
         db.session.flush()
         db.session.refresh(request)
         if request.search_chunks_done >= request.search_chunks_total:
             request.search_status = SearchStatus.DONE.value
+
+
+def _not_to_scan(request: SubjectRequest) -> ColumnElement[bool]:
+    """SQL: faces a scan must not compute a template of: those of people who chose no
+    biometrics, those that already hold one (the index answered for them), and the
+    linked person's own (already candidates)."""
+    refusing = select(Person.id).where(Person.no_biometrics_at.is_not(None))
+    excluded_person: ColumnElement[bool] = Face.person_id.in_(refusing)
+    if request.person_id is not None:
+        excluded_person = excluded_person | (Face.person_id == request.person_id)
+    # Spelled out for NULL: an untagged face must come out as "scan it", not unknown.
+    return Face.template_ciphertext.is_not(None) | (Face.person_id.is_not(None)
+                                                    & excluded_person)
 
 
 def candidates(request_id: int) -> list[tuple[Match, Face, Asset]]:

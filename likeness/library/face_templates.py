@@ -5,6 +5,9 @@
 * `consented-only`: exactly the faces tagged to a person with active biometric consent
   have one: others lose theirs, consenting people's faces gain one;
 * `off`: nothing is stored (switching to `off` purges at once, in the same commit).
+
+A person's "no biometrics" choice wins under every policy: their faces never hold a
+template (see `Person.no_biometrics_at`).
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from likeness.models import (
     Asset,
     AssetStatus,
     Face,
+    Person,
     Quitclaim,
     QuitclaimStatus,
     TemplatePolicy,
 )
 from likeness.platform import audit
-from likeness.platform.actor import SYSTEM
+from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
 from likeness.platform.storage import asset_path
 from likeness.platform.uow import use_case
@@ -43,15 +47,18 @@ def enforce_template_policy() -> None:
     if policy == TemplatePolicy.OFF:
         return
     consenting = _consenting_people()
+    refusing = _refusing_people()
     wanted = select(Face).join(Asset, Asset.id == Face.asset_id).where(
         Face.template_ciphertext.is_(None), Face.is_not_a_face.is_(False),
-        Face.is_always_blurred.is_(False), Asset.status == AssetStatus.INDEXED.value)
-    unwanted: list[Face] = []
+        Face.is_always_blurred.is_(False), Asset.status == AssetStatus.INDEXED.value,
+        Face.person_id.is_(None) | Face.person_id.not_in(refusing))
+    not_allowed: Any = Face.person_id.in_(refusing)
     if policy == TemplatePolicy.CONSENTED_ONLY:
         wanted = wanted.where(Face.person_id.in_(consenting))
-        unwanted = list(db.session.scalars(select(Face).where(
-            Face.template_ciphertext.is_not(None),
-            Face.person_id.is_(None) | Face.person_id.not_in(consenting))))
+        not_allowed = (Face.person_id.is_(None) | Face.person_id.not_in(consenting)
+                       | Face.person_id.in_(refusing))
+    unwanted = list(db.session.scalars(select(Face).where(
+        Face.template_ciphertext.is_not(None), not_allowed)))
     missing = list(db.session.scalars(wanted))
     if not missing and not unwanted:
         return
@@ -65,6 +72,25 @@ def enforce_template_policy() -> None:
                           "deleted": len(unwanted)})
 
 
+def delete_templates_of(person_id: int, *, actor: Actor, reason: str) -> int:
+    """Delete every template of the person's faces now (in the current unit of work)."""
+    faces = db.session.scalars(
+        select(Face).where(Face.person_id == person_id, Face.template_ciphertext.is_not(None))
+    ).all()
+    for face in faces:
+        face.template_ciphertext = None
+        face.template_key_version = None
+    if faces:
+        index.record_change(removed=[f.id for f in faces])
+    audit.record("face.templates_deleted", actor=actor, subject=f"person:{person_id}",
+                 details={"count": len(faces), "reason": reason})
+    return len(faces)
+
+
+def _refusing_people() -> Any:
+    return select(Person.id).where(Person.no_biometrics_at.is_not(None))
+
+
 def _consenting_people() -> Any:
     return select(Quitclaim.person_id).where(
         Quitclaim.status == QuitclaimStatus.SIGNED.value,
@@ -72,10 +98,15 @@ def _consenting_people() -> Any:
 
 
 def encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
-    """Compute, encrypt and set the templates of these faces (flushes nothing)."""
+    """Compute, encrypt and set the templates of these faces (flushes nothing).
+
+    Faces of a person who chose no biometrics are skipped, whoever asks."""
     added: dict[int, np.ndarray] = {}
     by_asset: dict[int, list[Face]] = {}
+    refusing = set(db.session.scalars(_refusing_people()))
     for face in faces:
+        if face.person_id in refusing:
+            continue
         by_asset.setdefault(face.asset_id, []).append(face)
     for asset_id, asset_faces in by_asset.items():
         asset = db.session.get(Asset, asset_id)

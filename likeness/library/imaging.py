@@ -12,6 +12,8 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -28,6 +30,8 @@ class DecodedImage:
     image: Image.Image  # RGB, orientation applied
     source_format: str
     sha256: str  # of the uploaded bytes: the same upload is recognised as a duplicate
+    # When the photo was taken (EXIF DateTimeOriginal), read before the metadata goes.
+    captured_at: datetime | None = None
 
     def encoded(self) -> bytes:
         """The stored original: re-encoded JPEG without any metadata."""
@@ -64,6 +68,7 @@ def decode_upload(data: bytes) -> DecodedImage:
                 if source_format not in ALLOWED_FORMATS:
                     raise UnsupportedFile(_not_supported())
                 opened.load()
+                captured_at = _capture_time(opened)
                 image = ImageOps.exif_transpose(opened)
                 rgb = _to_rgb(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -76,7 +81,34 @@ def decode_upload(data: bytes) -> DecodedImage:
     except (OSError, SyntaxError, ValueError) as exc:
         # Pillow's error for a truncated or corrupt file.
         raise UnsupportedFile(_("The image is damaged or incomplete.")) from exc
-    return DecodedImage(rgb, source_format, hashlib.sha256(data).hexdigest())
+    return DecodedImage(rgb, source_format, hashlib.sha256(data).hexdigest(), captured_at)
+
+
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 36867
+_OFFSET_TIME_ORIGINAL = 36881
+
+
+def _capture_time(image: Image.Image) -> datetime | None:
+    """EXIF DateTimeOriginal as a UTC instant (camera time zone if recorded, else
+    Europe/Amsterdam); None when absent or unreadable. Never trusted for anything but
+    narrowing a search."""
+    try:
+        exif = image.getexif().get_ifd(_EXIF_IFD)
+        raw = exif.get(_DATETIME_ORIGINAL)
+        if not isinstance(raw, str):
+            return None
+        taken = datetime.strptime(raw.strip().rstrip("\x00"), "%Y:%m:%d %H:%M:%S")
+        offset = exif.get(_OFFSET_TIME_ORIGINAL)
+        if isinstance(offset, str) and len(offset.strip()) == 6:
+            taken = datetime.fromisoformat(taken.isoformat() + offset.strip())
+        else:
+            taken = taken.replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
+    except (ValueError, TypeError, OSError, KeyError):
+        return None
+    if not 1990 <= taken.year <= 2100:
+        return None
+    return taken.astimezone(UTC)
 
 
 def _not_supported() -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
+from likeness.library import face_templates
 from likeness.models import (
     Asset,
     Face,
@@ -17,6 +18,7 @@ from likeness.models import (
     QuitclaimInvitation,
     SubjectRequest,
     SuggestionRejection,
+    utcnow,
 )
 from likeness.platform import audit, outbox
 from likeness.platform.actor import Actor
@@ -117,10 +119,41 @@ def merge(source_id: int, target_id: int, *, actor: Actor) -> Person:
             db.session.add(SuggestionRejection(face_id=rejection.face_id, person_id=target.id,
                                                rejected_by_id=rejection.rejected_by_id))
     db.session.flush()
+    if source.refuses_biometrics and not target.refuses_biometrics:
+        # One of the two entries said no to face recognition: the merged person did.
+        set_no_biometrics(target.id, reason=source.no_biometrics_reason or "merged",
+                          actor=actor)
+    elif target.refuses_biometrics:
+        face_templates.delete_templates_of(target.id, actor=actor, reason="no biometrics")
     db.session.delete(source)
     audit.record("person.merged", actor=actor, subject=target.audit_ref,
                  details={"merged": source.audit_ref, "faces_moved": _rowcount(moved)})
     return target
+
+
+@use_case
+def set_no_biometrics(person_id: int, *, reason: str, actor: Actor) -> Person:
+    """The person wants no face recognition: delete their templates now, and make none
+    again under any policy until they give biometric consent."""
+    person = get(person_id)
+    if person.no_biometrics_at is None:
+        person.no_biometrics_at = utcnow()
+    person.no_biometrics_reason = reason[:500]
+    face_templates.delete_templates_of(person.id, actor=actor, reason=reason[:200])
+    audit.record("person.no_biometrics_set", actor=actor, subject=person.audit_ref)
+    return person
+
+
+@use_case
+def allow_biometrics(person_id: int, *, actor: Actor) -> Person:
+    """The person gave biometric consent (again): their "no biometrics" choice ends."""
+    person = get(person_id)
+    if person.no_biometrics_at is not None:
+        person.no_biometrics_at = None
+        person.no_biometrics_reason = None
+        audit.record("person.no_biometrics_cleared", actor=actor, subject=person.audit_ref)
+        outbox.add("enforce_template_policy")
+    return person
 
 
 @use_case

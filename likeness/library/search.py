@@ -39,8 +39,12 @@ def search(
     k: int = 200,
     max_distance: float | None = None,
     exclude_face_ids: set[int] | None = None,
+    exclude_restricted: bool = False,
 ) -> list[FaceHit]:
-    """Faces near `template`, nearest first, with their assets (audited)."""
+    """Faces near `template`, nearest first, with their assets (audited).
+
+    `exclude_restricted` leaves out photos restricted under Art. 18 (they are not used,
+    e.g. for suggestions); a data subject's own request still finds them."""
     threshold = max_distance if max_distance is not None else _threshold()
     face_index, rebuilt = index.current_index()
     if rebuilt:
@@ -52,7 +56,7 @@ def search(
         for face_id, dist in face_index.search(template, k + len(exclude), threshold)
         if face_id not in exclude
     ][:k]
-    hits = _hydrate(pairs)
+    hits = _hydrate(pairs, exclude_restricted=exclude_restricted)
     audit.record("face.searched", actor=actor,
                  details={"purpose": purpose, "results": len(hits)})
     return hits
@@ -79,15 +83,15 @@ def face_template_from_image(image: Image.Image) -> NDArray[np.float32] | None:
     return engine.encode(array, [largest])[0]
 
 
-def _hydrate(pairs: list[tuple[int, float]]) -> list[FaceHit]:
+def _hydrate(pairs: list[tuple[int, float]], *, exclude_restricted: bool) -> list[FaceHit]:
     if not pairs:
         return []
     distances = dict(pairs)
-    rows = db.session.execute(
-        select(Face.id, Face.asset_id, Face.person_id, Asset.original_filename)
-        .join(Asset, Asset.id == Face.asset_id)
-        .where(Face.id.in_(distances))
-    ).all()
+    query = (select(Face.id, Face.asset_id, Face.person_id, Asset.original_filename)
+             .join(Asset, Asset.id == Face.asset_id).where(Face.id.in_(distances)))
+    if exclude_restricted:
+        query = query.where(Asset.is_restricted.is_(False))
+    rows = db.session.execute(query).all()
     hits = [
         FaceHit(face_id=r[0], asset_id=r[1], person_id=r[2], original_filename=r[3],
                 distance=distances[r[0]])

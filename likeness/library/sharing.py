@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from likeness.consent import status as consent_status
-from likeness.errors import Gone, InvalidInput, NotFound
+from likeness.errors import Forbidden, Gone, InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.faces.engine import Box
 from likeness.library.renditions import Purpose, render
@@ -38,6 +38,9 @@ def create(
     """A new link; returns it and its token (only the token's hash is stored)."""
     if channel not in {c.value for c in Channel}:
         raise InvalidInput(_("Unknown channel."))
+    if db.session.scalar(select(Asset.id).where(Asset.id.in_(asset_ids),
+                                                Asset.is_restricted.is_(True)).limit(1)):
+        raise Forbidden(_("This photo is restricted and may not be shared."))
     token = secrets.token_urlsafe(24)
     link = ShareLink(
         token_sha256=hashlib.sha256(token.encode()).hexdigest(),

@@ -99,6 +99,7 @@ def suggest(face_ids: list[int], *, actor: Actor) -> dict[int, Suggestion]:
     faces = [
         f for f in db.session.scalars(select(Face).where(Face.id.in_(face_ids))).all()
         if f.person_id is None and not f.is_not_a_face and f.template_ciphertext is not None
+        and not f.asset.is_restricted  # a restricted photo is not used, not even for this
     ]
     if not faces:
         return {}
@@ -138,6 +139,11 @@ def _tag(face: Face, person: Person, actor: Actor, source: TagSource) -> None:
     face.tag_source = source.value
     face.tagged_by_id = actor.staff_id
     face.tagged_at = utcnow()
+    if person.refuses_biometrics and face.template_ciphertext is not None:
+        # Their "no biometrics" choice wins at once, not only when the policy job runs.
+        face.template_ciphertext = None
+        face.template_key_version = None
+        index.record_change(removed=[face.id])
     audit.record("face.tagged", actor=actor, subject=f"face:{face.id}",
                  details={"person": person.audit_ref, "source": source.value})
     # Under `consented-only` a tag can give (or, from another person, take away) the
@@ -149,7 +155,7 @@ def _nearest_person(
     face: Face, template: NDArray[np.float32], actor: Actor
 ) -> Suggestion | None:
     hits = search.search(template, actor=actor, purpose="suggestion", k=50,
-                         exclude_face_ids={face.id})
+                         exclude_face_ids={face.id}, exclude_restricted=True)
     tagged = [h for h in hits if h.person_id is not None]
     if not tagged:
         return None

@@ -69,6 +69,7 @@ def add_photo(
                 width=decoded.image.width,
                 height=decoded.image.height,
                 byte_size=len(data),
+                captured_at=decoded.captured_at,
                 collection=collection or None,
                 uploaded_by_id=actor.staff_id,
             )

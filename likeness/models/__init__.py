@@ -26,6 +26,8 @@ from likeness.models.quitclaim import (
 from likeness.models.request import (
     Match,
     MatchDecision,
+    ObjectionDecision,
+    OnBehalf,
     RequestAction,
     RequestMessage,
     RequestStatus,
@@ -49,6 +51,8 @@ __all__ = [
     "InvitationStatus",
     "Match",
     "MatchDecision",
+    "ObjectionDecision",
+    "OnBehalf",
     "OutboxJob",
     "OutboxStatus",
     "OutgoingEmail",

@@ -42,11 +42,19 @@ class Asset(Base):
     restricted_reason: Mapped[str | None] = mapped_column(Text)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the photo was taken (EXIF DateTimeOriginal, read before metadata is stripped);
+    # None when the file did not say: the upload date stands in for it.
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     faces: Mapped[list[Face]] = relationship(
         back_populates="asset", cascade="all, delete-orphan", order_by="Face.left"
     )
+
+    @property
+    def taken_at(self) -> datetime:
+        """When the photo was taken, or, if the file did not say, when it was uploaded."""
+        return self.captured_at or self.created_at
 
 
 class Face(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,3 +22,7 @@ class OutgoingEmail(Base):
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A job to queue once this email is sent (e.g. lift a restriction only after the
+    # person was told, Art. 18(3)): its name and arguments.
+    then_job: Mapped[str | None] = mapped_column(String(80))
+    then_args: Mapped[list[Any] | None] = mapped_column(JSON)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, String
+from sqlalchemy import Boolean, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from likeness.models.base import Base, UTCDateTime, utcnow
@@ -23,6 +23,11 @@ class Person(Base):
     guardian_email: Mapped[str | None] = mapped_column(String(254))
     # Suppression list (Art. 17): an erased person is never suggested or re-tagged.
     is_suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "No biometrics": set when biometric consent is withdrawn or refused, or by staff on
+    # the person's request. No template of this person's faces is made or kept, under
+    # every template policy, until they give biometric consent again.
+    no_biometrics_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    no_biometrics_reason: Mapped[str | None] = mapped_column(Text)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -30,9 +35,16 @@ class Person(Base):
     def audit_ref(self) -> str:
         return f"person:{self.id}"
 
+    @property
+    def refuses_biometrics(self) -> bool:
+        return self.no_biometrics_at is not None
+
     def is_under(self, age: int, on: date) -> bool:
         if self.date_of_birth is None:
             return self.is_minor
-        dob = self.date_of_birth
-        years = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
-        return years < age
+        return age_on(self.date_of_birth, on) < age
+
+
+def age_on(born: date, on: date) -> int:
+    """Completed years of age on `on`."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

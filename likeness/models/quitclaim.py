@@ -62,7 +62,8 @@ class Quitclaim(Base):
     biometric_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     biometric_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signer_name: Mapped[str] = mapped_column(String(200))
-    signature_png: Mapped[bytes] = mapped_column(LargeBinary)
+    # Under 16 the guardian signs; the child's own signature is then optional.
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     guardian_name: Mapped[str | None] = mapped_column(String(200))
     guardian_signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     Float,
@@ -46,6 +47,19 @@ class SearchStatus(StrEnum):
     NOT_STARTED = ""
     RUNNING = "running"
     DONE = "done"
+
+
+class OnBehalf(StrEnum):
+    """Who the request is about: the requester, their child, or someone they represent."""
+
+    SELF = "self"
+    CHILD = "child"
+    REPRESENTED = "represented"
+
+
+class ObjectionDecision(StrEnum):
+    UPHELD = "upheld"
+    REJECTED = "rejected"
 
 
 class MatchDecision(StrEnum):
@@ -94,6 +108,37 @@ class SubjectRequest(Base):
     search_chunks_total: Mapped[int] = mapped_column(Integer, default=0)
     search_chunks_done: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Filed for someone else: the answer waits until staff checked the relationship.
+    on_behalf: Mapped[str] = mapped_column(String(20), default=OnBehalf.SELF.value)
+    subject_name: Mapped[str | None] = mapped_column(String(200))
+    stated_relationship: Mapped[str | None] = mapped_column(Text)
+    relationship_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    relationship_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    relationship_check_note: Mapped[str | None] = mapped_column(Text)
+    # Identity: the selfie is a search aid, never proof. When the linked person's address
+    # on file differs from the requester's, the person confirms through that address,
+    # or a privacy officer records an identity check (method and why; no ID copies).
+    person_confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    person_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_check: Mapped[str | None] = mapped_column(Text)
+    identity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # A search before the email address is confirmed needs a privacy officer's reason.
+    early_search_reason: Mapped[str | None] = mapped_column(Text)
+    # Where and when the requester says they were photographed (optional).
+    requested_event: Mapped[str | None] = mapped_column(String(200))
+    requested_from: Mapped[date | None] = mapped_column(Date)
+    requested_until: Mapped[date | None] = mapped_column(Date)
+    # The scope of the on-the-fly scan (policy consented-only), set by staff.
+    scope_collections: Mapped[list[str] | None] = mapped_column(JSON)
+    scope_from: Mapped[date | None] = mapped_column(Date)
+    scope_until: Mapped[date | None] = mapped_column(Date)
+    scope_library_wide_reason: Mapped[str | None] = mapped_column(Text)
+    # An objection is decided: upheld (erasure effects) or rejected (compelling grounds).
+    objection_decision: Mapped[str | None] = mapped_column(String(10))
+    objection_grounds: Mapped[str | None] = mapped_column(Text)
+    restriction_lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    selfie_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     history: Mapped[list[RequestStatusChange]] = relationship(
         cascade="all, delete-orphan", order_by="RequestStatusChange.id"

@@ -44,6 +44,6 @@ class RecipientNotice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     share_link_id: Mapped[int] = mapped_column(ForeignKey("share_link.id", ondelete="CASCADE"))
-    reason: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -24,12 +24,14 @@ def queue_email(
     *,
     language: str = "en",
     attachments: list[str] | None = None,
+    then: tuple[str, list[Any]] | None = None,
     **context: Any,
 ) -> OutgoingEmail:
     """Render `templates/email/<template>.txt` in `language` and queue it in the current
     unit of work (flushes only; sent by a job after the commit).
 
-    The template's first line is `Subject: ...`; the rest is the body.
+    The template's first line is `Subject: ...`; the rest is the body. `then` is a job
+    (name, arguments) queued once the email has been sent.
     """
     with force_locale(language):
         rendered = render_template(f"email/{template}.txt", **context)
@@ -41,6 +43,8 @@ def queue_email(
         subject=first[len("Subject:"):].strip(),
         body_text=body.strip() + "\n",
         attachments=list(attachments or []),
+        then_job=then[0] if then else None,
+        then_args=list(then[1]) if then else None,
     )
     db.session.add(email)
     db.session.flush()
@@ -69,6 +73,8 @@ def deliver(email_id: int) -> None:
         outbox_dir.mkdir(parents=True, exist_ok=True)
         (outbox_dir / f"{email.id:08d}.eml").write_bytes(message.as_bytes())
     email.sent_at = utcnow()
+    if email.then_job:
+        outbox.add(email.then_job, *(email.then_args or []))
 
 
 def _build_message(email: OutgoingEmail) -> EmailMessage:

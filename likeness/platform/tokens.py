@@ -23,6 +23,7 @@ class Purpose(StrEnum):
     MANAGE_CONSENT = "manage-consent"
     REQUEST_VERIFICATION = "request-verification"
     REQUEST_STATUS = "request-status"
+    REQUEST_PERSON_CONFIRMATION = "request-person-confirmation"
 
 
 class InvalidLink(InvalidInput):

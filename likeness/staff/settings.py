@@ -1,20 +1,35 @@
-"""Run-time settings staff can change (stored in the database, defaults from config)."""
+"""Run-time settings staff can change (stored in the database, defaults from config).
+
+The face template policy is the one that matters legally. In the Netherlands a face
+template is special-category data (GDPR Art. 9) and UAVG Art. 29 allows it only for
+authentication and security, so the default is `consented-only`. `all` is possible only
+when an admin records the legal basis and the DPIA reference; `off` purges every
+template at once.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from likeness.errors import InvalidInput
+from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db
 from likeness.faces import index
-from likeness.models import Face, Setting, TemplatePolicy, utcnow
+from likeness.models import Face, Role, Setting, StaffUser, TemplatePolicy, utcnow
 from likeness.platform import audit, outbox
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
 
 TEMPLATE_POLICY = "face_template_policy"
+POLICY_BASIS = "template_policy_basis"
+POLICY_DPIA = "template_policy_dpia_reference"
+# Set by the migration that made `consented-only` the default, for libraries that ran
+# under another policy: shown as a warning until an admin confirms or changes it.
+POLICY_NEEDS_REVIEW = "template_policy_needs_review"
 
 
 def template_policy() -> TemplatePolicy:
@@ -22,36 +37,78 @@ def template_policy() -> TemplatePolicy:
     return TemplatePolicy(row.value if row else current_app.config["FACE_TEMPLATE_POLICY"])
 
 
-@use_case
-def set_template_policy(policy: TemplatePolicy | str, *, actor: Actor) -> int:
-    """Switch the face template policy; `off` purges every stored template.
+@dataclass(frozen=True)
+class PolicyState:
+    policy: TemplatePolicy
+    legal_basis: str | None
+    dpia_reference: str | None
+    changed_at: datetime | None
+    changed_by_id: int | None
+    needs_review: bool
 
-    Returns the number of templates purged.
+
+def policy_state() -> PolicyState:
+    """The policy with what was recorded for it (for the settings page and the register)."""
+    row = db.session.get(Setting, TEMPLATE_POLICY)
+    return PolicyState(
+        policy=template_policy(),
+        legal_basis=_value(POLICY_BASIS),
+        dpia_reference=_value(POLICY_DPIA),
+        changed_at=row.updated_at if row else None,
+        changed_by_id=row.updated_by_id if row else None,
+        needs_review=_value(POLICY_NEEDS_REVIEW) == "1",
+    )
+
+
+@use_case
+def set_template_policy(
+    policy: TemplatePolicy | str, *, actor: Actor, legal_basis: str = "",
+    dpia_reference: str = "",
+) -> int:
+    """Switch the face template policy; returns the number of templates purged.
+
+    `all` needs an admin (or an operator at the command line) and the legal basis and
+    DPIA reference, which are stored and audited. `off` purges every template now.
     """
     try:
         policy = TemplatePolicy(policy)
     except ValueError as exc:
         raise InvalidInput(_("Unknown template policy.")) from exc
+    legal_basis, dpia_reference = legal_basis.strip(), dpia_reference.strip()
+    if policy == TemplatePolicy.ALL:
+        if isinstance(actor, StaffUser) and actor.role != Role.ADMIN.value:
+            raise Forbidden(_("Only an administrator can switch face recognition on for "
+                              "every face."))
+        if not legal_basis or not dpia_reference:
+            raise InvalidInput(_("A template of every face needs a legal basis beyond "
+                                 "consent: record the legal basis and the reference of the "
+                                 "DPIA."))
     previous = template_policy()
-    row = db.session.get(Setting, TEMPLATE_POLICY)
-    if row is None:
-        row = Setting(key=TEMPLATE_POLICY, value=policy.value)
-        db.session.add(row)
-    row.value = policy.value
-    row.updated_at = utcnow()
-    row.updated_by_id = actor.staff_id
+    _store(TEMPLATE_POLICY, policy.value, actor)
+    if policy == TemplatePolicy.ALL:
+        _store(POLICY_BASIS, legal_basis[:2000], actor)
+        _store(POLICY_DPIA, dpia_reference[:200], actor)
+    _store(POLICY_NEEDS_REVIEW, "0", actor)
     purged = 0
     if policy == TemplatePolicy.OFF:
         purged = purge_all_templates()
     else:
         # Templates follow the new policy in the background (encoding takes time).
         outbox.add("enforce_template_policy")
-    audit.record(
-        "setting.template_policy_changed",
-        actor=actor,
-        details={"from": previous.value, "to": policy.value, "templates_purged": purged},
-    )
+    details: dict[str, object] = {"from": previous.value, "to": policy.value,
+                                  "templates_purged": purged}
+    if policy == TemplatePolicy.ALL:
+        details["dpia_reference"] = dpia_reference[:200]
+    audit.record("setting.template_policy_changed", actor=actor, details=details)
     return purged
+
+
+@use_case
+def confirm_template_policy(*, actor: Actor) -> None:
+    """An admin confirms the policy an upgrade kept (the warning goes away)."""
+    _store(POLICY_NEEDS_REVIEW, "0", actor)
+    audit.record("setting.template_policy_confirmed", actor=actor,
+                 details={"policy": template_policy().value})
 
 
 def purge_all_templates() -> int:
@@ -63,3 +120,18 @@ def purge_all_templates() -> int:
     )
     index.record_bulk_change()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _value(key: str) -> str | None:
+    row = db.session.get(Setting, key)
+    return row.value if row else None
+
+
+def _store(key: str, value: str, actor: Actor) -> None:
+    row = db.session.get(Setting, key)
+    if row is None:
+        row = Setting(key=key, value=value)
+        db.session.add(row)
+    row.value = value
+    row.updated_at = utcnow()
+    row.updated_by_id = actor.staff_id

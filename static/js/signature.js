@@ -39,3 +39,23 @@
       }));
   });
 })();
+
+// The guardian block appears when the date of birth typed says under 16.
+(function () {
+  "use strict";
+  const birth = document.querySelector("input[data-guardian-age]");
+  const block = document.querySelector("fieldset.guardian");
+  if (!birth || !block) return;
+  const limit = parseInt(birth.dataset.guardianAge, 10);
+  const update = () => {
+    const born = new Date(birth.value);
+    if (isNaN(born)) return;
+    const now = new Date();
+    let age = now.getFullYear() - born.getFullYear();
+    if (now.getMonth() < born.getMonth() ||
+        (now.getMonth() === born.getMonth() && now.getDate() < born.getDate())) age -= 1;
+    block.classList.toggle("hidden-unless-needed", age >= limit);
+  };
+  birth.addEventListener("change", update);
+  update();
+})();

@@ -7,12 +7,16 @@ import re
 import zipfile
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from likeness.models import Asset, Face, Person
 from tests.helpers import FIXTURES, csrf_token_from, run_jobs
+
+# These tests are about the index and suggestions: every face holds a template.
+pytestmark = pytest.mark.usefixtures("policy_all")
 
 
 def _token(client: FlaskClient, path: str = "/admin/library/upload") -> str:

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from likeness.library import people, tagging
 from likeness.models import Face, Person
+
+# These tests are about the index and suggestions: every face holds a template.
+pytestmark = pytest.mark.usefixtures("policy_all")
 
 
 def test_merge_moves_faces_and_removes_the_duplicate(app: Flask, db: Any, upload: Any,

@@ -18,6 +18,9 @@ from likeness.models import Asset, AssetStatus, AuditEvent, Face, TagSource
 from likeness.platform.storage import asset_path
 from tests.helpers import run_jobs
 
+# These tests are about the index and suggestions: every face holds a template.
+pytestmark = pytest.mark.usefixtures("policy_all")
+
 
 def faces_of(db: Any, asset_id: int) -> list[Face]:
     return list(db.session.scalars(select(Face).where(Face.asset_id == asset_id)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -15,6 +16,9 @@ from likeness.models import AuditEvent, Face
 from likeness.platform.actor import CLI
 from likeness.staff import settings
 from tests.helpers import FIXTURES
+
+# These tests are about the index and suggestions: every face holds a template.
+pytestmark = pytest.mark.usefixtures("policy_all")
 
 
 def template_count(db: Any) -> int:
@@ -40,8 +44,9 @@ def test_switching_to_off_purges_every_template(app: Flask, db: Any, upload: Any
     assert "3 template(s) purged" in result.output
     assert template_count(db) == 0
     event = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "setting.template_policy_changed")).one()
-    assert event.details["templates_purged"] == 3
+        AuditEvent.action == "setting.template_policy_changed")
+        .order_by(AuditEvent.id.desc())).first()
+    assert event.details["to"] == "off" and event.details["templates_purged"] == 3
     # The in-memory index follows: nothing can be found any more.
     probe = np.zeros(128, np.float32)
     assert search.search(probe, actor=CLI, purpose="test", max_distance=10.0) == []

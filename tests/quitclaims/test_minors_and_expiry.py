@@ -27,8 +27,10 @@ def test_under_16_without_guardian_is_refused_and_with_guardian_succeeds(
 ):
     person = tagged_barack.person
     person.date_of_birth = date.today() - relativedelta(years=15)
+    person.guardian_email = "michelle@example.org"
     db.session.commit()
-    path = invite_and_open(client, mailbox, tagged_barack, librarian)
+    path = invite_and_open(client, mailbox, tagged_barack, librarian,
+                           recipient="michelle@example.org")
     refused = sign(client, path, channels=["website"])
     assert refused.status_code == 400
     assert "a parent or guardian must sign too" in refused.get_data(as_text=True)

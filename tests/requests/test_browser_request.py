@@ -50,6 +50,11 @@ def test_file_a_request_then_staff_locate_and_confirm(committed_app: Flask, tmp_
             page.wait_for_url("**/admin/")
             page.goto(f"{base}/admin/requests")
             page.get_by_role("link", name=reference).click()
+            # Policy consented-only: staff choose what the scan may look at first.
+            page.get_by_label("Or scan the whole library, because").fill(
+                "The requester could not name an event")
+            page.get_by_role("button", name="Save scope").click()
+            page.get_by_text("2 photos").wait_for()
             page.locator("#locate").get_by_role("button", name="Search").click()
             page.get_by_text("The search has started.").wait_for()
             run_jobs()

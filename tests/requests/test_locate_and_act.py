@@ -14,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from likeness.dsr import actions, casework, links, locate
+from likeness.dsr import actions, casework, links, locate, scope
 from likeness.faces import engine
 from likeness.library import catalogue, tagging
 from likeness.models import AuditEvent, Face, Match, Person, SubjectRequest
@@ -29,8 +29,9 @@ HEADINGS = ["15(1)(a)", "15(1)(b)", "15(1)(c)", "15(1)(d)", "15(1)(e)", "15(1)(f
 
 @pytest.fixture(params=["all", "consented-only"])
 def policy(request: Any, app: Flask) -> str:
-    if request.param == "consented-only":
-        app.config["FACE_TEMPLATE_POLICY"] = "consented-only"
+    if request.param == "all":
+        request.getfixturevalue("policy_all")
+    else:
         app.config["SEARCH_CHUNK_ASSETS"] = 2  # five photos: three chunk jobs
     return request.param
 
@@ -40,6 +41,10 @@ def _located(client: FlaskClient, mailbox: Any, db: Any, officer: Any, type_: st
     submit_request(client, type_=type_, selfie=selfie)
     verify_by_email(client, mailbox)
     subject_request = latest_request(db)
+    # The requester named no event: the privacy officer scans the whole (small) library.
+    scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
+                    library_wide_reason="The requester named no event or date",
+                    actor=officer)
     locate.start(subject_request.id, actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
@@ -118,6 +123,8 @@ def test_erasure_twice_ends_as_once_and_he_is_never_suggested_again(
     officer = make_staff("privacy_officer")
     tagging.tag_new_person(faces["obama.jpg"][0].id, "Barack Obama", actor=librarian)
     person_id = db.session.get(Face, faces["obama.jpg"][0].id).person_id
+    db.session.get(Person, person_id).email = "barack@example.org"  # the requester's address
+    db.session.commit()
     subject_request = _located(client, mailbox, db, officer, "erasure")
     locate.link_person(subject_request.id, person_id, actor=officer)
     locate.start(subject_request.id, actor=officer)

@@ -1,0 +1,110 @@
+"""Forms of the request case page: every case action is validated by its own form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Internal note"),
+                         validators=[DataRequired(_l("Write a note.")), Length(max=5000)])
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message to the person"),
+                         validators=[DataRequired(_l("Write a message.")), Length(max=5000)])
+    ask_information = BooleanField(_l("We have a reasonable doubt and ask for more "
+                                      "information (never an ID copy)"))
+
+
+class ExtendForm(FlaskForm):
+    months = SelectField(_l("Extend by"), choices=[SelectChoice("1", _l("1 month")),
+                                                   SelectChoice("2", _l("2 months"))])
+    reason = TextAreaField(_l("Reason (the person is told)"),
+                           validators=[DataRequired(_l("An extension needs a reason; the person "
+                                                       "is told it.")), Length(max=2000)])
+
+
+class RefuseForm(FlaskForm):
+    reason = TextAreaField(_l("Reasons for refusing"),
+                           validators=[DataRequired(_l("A refusal needs its reasons.")),
+                                       Length(max=5000)])
+
+
+class PerformForm(FlaskForm):
+    decision = TextAreaField(_l("Decision (objection), correction (rectification), or what is "
+                                "kept and why (erasure, Art. 17(3))"),
+                             validators=[Length(max=2000)])
+
+
+class AssignForm(FlaskForm):
+    assignee = IntegerField(_l("Assignee"), validators=[Optional()])
+
+
+class LinkPersonForm(FlaskForm):
+    """Empty unlinks the person; otherwise a choice from the list (`Name (#12)`)."""
+
+    person = StringField(_l("Person"), validators=[Length(max=220)])
+
+
+class MatchDecisionForm(FlaskForm):
+    erasure_choice = SelectField(
+        _l("Erasure"),
+        choices=[SelectChoice("", ""), SelectChoice("blur", _l("blur face")),
+                 SelectChoice("delete", _l("delete photo"))],
+        # Only erasure requests post it; the service ignores anything but blur/delete.
+        validate_choice=False,
+    )
+
+
+class CloseForm(FlaskForm):
+    outcome = TextAreaField(_l("Outcome"), validators=[Length(max=5000)])
+
+class LocateForm(FlaskForm):
+    early_reason = TextAreaField(
+        _l("Why search before the email address is confirmed (only then)"),
+        validators=[Length(max=2000)])
+
+
+class ScopeForm(FlaskForm):
+    collections = SelectMultipleField(_l("Collections (events)"), choices=[],
+                                      validate_choice=False)
+    date_from = DateField(_l("Photographed from"), validators=[Optional()])
+    date_until = DateField(_l("Photographed until"), validators=[Optional()])
+    library_wide_reason = TextAreaField(
+        _l("Or scan the whole library, because (privacy officer's reason)"),
+        validators=[Length(max=2000)])
+
+
+class IdentityCheckForm(FlaskForm):
+    method = StringField(_l("How identity was checked (never an ID copy)"),
+                         validators=[DataRequired(), Length(max=500)])
+    why = TextAreaField(_l("Why this check is proportionate"),
+                        validators=[DataRequired(), Length(max=1500)])
+
+
+class RelationshipCheckForm(FlaskForm):
+    note = TextAreaField(_l("How the relationship was checked"),
+                         validators=[DataRequired(), Length(max=2000)])
+
+
+class ObjectionDecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[
+        SelectChoice("upheld", _l("Uphold: erase the person from the confirmed photos")),
+        SelectChoice("rejected", _l("Reject: we have compelling legitimate grounds")),
+    ], validators=[DataRequired()])
+    grounds = TextAreaField(_l("Grounds (required to reject; the person is told them)"),
+                            validators=[Length(max=5000)])

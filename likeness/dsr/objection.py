@@ -1,0 +1,134 @@
+"""Deciding an objection (Art. 21).
+
+Carrying out an objection restricts the confirmed photos at once (Art. 18(1)(d)) while
+staff decide. The decision is then one of two:
+
+* upheld: the erasure effects for the confirmed photos: the faces are untagged, blurred
+  in every copy from now on, and every template of the person is deleted (and no new
+  one made: "no biometrics");
+* rejected: the compelling legitimate grounds are stated, and the person is told them.
+
+Either way a new answer goes to the person, and the restriction is lifted only after
+that answer has been sent (Art. 18(3): the person is told before a restriction ends).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+
+from likeness.dsr import casework, locate
+from likeness.errors import InvalidInput
+from likeness.extensions import db
+from likeness.faces import index
+from likeness.library import people
+from likeness.library.renditions import invalidate
+from likeness.models import (
+    Asset,
+    ObjectionDecision,
+    RequestAction,
+    RequestType,
+    SubjectRequest,
+    utcnow,
+)
+from likeness.platform import audit, outbox
+from likeness.platform.actor import SYSTEM, Actor
+from likeness.platform.jobs import job
+from likeness.platform.uow import after_commit, use_case
+
+RESTRICTION_REASON = "objection (Art. 21), restricted per Art. 18(1)(d)"
+
+
+@use_case
+def decide(request_id: int, *, upheld: bool, grounds: str = "",
+           actor: Actor) -> SubjectRequest:
+    """Uphold or reject a carried-out objection; a new answer is prepared."""
+    request = casework.get(request_id)
+    if request.type != RequestType.OBJECTION.value:
+        raise InvalidInput(_("Only an objection is decided this way."))
+    if not _carried_out(request):
+        raise InvalidInput(_("Carry out the objection first: that restricts the photos "
+                             "while you decide."))
+    if request.objection_decision:
+        raise InvalidInput(_("This objection was already decided."))
+    grounds = grounds.strip()
+    if upheld:
+        _erase_confirmed_faces(request, actor)
+        casework.record_action(request, "objection_upheld", _(
+            "Your objection was upheld: your face is no longer tagged and is blurred in every "
+            "copy of these photos, and no face template of you is kept."))
+    else:
+        if not grounds:
+            raise InvalidInput(_("Rejecting an objection needs the compelling legitimate "
+                                 "grounds, which the person is told."))
+        casework.record_action(request, "objection_rejected", grounds[:2000], exception=True)
+    request.objection_decision = (ObjectionDecision.UPHELD if upheld
+                                  else ObjectionDecision.REJECTED).value
+    request.objection_grounds = grounds[:5000] or None
+    # A new answer; its email lifts the restriction once it has been sent.
+    request.response_pdf_path = None
+    request.response_pdf_sha256 = None
+    outbox.add("render_response", request.id)
+    audit.record("request.objection_decided", actor=actor, subject=f"request:{request.id}",
+                 details={"upheld": upheld})
+    return request
+
+
+def restriction_to_lift(request: SubjectRequest) -> bool:
+    """The answer about to be sent tells the person their restriction ends."""
+    return bool(request.objection_decision) and request.restriction_lifted_at is None
+
+
+@job("lift_restriction")
+@use_case
+def lift_restriction(request_id: int) -> None:
+    """Job (queued when the decision's answer was sent): the restricted photos may be
+    used again. Idempotent."""
+    request = casework.get(request_id)
+    if request.restriction_lifted_at is not None:
+        return
+    lifted = 0
+    for asset in _restricted_assets(request):
+        asset.is_restricted = False
+        asset.restricted_reason = None
+        lifted += 1
+        after_commit(functools.partial(invalidate, asset.id))
+    request.restriction_lifted_at = utcnow()
+    casework.record_action(request, "restriction_lifted",
+                           ngettext("%(num)d photo no longer restricted",
+                                    "%(num)d photos no longer restricted", lifted))
+    audit.record("request.restriction_lifted", actor=SYSTEM, subject=f"request:{request.id}",
+                 details={"photos": lifted})
+
+
+def _restricted_assets(request: SubjectRequest) -> list[Asset]:
+    assets = {asset.id: asset for _m, _f, asset in locate.confirmed(request.id)}
+    return [a for a in assets.values()
+            if a.is_restricted and a.restricted_reason == RESTRICTION_REASON]
+
+
+def _carried_out(request: SubjectRequest) -> bool:
+    return db.session.scalar(select(RequestAction.id).where(
+        RequestAction.request_id == request.id, RequestAction.kind == "done")
+        .limit(1)) is not None
+
+
+def _erase_confirmed_faces(request: SubjectRequest, actor: Actor) -> None:
+    removed = []
+    for _match, face, asset in locate.confirmed(request.id):
+        if face.template_ciphertext is not None:
+            removed.append(face.id)
+        face.person_id = None
+        face.tag_source = None
+        face.tagged_by_id = None
+        face.template_ciphertext = None
+        face.template_key_version = None
+        face.is_always_blurred = True
+        after_commit(functools.partial(invalidate, asset.id))
+    if removed:
+        index.record_change(removed=removed)
+    if request.person_id is not None:
+        people.set_no_biometrics(request.person_id, reason="objection upheld", actor=actor)
