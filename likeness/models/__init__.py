@@ -10,6 +10,14 @@ from likeness.models.asset import (
 )
 from likeness.models.audit import AuditEvent
 from likeness.models.base import Base, utcnow
+from likeness.models.disclosure import (
+    Disclosure,
+    DisclosureFace,
+    DisclosureKind,
+    TakedownReason,
+    TakedownTask,
+)
+from likeness.models.erasure import ErasureKind, ErasureLedgerEntry
 from likeness.models.mail import OutgoingEmail
 from likeness.models.outbox import OutboxJob, OutboxStatus
 from likeness.models.person import Person
@@ -28,6 +36,7 @@ from likeness.models.request import (
     MatchDecision,
     ObjectionDecision,
     OnBehalf,
+    ReceivedVia,
     RequestAction,
     RequestMessage,
     RequestStatus,
@@ -46,6 +55,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Channel",
+    "Disclosure",
+    "DisclosureFace",
+    "DisclosureKind",
+    "ErasureKind",
+    "ErasureLedgerEntry",
     "Face",
     "FaceIndexState",
     "InvitationStatus",
@@ -63,6 +77,7 @@ __all__ = [
     "QuitclaimEvent",
     "QuitclaimInvitation",
     "QuitclaimStatus",
+    "ReceivedVia",
     "RecipientNotice",
     "RequestAction",
     "RequestMessage",
@@ -78,6 +93,8 @@ __all__ = [
     "SuggestionRejection",
     "SubjectRequest",
     "TagSource",
+    "TakedownReason",
+    "TakedownTask",
     "TemplatePolicy",
     "utcnow",
 ]

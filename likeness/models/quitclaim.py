@@ -40,6 +40,8 @@ class QuitclaimInvitation(Base):
     asset_ids: Mapped[list[int]] = mapped_column(JSON)
     validity_months: Mapped[int] = mapped_column(Integer, default=60)
     language: Mapped[str] = mapped_column(String(5), default="nl")
+    # The third parties the "third parties" channel means, by name (shown when signing).
+    third_parties: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=InvitationStatus.OPEN.value)
     # Each resend issues a new token generation; older links stop working.
     token_generation: Mapped[int] = mapped_column(Integer, default=1)
@@ -60,6 +62,7 @@ class Quitclaim(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date, index=True)
     biometric_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    third_parties: Mapped[str | None] = mapped_column(Text)
     biometric_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signer_name: Mapped[str] = mapped_column(String(200))
     # Under 16 the guardian signs; the child's own signature is then optional.

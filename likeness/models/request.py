@@ -37,8 +37,19 @@ class RequestStatus(StrEnum):
     OPEN = "open"
     INFO_REQUESTED = "info_requested"
     IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
     REFUSED = "refused"
     CLOSED = "closed"
+
+
+class ReceivedVia(StrEnum):
+    """How a request reached us: the portal, or registered by staff."""
+
+    PORTAL = "portal"
+    EMAIL = "email"
+    LETTER = "letter"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
 
 
 class SearchStatus(StrEnum):
@@ -139,6 +150,16 @@ class SubjectRequest(Base):
     objection_grounds: Mapped[str | None] = mapped_column(Text)
     restriction_lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     selfie_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Registered by staff from an email, letter or call: received_at is the real receipt.
+    received_via: Mapped[str] = mapped_column(String(20), default=ReceivedVia.PORTAL.value)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    incoming_message_path: Mapped[str | None] = mapped_column(String(255))
+    # Art. 12(5): manifestly unfounded or excessive: refused, or a reasonable fee charged.
+    unfounded_reason: Mapped[str | None] = mapped_column(Text)
+    fee_cents: Mapped[int | None] = mapped_column(Integer)
+    # Review before sending: the answer is drafted, staff look at it, then send it.
+    answer_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
     history: Mapped[list[RequestStatusChange]] = relationship(
         cascade="all, delete-orphan", order_by="RequestStatusChange.id"

@@ -38,12 +38,18 @@ class ShareLinkAsset(Base):
 
 
 class RecipientNotice(Base):
-    """An Art. 19 notice owed to a recipient an affected asset was shared with."""
+    """An Art. 19 notice owed to a recipient a photo was disclosed to (a share link, or
+    another entry of the disclosure register)."""
 
     __tablename__ = "recipient_notice"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    share_link_id: Mapped[int] = mapped_column(ForeignKey("share_link.id", ondelete="CASCADE"))
+    share_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("share_link.id", ondelete="CASCADE"))
+    disclosure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disclosure.id", ondelete="CASCADE"))
+    # What the notice says it is about: withdrawal, expiry, erasure, restriction, ...
+    kind: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
