@@ -49,8 +49,8 @@ translations: $(STAMP)
 # Sorted and without source locations, so moving code does not churn the catalogues.
 update-translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-	  -o likeness/translations/messages.pot .
-	$(BIN)/pybabel update -i likeness/translations/messages.pot -d likeness/translations
+	  -w 100 -o likeness/translations/messages.pot .
+	$(BIN)/pybabel update -w 100 -i likeness/translations/messages.pot -d likeness/translations
 
 run: install
 	$(BIN)/flask db upgrade

@@ -60,6 +60,7 @@ def policy_warning() -> dict[str, object]:
 
 
 from admin import (  # noqa: E402,F401  (registers the routes)
+    disclosure_views,
     library_views,
     people_views,
     quitclaim_views,

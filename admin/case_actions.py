@@ -25,8 +25,9 @@ from admin.request_forms import (
     RefuseForm,
     RelationshipCheckForm,
     ScopeForm,
+    UnfoundedForm,
 )
-from likeness.dsr import actions, casework, identity, locate, objection, scope
+from likeness.dsr import actions, answer, casework, identity, locate, objection, scope
 
 
 def _assign(request_id: int, form: AssignForm) -> str:
@@ -108,6 +109,19 @@ def _objection_decision(request_id: int, form: ObjectionDecisionForm) -> str:
     return _("Decision recorded; the answer is being prepared.")
 
 
+def _unfounded(request_id: int, form: UnfoundedForm) -> str:
+    fee = form.fee_euros.data
+    casework.mark_unfounded(request_id, form.reason.data or "",
+                            fee_cents=int(fee * 100) if fee else None, actor=current_user)
+    return (_("The person was told the fee.") if fee
+            else _("Request refused as manifestly unfounded or excessive."))
+
+
+def _send_answer(request_id: int, form: StaffActionForm) -> str:
+    answer.send(request_id, actor=current_user)
+    return _("The answer was sent; the person can download it from their status page.")
+
+
 # Each case action: the form that validates its post, and what it does.
 CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "assign": (AssignForm, _assign),
@@ -124,4 +138,6 @@ CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "identity-check": (IdentityCheckForm, _identity_check),
     "relationship-check": (RelationshipCheckForm, _relationship_check),
     "objection-decision": (ObjectionDecisionForm, _objection_decision),
+    "send-answer": (StaffActionForm, _send_answer),
+    "unfounded": (UnfoundedForm, _unfounded),
 }

@@ -108,6 +108,15 @@ class TemplatePolicyForm(FlaskForm):
                                  validators=[Length(max=200)])
 
 
+class TransparencyForm(FlaskForm):
+    notice = TextAreaField(
+        _l("Privacy notice"), validators=[Length(max=20000)],
+        description=_l("Shown at /privacy and linked from every portal page, email and PDF. "
+                       "Leave empty for the built-in notice."))
+    dpo = StringField(_l("Data protection officer (name and contact)"),
+                      validators=[Length(max=500)])
+
+
 class InviteForm(FlaskForm):
     person = StringField(
         _l("Person"), validators=[Length(max=220)],
@@ -132,11 +141,36 @@ class InviteForm(FlaskForm):
     asset_ids = HiddenField()
     channels = MultiCheckboxField(_l("Channels asked for"), choices=CHANNEL_CHOICES,
                                   default=[c.value for c in CHANNEL_CHOICES])
+    third_parties = StringField(
+        _l("The third parties, by name (when asking for that channel)"),
+        validators=[Length(max=2000)],
+        description=_l("For example: the regional newspaper, our foundation's partners. The "
+                       "person sees these names before signing."))
     validity_years = IntegerField(_l("Valid for (years)"), default=5,
                                   validators=[DataRequired(), NumberRange(min=1, max=10)])
     language = SelectField(_l("Language of the invitation"),
                            choices=[SelectChoice("nl", "Nederlands"),
                                     SelectChoice("en", "English")])
+
+
+class DownloadForm(FlaskForm):
+    channel = SelectField(_l("For"), choices=CHANNEL_CHOICES)
+    recipient_name = StringField(_l("Recipient (not needed for internal use)"),
+                                 validators=[Length(max=200)])
+
+
+class PublicationForm(FlaskForm):
+    channel = SelectField(_l("Channel"), choices=CHANNEL_CHOICES)
+    recipient_name = StringField(_l("Published by or sent to"),
+                                 validators=[DataRequired(), Length(max=200)])
+    location = StringField(_l("Where (URL, post, print run)"),
+                           validators=[DataRequired(), Length(max=2000)])
+    recipient_email = EmailField(_l("Their email, for notices (optional)"),
+                                 validators=[Optional(), Email(), Length(max=254)])
+
+
+class TakedownDoneForm(FlaskForm):
+    note = StringField(_l("Note"), validators=[Length(max=2000)])
 
 
 class ShareForm(FlaskForm):

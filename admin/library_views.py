@@ -8,12 +8,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import blueprint, requires
-from admin.forms import ShareForm, StaffActionForm, TagForm, UploadForm
+from admin.forms import (
+    DownloadForm,
+    PublicationForm,
+    ShareForm,
+    StaffActionForm,
+    TagForm,
+    UploadForm,
+)
 from admin.lookups import person_choice, person_label, wants_json
 from likeness.consent import status as consent_status
 from likeness.errors import DomainError
 from likeness.faces.engine import Box
-from likeness.library import catalogue, people, sharing, tagging
+from likeness.library import catalogue, disclosures, people, sharing, tagging
 from likeness.library import upload as uploads
 from likeness.library.renditions import Purpose, crop_face, render
 from likeness.models import AssetStatus, Channel, Role
@@ -90,7 +97,7 @@ def upload_status() -> ResponseReturnValue:
 
 @blueprint.get("/assets/<int:asset_id>")
 def asset_page(asset_id: int) -> ResponseReturnValue:
-    asset = catalogue.get(asset_id)
+    asset = catalogue.view(asset_id, actor=current_user)  # who looked is in the access log
     faces = [f for f in asset.faces]
     can_edit = current_user.has_role(*EDITORS)
     suggestions = (
@@ -112,7 +119,29 @@ def asset_page(asset_id: int) -> ResponseReturnValue:
         tag_form=TagForm(),
         action_form=StaffActionForm(),
         share_form=ShareForm(),
+        download_form=DownloadForm(channel=channel if channel in CHANNELS else None),
+        publication_form=PublicationForm(),
+        disclosures=disclosures.of_asset(asset.id),
     )
+
+
+@blueprint.post("/assets/<int:asset_id>/publication")
+@requires(*EDITORS)
+def asset_publication(asset_id: int) -> ResponseReturnValue:
+    form = PublicationForm()
+    if not form.validate_on_submit():
+        flash(_("Say who received the photo and where it was published."), "error")
+        return _back_to(asset_id)
+    try:
+        disclosures.record_publication(
+            asset_id, channel=form.channel.data or "", recipient_name=form.recipient_name.data
+            or "", location=form.location.data or "",
+            recipient_email=form.recipient_email.data or None, actor=current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Recorded in the disclosure register."), "info")
+    return _back_to(asset_id)
 
 
 @blueprint.get("/assets/<int:asset_id>/<purpose>.jpg")

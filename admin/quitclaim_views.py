@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import blueprint, requires
-from admin.forms import InviteForm
+from admin.forms import DownloadForm, InviteForm
 from admin.lookups import person_choice, person_label
 from likeness.consent import history, invitations, records
 from likeness.consent.evidence import signed_pdf
@@ -97,7 +97,8 @@ def _invite(form: InviteForm) -> QuitclaimInvitation:
         ),
         guardian_email=form.guardian_email.data or None,
         validity_months=12 * (form.validity_years.data or 5),
-        language=form.language.data or "nl", actor=current_user,
+        language=form.language.data or "nl", third_parties=form.third_parties.data or "",
+        actor=current_user,
     )
 
 
@@ -115,11 +116,16 @@ def invitation_action(invitation_id: int, action: str) -> ResponseReturnValue:
     return redirect(url_for("admin.person_page", person_id=invitation.person_id))
 
 
-@blueprint.get("/assets/<int:asset_id>/download")
+@blueprint.post("/assets/<int:asset_id>/download")
 def asset_download(asset_id: int) -> ResponseReturnValue:
-    """The full photo for one channel: faces without consent there blurred, or refused."""
-    channel = request.args.get("channel", "")
-    path = downloads.for_channel(asset_id, channel, actor=current_user)
+    """The full photo for one channel: faces without consent there blurred, or refused.
+    Outside internal use it is a disclosure, registered with its recipient."""
+    form = DownloadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    channel = form.channel.data or ""
+    path = downloads.for_channel(asset_id, channel, recipient_name=form.recipient_name.data
+                                 or "", actor=current_user)
     asset = catalogue.get(asset_id)
     name = Path(asset.original_filename).stem + f"-{channel}.jpg"
     return send_file(path, mimetype="image/jpeg", as_attachment=True, download_name=name)

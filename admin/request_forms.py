@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
     IntegerField,
     RadioField,
     SelectField,
@@ -15,7 +19,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 
 class NoteForm(FlaskForm):
@@ -108,3 +112,39 @@ class ObjectionDecisionForm(FlaskForm):
     ], validators=[DataRequired()])
     grounds = TextAreaField(_l("Grounds (required to reject; the person is told them)"),
                             validators=[Length(max=5000)])
+
+
+RECEIVED_VIA = [SelectChoice(v, label) for v, label in [
+    ("email", _l("Email")), ("letter", _l("Letter")), ("phone", _l("Phone")),
+    ("in_person", _l("In person")),
+]]
+REQUEST_TYPES = [SelectChoice(v, label) for v, label in [
+    ("access", _l("Access (Art. 15)")), ("erasure", _l("Erasure (Art. 17)")),
+    ("objection", _l("Objection (Art. 21)")), ("withdrawal", _l("Withdrawal of consent")),
+    ("rectification", _l("Rectification (Art. 16)")),
+    ("restriction", _l("Restriction (Art. 18)")), ("portability", _l("Portability (Art. 20)")),
+]]
+
+
+class RegisterRequestForm(FlaskForm):
+    type = SelectField(_l("What the person asks for"), choices=REQUEST_TYPES)
+    received_via = SelectField(_l("Received by"), choices=RECEIVED_VIA)
+    received_at = DateTimeLocalField(
+        _l("Received on (Amsterdam time)"), validators=[DataRequired()],
+        description=_l("The deadline counts from this day."))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email address (for the answer; empty: answer by post)"),
+                       validators=[Optional(), Email(), Length(max=254)])
+    details = TextAreaField(_l("What the request says"), validators=[Length(max=5000)])
+    language = SelectField(_l("Language of the answer"),
+                           choices=[SelectChoice("nl", "Nederlands"),
+                                    SelectChoice("en", "English")])
+    incoming = FileField(_l("The message as received (optional)"))
+
+
+class UnfoundedForm(FlaskForm):
+    reason = TextAreaField(_l("Why it is manifestly unfounded or excessive"),
+                           validators=[DataRequired(), Length(max=2000)])
+    fee_euros = DecimalField(_l("Charge a reasonable fee instead of refusing (euro)"),
+                             validators=[Optional(), NumberRange(min=0.01, max=1000)],
+                             places=2)

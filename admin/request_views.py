@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import blueprint, requires
@@ -22,13 +26,16 @@ from admin.request_forms import (
     ObjectionDecisionForm,
     PerformForm,
     RefuseForm,
+    RegisterRequestForm,
     RelationshipCheckForm,
     ScopeForm,
+    UnfoundedForm,
 )
-from likeness.dsr import casework, identity, locate, scope
+from likeness.dsr import answer, casework, identity, intake, locate, scope
 from likeness.errors import DomainError
 from likeness.library import people
 from likeness.models import RequestStatus, RequestType, Role, SubjectRequest
+from likeness.platform.clock import AMSTERDAM
 from likeness.staff import accounts, settings
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
@@ -49,6 +56,37 @@ def request_queue() -> ResponseReturnValue:
         statuses=[s.value for s in RequestStatus], staff_members=accounts.list_all(),
         type_=type_, status=status, assignee=assignee,
     )
+
+
+@blueprint.route("/requests/new", methods=["GET", "POST"])
+@requires(*HANDLERS)
+def request_register() -> ResponseReturnValue:
+    """Register a request that reached us outside the portal, with its real receipt time."""
+    form = RegisterRequestForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.incoming.data
+        try:
+            registered = intake.register(intake.Registration(
+                type=form.type.data or "", name=form.name.data or "",
+                received_via=form.received_via.data or "",
+                received_at=(form.received_at.data or datetime.min).replace(tzinfo=AMSTERDAM),
+                details=form.details.data or "", language=form.language.data or "nl",
+                email=form.email.data or "",
+                incoming_message=upload.read() if upload else None,
+                incoming_filename=(upload.filename or "") if upload else "",
+            ), actor=current_user)
+        except DomainError as exc:
+            form.form_errors.append(exc.message)
+            status = exc.status
+        else:
+            flash(_("Request %(ref)s registered; the deadline is %(date)s.",
+                    ref=registered.reference,
+                    date=format_date(casework.current_deadline(registered), "long")), "info")
+            return redirect(url_for("admin.request_page", request_id=registered.id))
+    elif request.method == "POST":
+        status = 400
+    return render_template("admin/request_new.html", form=form), status
 
 
 @blueprint.get("/requests/<int:request_id>")
@@ -72,11 +110,20 @@ def request_page(request_id: int) -> ResponseReturnValue:
         assign_form=AssignForm(), decision_form=MatchDecisionForm(),
         locate_form=LocateForm(), scope_form=_scope_form(subject_request),
         identity_form=IdentityCheckForm(), relationship_form=RelationshipCheckForm(),
-        objection_form=ObjectionDecisionForm(),
+        objection_form=ObjectionDecisionForm(), unfounded_form=UnfoundedForm(),
         blockers=identity.blockers(subject_request),
         scope_summary=scope.summary(subject_request), scope_is_set=scope.is_set(subject_request),
         policy=settings.template_policy().value,
+        person_with_requester_email=(None if subject_request.person_id
+                                     else casework.person_with_email(subject_request.email)),
     )
+
+
+@blueprint.get("/requests/<int:request_id>/files/<kind>")
+@requires(*HANDLERS)
+def request_file(request_id: int, kind: str) -> ResponseReturnValue:
+    path, mimetype = answer.staff_file(request_id, kind, actor=current_user)
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=path.name)
 
 
 def _scope_form(subject_request: SubjectRequest) -> ScopeForm:

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import blueprint, requires
-from admin.forms import StaffActionForm, TemplatePolicyForm
+from admin.forms import StaffActionForm, TemplatePolicyForm, TransparencyForm
 from likeness.errors import DomainError
 from likeness.models import Role
-from likeness.staff import settings
+from likeness.staff import settings, transparency
 
 
 @blueprint.route("/settings", methods=["GET", "POST"])
@@ -31,8 +31,23 @@ def settings_page() -> ResponseReturnValue:
         else:
             flash(_("Template policy saved; %(n)d template(s) purged.", n=purged), "info")
             return redirect(url_for("admin.settings_page"))
-    return render_template("admin/settings.html", form=form, state=state,
-                           confirm_form=StaffActionForm()), status
+    return render_template(
+        "admin/settings.html", form=form, state=state, confirm_form=StaffActionForm(),
+        transparency_form=TransparencyForm(notice=transparency.privacy_notice(),
+                                           dpo=transparency.dpo_contact())), status
+
+
+@blueprint.post("/settings/transparency")
+@requires(Role.PRIVACY_OFFICER)
+def transparency_settings() -> ResponseReturnValue:
+    form = TransparencyForm()
+    if form.validate_on_submit():
+        transparency.update(notice=form.notice.data or "", dpo=form.dpo.data or "",
+                            actor=current_user)
+        flash(_("Privacy notice and DPO contact saved."), "info")
+    else:
+        flash(_("The privacy notice is too long."), "error")
+    return redirect(url_for("admin.settings_page"))
 
 
 @blueprint.post("/settings/confirm-policy")

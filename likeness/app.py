@@ -22,7 +22,7 @@ AREA_MODULES = (
     "likeness.platform.daily",
     "likeness.library.indexing",
     "likeness.library.face_templates",
-    "likeness.library.sharing",
+    "likeness.library.disclosures",
     "likeness.consent.signing",
     "likeness.consent.portal",
     "likeness.consent.daily",

@@ -77,6 +77,20 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ORGANISATION_LOGO": os.environ.get("ORGANISATION_LOGO", ""),
         # Where people reach the portal: the base of every link in an email.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Who the organisation is, for the remedies in answers: "public" (a public body:
+        # objection under the Awb) or "private" (a petition to the district court).
+        "CONTROLLER_TYPE": os.environ.get("CONTROLLER_TYPE", "private"),
+        # Art. 13 / 37(7): shown on every portal page, email and PDF (also a setting).
+        "DPO_CONTACT": os.environ.get("DPO_CONTACT", ""),
+        # Art. 15(2): transfers outside the EEA and their safeguards; "none" by default.
+        "TRANSFERS_OUTSIDE_EEA": os.environ.get("TRANSFERS_OUTSIDE_EEA", "none"),
+        # Retention periods told in access answers.
+        "RETENTION_QUITCLAIM_EVIDENCE_YEARS": _env_int("RETENTION_QUITCLAIM_EVIDENCE_YEARS", 5),
+        "RETENTION_UNTAGGED_TEMPLATE_DAYS": _env_int("RETENTION_UNTAGGED_TEMPLATE_DAYS", 90),
+        "RETENTION_REQUEST_YEARS": _env_int("RETENTION_REQUEST_YEARS", 2),
+        "RETENTION_EMAIL_DAYS": _env_int("RETENTION_EMAIL_DAYS", 90),
+        # Access logs in answers name staff by role, or by name when this is on.
+        "ACCESS_LOG_STAFF_NAMES": _env_bool("ACCESS_LOG_STAFF_NAMES", False),
         # Downloads for a channel: blur faces without consent there, or refuse them.
         "DOWNLOAD_WITHOUT_CONSENT": os.environ.get("DOWNLOAD_WITHOUT_CONSENT", "blur"),
         "QUITCLAIM_LINK_DAYS": _env_int("QUITCLAIM_LINK_DAYS", 14),
@@ -131,6 +145,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             f"FACE_TEMPLATE_POLICY must be consented-only or off, "
             f"got {cfg['FACE_TEMPLATE_POLICY']!r}"
         )
+    if cfg["CONTROLLER_TYPE"] not in {"public", "private"}:
+        raise ConfigError(f"CONTROLLER_TYPE must be public or private, "
+                          f"got {cfg['CONTROLLER_TYPE']!r}")
     if not cfg["SECRET_KEY"]:
         if cfg["ENV_NAME"] in {"development", "testing"}:
             cfg["SECRET_KEY"] = _development_secret(Path(cfg["INSTANCE_PATH"]))

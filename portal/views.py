@@ -15,6 +15,7 @@ from likeness.extensions import limiter
 from likeness.library import sharing
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
+from likeness.staff import settings, transparency
 from likeness.web.labels import CHANNEL_LABELS
 from likeness.web.ratelimit import email_key
 from portal import blueprint
@@ -26,6 +27,15 @@ def home() -> ResponseReturnValue:
     return render_template("portal/home.html")
 
 
+@blueprint.get("/privacy")
+def privacy_notice() -> ResponseReturnValue:
+    """The privacy notice (Art. 13): the organisation's own text, or the built-in one."""
+    notice = transparency.privacy_notice()
+    return render_template("portal/privacy.html",
+                           paragraphs=[p.strip() for p in notice.split("\n\n") if p.strip()],
+                           policy=settings.template_policy().value)
+
+
 @blueprint.get("/quitclaim")
 def quitclaim_info() -> ResponseReturnValue:
     return render_template("portal/quitclaim_info.html")
@@ -35,7 +45,8 @@ def quitclaim_info() -> ResponseReturnValue:
 def sign_quitclaim(token: str) -> ResponseReturnValue:
     opened = invitations.open_invitation(token)
     form = SignForm()
-    form.channels.choices = [SelectChoice(c, _label(c)) for c in opened.invitation.channels]
+    form.channels.choices = [SelectChoice(c, _label(c, opened.invitation.third_parties))
+                             for c in opened.invitation.channels]
     status = 200
     if form.validate_on_submit():
         try:
@@ -191,14 +202,18 @@ def request_file(token: str, kind: str) -> ResponseReturnValue:
     files = {"response.pdf": (subject_request.response_pdf_path, "application/pdf"),
              "export.zip": (subject_request.export_zip_path, "application/zip")}
     relative, mimetype = files.get(kind, (None, ""))
-    if not relative:
+    if not relative or subject_request.answer_sent_at is None:  # a draft is not theirs yet
         abort(404)
     return send_file(instance_dir() / relative, mimetype=mimetype, as_attachment=True,
                      download_name=f"{subject_request.reference}-{kind}")
 
 
-def _label(channel: str) -> str:
-    return str(CHANNEL_LABELS[channel])
+def _label(channel: str, third_parties: str | None = None) -> str:
+    """A channel as the signer sees it; "third parties" with their names."""
+    label = str(CHANNEL_LABELS[channel])
+    if channel == "third_parties" and third_parties:
+        return f"{label}: {third_parties}"
+    return label
 
 
 @blueprint.get("/s/<token>")

@@ -16,6 +16,7 @@ from likeness.extensions import db
 from likeness.library import catalogue, people
 from likeness.models import (
     Asset,
+    Channel,
     InvitationStatus,
     Person,
     Quitclaim,
@@ -36,11 +37,18 @@ def invite(
     *,
     validity_months: int = 60,
     language: str = "nl",
+    third_parties: str = "",
     actor: Actor,
 ) -> QuitclaimInvitation:
-    """Create an invitation and email the person (or their guardian) a signed link."""
+    """Create an invitation and email the person (or their guardian) a signed link.
+
+    Asking for the "third parties" channel means naming them: the person sees who."""
     person = rules.person(person_id)
     channels = rules.valid_channels(channels)
+    third_parties = third_parties.strip()
+    if Channel.THIRD_PARTIES.value in channels and not third_parties:
+        raise InvalidInput(_("Name the third parties the photos may be given to; the person "
+                             "sees them before signing."))
     if not asset_ids:
         raise InvalidInput(_("Choose at least one photo."))
     found = set(db.session.scalars(select(Asset.id).where(Asset.id.in_(asset_ids))))
@@ -62,6 +70,8 @@ def invite(
         asset_ids=sorted(asset_ids),
         validity_months=validity_months,
         language=language,
+        third_parties=(third_parties[:2000]
+                       if Channel.THIRD_PARTIES.value in channels else None),
         created_by_id=actor.staff_id,
         expires_at=_link_expiry(),
     )
@@ -101,6 +111,7 @@ def invite_person(
     guardian_email: str | None = None,
     validity_months: int = 60,
     language: str = "nl",
+    third_parties: str = "",
     actor: Actor,
 ) -> QuitclaimInvitation:
     """Invite a known person (`person_id`) or a new one, in one transaction: an invitation
@@ -115,7 +126,8 @@ def invite_person(
     elif guardian_email:
         people.set_guardian_email(person_id, guardian_email, actor=actor)
     return invite(person_id, _asset_ids(person_id, photos), channels,
-                  validity_months=validity_months, language=language, actor=actor)
+                  validity_months=validity_months, language=language,
+                  third_parties=third_parties, actor=actor)
 
 
 def _asset_ids(person_id: int, photos: PhotoChoice) -> list[int]:
@@ -145,6 +157,7 @@ def invite_renewal(quitclaim: Quitclaim) -> QuitclaimInvitation | None:
         asset_ids=sorted(a.asset_id for a in quitclaim.assets),
         validity_months=months,
         language=quitclaim.language,
+        third_parties=quitclaim.third_parties,
         expires_at=_link_expiry(),
     )
     db.session.add(invitation)

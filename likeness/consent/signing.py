@@ -15,6 +15,7 @@ from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
 from likeness.library import people
 from likeness.models import (
+    Channel,
     InvitationStatus,
     Quitclaim,
     QuitclaimAsset,
@@ -97,6 +98,8 @@ def sign(token: str, signature: Signature) -> Quitclaim:
         valid_from=signed_on,
         valid_until=signed_on + relativedelta(months=invitation.validity_months),
         biometric_consent=signature.biometric_consent,
+        third_parties=(invitation.third_parties
+                       if Channel.THIRD_PARTIES.value in channels else None),
         signer_name=(signature.signer_name.strip() or person.name)[:200],
         signature_png=signature.signature_png,
         guardian_name=(signature.guardian_name.strip()[:200]

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 
 from likeness.consent import history, records
 from likeness.errors import Gone, InvalidInput
-from likeness.library import face_templates, people, sharing
-from likeness.models import Quitclaim, QuitclaimStatus, TemplatePolicy, utcnow
+from likeness.library import disclosures, face_templates, people
+from likeness.models import Quitclaim, QuitclaimStatus, TakedownReason, TemplatePolicy, utcnow
 from likeness.platform import audit, mail
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.links import external_url
@@ -97,9 +97,12 @@ def _apply_loss(
             face_templates.delete_templates_of(quitclaim.person_id, actor=actor,
                                                reason="biometric consent ended")
     asset_ids = [a.asset_id for a in quitclaim.assets]
-    revoked = sharing.revoke_for_assets(asset_ids, channels, reason=reason, actor=actor)
+    tasks = disclosures.take_down(
+        asset_ids, channels, actor=actor, quitclaim_id=quitclaim.id,
+        reason=TakedownReason.EXPIRY if reason == "consent expired"
+        else TakedownReason.WITHDRAWAL)
     for recipient in accounts.alert_recipients():
         mail.queue_email(recipient, "staff_consent_lost", language="en", quitclaim=quitclaim,
                          channels=channels, biometric=biometric, reason=reason,
-                         revoked=len(revoked),
+                         takedowns=len(tasks),
                          url=external_url("admin.quitclaim_page", quitclaim_id=quitclaim.id))

@@ -1,33 +1,27 @@
-"""The written answer to a request: a PDF in the request's language, and for access
-and portability a ZIP with the photos (everyone else blurred) and the data as JSON."""
+"""The written answer to a request: drafted by a job, reviewed by staff, sent by them.
+
+The draft is a PDF in the request's language (and, for access and portability, the
+export ZIP). Staff read both on the case page and send them with an explicit action;
+only then is the person emailed, the request "answered" on their status page, the
+reference selfie deleted, and (after an objection decision) the restriction lifted once
+that email is out (Art. 18(3)).
+"""
 
 from __future__ import annotations
 
 import io
-import json
-import zipfile
-from typing import Any
+from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image
-from sqlalchemy import select
 
-from likeness.dsr import casework, identity, links, locate, objection
-from likeness.extensions import db
-from likeness.library import blur, catalogue
-from likeness.library.renditions import Purpose
-from likeness.library.renditions import render as render_rendition
-from likeness.models import (
-    Person,
-    Quitclaim,
-    RequestStatus,
-    RequestType,
-    ShareLink,
-    ShareLinkAsset,
-    SubjectRequest,
-)
-from likeness.platform import audit, mail
-from likeness.platform.actor import SYSTEM
+from likeness.dsr import action_texts, casework, export, links, objection
+from likeness.dsr.answer_content import AnswerContent, gather
+from likeness.errors import InvalidInput, NotFound
+from likeness.models import RequestStatus, RequestType, SubjectRequest, utcnow
+from likeness.platform import audit, mail, outbox
+from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.jobs import job
 from likeness.platform.pdf import data_uri, render_pdf, sha256
@@ -35,59 +29,92 @@ from likeness.platform.storage import instance_dir, write_atomically
 from likeness.platform.uow import on_rollback, use_case
 
 WITH_COPY = {RequestType.ACCESS.value, RequestType.PORTABILITY.value}
+# Photos shown in the PDF itself; all of them are in the export.
+PDF_PHOTOS = 60
 
 
 @job("render_response")
 @use_case
 def render(request_id: int) -> None:
-    """Job: write the response PDF (and the ZIP), store their sha256, email the person.
-
-    Idempotent per state: a response already made for this state is not made again."""
+    """Job: draft the answer PDF (and the export ZIP) and store their sha256. Nothing is
+    sent: staff review the draft first. Idempotent per state."""
     request = casework.get(request_id)
     if request.response_pdf_path:
         return
-    # Nothing about anyone goes out with a refusal, or before identity is established
-    # (a refused impostor gets the refusal, not the photos it asked for).
-    disclose = (request.status != RequestStatus.REFUSED.value
-                and identity.established(request))
-    confirmed = locate.confirmed(request.id) if disclose else []
-    person = (db.session.get(Person, request.person_id)
-              if disclose and request.person_id else None)
-    photos = []
-    for _match, face, asset in confirmed:
-        path = render_asset_copy(asset.id, request.person_id, face.id)
-        photos.append({"asset": asset, "path": path})
-    signed = (list(db.session.scalars(select(Quitclaim).where(
-        Quitclaim.person_id == person.id))) if person else [])
-    recipients = _recipients([p["asset"].id for p in photos])
-    content = render_pdf(
-        "response.html", language=request.language, request=request, person=person,
-        photos=[data_uri(p["path"].read_bytes(), "image/jpeg") for p in photos][:60],
-        photo_count=len(photos), quitclaims=signed, recipients=recipients,
-        actions=casework.actions(request.id),
-        organisation=current_app.config["ORGANISATION_NAME"],
-        logo=_logo(), received_local=request.received_at.astimezone(AMSTERDAM),
-        deadline=casework.current_deadline(request), with_copy=request.type in WITH_COPY,
-    )
-    digest = sha256(content)
+    content = gather(request)
+    pdf = _pdf(content)
+    digest = sha256(pdf)
     relative = f"pdf/responses/{request.reference}-{digest[:12]}.pdf"
-    _write_file(relative, content)
+    _write_file(relative, pdf)
     request.response_pdf_path, request.response_pdf_sha256 = relative, digest
-    if disclose and request.type in WITH_COPY and request.export_zip_path is None:
-        archive = _export_zip(request, person, photos, signed, recipients)
+    request.answer_sent_at = None
+    if content.disclose and request.type in WITH_COPY and request.export_zip_path is None:
+        archive = export.build(content)
         zdigest = sha256(archive)
         zrelative = f"exports/{request.reference}-{zdigest[:12]}.zip"
         _write_file(zrelative, archive)
         request.export_zip_path, request.export_zip_sha256 = zrelative, zdigest
+    audit.record("request.answer_drafted", actor=SYSTEM, subject=f"request:{request.id}",
+                 details={"photos": len(content.photos),
+                          "zip": request.export_zip_path is not None})
+
+
+@use_case
+def send(request_id: int, *, actor: Actor) -> SubjectRequest:
+    """Send the reviewed answer: email the person, mark the request answered."""
+    request = casework.get(request_id)
+    if not request.response_pdf_path:
+        raise InvalidInput(_("The answer is still being prepared."))
+    if request.answer_sent_at is not None:
+        return request  # a second press sends nothing twice
     lifting = objection.restriction_to_lift(request)
-    mail.queue_email(request.email, "request_response", language=request.language,
-                     request=request, url=links.status_url(request), lifting=lifting,
-                     # Art. 18(3): the restriction ends only once the person was told.
-                     then=("lift_restriction", [request.id]) if lifting else None)
-    casework.forget_selfie(request, actor=SYSTEM, reason="answered")
-    audit.record("request.response_issued", actor=SYSTEM,
-                 subject=f"request:{request.id}",
-                 details={"photos": len(photos), "zip": request.export_zip_path is not None})
+    then = ("lift_restriction", [request.id]) if lifting else None
+    if request.email:
+        # Art. 18(3): the restriction ends only once the person was told.
+        mail.queue_email(request.email, "request_response", language=request.language,
+                         request=request, url=links.status_url(request), lifting=lifting,
+                         then=then)
+    elif then:
+        outbox.add(then[0], *then[1])  # answered by post: staff sent it just now
+    request.answer_sent_at = utcnow()
+    request.answer_sent_by_id = actor.staff_id
+    if request.status != RequestStatus.REFUSED.value:
+        casework.set_status(request, RequestStatus.ANSWERED.value, actor=actor)
+    casework.forget_selfie(request, actor=actor, reason="answered")
+    audit.record("request.answer_sent", actor=actor, subject=f"request:{request.id}",
+                 details={"sha256": request.response_pdf_sha256})
+    return request
+
+
+@use_case
+def staff_file(request_id: int, kind: str, *, actor: Actor) -> tuple[Path, str]:
+    """A file of the request for staff (the answer, the export, the message as received):
+    its path and media type. Every read is audited."""
+    request = casework.get(request_id)
+    files = {"answer.pdf": (request.response_pdf_path, "application/pdf"),
+             "export.zip": (request.export_zip_path, "application/zip"),
+             "incoming": (request.incoming_message_path, "application/octet-stream")}
+    relative, mimetype = files.get(kind, (None, ""))
+    if not relative:
+        raise NotFound(_("There is no such file for this request."))
+    audit.record("request.file_read", actor=actor, subject=f"request:{request.id}",
+                 details={"file": kind})
+    return instance_dir() / relative, mimetype
+
+
+def _pdf(content: AnswerContent) -> bytes:
+    request = content.request
+    photos = [data_uri(p.copy_path.read_bytes(), "image/jpeg")
+              for p in content.photos[:PDF_PHOTOS]]
+    actions = casework.actions(request.id)
+    return render_pdf(
+        "response.html", language=request.language, request=request, content=content,
+        photos=photos, photo_count=len(content.photos), actions=actions,
+        describe=action_texts.describe,
+        organisation=current_app.config["ORGANISATION_NAME"], logo=_logo(),
+        received_local=request.received_at.astimezone(AMSTERDAM),
+        deadline=casework.current_deadline(request), with_copy=request.type in WITH_COPY,
+    )
 
 
 def _write_file(relative: str, content: bytes) -> None:
@@ -95,61 +122,6 @@ def _write_file(relative: str, content: bytes) -> None:
     path = instance_dir() / relative
     write_atomically(path, content)
     on_rollback(lambda: path.unlink(missing_ok=True))
-
-
-def render_asset_copy(asset_id: int, person_id: int | None, face_id: int) -> Any:
-    """The access copy of one photo: every face but the person's blurred (Art. 15(4))."""
-    asset = catalogue.get(asset_id)
-    if person_id is not None:
-        others = blur.everyone_but(asset.id, person_id)
-    else:
-        others = blur.everyone_but(asset.id, face_id=face_id)
-    return render_rendition(asset, Purpose.ACCESS_COPY, others)
-
-
-def _recipients(asset_ids: list[int]) -> list[str]:
-    if not asset_ids:
-        return []
-    names = db.session.scalars(
-        select(ShareLink.recipient_name).join(ShareLinkAsset)
-        .where(ShareLinkAsset.asset_id.in_(asset_ids)).distinct())
-    return sorted(set(names))
-
-
-def _export_zip(request: SubjectRequest, person: Person | None, photos: list[dict[str, Any]],
-                signed: list[Quitclaim], recipients: list[str]) -> bytes:
-    data = {
-        "request": {"reference": request.reference, "type": request.type,
-                    "received_at": request.received_at.isoformat()},
-        "person": None if person is None else {
-            "name": person.name, "email": person.email,
-            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-        },
-        "photos": [
-            {"file": f"photos/{i + 1:03d}.jpg", "original_filename": p["asset"].original_filename,
-             "collection": p["asset"].collection, "added": p["asset"].created_at.isoformat()}
-            for i, p in enumerate(photos)
-        ],
-        "faces": [
-            {"photo": f"photos/{i + 1:03d}.jpg", "box": list(face.box),
-             "tagged": face.tag_source, "template_stored": face.template_ciphertext is not None}
-            for i, (_m, face, _a) in enumerate(locate.confirmed(request.id))
-        ],
-        "quitclaims": [
-            {"id": q.id, "status": q.status, "valid_from": q.valid_from.isoformat(),
-             "valid_until": q.valid_until.isoformat(),
-             "channels": [c.channel for c in q.channels if c.withdrawn_at is None],
-             "biometric_consent": q.biometric_consent and not q.biometric_withdrawn_at}
-            for q in signed
-        ],
-        "recipients": recipients,
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for i, photo in enumerate(photos):
-            archive.write(photo["path"], f"photos/{i + 1:03d}.jpg")
-        archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
-    return buffer.getvalue()
 
 
 def _logo() -> str | None:
@@ -165,5 +137,3 @@ def _logo() -> str | None:
     except (OSError, Image.DecompressionBombError):
         return None  # a missing or broken logo must not stop an answer going out
     return data_uri(buffer.getvalue(), "image/png")
-
-

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from likeness.dsr import links
 from likeness.dsr.deadlines import extended_due_date
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.models import (
+    Person,
     RequestAction,
     RequestMessage,
     RequestStatus,
@@ -110,8 +113,8 @@ def send_message(request_id: int, body: str, *, actor: Actor,
         request.identity_doubt = body[:2000]
         set_status(request, RequestStatus.INFO_REQUESTED.value, actor=actor,
                 note="more information asked")
-    mail.queue_email(request.email, "request_message", language=request.language,
-                     request=request, url=links.status_url(request), ask=ask_information)
+    tell_person(request, "request_message", url=links.status_url(request),
+                ask=ask_information)
     audit.record("request.message_sent", actor=actor, subject=f"request:{request.id}",
                  details={"asks_information": ask_information})
 
@@ -138,8 +141,7 @@ def extend(request_id: int, months: int, reason: str, *, actor: Actor,
     request.extended_at = utcnow()
     set_status(request, request.status, actor=actor,
             note=f"deadline extended to {request.extended_due_on.isoformat()}")
-    mail.queue_email(request.email, "request_extended", language=request.language,
-                     request=request, url=links.status_url(request))
+    tell_person(request, "request_extended", url=links.status_url(request))
     audit.record("request.extended", actor=actor, subject=f"request:{request.id}",
                  details={"months": months})
     return request
@@ -162,6 +164,30 @@ def refuse(request_id: int, reason: str, *, actor: Actor) -> SubjectRequest:
     forget_selfie(request, actor=actor, reason="refused")
     outbox.add("render_response", request.id)
     audit.record("request.refused", actor=actor, subject=f"request:{request.id}")
+    return request
+
+
+@use_case
+def mark_unfounded(request_id: int, reason: str, *, fee_cents: int | None = None,
+                   actor: Actor) -> SubjectRequest:
+    """A manifestly unfounded or excessive request (Art. 12(5)): refuse it with reasons,
+    or charge a reasonable fee (the person is told why and how much). Both recorded."""
+    request = get(request_id)
+    _require_open(request)
+    if not reason.strip():
+        raise InvalidInput(_("Say why the request is manifestly unfounded or excessive."))
+    if fee_cents is not None and not 0 < fee_cents <= 100_000:
+        raise InvalidInput(_("A reasonable fee is more than nothing and at most 1000 euro."))
+    request.unfounded_reason = reason.strip()[:2000]
+    audit.record("request.marked_unfounded", actor=actor, subject=f"request:{request.id}",
+                 details={"fee_cents": fee_cents})
+    if fee_cents is None:
+        with force_locale(request.language):  # the person reads it, in their language
+            text = _("Your request is manifestly unfounded or excessive (Art. 12(5) GDPR): "
+                     "%(reason)s", reason=reason.strip())
+        return refuse(request_id, text, actor=actor)
+    request.fee_cents = fee_cents
+    tell_person(request, "request_fee", url=links.status_url(request))
     return request
 
 
@@ -215,9 +241,28 @@ def selfie_bytes(request: SubjectRequest) -> bytes | None:
 
 
 def record_action(request: SubjectRequest, kind: str, detail: str = "", *,
-                  exception: bool = False) -> None:
+                  count: int | None = None, exception: bool = False) -> None:
+    """Record a step for the answer: a standard step by `kind` (and `count`), worded in
+    the reader's language later (`dsr.action_texts`), or staff's own words in `detail`."""
     db.session.add(RequestAction(request_id=request.id, kind=kind, detail=detail,
+                                 params=None if count is None else {"n": count},
                                  is_exception=exception))
+
+
+def tell_person(request: SubjectRequest, template: str, **context: Any) -> None:
+    """Email the requester in their language; a request registered without an address
+    is answered by post, so nothing is queued for it."""
+    if request.email:
+        mail.queue_email(request.email, template, language=request.language,
+                         request=request, **context)
+
+
+def person_with_email(email: str) -> Person | None:
+    """A person who has this address on file (to warn staff who have not linked one)."""
+    if not email:
+        return None
+    return db.session.scalar(select(Person).where(
+        func.lower(Person.email) == email.strip().lower()).limit(1))
 
 
 def status_changes(request_id: int) -> list[RequestStatusChange]:

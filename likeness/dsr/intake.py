@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from flask_babel import gettext as _
 
@@ -16,6 +17,7 @@ from likeness.extensions import db
 from likeness.library.imaging import decode_upload
 from likeness.models import (
     OnBehalf,
+    ReceivedVia,
     RequestMessage,
     RequestStatus,
     RequestType,
@@ -23,7 +25,7 @@ from likeness.models import (
     utcnow,
 )
 from likeness.platform import audit, mail
-from likeness.platform.actor import SUBJECT
+from likeness.platform.actor import SUBJECT, Actor
 from likeness.platform.addresses import normalise_email
 from likeness.platform.links import external_url
 from likeness.platform.storage import instance_dir, write_atomically
@@ -143,4 +145,81 @@ def reply(token: str, body: str) -> SubjectRequest:
         casework.set_status(request, RequestStatus.OPEN.value, actor=SUBJECT,
                             note="answer received")
     audit.record("request.subject_replied", actor=SUBJECT, subject=f"request:{request.id}")
+    return request
+
+
+INCOMING_MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A request that reached staff by email, letter, phone or at the desk."""
+
+    type: str
+    name: str
+    received_via: str
+    received_at: datetime
+    details: str
+    language: str
+    email: str = ""
+    incoming_message: bytes | None = None
+    incoming_filename: str = ""
+    on_behalf: str = OnBehalf.SELF.value
+    subject_name: str = ""
+    stated_relationship: str = ""
+
+
+@use_case
+def register(registration: Registration, *, actor: Actor) -> SubjectRequest:
+    """Register a request received outside the portal, with its real receipt time (the
+    deadline counts from that day). The channel it came through stands in for the email
+    confirmation; the answer goes by email when an address is given, else by post."""
+    r = registration
+    if r.type not in {t.value for t in RequestType}:
+        raise InvalidInput(_("Choose what the person asks for."))
+    if r.received_via not in {v.value for v in ReceivedVia} - {ReceivedVia.PORTAL.value}:
+        raise InvalidInput(_("Say how the request reached us."))
+    if not r.name.strip():
+        raise InvalidInput(_("Fill in the name of the person who asks."))
+    if r.received_at.tzinfo is None:
+        raise InvalidInput(_("Give the time the request was received."))
+    if r.received_at > utcnow():
+        raise InvalidInput(_("The time of receipt lies in the future."))
+    if r.received_at < utcnow() - timedelta(days=366):
+        raise InvalidInput(_("The time of receipt lies more than a year ago."))
+    if r.language not in {"nl", "en"}:
+        raise InvalidInput(_("Unknown language."))
+    if r.incoming_message and len(r.incoming_message) > INCOMING_MAX_BYTES:
+        raise InvalidInput(_("The attached message is larger than %(mb)d MB.",
+                             mb=INCOMING_MAX_BYTES // (1024 * 1024)))
+    _check_behalf(Intake(type=r.type, name=r.name, email=r.email, details=r.details,
+                         language=r.language, on_behalf=r.on_behalf,
+                         subject_name=r.subject_name,
+                         stated_relationship=r.stated_relationship))
+    email = normalise_email(r.email) if r.email.strip() else ""
+    request = SubjectRequest(
+        reference="pending-" + secrets.token_hex(6), type=r.type, name=r.name.strip()[:200],
+        email=email, details=r.details.strip()[:5000], language=r.language,
+        received_at=r.received_at, due_on=due_date(r.received_at),
+        received_via=r.received_via, registered_by_id=actor.staff_id,
+        email_verified_at=utcnow(), on_behalf=r.on_behalf,
+        subject_name=r.subject_name.strip()[:200] or None,
+        stated_relationship=r.stated_relationship.strip()[:500] or None,
+    )
+    db.session.add(request)
+    db.session.flush()
+    request.reference = f"DSR-{r.received_at.year}-{request.id:06d}"
+    if r.incoming_message:
+        suffix = Path(r.incoming_filename).suffix.lower()[:10] if r.incoming_filename else ""
+        stored = instance_dir() / f"incoming/{request.id}-{secrets.token_hex(8)}{suffix}"
+        write_atomically(stored, r.incoming_message)
+        on_rollback(lambda: stored.unlink(missing_ok=True))
+        request.incoming_message_path = str(stored.relative_to(instance_dir()))
+    casework.set_status(request, RequestStatus.OPEN.value, actor=actor,
+                        note=f"registered by staff (received by {r.received_via})")
+    if email:
+        mail.queue_email(email, "request_received", language=request.language,
+                         request=request, url=links.status_url(request))
+    audit.record("request.registered", actor=actor, subject=f"request:{request.id}",
+                 details={"type": request.type, "via": r.received_via})
     return request

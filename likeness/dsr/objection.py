@@ -17,17 +17,17 @@ from __future__ import annotations
 import functools
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 
 from likeness.dsr import casework, locate
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.faces import index
-from likeness.library import people
+from likeness.library import erasing, people
 from likeness.library.renditions import invalidate
 from likeness.models import (
     Asset,
+    Face,
     ObjectionDecision,
     RequestAction,
     RequestType,
@@ -57,9 +57,7 @@ def decide(request_id: int, *, upheld: bool, grounds: str = "",
     grounds = grounds.strip()
     if upheld:
         _erase_confirmed_faces(request, actor)
-        casework.record_action(request, "objection_upheld", _(
-            "Your objection was upheld: your face is no longer tagged and is blurred in every "
-            "copy of these photos, and no face template of you is kept."))
+        casework.record_action(request, "objection_upheld")
     else:
         if not grounds:
             raise InvalidInput(_("Rejecting an objection needs the compelling legitimate "
@@ -97,9 +95,7 @@ def lift_restriction(request_id: int) -> None:
         lifted += 1
         after_commit(functools.partial(invalidate, asset.id))
     request.restriction_lifted_at = utcnow()
-    casework.record_action(request, "restriction_lifted",
-                           ngettext("%(num)d photo no longer restricted",
-                                    "%(num)d photos no longer restricted", lifted))
+    casework.record_action(request, "restriction_lifted", count=lifted)
     audit.record("request.restriction_lifted", actor=SYSTEM, subject=f"request:{request.id}",
                  details={"photos": lifted})
 
@@ -118,6 +114,7 @@ def _carried_out(request: SubjectRequest) -> bool:
 
 def _erase_confirmed_faces(request: SubjectRequest, actor: Actor) -> None:
     removed = []
+    by_asset: dict[int, tuple[Asset, list[Face]]] = {}
     for _match, face, asset in locate.confirmed(request.id):
         if face.template_ciphertext is not None:
             removed.append(face.id)
@@ -126,8 +123,9 @@ def _erase_confirmed_faces(request: SubjectRequest, actor: Actor) -> None:
         face.tagged_by_id = None
         face.template_ciphertext = None
         face.template_key_version = None
-        face.is_always_blurred = True
-        after_commit(functools.partial(invalidate, asset.id))
+        by_asset.setdefault(asset.id, (asset, []))[1].append(face)
+    for asset, faces in by_asset.values():
+        erasing.burn_faces(asset, faces, actor=actor, request_id=request.id)
     if removed:
         index.record_change(removed=removed)
     if request.person_id is not None:

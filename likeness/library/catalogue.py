@@ -16,6 +16,9 @@ from likeness.consent import status as consent_status
 from likeness.errors import NotFound
 from likeness.extensions import db
 from likeness.models import Asset, Channel, Face
+from likeness.platform import audit
+from likeness.platform.actor import Actor
+from likeness.platform.uow import use_case
 
 PAGE_SIZE = 60
 
@@ -24,6 +27,15 @@ def get(asset_id: int) -> Asset:
     asset = db.session.get(Asset, asset_id)
     if asset is None:
         raise NotFound(_("No such photo."))
+    return asset
+
+
+@use_case
+def view(asset_id: int, *, actor: Actor) -> Asset:
+    """A staff member opens a photo: audited, so a person's access answer can say who
+    looked at their photos."""
+    asset = get(asset_id)
+    audit.record("asset.viewed", actor=actor, subject=f"asset:{asset.id}")
     return asset
 
 

@@ -1,10 +1,10 @@
-"""Share links to recipients, their revocation, and the Art. 19 notices owed to them."""
+"""Share links to recipients outside the organisation (each one in the disclosure register;
+revocation and the Art. 19 notices are in `likeness.library.disclosures`)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,18 +15,18 @@ from likeness.consent import status as consent_status
 from likeness.errors import Forbidden, Gone, InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.faces.engine import Box
+from likeness.library import disclosures
 from likeness.library.renditions import Purpose, render
 from likeness.models import (
     Asset,
     Channel,
-    RecipientNotice,
+    DisclosureKind,
     ShareLink,
     ShareLinkAsset,
     utcnow,
 )
-from likeness.platform import audit, mail, outbox
-from likeness.platform.actor import SYSTEM, Actor, share_actor
-from likeness.platform.jobs import job
+from likeness.platform import audit
+from likeness.platform.actor import Actor, share_actor
 from likeness.platform.uow import use_case
 
 
@@ -53,6 +53,13 @@ def create(
     db.session.add(link)
     db.session.flush()
     db.session.add_all(ShareLinkAsset(share_link_id=link.id, asset_id=a) for a in asset_ids)
+    for asset in db.session.scalars(select(Asset).where(Asset.id.in_(asset_ids))):
+        # In the register with the faces it shows: those without consent go out blurred.
+        disclosures.record(
+            asset, kind=DisclosureKind.SHARE_LINK, channel=channel,
+            recipient_name=recipient_name, recipient_email=recipient_email,
+            share_link_id=link.id, actor=actor,
+            blurred_face_ids=consent_status.for_asset(asset.id).blockers(channel))
     audit.record("share.created", actor=actor, subject=f"share:{link.id}",
                  details={"assets": len(asset_ids), "channel": channel})
     return link, token
@@ -89,49 +96,3 @@ def rendition(token: str, asset_id: int) -> Path:
     audit.record("share.viewed", actor=share_actor(link.id), subject=f"asset:{asset.id}",
                  details={"faces_blurred": len(blur)})
     return render(asset, Purpose.SHARE, blur)
-
-
-def revoke_for_assets(
-    asset_ids: Iterable[int], channels: Iterable[str], *, reason: str, actor: Actor
-) -> list[ShareLink]:
-    """Revoke every live link that shares one of these assets on one of these channels,
-    and queue an Art. 19 notice to each recipient (in the caller's unit of work)."""
-    asset_ids, channels = list(asset_ids), list(channels)
-    if not asset_ids or not channels:
-        return []
-    links = db.session.scalars(
-        select(ShareLink)
-        .join(ShareLinkAsset, ShareLinkAsset.share_link_id == ShareLink.id)
-        .where(
-            ShareLinkAsset.asset_id.in_(asset_ids),
-            ShareLink.channel.in_(channels),
-            ShareLink.revoked_at.is_(None),
-        )
-        .distinct()
-    ).all()
-    for link in links:
-        link.revoked_at = utcnow()
-        link.revoke_reason = reason
-        notice = RecipientNotice(share_link_id=link.id, reason=reason)
-        db.session.add(notice)
-        db.session.flush()
-        if link.recipient_email:
-            outbox.add("send_recipient_notice", notice.id)
-        audit.record("share.revoked", actor=actor, subject=f"share:{link.id}",
-                      details={"reason": reason})
-    return list(links)
-
-
-@job("send_recipient_notice")
-@use_case
-def send_recipient_notice(notice_id: int) -> None:
-    """Job: tell a recipient to stop using what we shared (Art. 19). Idempotent."""
-    notice = db.session.get(RecipientNotice, notice_id)
-    if notice is None or notice.sent_at is not None:
-        return
-    link = db.session.get(ShareLink, notice.share_link_id)
-    if link is None or not link.recipient_email:
-        return
-    mail.queue_email(link.recipient_email, "recipient_notice", language="nl", link=link)
-    notice.sent_at = utcnow()
-    audit.record("share.recipient_notified", actor=SYSTEM, subject=f"share:{link.id}")

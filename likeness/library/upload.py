@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from likeness.errors import DomainError, UnsupportedFile
 from likeness.extensions import db
+from likeness.library import erasing
 from likeness.library.catalogue import get
 from likeness.library.imaging import decode_upload
 from likeness.models import Asset, AssetStatus
@@ -56,6 +57,11 @@ def add_photo(
     existing = db.session.scalar(select(Asset).where(Asset.sha256 == decoded.sha256))
     if existing is not None:
         return UploadResult(display_name, asset_id=existing.id, duplicate=True)
+    if erasing.erased_upload(decoded.sha256) is not None:
+        # The unblurred original of an erasure: never a way back.
+        return UploadResult(display_name, error=_(
+            "This photo was erased at someone's request and cannot be added again. Use the "
+            "blurred version from the library, if it is still there."))
     try:
         with unit_of_work() as work:
             path = asset_path(decoded.sha256)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -221,6 +222,9 @@ class RequestAction(Base):
         ForeignKey("subject_request.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(40))
+    # Staff's own words (a decision, a correction, an exception); standard steps are
+    # worded from `kind` and `params` in the answer's language when it is written.
     detail: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     is_exception: Mapped[bool] = mapped_column(Boolean, default=False)  # kept, Art. 17(3)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,13 +35,15 @@ def queue_email(
     """
     with force_locale(language):
         rendered = render_template(f"email/{template}.txt", **context)
+        # Every email says where the privacy notice is and whom to ask (Art. 13, 37(7)).
+        footer = render_template("email/_footer.txt")
     first, _, body = rendered.lstrip().partition("\n")
     if not first.startswith("Subject:"):
         raise ValueError(f"email template {template} must start with 'Subject:'")
     email = OutgoingEmail(
         recipient=recipient,
         subject=first[len("Subject:"):].strip(),
-        body_text=body.strip() + "\n",
+        body_text=body.strip() + "\n\n" + footer.strip() + "\n",
         attachments=list(attachments or []),
         then_job=then[0] if then else None,
         then_args=list(then[1]) if then else None,

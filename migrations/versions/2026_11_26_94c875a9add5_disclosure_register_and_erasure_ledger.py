@@ -110,6 +110,9 @@ def upgrade():
                nullable=True)
         batch_op.create_foreign_key(batch_op.f('fk_recipient_notice_disclosure_id_disclosure'), 'disclosure', ['disclosure_id'], ['id'], ondelete='CASCADE')
 
+    with op.batch_alter_table('request_action', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('params', sa.JSON(), nullable=True))
+
     with op.batch_alter_table('subject_request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('received_via', sa.String(length=20), nullable=False, server_default='portal'))
         batch_op.add_column(sa.Column('registered_by_id', sa.Integer(), nullable=True))
@@ -149,6 +152,9 @@ def downgrade():
         batch_op.drop_column('incoming_message_path')
         batch_op.drop_column('registered_by_id')
         batch_op.drop_column('received_via')
+
+    with op.batch_alter_table('request_action', schema=None) as batch_op:
+        batch_op.drop_column('params')
 
     with op.batch_alter_table('recipient_notice', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_recipient_notice_disclosure_id_disclosure'), type_='foreignkey')

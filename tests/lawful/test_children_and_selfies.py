@@ -19,7 +19,14 @@ from likeness.models import AuditEvent, Quitclaim, SubjectRequest, utcnow
 from likeness.platform import daily
 from likeness.platform.storage import instance_dir
 from tests.helpers import link_in, run_jobs
-from tests.scenarios import drawn_signature, latest_request, sign, submit_request, verify_by_email
+from tests.scenarios import (
+    drawn_signature,
+    latest_request,
+    send_answer,
+    sign,
+    submit_request,
+    verify_by_email,
+)
 
 
 def _minor(db: Any, tagged_barack: Any, guardian: str | None) -> Any:
@@ -110,8 +117,10 @@ def test_a_selfie_is_gone_as_soon_as_the_answer_is_sent(
     actions.perform(subject_request.id, actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
-    assert subject_request.response_pdf_path and not selfie.exists()
-    assert subject_request.selfie_deleted_at is not None
+    assert subject_request.response_pdf_path and selfie.exists()  # a draft, not yet sent
+    send_answer(subject_request.id, officer)
+    db.session.refresh(subject_request)
+    assert not selfie.exists() and subject_request.selfie_deleted_at is not None
 
 
 def test_a_refusal_deletes_the_selfie_at_once(

@@ -20,7 +20,7 @@ from likeness.library import sharing, tagging
 from likeness.models import Asset, Face, OutgoingEmail, RecipientNotice, ShareLink
 from likeness.platform.storage import instance_dir
 from tests.helpers import run_jobs
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.scenarios import latest_request, send_answer, submit_request, verify_by_email
 
 
 def _objection_with_a_shared_photo(client: FlaskClient, db: Any, mailbox: Any, upload: Any,
@@ -63,7 +63,9 @@ def test_an_upheld_objection_erases_him_from_the_photos_then_lifts_the_restricti
     face = db.session.scalars(select(Face).where(Face.asset_id == asset_id)).one()
     assert face.is_always_blurred and face.person_id is None
     assert db.session.get(Asset, asset_id).is_restricted  # not before he is told
-    run_jobs()  # the answer is rendered and emailed, then the restriction lifted
+    run_jobs()  # the answer is drafted
+    assert db.session.get(Asset, asset_id).is_restricted  # still: staff have not sent it
+    send_answer(subject_request.id, officer)  # emailed, then the restriction lifted
     db.session.refresh(subject_request)
     answer = [m for m in mailbox.to("barack@example.org") if "answer" in m["Subject"]]
     assert answer
@@ -87,7 +89,7 @@ def test_a_rejected_objection_states_the_grounds_and_tells_him_first(
     grounds = "The photo documents a public ceremony of historic importance."
     objection.decide(subject_request.id, upheld=False, grounds=grounds, actor=officer)
     assert db.session.get(Asset, asset_id).is_restricted
-    run_jobs()
+    send_answer(subject_request.id, officer)
     db.session.refresh(subject_request)
     assert not db.session.get(Asset, asset_id).is_restricted
     text = _answer_text(subject_request)

@@ -110,17 +110,24 @@ def test_download_for_a_channel_blurs_faces_without_consent(
     path = invite_and_open(client, mailbox, tagged_barack, librarian)
     sign(client, path, channels=["website"])
     logged_in("viewer")
-    response = client.get(f"/admin/assets/{tagged_barack.group_asset}/download?channel=website")
+    token = csrf_token_from(client.get(f"/admin/assets/{tagged_barack.group_asset}")
+                            .get_data(as_text=True))
+
+    def download(asset_id: int, channel: str, recipient: str = "Regional paper") -> Any:
+        return client.post(f"/admin/assets/{asset_id}/download", data={
+            "csrf_token": token, "channel": channel, "recipient_name": recipient})
+
+    response = download(tagged_barack.group_asset, "website")
     assert response.status_code == 200
     with Image.open(io.BytesIO(response.data)) as image:
         found = engine.detect(np.asarray(image.convert("RGB")))
     assert len(found) == 1  # Barack (consented) is left; Biden is blurred
 
     app.config["DOWNLOAD_WITHOUT_CONSENT"] = "refuse"
-    refused = client.get(f"/admin/assets/{tagged_barack.group_asset}/download?channel=website")
+    refused = download(tagged_barack.group_asset, "website")
     assert refused.status_code == 403
     assert "without consent" in refused.get_data(as_text=True)
-    assert client.get(f"/admin/assets/{tagged_barack.obama_asset}/download?channel=website")\
-        .status_code == 200
-    assert client.get(f"/admin/assets/{tagged_barack.obama_asset}/download?channel=tv")\
-        .status_code == 400
+    assert download(tagged_barack.obama_asset, "website").status_code == 200
+    assert download(tagged_barack.obama_asset, "tv").status_code == 400
+    nameless = download(tagged_barack.obama_asset, "website", recipient="")
+    assert nameless.status_code == 400 and "disclosure register" in nameless.get_data(as_text=True)

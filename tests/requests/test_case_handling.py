@@ -41,7 +41,8 @@ def test_extension_before_the_first_deadline_tells_the_person_why(
     run_jobs()
     (told,) = [m for m in mailbox.to("barack@example.org") if "more time" in m["Subject"]]
     body = told.get_payload(decode=True).decode()
-    assert "2026-02-26" in body and "Many photo archives to search." in body
+    assert "February 26, 2026" in body and "Many photo archives to search." in body
+    assert "district court" in body  # the remedies, for a private organisation
     with pytest.raises(InvalidInput, match="already extended"):
         casework.extend(subject_request.id, 1, "again", actor=officer, today=date(2026, 1, 2))
 
@@ -72,7 +73,7 @@ def test_refusal_names_the_reasons_and_the_right_to_complain(
     pdf = PdfReader(instance_dir() / subject_request.response_pdf_path)
     text = " ".join(p.extract_text() for p in pdf.pages)
     assert "manifestly unfounded" in text
-    assert "Autoriteit Persoonsgegevens" in text and "go to court" in text
+    assert "Autoriteit Persoonsgegevens" in text and "district court" in text
 
 
 def test_staff_ask_for_more_information_and_the_person_answers(

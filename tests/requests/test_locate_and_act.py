@@ -21,7 +21,13 @@ from likeness.models import AuditEvent, Face, Match, Person, SubjectRequest
 from likeness.platform.storage import instance_dir
 from likeness.staff import settings
 from tests.helpers import run_jobs
-from tests.scenarios import faces_by_file, latest_request, submit_request, verify_by_email
+from tests.scenarios import (
+    faces_by_file,
+    latest_request,
+    send_answer,
+    submit_request,
+    verify_by_email,
+)
 
 HEADINGS = ["15(1)(a)", "15(1)(b)", "15(1)(c)", "15(1)(d)", "15(1)(e)", "15(1)(f)", "15(1)(g)",
             "15(1)(h)"]
@@ -102,10 +108,12 @@ def test_access_request_finds_him_staff_confirm_and_the_answer_is_complete(
         found = engine.detect(np.asarray(copy.convert("RGB")))
     assert len(found) == 1  # Biden is blurred in Barack's copy
 
-    # The person downloads both from the status page.
-    status = client.get(links.status_url(subject_request).split("5000", 1)[1])
-    assert status.status_code == 200
+    # Staff review the draft and send it; then the person downloads both.
     base = "/request/status/" + links.status_token(subject_request)
+    assert client.get(base + "/response.pdf").status_code == 404  # a draft is not theirs yet
+    send_answer(subject_request.id, officer)
+    status = client.get(links.status_url(subject_request).split("5000", 1)[1])
+    assert status.status_code == 200 and "answered" in status.get_data(as_text=True)
     assert client.get(base + "/response.pdf").data.startswith(b"%PDF")
     assert client.get(base + "/export.zip").data.startswith(b"PK")
 
@@ -146,7 +154,7 @@ def test_erasure_twice_ends_as_once_and_he_is_never_suggested_again(
         assert face.template_ciphertext is None and face.is_always_blurred
     assert db.session.get(Person, person_id).is_suppressed
     text = _pdf_text(db.session.get(SubjectRequest, subject_request.id))
-    assert "face(s) untagged and blurred in every copy" in text
+    assert "faces untagged and blurred in every copy" in text
     assert "Added to the suppression list" in text
     assert "What we kept, and why" in text and "public archive" in text
 

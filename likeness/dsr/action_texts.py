@@ -1,0 +1,73 @@
+"""What was done for a request, in words, in the language of whoever reads it.
+
+Actions are stored as a kind and numbers (`RequestAction.params`); the words are made when
+the answer or the case page is written, with the right plural, so a Dutch answer has no
+English line in it. Staff's own words (a decision, a correction) are shown as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from likeness.models import RequestAction
+
+_TEXTS: dict[str, Callable[[int], str]] = {
+    "disclosed": lambda n: ngettext(
+        "%(num)d photo disclosed, other people blurred",
+        "%(num)d photos disclosed, other people blurred", n),
+    "kept_quitclaims": lambda n: ngettext(
+        "%(num)d signed quitclaim kept as evidence for legal claims (Art. 17(3)(e)); it is "
+        "not used for anything else.",
+        "%(num)d signed quitclaims kept as evidence for legal claims (Art. 17(3)(e)); they "
+        "are not used for anything else.", n),
+    "untagged": lambda n: ngettext(
+        "%(num)d face untagged and blurred in every copy",
+        "%(num)d faces untagged and blurred in every copy", n),
+    "faces_burnt": lambda n: ngettext(
+        "%(num)d photo changed for good: your face is blurred in the stored original",
+        "%(num)d photos changed for good: your face is blurred in the stored originals", n),
+    "templates_deleted": lambda n: ngettext(
+        "%(num)d face template deleted", "%(num)d face templates deleted", n),
+    "takedowns": lambda n: ngettext(
+        "%(num)d disclosure of your photos taken back; recipients notified (Art. 19)",
+        "%(num)d disclosures of your photos taken back; recipients notified (Art. 19)", n),
+    "photos_deleted": lambda n: ngettext(
+        "%(num)d photo in which only you appear deleted",
+        "%(num)d photos in which only you appear deleted", n),
+    "exports_removed": lambda n: ngettext(
+        "%(num)d earlier copy of an answer showing your face deleted",
+        "%(num)d earlier copies of answers showing your face deleted", n),
+    "emails_purged": lambda n: ngettext(
+        "%(num)d stored email to you deleted", "%(num)d stored emails to you deleted", n),
+    "restricted": lambda n: ngettext(
+        "%(num)d photo restricted", "%(num)d photos restricted", n),
+    "restricted_while_deciding": lambda n: ngettext(
+        "%(num)d photo restricted while we decide", "%(num)d photos restricted while we decide",
+        n),
+    "consent_withdrawn": lambda n: ngettext(
+        "%(num)d quitclaim withdrawn", "%(num)d quitclaims withdrawn", n),
+    "restriction_lifted": lambda n: ngettext(
+        "%(num)d photo no longer restricted", "%(num)d photos no longer restricted", n),
+}
+
+_FIXED: dict[str, Callable[[], str]] = {
+    "suppressed": lambda: _("Added to the suppression list: your face is not tagged or "
+                            "suggested again"),
+    "objection_upheld": lambda: _(
+        "Your objection was upheld: your face is no longer tagged and is blurred in every copy "
+        "of these photos, and no face template of you is kept."),
+}
+
+
+def describe(action: RequestAction) -> str:
+    """The action in words, in the current locale (call inside `force_locale`)."""
+    params: dict[str, Any] = action.params or {}
+    if action.kind in _TEXTS and "n" in params:
+        return _TEXTS[action.kind](int(params["n"]))
+    if action.kind in _FIXED:
+        return _FIXED[action.kind]()
+    return action.detail

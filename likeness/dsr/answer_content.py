@@ -1,0 +1,181 @@
+"""What an access answer says about this person, specifically (Art. 15, EDPB 01/2022).
+
+Recipients by name from the disclosure register, retention with the actual dates where
+they are known, per photo its source, who tagged it when, its consent status per channel
+and whether a face template exists, the quitclaims signed, the emails we sent, and who
+searched for, viewed, downloaded or shared the photos (from the audit log).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from likeness.consent import records
+from likeness.consent import status as consent_status
+from likeness.dsr import identity, locate
+from likeness.extensions import db
+from likeness.library import blur, catalogue, disclosures
+from likeness.library.renditions import Purpose, render
+from likeness.models import (
+    Asset,
+    AuditEvent,
+    Disclosure,
+    Face,
+    OutgoingEmail,
+    Person,
+    Quitclaim,
+    RequestStatus,
+    StaffUser,
+    SubjectRequest,
+)
+
+# Audit actions that show what happened to the person's photos, for the access log.
+LOGGED_ACTIONS = ("asset.viewed", "asset.downloaded", "share.viewed", "disclosure.recorded",
+                  "request.search_started", "face.tagged")
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    asset: Asset
+    face: Face
+    copy_path: Path
+    uploaded_by: str
+    tagged_by: str | None
+    lights: dict[str, str]
+    template_exists: bool
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    at: datetime
+    who: str
+    action: str
+    photo: str
+
+
+@dataclass
+class AnswerContent:
+    request: SubjectRequest
+    disclose: bool
+    person: Person | None = None
+    photos: list[PhotoFacts] = field(default_factory=list)
+    recipients: list[Disclosure] = field(default_factory=list)
+    quitclaims: list[Quitclaim] = field(default_factory=list)
+    emails: list[OutgoingEmail] = field(default_factory=list)
+    access_log: list[LogEntry] = field(default_factory=list)
+    retention: dict[str, object] = field(default_factory=dict)
+
+
+def gather(request: SubjectRequest) -> AnswerContent:
+    """Everything the answer may say. Nothing about anyone goes out with a refusal, or
+    before identity is established (a refused impostor gets the refusal only)."""
+    disclose = (request.status != RequestStatus.REFUSED.value
+                and identity.established(request))
+    content = AnswerContent(request=request, disclose=disclose)
+    if not disclose:
+        return content
+    content.person = db.session.get(Person, request.person_id) if request.person_id else None
+    confirmed = locate.confirmed(request.id)
+    own_faces = {face.id for _m, face, _a in confirmed}
+    content.photos = [_facts(face, asset, own_faces, request.person_id)
+                      for _m, face, asset in confirmed]
+    content.recipients = disclosures.showing(own_faces, request.person_id)
+    content.quitclaims = _quitclaims(request, content.person)
+    content.emails = _emails(request, content.person)
+    content.access_log = _access_log([p.asset.id for p in content.photos])
+    content.retention = retention(content.quitclaims)
+    return content
+
+
+def retention(quitclaims: list[Quitclaim]) -> dict[str, object]:
+    """The retention periods (settings) and the actual dates known for this person."""
+    cfg = current_app.config
+    evidence_years = int(cfg["RETENTION_QUITCLAIM_EVIDENCE_YEARS"])
+    return {
+        "quitclaim_ends": sorted({q.valid_until for q in quitclaims}),
+        "evidence_years": evidence_years,
+        "evidence_until": max((q.valid_until + relativedelta(years=evidence_years)
+                               for q in quitclaims), default=None),
+        "untagged_template_days": int(cfg["RETENTION_UNTAGGED_TEMPLATE_DAYS"]),
+        "request_years": int(cfg["RETENTION_REQUEST_YEARS"]),
+        "email_days": int(cfg["RETENTION_EMAIL_DAYS"]),
+    }
+
+
+def render_copy(asset: Asset, person_id: int | None, own_faces: set[int]) -> Path:
+    """The access copy of one photo: every other person blurred (Art. 15(4)); the
+    requester's own faces (tagged, or confirmed for this request) never."""
+    return render(asset, Purpose.ACCESS_COPY,
+                  blur.everyone_but(asset.id, person_id, own_face_ids=own_faces))
+
+
+def _facts(face: Face, asset: Asset, own_faces: set[int], person_id: int | None) -> PhotoFacts:
+    lights = consent_status.for_asset(asset.id).faces.get(face.id, {})
+    return PhotoFacts(
+        asset=asset, face=face,
+        copy_path=render_copy(asset, person_id, own_faces),
+        uploaded_by=staff_label(asset.uploaded_by_id),
+        tagged_by=staff_label(face.tagged_by_id) if face.tagged_at else None,
+        lights={channel: str(light) for channel, light in lights.items()},
+        template_exists=face.template_ciphertext is not None,
+    )
+
+
+def _quitclaims(request: SubjectRequest, person: Person | None) -> list[Quitclaim]:
+    """By the linked person and by the requester's verified address."""
+    found = {q.id: q for q, _p in records.for_email(request.email)}
+    if person is not None:
+        found.update({q.id: q for q in db.session.scalars(
+            select(Quitclaim).where(Quitclaim.person_id == person.id))})
+    return sorted(found.values(), key=lambda q: q.signed_at)
+
+
+def _emails(request: SubjectRequest, person: Person | None) -> list[OutgoingEmail]:
+    addresses = {request.email.lower()}
+    if person is not None:
+        addresses |= {a.lower() for a in (person.email, person.guardian_email) if a}
+    return list(db.session.scalars(select(OutgoingEmail).where(
+        func.lower(OutgoingEmail.recipient).in_(addresses)).order_by(OutgoingEmail.id)))
+
+
+def _access_log(asset_ids: list[int]) -> list[LogEntry]:
+    if not asset_ids:
+        return []
+    names = {f"asset:{a}": catalogue.get(a).original_filename for a in asset_ids}
+    share_ids = {f"share:{d.share_link_id}": names.get(f"asset:{d.asset_id}", "")
+                 for d in db.session.scalars(select(Disclosure).where(
+                     Disclosure.asset_id.in_(asset_ids), Disclosure.share_link_id.is_not(None)))}
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_(LOGGED_ACTIONS),
+        or_(AuditEvent.subject.in_(list(names)),
+            AuditEvent.actor.in_(list(share_ids)))).order_by(AuditEvent.id))
+    return [LogEntry(at=e.created_at, who=actor_label(e.actor), action=e.action,
+                     photo=names.get(e.subject or "", share_ids.get(e.actor, "")))
+            for e in events]
+
+
+def staff_label(staff_id: int | None) -> str:
+    """A staff member as the answer names them: by role, or by name where the
+    organisation chose to (ACCESS_LOG_STAFF_NAMES)."""
+    user = db.session.get(StaffUser, staff_id) if staff_id else None
+    if user is None:
+        return "system"
+    if current_app.config["ACCESS_LOG_STAFF_NAMES"] and user.name:
+        return user.name
+    return user.role
+
+
+def actor_label(actor: str) -> str:
+    kind, _, number = actor.partition(":")
+    if kind == "staff" and number.isdigit():
+        return staff_label(int(number))
+    if kind == "share":
+        return "recipient"
+    return kind
+

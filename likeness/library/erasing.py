@@ -1,0 +1,131 @@
+"""Erasure that erases: faces burnt into the stored original, or the photo deleted.
+
+Blurring for an erasure is not a rendering rule but a change to the original: the face
+is pixelated and blurred into the stored file, and the unblurred file is gone. Every
+erasure goes into the erasure ledger (the photo by the hash of its upload, the boxes,
+pseudonymous ids; no personal data), so that
+
+* uploading the unblurred original again is refused, never a way back, and
+* a restore from an older backup re-applies every erasure (`apply_ledger`) before the app
+  serves again.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+
+from PIL import Image
+from sqlalchemy import select
+
+from likeness.extensions import db
+from likeness.faces.engine import Box
+from likeness.library.renditions import blur_faces, invalidate
+from likeness.models import Asset, ErasureKind, ErasureLedgerEntry, Face, Person
+from likeness.platform import audit
+from likeness.platform.actor import Actor
+from likeness.platform.storage import asset_path, write_atomically
+from likeness.platform.uow import after_commit
+
+STORED_JPEG_QUALITY = 95
+
+
+def burn_faces(asset: Asset, faces: list[Face], *, actor: Actor,
+               request_id: int | None = None) -> None:
+    """Blur these faces into the stored original for good (in the current unit of work;
+    the file is replaced once the change is committed). Every face of the photo blurred
+    for good is burnt in again with them, so two erasures in one unit of work add up."""
+    for face in faces:
+        face.is_always_blurred = True
+    boxes = [Box(*face.box) for face in asset.faces if face.is_always_blurred]
+    db.session.add(ErasureLedgerEntry(
+        kind=ErasureKind.FACE_BLURRED.value, asset_sha256=asset.sha256,
+        boxes=[list(face.box) for face in faces], request_id=request_id))
+    blurred = _burnt(asset.sha256, boxes)
+    # After the commit: a rollback must leave the original as the rows describe it.
+    after_commit(functools.partial(_replace_original, asset.id, asset.sha256, blurred))
+    audit.record("asset.faces_burnt", actor=actor, subject=f"asset:{asset.id}",
+                 details={"faces": len(faces)})
+
+
+def delete_photo(asset: Asset, *, actor: Actor, request_id: int | None = None) -> None:
+    """Delete the photo, its file and its renditions (the file after the commit)."""
+    db.session.add(ErasureLedgerEntry(kind=ErasureKind.PHOTO_DELETED.value,
+                                      asset_sha256=asset.sha256, request_id=request_id))
+    after_commit(functools.partial(_remove_files, asset.id, asset.sha256))
+    audit.record("asset.deleted_for_erasure", actor=actor, subject=f"asset:{asset.id}")
+    db.session.delete(asset)
+
+
+def suppress_person(person: Person, *, request_id: int | None = None) -> None:
+    """Record the person's suppression in the ledger (the caller sets the flags)."""
+    db.session.add(ErasureLedgerEntry(kind=ErasureKind.PERSON_SUPPRESSED.value,
+                                      person_id=person.id, request_id=request_id))
+
+
+def erased_upload(sha256: str) -> ErasureLedgerEntry | None:
+    """The ledger entry that forbids bringing this uploaded original back, if any."""
+    return db.session.scalar(select(ErasureLedgerEntry).where(
+        ErasureLedgerEntry.asset_sha256 == sha256,
+        ErasureLedgerEntry.kind.in_([ErasureKind.FACE_BLURRED.value,
+                                     ErasureKind.PHOTO_DELETED.value])).limit(1))
+
+
+def apply_ledger(*, actor: Actor) -> int:
+    """Re-apply every ledger entry to the current database and files (after a restore).
+
+    Idempotent: blurring an already blurred region again changes nothing that matters,
+    a deleted photo stays deleted, a suppressed person stays suppressed. Returns how many
+    entries had something left to do."""
+    applied = 0
+    for entry in db.session.scalars(select(ErasureLedgerEntry).order_by(ErasureLedgerEntry.id)):
+        if entry.kind == ErasureKind.PERSON_SUPPRESSED.value:
+            person = db.session.get(Person, entry.person_id) if entry.person_id else None
+            if person is not None and not person.is_suppressed:
+                person.is_suppressed = True
+                for face in db.session.scalars(select(Face).where(Face.person_id == person.id)):
+                    face.person_id = None
+                    face.template_ciphertext = None
+                    face.template_key_version = None
+                    face.is_always_blurred = True
+                applied += 1
+            continue
+        asset = db.session.scalar(select(Asset).where(Asset.sha256 == entry.asset_sha256))
+        if asset is None:
+            continue
+        if entry.kind == ErasureKind.PHOTO_DELETED.value:
+            after_commit(functools.partial(_remove_files, asset.id, asset.sha256))
+            db.session.delete(asset)
+        else:
+            boxes = [Box(*box) for box in entry.boxes]
+            for face in asset.faces:
+                if Box(*face.box) in boxes:
+                    face.is_always_blurred = True
+                    face.template_ciphertext = None
+                    face.template_key_version = None
+            after_commit(functools.partial(_replace_original, asset.id, asset.sha256,
+                                           _burnt(asset.sha256, boxes)))
+        applied += 1
+    if applied:
+        audit.record("erasure.ledger_reapplied", actor=actor, details={"entries": applied})
+    return applied
+
+
+def _burnt(sha256: str, boxes: list[Box]) -> bytes:
+    """The stored original with these boxes blurred (padded as in every rendition)."""
+    with Image.open(asset_path(sha256)) as original:
+        image = blur_faces(original.convert("RGB"), boxes)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=STORED_JPEG_QUALITY, subsampling=0)
+    return buffer.getvalue()
+
+
+def _replace_original(asset_id: int, sha256: str, content: bytes) -> None:
+    write_atomically(asset_path(sha256), content)  # the unblurred file is gone
+    invalidate(asset_id)
+
+
+def _remove_files(asset_id: int, sha256: str) -> None:
+    asset_path(sha256).unlink(missing_ok=True)
+    invalidate(asset_id)
+
