@@ -112,6 +112,7 @@ def cockpit_breach_action(breach_id: int, action: str) -> ResponseReturnValue:
 @requires(*OFFICERS)
 def cockpit_audit() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)
+    query = request.args.to_dict(flat=True)
     events: list[object] = []
     total = 0
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
@@ -124,7 +125,8 @@ def cockpit_audit() -> ResponseReturnValue:
                            page=page, page_size=audit_view.PAGE_SIZE,
                            verification=audit_view.last_verification(),
                            verify_form=StaffActionForm(),
-                           query=request.args.to_dict(flat=True)), status
+                           csv_args={k: v for k, v in query.items() if k != "page"},
+                           next_args={**query, "page": page + 1}), status
 
 
 @blueprint.get("/cockpit/audit.csv")
