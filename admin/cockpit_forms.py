@@ -30,6 +30,7 @@ from likeness.models import HoldScope
 from likeness.platform.clock import AMSTERDAM
 
 LEVEL_CHOICES = [SelectChoice(value, label) for value, label in LEVEL_LABELS.items()]
+MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer column holds
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 
@@ -113,7 +114,7 @@ def _id_list(form: Any, field: Any) -> None:
 def parse_ids(text: str) -> list[int]:
     parts = [p.strip().lstrip("#") for p in text.replace(";", ",").split(",") if p.strip()]
     ids = [int(p) for p in parts]
-    if any(i <= 0 or i > 2**31 for i in ids):
+    if any(i <= 0 or i > MAX_ID for i in ids):
         raise ValueError("out of range")
     return ids
 
@@ -158,8 +159,8 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("Actor (e.g. staff:3, system)"), validators=[Length(max=40)])
     action = StringField(_l("Action (e.g. face.tagged, or retention. for all)"),
                          validators=[Length(max=60)])
-    person = IntegerField(_l("Person number"), validators=[Optional(), NumberRange(1, 2**31)])
-    photo = IntegerField(_l("Photo number"), validators=[Optional(), NumberRange(1, 2**31)])
+    person = IntegerField(_l("Person number"), validators=[Optional(), NumberRange(1, MAX_ID)])
+    photo = IntegerField(_l("Photo number"), validators=[Optional(), NumberRange(1, MAX_ID)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])
 

@@ -120,7 +120,7 @@ def place(scope: HoldScope | str, target: str, reason: str, *, actor: Actor) -> 
         hold.collection = target[:200]
     else:
         model = Asset if scope == HoldScope.ASSET else Person
-        target_id = int(target) if target.isdigit() else None
+        target_id = int(target) if target.isdigit() and len(target) < 10 else None
         if target_id is None or db.session.get(model, target_id) is None:
             raise InvalidInput(_("There is no photo with that number.")
                                if scope == HoldScope.ASSET
