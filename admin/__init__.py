@@ -60,6 +60,8 @@ def policy_warning() -> dict[str, object]:
 
 
 from admin import (  # noqa: E402,F401  (registers the routes)
+    cockpit_log_views,
+    cockpit_views,
     disclosure_views,
     library_views,
     people_views,

@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin import blueprint, requires
-from admin.forms import StaffActionForm, TemplatePolicyForm, TransparencyForm
+from admin.cockpit_forms import PolicyWithDpiaForm
+from admin.forms import StaffActionForm, TransparencyForm
+from likeness.cockpit import dpia
 from likeness.errors import DomainError
 from likeness.models import Role
 from likeness.staff import settings, transparency
@@ -18,21 +20,29 @@ from likeness.staff import settings, transparency
 @requires(Role.PRIVACY_OFFICER)
 def settings_page() -> ResponseReturnValue:
     state = settings.policy_state()
-    form = TemplatePolicyForm(policy=state.policy.value)
+    form = PolicyWithDpiaForm(policy=state.policy.value,
+                              dpia_version=state.dpia_version_id or 0)
+    versions = dpia.versions()
+    form.dpia_version.choices = [(0, "—"), *((v.id, v.label) for v in versions)]
     status = 200
     if form.validate_on_submit():
+        # The DPIA version chosen (cockpit) stands for the reference when none is typed.
+        version = next((v for v in versions if v.id == form.dpia_version.data), None)
+        reference = form.dpia_reference.data or (version.label if version else "")
         try:
             purged = settings.set_template_policy(
                 form.policy.data, actor=current_user, legal_basis=form.legal_basis.data or "",
-                dpia_reference=form.dpia_reference.data or "")
+                dpia_reference=reference, dpia_version_id=version.id if version else None)
         except DomainError as exc:
             form.form_errors.append(exc.message)
             status = exc.status
         else:
             flash(_("Template policy saved; %(n)d template(s) purged.", n=purged), "info")
             return redirect(url_for("admin.settings_page"))
+    linked = next((v for v in versions if v.id == state.dpia_version_id), None)
     return render_template(
         "admin/settings.html", form=form, state=state, confirm_form=StaffActionForm(),
+        dpia_version=linked,
         transparency_form=TransparencyForm(notice=transparency.privacy_notice(),
                                            dpo=transparency.dpo_contact())), status
 

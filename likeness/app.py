@@ -29,6 +29,8 @@ AREA_MODULES = (
     "likeness.dsr.locate",
     "likeness.dsr.answer",
     "likeness.dsr.daily",
+    "likeness.cockpit.retention",
+    "likeness.cockpit.audit_view",
 )
 
 

@@ -84,11 +84,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DPO_CONTACT": os.environ.get("DPO_CONTACT", ""),
         # Art. 15(2): transfers outside the EEA and their safeguards; "none" by default.
         "TRANSFERS_OUTSIDE_EEA": os.environ.get("TRANSFERS_OUTSIDE_EEA", "none"),
-        # Retention periods told in access answers.
-        "RETENTION_QUITCLAIM_EVIDENCE_YEARS": _env_int("RETENTION_QUITCLAIM_EVIDENCE_YEARS", 5),
-        "RETENTION_UNTAGGED_TEMPLATE_DAYS": _env_int("RETENTION_UNTAGGED_TEMPLATE_DAYS", 90),
-        "RETENTION_REQUEST_YEARS": _env_int("RETENTION_REQUEST_YEARS", 2),
-        "RETENTION_EMAIL_DAYS": _env_int("RETENTION_EMAIL_DAYS", 90),
         # Access logs in answers name staff by role, or by name when this is on.
         "ACCESS_LOG_STAFF_NAMES": _env_bool("ACCESS_LOG_STAFF_NAMES", False),
         # Downloads for a channel: blur faces without consent there, or refuse them.

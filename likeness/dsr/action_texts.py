@@ -63,6 +63,14 @@ _FIXED: dict[str, Callable[[], str]] = {
 }
 
 
+# Steps that quote staff's own words (`detail`) inside a standard sentence.
+_QUOTING: dict[str, Callable[[str], str]] = {
+    "legal_hold": lambda reason: _(
+        "Kept because we are legally obliged to (Art. 17(3)(b) GDPR): %(reason)s",
+        reason=reason),
+}
+
+
 def describe(action: RequestAction) -> str:
     """The action in words, in the current locale (call inside `force_locale`)."""
     params: dict[str, Any] = action.params or {}
@@ -70,4 +78,6 @@ def describe(action: RequestAction) -> str:
         return _TEXTS[action.kind](int(params["n"]))
     if action.kind in _FIXED:
         return _FIXED[action.kind]()
+    if action.kind in _QUOTING:
+        return _QUOTING[action.kind](action.detail)
     return action.detail

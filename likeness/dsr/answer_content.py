@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import func, or_, select
 
+from likeness.cockpit import schedules
 from likeness.consent import records
 from likeness.consent import status as consent_status
 from likeness.dsr import identity, locate
@@ -94,17 +95,17 @@ def gather(request: SubjectRequest) -> AnswerContent:
 
 
 def retention(quitclaims: list[Quitclaim]) -> dict[str, object]:
-    """The retention periods (settings) and the actual dates known for this person."""
-    cfg = current_app.config
-    evidence_years = int(cfg["RETENTION_QUITCLAIM_EVIDENCE_YEARS"])
+    """The retention periods (the cockpit's settings) and the actual dates known for this
+    person."""
+    evidence_years = schedules.value(schedules.QUITCLAIM_EVIDENCE_YEARS)
     return {
         "quitclaim_ends": sorted({q.valid_until for q in quitclaims}),
         "evidence_years": evidence_years,
         "evidence_until": max((q.valid_until + relativedelta(years=evidence_years)
                                for q in quitclaims), default=None),
-        "untagged_template_days": int(cfg["RETENTION_UNTAGGED_TEMPLATE_DAYS"]),
-        "request_years": int(cfg["RETENTION_REQUEST_YEARS"]),
-        "email_days": int(cfg["RETENTION_EMAIL_DAYS"]),
+        "untagged_template_days": schedules.value(schedules.UNTAGGED_TEMPLATE_DAYS),
+        "request_years": schedules.value(schedules.CLOSED_REQUEST_YEARS),
+        "email_days": schedules.value(schedules.EMAIL_DAYS),
     }
 
 

@@ -15,11 +15,13 @@ import functools
 
 from sqlalchemy import ColumnElement, func, or_, select
 
+from likeness.cockpit import holds
 from likeness.consent import withdrawal
 from likeness.dsr import casework, locate
 from likeness.extensions import db
 from likeness.faces import index
 from likeness.library import disclosures, erasing
+from likeness.library.renditions import invalidate
 from likeness.models import (
     Asset,
     Channel,
@@ -50,6 +52,10 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
             select(Face).where(Face.person_id == person.id))})
     removed_templates = [f.id for f in faces.values() if f.template_ciphertext is not None]
     deleted = _photos_to_delete(confirmed)
+    # A legal hold (e.g. the Archives Act) keeps the photo itself unchanged: no deletion,
+    # no burning. Templates go regardless, and the face is blurred in every copy.
+    held = {asset_id: hold for asset_id in {f.asset_id for f in faces.values()}
+            if (hold := holds.blocking_asset(asset_id)) is not None}
     by_asset: dict[int, list[Face]] = {}
     for face in faces.values():
         by_asset.setdefault(face.asset_id, []).append(face)
@@ -69,13 +75,19 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
         asset = db.session.get(Asset, asset_id)
         if asset is None:
             continue
-        if asset_id in deleted:
+        if asset_id in held:
+            for face in asset_faces:
+                face.is_always_blurred = True
+            after_commit(functools.partial(invalidate, asset_id))
+        elif asset_id in deleted:
             erasing.delete_photo(asset, actor=actor, request_id=request.id)
         else:
             erasing.burn_faces(asset, asset_faces, actor=actor, request_id=request.id)
+    deleted -= set(held)
     kept = _end_consent(request, person, actor)
     casework.record_action(request, "untagged", count=len(faces))
-    casework.record_action(request, "faces_burnt", count=len(by_asset) - len(deleted))
+    casework.record_action(request, "faces_burnt",
+                           count=len(by_asset) - len(deleted) - len(held))
     casework.record_action(request, "templates_deleted", count=len(removed_templates))
     casework.record_action(request, "takedowns", count=len(tasks))
     if deleted:
@@ -88,6 +100,8 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
         casework.record_action(request, "suppressed")
     if kept:
         casework.record_action(request, "kept_quitclaims", count=kept, exception=True)
+    for reason in sorted({hold.reason for hold in held.values()}):
+        casework.record_action(request, "legal_hold", reason, exception=True)
     if decision.strip():
         # Staff's own Art. 17(3) exception (e.g. a photo kept for an archive in the public
         # interest), with the reason they give: listed under "What we kept, and why".

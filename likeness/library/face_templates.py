@@ -51,7 +51,9 @@ def enforce_template_policy() -> None:
     wanted = select(Face).join(Asset, Asset.id == Face.asset_id).where(
         Face.template_ciphertext.is_(None), Face.is_not_a_face.is_(False),
         Face.is_always_blurred.is_(False), Asset.status == AssetStatus.INDEXED.value,
-        Face.person_id.is_(None) | Face.person_id.not_in(refusing))
+        Face.person_id.is_(None) | Face.person_id.not_in(refusing),
+        # Retention purged this untagged face's template: none again until it is tagged.
+        Face.template_purged_at.is_(None) | Face.person_id.is_not(None))
     not_allowed: Any = Face.person_id.in_(refusing)
     if policy == TemplatePolicy.CONSENTED_ONLY:
         wanted = wanted.where(Face.person_id.in_(consenting))

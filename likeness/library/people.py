@@ -168,7 +168,8 @@ def delete(person_id: int, *, actor: Actor) -> int:
                              "Merge the person instead, or handle an erasure request."))
     untagged = db.session.execute(
         update(Face).where(Face.person_id == person.id)
-        .values(person_id=None, tag_source=None, tagged_by_id=None, tagged_at=None)
+        .values(person_id=None, tag_source=None, tagged_by_id=None, tagged_at=None,
+                untagged_at=utcnow())
     )
     db.session.delete(person)
     outbox.add("enforce_template_policy")

@@ -66,6 +66,7 @@ def untag(face_id: int, *, actor: Actor) -> Face:
     face.tag_source = None
     face.tagged_by_id = None
     face.tagged_at = None
+    face.untagged_at = utcnow()  # retention counts untagged days from here
     audit.record("face.untagged", actor=actor, subject=f"face:{face.id}",
                  details={"person": f"person:{previous}" if previous else None})
     outbox.add("enforce_template_policy")
@@ -139,6 +140,8 @@ def _tag(face: Face, person: Person, actor: Actor, source: TagSource) -> None:
     face.tag_source = source.value
     face.tagged_by_id = actor.staff_id
     face.tagged_at = utcnow()
+    face.untagged_at = None
+    face.template_purged_at = None  # tagged: the template policy applies again
     if person.refuses_biometrics and face.template_ciphertext is not None:
         # Their "no biometrics" choice wins at once, not only when the policy job runs.
         face.template_ciphertext = None

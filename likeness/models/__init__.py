@@ -10,6 +10,14 @@ from likeness.models.asset import (
 )
 from likeness.models.audit import AuditEvent
 from likeness.models.base import Base, utcnow
+from likeness.models.cockpit import (
+    Breach,
+    BreachStatus,
+    DpiaVersion,
+    HoldScope,
+    LegalHold,
+    ReviewFlag,
+)
 from likeness.models.disclosure import (
     Disclosure,
     DisclosureFace,
@@ -54,15 +62,20 @@ __all__ = [
     "AssetStatus",
     "AuditEvent",
     "Base",
+    "Breach",
+    "BreachStatus",
     "Channel",
     "Disclosure",
     "DisclosureFace",
     "DisclosureKind",
+    "DpiaVersion",
     "ErasureKind",
     "ErasureLedgerEntry",
     "Face",
     "FaceIndexState",
+    "HoldScope",
     "InvitationStatus",
+    "LegalHold",
     "Match",
     "MatchDecision",
     "ObjectionDecision",
@@ -84,6 +97,7 @@ __all__ = [
     "RequestStatus",
     "RequestStatusChange",
     "RequestType",
+    "ReviewFlag",
     "Role",
     "SearchStatus",
     "Setting",

@@ -80,6 +80,11 @@ class Face(Base):
     is_not_a_face: Mapped[bool] = mapped_column(Boolean, default=False)
     # Erasure may require this face blurred in every rendition from now on.
     is_always_blurred: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Retention: when the face was last untagged (untagged since detection when None),
+    # and when its template was purged for being untagged too long. Under policy `all`
+    # a purged face gets no template again until it is tagged (tagging clears this).
+    untagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    template_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     asset: Mapped[Asset] = relationship(back_populates="faces")

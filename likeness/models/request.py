@@ -161,6 +161,8 @@ class SubjectRequest(Base):
     # Review before sending: the answer is drafted, staff look at it, then send it.
     answer_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # Retention: reduced to a minimal record (reference, type, dates, outcome).
+    minimised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     history: Mapped[list[RequestStatusChange]] = relationship(
         cascade="all, delete-orphan", order_by="RequestStatusChange.id"

@@ -27,6 +27,8 @@ from likeness.platform.uow import use_case
 TEMPLATE_POLICY = "face_template_policy"
 POLICY_BASIS = "template_policy_basis"
 POLICY_DPIA = "template_policy_dpia_reference"
+# The DPIA version (cockpit) the switch to `all` relied on, when one was chosen.
+POLICY_DPIA_VERSION = "template_policy_dpia_version_id"
 # Set by the migration that made `consented-only` the default, for libraries that ran
 # under another policy: shown as a warning until an admin confirms or changes it.
 POLICY_NEEDS_REVIEW = "template_policy_needs_review"
@@ -45,6 +47,7 @@ class PolicyState:
     changed_at: datetime | None
     changed_by_id: int | None
     needs_review: bool
+    dpia_version_id: int | None = None
 
 
 def policy_state() -> PolicyState:
@@ -57,13 +60,14 @@ def policy_state() -> PolicyState:
         changed_at=row.updated_at if row else None,
         changed_by_id=row.updated_by_id if row else None,
         needs_review=_value(POLICY_NEEDS_REVIEW) == "1",
+        dpia_version_id=int(_value(POLICY_DPIA_VERSION) or 0) or None,
     )
 
 
 @use_case
 def set_template_policy(
     policy: TemplatePolicy | str, *, actor: Actor, legal_basis: str = "",
-    dpia_reference: str = "",
+    dpia_reference: str = "", dpia_version_id: int | None = None,
 ) -> int:
     """Switch the face template policy; returns the number of templates purged.
 
@@ -88,6 +92,7 @@ def set_template_policy(
     if policy == TemplatePolicy.ALL:
         _store(POLICY_BASIS, legal_basis[:2000], actor)
         _store(POLICY_DPIA, dpia_reference[:200], actor)
+        _store(POLICY_DPIA_VERSION, str(dpia_version_id or ""), actor)
     _store(POLICY_NEEDS_REVIEW, "0", actor)
     purged = 0
     if policy == TemplatePolicy.OFF:
@@ -99,6 +104,7 @@ def set_template_policy(
                                   "templates_purged": purged}
     if policy == TemplatePolicy.ALL:
         details["dpia_reference"] = dpia_reference[:200]
+        details["dpia_version_id"] = dpia_version_id
     audit.record("setting.template_policy_changed", actor=actor, details=details)
     return purged
 

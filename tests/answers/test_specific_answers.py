@@ -366,3 +366,36 @@ def test_a_dutch_answer_has_no_english_line(
     assert leftovers == []
     assert re.search(r"\d{1,2} (januari|februari|maart|april|mei|juni|juli|augustus|"
                      r"september|oktober|november|december) \d{4}", flat_dutch)
+
+
+def test_a_legal_hold_keeps_the_photo_and_the_answer_says_why(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any,
+    librarian: Any, make_staff: Any,
+):
+    from likeness.cockpit import holds
+    from likeness.models import Asset
+    from likeness.platform.storage import asset_path
+
+    officer = make_staff("privacy_officer")
+    holds.place("asset", str(tagged_barack.obama_asset),
+                "Archiefwet 1995: the municipal archive keeps this photo", actor=officer)
+    original = asset_path(db.session.get(Asset, tagged_barack.obama_asset).sha256).read_bytes()
+    submit_request(client, type_="erasure", details="Remove me")
+    verify_by_email(client, mailbox)
+    erasure = latest_request(db)
+    locate.link_person(erasure.id, tagged_barack.person.id, actor=officer)
+    locate.start(erasure.id, actor=officer)
+    run_jobs()
+    for match, _f, _a in locate.candidates(erasure.id):
+        locate.decide(match.id, "confirmed", actor=officer, erasure_choice="delete")
+    actions.perform(erasure.id, actor=officer)
+    run_jobs()
+    held = db.session.get(Asset, tagged_barack.obama_asset)
+    assert held is not None  # not deleted
+    assert asset_path(held.sha256).read_bytes() == original  # not burnt either
+    face = held.faces[0]
+    assert face.person_id is None and face.template_ciphertext is None
+    assert face.is_always_blurred  # blurred in every copy that leaves
+    db.session.refresh(erasure)
+    text = " ".join(_pdf_text(erasure.response_pdf_path).split())
+    assert "Art. 17(3)(b)" in text and "Archiefwet 1995" in text

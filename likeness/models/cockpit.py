@@ -1,0 +1,123 @@
+"""The privacy officer's records: legal holds, photos to review, DPIA versions, breaches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from likeness.models.base import Base, UTCDateTime, utcnow
+
+
+class HoldScope(StrEnum):
+    ASSET = "asset"  # one photo
+    COLLECTION = "collection"  # every photo of a collection (event)
+    PERSON = "person"  # every photo a person is tagged on, and their records
+
+
+class LegalHold(Base):
+    """Keep something although retention or a deletion would remove it (e.g. the Archives
+    Act for a public body). Blocks retention purges and photo deletion, never the deletion
+    of face templates."""
+
+    __tablename__ = "legal_hold"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"),
+                                                 index=True)
+    collection: Mapped[str | None] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                                  index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    release_note: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None
+
+
+class ReviewFlag(Base):
+    """A photo staff must look at again: the quitclaim that covered it expired."""
+
+    __tablename__ = "review_flag"
+    __table_args__ = (UniqueConstraint("asset_id", "quitclaim_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"),
+                                          index=True)
+    quitclaim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quitclaim.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class DpiaVersion(Base):
+    """One saved version of the data protection impact assessment (Art. 35).
+
+    `facts` is what Likeness knew of the processing when the version was saved (policy,
+    figures, retention, measures); the rest is the privacy officer's assessment.
+    """
+
+    __tablename__ = "dpia_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    description: Mapped[str] = mapped_column(Text, default="")
+    necessity: Mapped[str] = mapped_column(Text, default="")
+    # [{"risk", "likelihood", "severity", "measures", "residual"}]
+    risks: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    dpo_advice: Mapped[str] = mapped_column(Text, default="")
+    conclusion: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return f"DPIA v{self.number}"
+
+
+class BreachStatus(StrEnum):
+    OPEN = "open"  # being assessed: the 72-hour clock runs
+    DECIDED = "decided"  # notification decided (and done, if required)
+    CLOSED = "closed"
+
+
+class Breach(Base):
+    """A personal data breach (Art. 33/34): what happened and what was decided."""
+
+    __tablename__ = "breach"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    discovered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    description: Mapped[str] = mapped_column(Text)
+    data_concerned: Mapped[str] = mapped_column(Text, default="")
+    # What leaked: share links, entries of the disclosure register, photos.
+    share_link_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    disclosure_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    asset_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default=BreachStatus.OPEN.value)
+    notify_authority: Mapped[bool | None] = mapped_column()
+    notify_subjects: Mapped[bool | None] = mapped_column()
+    decision_reasons: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    authority_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    authority_reference: Mapped[str | None] = mapped_column(String(100))
+    subjects_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
