@@ -198,7 +198,7 @@ def find_faces(
     workers = worker_pool.workers if worker_pool else os.cpu_count() or 1
     regions = plan(width, height, min_face_px=min_face_px, workers=workers)
     if len(regions) == 1:
-        boxes = _scan(image, regions[0])
+        boxes = sorted(_scan(image, regions[0]), key=lambda b: (b.top, b.left))
         if not templates:
             return [Face(box, encodable(box)) for box in boxes]
         return [Face(box, encodable(box), t)
