@@ -14,9 +14,10 @@ Both answer "every face within 0.6 of this query":
 - ours: `TemplateMatrix.within(query, 0.6)`, one query at a time, and `within_many`
   for a batch of 16.
 
-Queries run in groups of ten, alternating which side goes first. Prints p50/p99 per query, the ratio of medians,
-the load time (streaming 10,000-template batches into a reserved matrix), peak memory
-while loading against the final structure, memory per face, and match-recall.
+Queries run in groups of ten, alternating which side goes first. Prints p50/p99 per
+query, the ratio of medians, the load time (streaming 10,000-template batches into a
+reserved matrix), peak memory while loading against the final structure, memory per
+face, and match-recall.
 
     .venv/bin/python bench/search.py [N ...] [--queries Q]     (default 10000 100000 1000000)
 """

@@ -19,7 +19,9 @@ same-person distances reach 0.6; from 32 px up they stay within 0.31.
 
 Workers are spawned processes (not forked: the calling worker has threads, and
 dlib state does not survive a fork reliably). Each loads the dlib models once and is
-reused; the photo reaches them through shared memory, not pickles.
+reused; the photo reaches them through shared memory, not pickles. As with any spawned
+pool, the calling program must be importable by path (a script file, `python -m`, a
+console script such as `flask` or `rq`), not a program read from standard input.
 
     with DetectionPool() as pool:                # or shared_pool(), once per process
         faces = find_faces(image, pool=pool)     # boxes + templates
@@ -35,6 +37,7 @@ import math
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -97,12 +100,18 @@ class DetectionPool:
         self.lock = threading.Lock()
         self.broken = False
         # Submitting one task per worker spawns them all now, not on first use.
-        for _ in range(self.workers):
-            self._executor.submit(_ping)
-        for _ in range(self.workers):
-            if not ready.acquire(timeout=_START_TIMEOUT_S):
+        pings = [self._executor.submit(_ping) for _ in range(self.workers)]
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        started = 0
+        while started < self.workers:
+            if ready.acquire(timeout=0.1):
+                started += 1
+                continue
+            failed = next((p for p in pings if p.done() and p.exception()), None)
+            if failed is not None or time.monotonic() > deadline:
                 self.close()
-                raise RuntimeError("face detection workers did not start")
+                raise RuntimeError("face detection workers did not start") from (
+                    failed.exception() if failed else None)
 
     @property
     def pids(self) -> list[int]:

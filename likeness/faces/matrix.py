@@ -48,6 +48,7 @@ from __future__ import annotations
 import math
 import threading
 from types import ModuleType
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -226,14 +227,20 @@ class TemplateMatrix:
         return codes, np.sqrt(np.einsum("ij,ij->i", residual, residual))
 
     def _resize(self, capacity: int) -> None:
-        def grown(array: NDArray[np.generic]) -> NDArray[np.generic]:
-            bigger = np.empty((capacity, *array.shape[1:]), array.dtype)
-            bigger[: self._rows] = array[: self._rows]
-            return bigger
+        rows = self._rows
+        self._ids = _grown(self._ids, capacity, rows)
+        self._templates = _grown(self._templates, capacity, rows)
+        self._codes_a = _grown(self._codes_a, capacity, rows)
+        self._codes_b = _grown(self._codes_b, capacity, rows)
+        self._norms_a = _grown(self._norms_a, capacity, rows)
+        self._norms_b = _grown(self._norms_b, capacity, rows)
 
-        self._ids = grown(self._ids)
-        self._templates = grown(self._templates)
-        self._codes_a = grown(self._codes_a)
-        self._codes_b = grown(self._codes_b)
-        self._norms_a = grown(self._norms_a)
-        self._norms_b = grown(self._norms_b)
+
+_Array = TypeVar("_Array", bound=NDArray[Any])
+
+
+def _grown(array: _Array, capacity: int, rows: int) -> _Array:
+    """A `capacity`-row copy of `array` holding its first `rows` rows."""
+    bigger = np.empty((capacity, *array.shape[1:]), array.dtype)
+    bigger[:rows] = array[:rows]
+    return cast(_Array, bigger)
