@@ -72,6 +72,14 @@ def _kernels() -> ModuleType:
     return _kernels
 
 
+def preload() -> None:
+    """Import numba and load (or, the first time on a machine, compile: ~1.5 s) the scan
+    kernels now, at worker start, rather than inside the first search."""
+    matrix = TemplateMatrix()
+    matrix.append([0], np.zeros((1, DIMENSIONS), np.float32))
+    matrix.within(np.zeros(DIMENSIONS, np.float32), 0.6)
+
+
 class TemplateMatrix:
     """Every stored template of a process, for exact threshold search (see module)."""
 

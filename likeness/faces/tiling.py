@@ -220,6 +220,21 @@ def merge(found: Sequence[Found]) -> list[Box]:
     return sorted(kept, key=lambda b: (b.top, b.left))
 
 
+def settled(box: Box, region: Region, regions: Sequence[Region]) -> bool:
+    """Whether `merge` keeps this strip box whatever the other scans find: it is clear
+    of its strip's cuts and lies where no other strip looks, so only the overview can
+    report the same face, and an overview box always yields to a strip box. Such a
+    face can be encoded before the other scans finish."""
+    if region.overview or touches_cut(box, region):
+        return False
+    return not any(
+        other is not region and not other.overview
+        and box.left < other.right and other.left < box.right
+        and box.top < other.bottom and other.top < box.bottom
+        for other in regions
+    )
+
+
 def _clearance(box: Box, region: Region) -> float:
     """Distance from `box` to the nearest cut edge of its region, in face widths."""
     gaps = [math.inf]
