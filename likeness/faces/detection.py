@@ -9,7 +9,8 @@ face (`tiling.detection_scale`), never on a fixed-size copy.
 Large photos are cut into one overlapping strip per worker process, plus a cheap
 downscaled pass for faces larger than the strip overlap (see `likeness.faces.tiling`),
 and the boxes are merged without duplicates. Photos where splitting saves little
-(about 1.5 megapixels and less at the default) are scanned in the calling process.
+(up to about 4 megapixels at the default) are scanned whole in the calling process,
+exactly as plain face_recognition scans them.
 
 Templates are computed once per face, on the full-resolution photo, spread over the
 same workers. A face narrower than `MIN_ENCODABLE_PX` is still returned (it must be

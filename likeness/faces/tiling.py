@@ -42,7 +42,7 @@ _CONTEXT = 0.2
 # ~15 ms per task.
 _TASK_OVERHEAD_MP = 0.2
 # Tile only when the estimate says it at least 1.6x faster: below that (photos of
-# about 2.5 MP and less at the default) the gain is eaten by other load on the
+# up to about 4 MP at the default) the gain is eaten by other load on the
 # machine, and scanning whole keeps results identical to plain face_recognition.
 _MIN_SPEEDUP = 1.6
 
