@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from bench.crowds import FIXTURES, _background, _sources, make_crowd, unmatched
-from likeness.faces import detection, engine, tiling
+from likeness.faces import detection, engine, tiling, workers
 from likeness.faces.engine import Box
 
 
@@ -82,7 +82,7 @@ def test_faces_on_and_across_the_strip_cuts_are_found_once() -> None:
 
     plain = tuples(engine.detect(image, upsample=1))
     found = [tiling.Found(box, region) for region in regions
-             for box in detection._scan(image, region)]
+             for box in workers.scan(image, region)]
     ours = tiling.merge(found)
 
     assert len(plain) == 4
