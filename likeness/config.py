@@ -106,7 +106,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "FACE_KEY_FILE": os.environ.get("FACE_KEY_FILE", str(instance / "face-keys.json")),
         "FACE_KEYS": os.environ.get("FACE_KEYS", ""),
         "FACE_MATCH_THRESHOLD": float(os.environ.get("FACE_MATCH_THRESHOLD", "0.6")),
-        "FACE_DETECT_LONG_SIDE": _env_int("FACE_DETECT_LONG_SIDE", 1280),
+        # The smallest face to find, in pixels of the original (40: what plain
+        # face_recognition finds with one upsampling). Larger is faster (see README).
+        "FACE_MIN_PX": _env_int("FACE_MIN_PX", 40),
         # consented-only: assets per on-the-fly scan job (spread over the workers).
         "SEARCH_CHUNK_ASSETS": _env_int("SEARCH_CHUNK_ASSETS", 25),
         # For the case page's estimate of a scan's duration (measured: bench/scan.py).

@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from likeness.extensions import db
-from likeness.faces import engine, index
+from likeness.faces import detection, engine, index
 from likeness.library.face_templates import seal
 from likeness.models import Asset, AssetStatus, Face, TemplatePolicy, utcnow
 from likeness.platform import audit
@@ -24,8 +24,10 @@ from likeness.staff.settings import template_policy
 
 log = logging.getLogger(__name__)
 
-# A worker loads the face models once, when it starts, not inside its first job.
+# A worker loads the face models once, when it starts, not inside its first job, and
+# starts its detection processes (one per core) so the first large photo does not wait.
 on_worker_start(engine.preload)
+on_worker_start(detection.shared_pool)
 
 
 @job("index_asset")
@@ -39,10 +41,14 @@ def index_asset(asset_id: int) -> None:
     asset = _lock(asset_id)
     if asset is None or asset.status == AssetStatus.INDEXED.value:
         return
+    policy = template_policy()
+    # `consented-only`: a new face is not tagged yet, so no one has consented to a template.
+    keep_templates = policy == TemplatePolicy.ALL
     try:
         with Image.open(asset_path(asset.sha256)) as stored:
             image = np.asarray(stored.convert("RGB"))
-        boxes = _detect(image)
+        found = detection.find_faces(image, min_face_px=current_app.config["FACE_MIN_PX"],
+                                     templates=keep_templates)
     except (OSError, ValueError) as exc:
         log.warning("indexing asset %s failed: %s", asset_id, type(exc).__name__)
         asset.status = AssetStatus.FAILED.value
@@ -51,17 +57,15 @@ def index_asset(asset_id: int) -> None:
         audit.record("asset.index_failed", actor=SYSTEM, subject=f"asset:{asset.id}")
         return
 
-    policy = template_policy()
-    # `consented-only`: a new face is not tagged yet, so no one has consented to a template.
-    keep_templates = policy == TemplatePolicy.ALL
-    templates = engine.encode(image, boxes) if keep_templates else []
-
     for existing in list(asset.faces):  # a previous failed attempt's leftovers
         db.session.delete(existing)
-    faces = [Face(asset_id=asset.id, **box.__dict__) for box in boxes]
+    faces = [Face(asset_id=asset.id, **f.box.__dict__) for f in found]
     db.session.add_all(faces)
     db.session.flush()
-    added = seal(faces, templates) if keep_templates else {}
+    # A face too small to encode reliably keeps its box (it is blurred) but no template.
+    with_template = [(face, f.template) for face, f in zip(faces, found, strict=True)
+                     if f.template is not None]
+    added = seal([face for face, _t in with_template], [t for _f, t in with_template])
     if added:
         index.record_change(added=added)
     asset.status = AssetStatus.INDEXED.value
@@ -73,24 +77,6 @@ def index_asset(asset_id: int) -> None:
         subject=f"asset:{asset.id}",
         details={"faces": len(faces), "templates_created": len(added), "policy": policy.value},
     )
-
-
-def _detect(image: np.ndarray) -> list[engine.Box]:
-    """Detect on a copy scaled down to the configured long side; boxes in full-size pixels.
-
-    Detection cost grows with the pixel count, encoding does not: so detect small,
-    then encode each face on the full-resolution image (small faces keep detail).
-    """
-    height, width = image.shape[:2]
-    long_side = current_app.config["FACE_DETECT_LONG_SIDE"]
-    scale = min(1.0, long_side / max(height, width))
-    if scale >= 1.0:
-        return engine.detect(image)
-    small = Image.fromarray(image).resize(
-        (round(width * scale), round(height * scale)), Image.Resampling.BILINEAR
-    )
-    boxes = engine.detect(np.asarray(small))
-    return [box.scaled(1 / scale, width, height) for box in boxes]
 
 
 def _lock(asset_id: int) -> Asset | None:

@@ -38,14 +38,14 @@ def test_each_photo_is_indexed_with_the_right_number_of_faces(app: Flask, db: An
                       "obama3.jpg": 1}
 
 
-def test_large_photo_is_detected_small_and_boxed_in_full_size_pixels(app: Flask, db: Any,
-                                                                    upload: Any):
-    app.config["FACE_DETECT_LONG_SIDE"] = 640
-    (asset_id,) = upload("obama3.jpg")  # 1434 x 2333: detection runs on a 640 px copy
+def test_a_larger_smallest_face_scans_a_smaller_copy_with_boxes_in_full_size_pixels(
+        app: Flask, db: Any, upload: Any):
+    app.config["FACE_MIN_PX"] = 160  # detection runs on a half-size copy
+    (asset_id,) = upload("obama3.jpg")  # 1434 x 2333
     asset = db.session.get(Asset, asset_id)
     (face,) = faces_of(db, asset_id)
     assert face.right <= asset.width and face.bottom <= asset.height
-    # The box is in full-size pixels: far larger than the 640 px copy could hold.
+    # The box is in full-size pixels: far larger than the half-size copy would give.
     assert face.right - face.left > 200
 
 
