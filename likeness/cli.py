@@ -85,10 +85,13 @@ def verify_audit_command() -> None:
 
     result = audit.verify()
     if result.ok:
-        click.echo(f"OK: {result.checked} audit events, chain intact.")
+        reach = (f"; it reaches its head, event {result.head.id}" if result.head else "")
+        click.echo(f"OK: {result.checked} audit events, chain intact{reach}.")
         return
+    where = (f"at audit event {result.broken_event_id}" if result.broken_event_id
+             else "the chain")
     click.echo(
-        f"BROKEN at audit event {result.broken_event_id}: {result.problem} "
+        f"BROKEN {where}: {result.problem} "
         f"({result.checked} events before it are intact).",
         err=True,
     )

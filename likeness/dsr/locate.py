@@ -13,6 +13,7 @@ for the comparison are thrown away.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 import numpy as np
@@ -119,9 +120,20 @@ def prepare(request_id: int, run: str) -> None:
                           "chunks": request.search_chunks_total})
 
 
-@job("search_chunk")
+def prepare_chunk(request_id: int, run: str, number: int,
+                  asset_ids: list[int]) -> tuple[str, list[tuple[int, float]]] | None:
+    """The chunk job's prepare step: the comparison, outside the transaction."""
+    request = db.session.get(SubjectRequest, request_id)
+    if request is None or request.search_run != run:
+        return None
+    queries = _query_templates(request)
+    return _fingerprint(queries), _scan(asset_ids, queries)
+
+
+@job("search_chunk", prepare=prepare_chunk)
 @use_case
-def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int]) -> None:
+def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int],
+               prepared: tuple[str, list[tuple[int, float]]] | None = None) -> None:
     """Job: compare every face on these assets with the request's query templates.
 
     The templates computed here are never stored. Safe to run twice: matches are
@@ -131,20 +143,10 @@ def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int]) -> 
     if request.search_run != run:
         return  # a newer search replaced this one
     queries = _queries(request)
-    threshold = float(current_app.config["FACE_MATCH_THRESHOLD"])
-    found: list[tuple[int, float]] = []
-    for asset in db.session.scalars(select(Asset).where(Asset.id.in_(asset_ids))):
-        faces = [f for f in asset.faces if not f.is_not_a_face]
-        if not faces or not queries:
-            continue
-        with Image.open(asset_path(asset.sha256)) as stored:
-            image = np.asarray(stored.convert("RGB"))
-        templates = engine.encode(image, [engine.Box(*f.box) for f in faces])
-        for face, template in zip(faces, templates, strict=True):
-            distance = min(engine.distance(template, q) for q in queries)
-            if distance <= threshold:
-                found.append((face.id, distance))
-        del templates  # thrown away: only distances leave this function
+    if prepared is not None and prepared[0] == _fingerprint(queries):
+        found = prepared[1]
+    else:
+        found = _scan(asset_ids, queries)
     _upsert(request, found)
     marker = f"request.search_chunk:{request.id}:{run}:{number}"
     already = db.session.scalar(select(AuditEvent.id).where(
@@ -159,6 +161,31 @@ def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int]) -> 
         db.session.refresh(request)
         if request.search_chunks_done >= request.search_chunks_total:
             request.search_status = SearchStatus.DONE.value
+
+
+def _scan(asset_ids: list[int], queries: list[NDArray[np.float32]]) -> list[tuple[int, float]]:
+    threshold = float(current_app.config["FACE_MATCH_THRESHOLD"])
+    found: list[tuple[int, float]] = []
+    for asset in db.session.scalars(select(Asset).where(Asset.id.in_(asset_ids))):
+        faces = [f for f in asset.faces if not f.is_not_a_face]
+        if not faces or not queries:
+            continue
+        with Image.open(asset_path(asset.sha256)) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        templates = engine.encode(image, [engine.Box(*f.box) for f in faces])
+        for face, template in zip(faces, templates, strict=True):
+            distance = min(engine.distance(template, q) for q in queries)
+            if distance <= threshold:
+                found.append((face.id, distance))
+        del templates  # thrown away: only distances leave this function
+    return found
+
+
+def _fingerprint(queries: list[NDArray[np.float32]]) -> str:
+    digest = hashlib.sha256()
+    for query in queries:
+        digest.update(np.asarray(query, dtype="<f4").tobytes())
+    return digest.hexdigest()
 
 
 def candidates(request_id: int) -> list[tuple[Match, Face, Asset]]:
@@ -204,6 +231,14 @@ def link_person(request_id: int, person_id: int | None, *, actor: Actor) -> None
 
 
 def _queries(request: SubjectRequest) -> list[NDArray[np.float32]]:
+    queries = _query_templates(request)
+    if queries:
+        audit.record("face.template_read", actor=SYSTEM, subject=f"request:{request.id}",
+                     details={"purpose": "request search", "count": len(queries)})
+    return queries
+
+
+def _query_templates(request: SubjectRequest) -> list[NDArray[np.float32]]:
     ring = keyring()
     queries = []
     sealed = request.selfie_template_ciphertext
@@ -214,9 +249,6 @@ def _queries(request: SubjectRequest) -> list[NDArray[np.float32]]:
         faces = db.session.scalars(select(Face).where(
             Face.person_id == request.person_id, Face.template_ciphertext.is_not(None)))
         queries.extend(ring.decrypt_face(f) for f in faces)
-    if queries:
-        audit.record("face.template_read", actor=SYSTEM, subject=f"request:{request.id}",
-                     details={"purpose": "request search", "count": len(queries)})
     return queries
 
 

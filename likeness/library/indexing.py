@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 from flask import current_app
@@ -28,9 +29,28 @@ log = logging.getLogger(__name__)
 on_worker_start(engine.preload)
 
 
-@job("index_asset")
+@dataclass(frozen=True)
+class Analysis:
+    """What the face engine found on one stored photo (computed outside the transaction)."""
+
+    sha256: str
+    policy: TemplatePolicy
+    boxes: list[engine.Box]
+    templates: list[np.ndarray]
+    error: str | None = None
+
+
+def analyse(asset_id: int) -> Analysis | None:
+    """The job's prepare step: read-only, outside the transaction (see platform.jobs)."""
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or asset.status == AssetStatus.INDEXED.value:
+        return None
+    return _analyse(asset.id, asset.sha256, template_policy())
+
+
+@job("index_asset", prepare=analyse)
 @use_case
-def index_asset(asset_id: int) -> None:
+def index_asset(asset_id: int, prepared: Analysis | None = None) -> None:
     """Detect and store the faces of one asset. Idempotent: an indexed asset is left alone.
 
     The faces and the `indexed` status are committed together, so a worker killed
@@ -39,22 +59,19 @@ def index_asset(asset_id: int) -> None:
     asset = _lock(asset_id)
     if asset is None or asset.status == AssetStatus.INDEXED.value:
         return
-    try:
-        with Image.open(asset_path(asset.sha256)) as stored:
-            image = np.asarray(stored.convert("RGB"))
-        boxes = _detect(image)
-    except (OSError, ValueError) as exc:
-        log.warning("indexing asset %s failed: %s", asset_id, type(exc).__name__)
+    policy = template_policy()
+    analysis = prepared
+    if analysis is None or analysis.sha256 != asset.sha256 or analysis.policy != policy:
+        analysis = _analyse(asset.id, asset.sha256, policy)  # no (fitting) prepared result
+    if analysis.error is not None:
         asset.status = AssetStatus.FAILED.value
         asset.failure_reason = _("The stored photo could not be read (%(error)s).",
-                                 error=type(exc).__name__)
+                                 error=analysis.error)
         audit.record("asset.index_failed", actor=SYSTEM, subject=f"asset:{asset.id}")
         return
-
-    policy = template_policy()
+    boxes, templates = analysis.boxes, analysis.templates
     # `consented-only`: a new face is not tagged yet, so no one has consented to a template.
     keep_templates = policy == TemplatePolicy.ALL
-    templates = engine.encode(image, boxes) if keep_templates else []
 
     for existing in list(asset.faces):  # a previous failed attempt's leftovers
         db.session.delete(existing)
@@ -73,6 +90,18 @@ def index_asset(asset_id: int) -> None:
         subject=f"asset:{asset.id}",
         details={"faces": len(faces), "templates_created": len(added), "policy": policy.value},
     )
+
+
+def _analyse(asset_id: int, sha256: str, policy: TemplatePolicy) -> Analysis:
+    try:
+        with Image.open(asset_path(sha256)) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        boxes = _detect(image)
+    except (OSError, ValueError) as exc:
+        log.warning("indexing asset %s failed: %s", asset_id, type(exc).__name__)
+        return Analysis(sha256, policy, [], [], error=type(exc).__name__)
+    templates = engine.encode(image, boxes) if policy == TemplatePolicy.ALL else []
+    return Analysis(sha256, policy, boxes, list(templates))
 
 
 def _detect(image: np.ndarray) -> list[engine.Box]:

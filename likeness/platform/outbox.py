@@ -52,6 +52,7 @@ def add(job_name: str, *args: Any) -> OutboxJob:
     return row
 
 
+@uow.writes_outside_use_case
 def relay(ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
     """Push pending rows (these ids, or all) onto the queue; return how many went."""
     query = select(OutboxJob).where(OutboxJob.status == OutboxStatus.PENDING.value)
@@ -62,6 +63,7 @@ def relay(ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
     return _push(rows)
 
 
+@uow.writes_outside_use_case
 def sweep(*, limit: int = 500) -> int:
     """Hand over every pending row and re-push rows whose RQ job failed or was lost.
 
@@ -92,6 +94,7 @@ def sweep(*, limit: int = 500) -> int:
     return pushed + _push(retry)
 
 
+@uow.writes_outside_use_case
 def mark_pending(outbox_id: int) -> None:
     """Put a row whose job was lost back in line for the next relay (commits)."""
     row = db.session.get(OutboxJob, outbox_id)
