@@ -97,7 +97,7 @@ def _advance_head_after_commit(event: AuditEvent) -> None:
     first = work.audit_tail is None
     work.audit_tail = audit_head.Head(event.id, event.hash)
     if first:
-        work.after_commit(lambda: audit_head.advance(work.audit_tail))  # type: ignore[arg-type]
+        work.after_commit(lambda: audit_head.advance(work.audit_tail))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -92,7 +93,7 @@ def _uses_redis() -> bool:
     return str(current_app.config.get("AUDIT_HEAD") or "").lower() == "redis"
 
 
-def _redis():  # type: ignore[no-untyped-def]
+def _redis() -> Any:
     from likeness.platform.queue import get_redis
 
     return get_redis()
