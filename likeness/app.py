@@ -29,6 +29,8 @@ AREA_MODULES = (
     "likeness.dsr.locate",
     "likeness.dsr.answer",
     "likeness.dsr.daily",
+    "likeness.library.restore",
+    "likeness.consent.restore",
 )
 
 

@@ -34,6 +34,9 @@ def register(app: Flask) -> None:
         deadline_command,
     ):
         app.cli.add_command(command)
+    from likeness import cli_operations
+
+    cli_operations.register(app)
 
 
 @click.command("create-staff")

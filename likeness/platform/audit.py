@@ -154,5 +154,8 @@ def reanchor(reason: str, *, actor: Actor) -> AuditEvent:
         "reason": reason,
         "previous_head": {"id": previous.id, "hash": previous.hash} if previous else None,
     })
-    uow.after_commit(lambda: audit_head.replace(audit_head.Head(event.id, event.hash)))
+    work = uow.current()
+    # The newest event of the whole restore (hooks may add some after this one).
+    uow.after_commit(lambda: audit_head.replace(work.audit_tail or
+                                                audit_head.Head(event.id, event.hash)))
     return event
