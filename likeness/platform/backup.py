@@ -87,7 +87,7 @@ def create(destination: Path) -> dict[str, Any]:
             counts[table.name] = len(lines)
             _add_bytes(archive, f"database/{table.name}.jsonl",
                        ("\n".join(lines) + "\n" if lines else "").encode())
-        manifest = {"format": FORMAT, "created_at": utcnow().isoformat(),
+        manifest: dict[str, Any] = {"format": FORMAT, "created_at": utcnow().isoformat(),
                     "revision": schema_revision(), "rows": counts,
                     "folders": [f for f in DATA_FOLDERS if (instance_dir() / f).is_dir()]}
         db.session.commit()  # end the read snapshot (nothing was written); files follow
