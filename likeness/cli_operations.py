@@ -11,7 +11,7 @@ from likeness.platform.actor import CLI
 
 
 def register(app: Flask) -> None:
-    for command in (backup_command, restore_command):
+    for command in (backup_command, restore_command, reset_two_factor_command):
         app.cli.add_command(command)
 
 
@@ -51,3 +51,16 @@ def restore_command(archive: Path, yes: bool) -> None:
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items()) or "done"
         click.echo(f"  after restore, {hook}: {summary}")
     click.echo("The audit chain was re-anchored (an audited event). Start the app again.")
+
+
+@click.command("reset-2fa")
+@click.argument("email")
+def reset_two_factor_command(email: str) -> None:
+    """Switch two-factor off for EMAIL (lost phone and codes); they enrol again at login."""
+    from likeness.staff import accounts, two_factor
+
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No staff account {email}.")
+    two_factor.reset(user.id, actor=CLI)
+    click.echo(f"Two-factor authentication reset for {user.email}; every session ended.")

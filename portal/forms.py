@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from likeness.web.form_fields import MultiCheckboxField
+from likeness.web.form_fields import MultiCheckboxField, OneLine
 
 
 class SignForm(FlaskForm):
@@ -25,11 +25,12 @@ class SignForm(FlaskForm):
     biometric_consent = BooleanField(
         _l("Likeness may keep a template of my face to find me in photos (optional).")
     )
-    signer_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=200)])
+    signer_name = StringField(_l("Your full name"),
+                              validators=[DataRequired(), Length(max=200), OneLine()])
     signature = HiddenField()
     date_of_birth = DateField(_l("Your date of birth"), validators=[Optional()])
     guardian_name = StringField(_l("Name of parent or guardian"),
-                                validators=[Optional(), Length(max=200)])
+                                validators=[Optional(), Length(max=200), OneLine()])
     guardian_signature = HiddenField()
 
 
@@ -56,7 +57,7 @@ REQUEST_TYPES = [SelectChoice(value, label) for value, label in [
 class RequestForm(FlaskForm):
     type = RadioField(_l("What would you like?"), choices=REQUEST_TYPES, default="access",
                       validators=[DataRequired()])
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200), OneLine()])
     email = EmailField(_l("Your email address"),
                        validators=[DataRequired(), Email(), Length(max=254)])
     details = TextAreaField(

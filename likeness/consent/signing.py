@@ -27,6 +27,7 @@ from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.jobs import job
 from likeness.platform.links import external_url
 from likeness.platform.storage import instance_dir
+from likeness.platform.text import has_control_characters
 from likeness.platform.uow import on_rollback, use_case
 
 
@@ -52,6 +53,10 @@ def sign(token: str, signature: Signature) -> Quitclaim:
         raise InvalidInput(_("Tick at least one channel where the photos may be used."))
     if not signature.signer_name.strip():
         raise InvalidInput(_("Type your full name."))
+    if has_control_characters(signature.signer_name) or has_control_characters(
+        signature.guardian_name or ""
+    ):
+        raise InvalidInput(_("A name must be one line of plain text."))
     signed_on = amsterdam_today()
     if opened.needs_birth_date:
         if signature.date_of_birth is None:

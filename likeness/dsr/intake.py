@@ -12,13 +12,14 @@ from likeness.dsr import casework, links
 from likeness.dsr.deadlines import due_date
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
-from likeness.library.imaging import decode_upload
+from likeness.library.imaging import decode_selfie
 from likeness.models import RequestMessage, RequestStatus, RequestType, SubjectRequest, utcnow
 from likeness.platform import audit, mail
 from likeness.platform.actor import SUBJECT
 from likeness.platform.addresses import normalise_email
 from likeness.platform.links import external_url
 from likeness.platform.storage import instance_dir, write_atomically
+from likeness.platform.text import has_control_characters
 from likeness.platform.uow import on_rollback, use_case
 
 
@@ -40,6 +41,9 @@ def submit(intake: Intake) -> SubjectRequest:
         raise InvalidInput(_("Choose what you are asking for."))
     if not intake.name.strip():
         raise InvalidInput(_("Fill in your name."))
+    if has_control_characters(intake.name) or has_control_characters(intake.details,
+                                                                      multiline=True):
+        raise InvalidInput(_("Your name must be one line of plain text."))
     email = normalise_email(intake.email)
     if intake.language not in {"nl", "en"}:
         raise InvalidInput(_("Unknown language."))
@@ -49,7 +53,7 @@ def submit(intake: Intake) -> SubjectRequest:
     if not intake.selfie and not intake.details.strip():
         raise InvalidInput(_("Without a photo, please describe where and when you were "
                              "photographed, so we can find the photos."))
-    decoded = decode_upload(intake.selfie) if intake.selfie else None
+    decoded = decode_selfie(intake.selfie) if intake.selfie else None
     received_at = utcnow()
     request = SubjectRequest(
         reference="pending-" + secrets.token_hex(6),

@@ -34,11 +34,15 @@ from likeness.models.request import (
     SearchStatus,
     SubjectRequest,
 )
+from likeness.models.security import AgeAnswer, ConsentLink, StaffRecoveryCode
 from likeness.models.setting import Setting, TemplatePolicy
 from likeness.models.share import RecipientNotice, ShareLink, ShareLinkAsset
 from likeness.models.staff import Role, StaffUser
 
 __all__ = [
+    "AgeAnswer",
+    "ConsentLink",
+    "StaffRecoveryCode",
     "Asset",
     "AssetStatus",
     "AuditEvent",
