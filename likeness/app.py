@@ -29,6 +29,7 @@ AREA_MODULES = (
     "likeness.dsr.locate",
     "likeness.dsr.answer",
     "likeness.dsr.daily",
+    "likeness.dsr.selfie_keys",
     "likeness.library.restore",
     "likeness.consent.restore",
 )

@@ -30,6 +30,7 @@ def register(app: Flask) -> None:
         import_photos_command,
         find_face_command,
         rotate_face_key_command,
+        retire_face_key_command,
         template_policy_command,
         deadline_command,
     ):
@@ -208,6 +209,19 @@ def rotate_face_key_command() -> None:
 
     version, count = face_keys.rotate(actor=CLI)
     click.echo(f"Re-encrypted {count} template(s) under key version {version}.")
+
+
+@click.command("retire-face-key")
+@click.argument("version", type=int)
+def retire_face_key_command(version: int) -> None:
+    """Remove old key VERSION once no template uses it (rotate first)."""
+    from likeness.library import face_keys
+
+    try:
+        face_keys.retire(version, actor=CLI)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Key version {version} retired.")
 
 
 @click.command("template-policy")

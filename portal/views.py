@@ -5,7 +5,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from likeness.consent import invitations, records, signing, withdrawal
+from likeness.consent import age_answers, invitations, records, signing, withdrawal
 from likeness.consent import portal as consent_portal
 from likeness.consent.signatures import parse_signature
 from likeness.dsr import casework, intake, links
@@ -38,6 +38,8 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
+            # Kept even if the signing fails (e.g. "a guardian must sign too").
+            age_answers.record(token, form.date_of_birth.data)
             signature = signing.Signature(
                 channels=form.channels.data or [],
                 biometric_consent=bool(form.biometric_consent.data),
@@ -93,7 +95,17 @@ def manage_consent() -> ResponseReturnValue:
 def consent_overview(token: str) -> ResponseReturnValue:
     email = consent_portal.email_from_link(token)
     return render_template("portal/consent_overview.html", token=token,
-                           rows=records.for_email(email))
+                           rows=records.for_email(email), end_form=ConfirmForm())
+
+
+@blueprint.post("/consent/manage/<token>/end")
+def consent_end_link(token: str) -> ResponseReturnValue:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    consent_portal.end_link(token)
+    flash(_("This link no longer works. Ask for a new one whenever you need it."), "info")
+    return redirect(url_for("portal.manage_consent"))
 
 
 @blueprint.route("/consent/manage/<token>/withdraw/<int:quitclaim_id>", methods=["GET", "POST"])
@@ -158,6 +170,9 @@ def verify_request(token: str) -> ResponseReturnValue:
 
 
 @blueprint.route("/request/status/<token>", methods=["GET", "POST"])
+@limiter.limit("60 per hour", methods=["GET"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("10 per hour", methods=["POST"], key_func=lambda: f"status-reply:{request.path}")
 def request_status(token: str) -> ResponseReturnValue:
     subject_request = links.from_status_link(token)
     form = ReplyForm()
@@ -189,12 +204,15 @@ def _label(channel: str) -> str:
     return str(CHANNEL_LABELS[channel])
 
 
+# A share link may go round a newsroom: generous per address, but no scraping loop.
 @blueprint.get("/s/<token>")
+@limiter.limit("120 per hour")
 def shared(token: str) -> ResponseReturnValue:
     link, asset_ids = sharing.open_link(token)
     return render_template("portal/shared.html", link=link, asset_ids=asset_ids, token=token)
 
 
 @blueprint.get("/s/<token>/<int:asset_id>.jpg")
+@limiter.limit("600 per hour")
 def shared_photo(token: str, asset_id: int) -> ResponseReturnValue:
     return send_file(sharing.rendition(token, asset_id), mimetype="image/jpeg")

@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from likeness.consent import history, pdf, rules
+from likeness.consent import age_answers, history, pdf, rules
 from likeness.consent.invitations import open_invitation
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
@@ -106,6 +106,7 @@ def sign(token: str, signature: Signature) -> Quitclaim:
     audit.record("quitclaim.signed", actor=signer, subject=f"quitclaim:{quitclaim.id}",
                  details={"channels": channels, "biometric": signature.biometric_consent,
                           "guardian": bool(quitclaim.guardian_name)})
+    age_answers.flag_if_conflicting(quitclaim, signed_as_minor=is_minor)
     outbox.add("render_quitclaim_pdf", quitclaim.id)
     if signature.biometric_consent:
         outbox.add("enforce_template_policy")

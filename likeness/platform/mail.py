@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -65,9 +66,13 @@ def deliver(email_id: int) -> None:
                 smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
             smtp.send_message(message)
     else:
+        # Development mail holds personal data: readable by the owner only.
         outbox_dir = Path(cfg["INSTANCE_PATH"]) / "outbox"
-        outbox_dir.mkdir(parents=True, exist_ok=True)
-        (outbox_dir / f"{email.id:08d}.eml").write_bytes(message.as_bytes())
+        outbox_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = outbox_dir / f"{email.id:08d}.eml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(message.as_bytes())
     email.sent_at = utcnow()
 
 
