@@ -29,7 +29,7 @@ from likeness.dsr import actions, casework, locate
 from likeness.errors import DomainError
 from likeness.library import people
 from likeness.models import RequestStatus, RequestType, Role
-from likeness.staff import accounts
+from likeness.staff import accounts, operations
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
 
@@ -70,6 +70,7 @@ def request_page(request_id: int) -> ResponseReturnValue:
         refuse_form=RefuseForm(), perform_form=PerformForm(), close_form=CloseForm(),
         action_form=StaffActionForm(), person_form=LinkPersonForm(),
         assign_form=AssignForm(), decision_form=MatchDecisionForm(),
+        needs_attention=operations.needs_attention(subject_request.id),
     )
 
 

@@ -11,7 +11,8 @@ from likeness.platform.actor import CLI
 
 
 def register(app: Flask) -> None:
-    for command in (backup_command, restore_command, reset_two_factor_command):
+    for command in (backup_command, restore_command, reset_two_factor_command,
+                    ops_check_command):
         app.cli.add_command(command)
 
 
@@ -64,3 +65,16 @@ def reset_two_factor_command(email: str) -> None:
         raise click.ClickException(f"No staff account {email}.")
     two_factor.reset(user.id, actor=CLI)
     click.echo(f"Two-factor authentication reset for {user.email}; every session ended.")
+
+
+@click.command("ops-check")
+def ops_check_command() -> None:
+    """Check health and alert staff if no worker runs or the daily run was missed
+    (for cron, next to the load balancer's /healthz)."""
+    from likeness.staff import operations
+
+    state = operations.check_and_alert()
+    for name, ok in state.checks.items():
+        click.echo(f"{name}: {'ok' if ok else 'NOT OK'}")
+    if not state.ok:
+        raise SystemExit(1)

@@ -55,6 +55,8 @@ REQUEST_TYPES = [SelectChoice(value, label) for value, label in [
 
 
 class RequestForm(FlaskForm):
+    # A one-time key per form shown: a double click or a replay files one request.
+    submission = HiddenField()
     type = RadioField(_l("What would you like?"), choices=REQUEST_TYPES, default="access",
                       validators=[DataRequired()])
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200), OneLine()])

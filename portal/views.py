@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -12,6 +14,7 @@ from likeness.dsr import casework, intake, links
 from likeness.errors import DomainError, Gone
 from likeness.extensions import limiter
 from likeness.library import sharing
+from likeness.platform import idempotency
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
 from likeness.web.labels import CHANNEL_LABELS
@@ -134,21 +137,28 @@ def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
 def new_request() -> ResponseReturnValue:
     form = RequestForm()
     status = 200
+    if not form.is_submitted():
+        form.submission.data = secrets.token_urlsafe(24)
     if form.validate_on_submit():
         selfie = form.selfie.data.read() if form.selfie.data else None
+        filed = intake.Intake(
+            type=form.type.data or "", name=form.name.data or "",
+            email=form.email.data or "", details=form.details.data or "",
+            language=form.language.data or "nl", selfie=selfie or None,
+            selfie_consent=bool(form.selfie_consent.data),
+        )
         try:
-            stored = intake.submit(intake.Intake(
-                type=form.type.data or "", name=form.name.data or "",
-                email=form.email.data or "", details=form.details.data or "",
-                language=form.language.data or "nl", selfie=selfie or None,
-                selfie_consent=bool(form.selfie_consent.data),
-            ))
+            request_id, _new = idempotency.once(
+                (form.submission.data or "")[:100], "subject-request",
+                lambda: intake.submit(filed).id)
         except DomainError as exc:
             form.form_errors.append(exc.message)
             status = 400
         else:
             # Stored (and committed) before we answer: the reference is the receipt.
-            return render_template("portal/request_received.html", request_row=stored)
+            # A second click on the same form gets the same receipt.
+            return render_template("portal/request_received.html",
+                                   request_row=casework.get(request_id))
     elif request.method == "POST":
         status = 400
     return render_template("portal/request_form.html", form=form), status

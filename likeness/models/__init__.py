@@ -34,7 +34,12 @@ from likeness.models.request import (
     SearchStatus,
     SubjectRequest,
 )
-from likeness.models.security import AgeAnswer, ConsentLink, StaffRecoveryCode
+from likeness.models.security import (
+    AgeAnswer,
+    ConsentLink,
+    FormSubmission,
+    StaffRecoveryCode,
+)
 from likeness.models.setting import Setting, TemplatePolicy
 from likeness.models.share import RecipientNotice, ShareLink, ShareLinkAsset
 from likeness.models.staff import Role, StaffUser
@@ -42,6 +47,7 @@ from likeness.models.staff import Role, StaffUser
 __all__ = [
     "AgeAnswer",
     "ConsentLink",
+    "FormSubmission",
     "StaffRecoveryCode",
     "Asset",
     "AssetStatus",

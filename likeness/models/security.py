@@ -51,3 +51,16 @@ class AgeAnswer(Base):
     date_of_birth: Mapped[date] = mapped_column(Date)
     is_minor: Mapped[bool] = mapped_column(default=False)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FormSubmission(Base):
+    """A public form, submitted once: a double click or a replayed post finds this row
+    (by the form's one-time key) and gets the same answer instead of a second record."""
+
+    __tablename__ = "form_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,6 +24,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import select
+
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
 from likeness.platform.uow import use_case
@@ -95,7 +97,12 @@ def _prepare(outbox_id: int) -> Any:
 
 @use_case
 def _run(outbox_id: int, prepared: Any = _NOT_PREPARED) -> str:
-    row = db.session.get(OutboxJob, outbox_id)
+    query = select(OutboxJob).where(OutboxJob.id == outbox_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The same job taken by two workers at once: the second waits here until the
+        # first commits, then finds the row done. (SQLite: BEGIN IMMEDIATE does this.)
+        query = query.with_for_update()
+    row = db.session.scalar(query)
     if row is None:
         return "missing"
     if row.status == OutboxStatus.DONE.value:

@@ -49,6 +49,27 @@ def queue_email(
     return email
 
 
+@use_case
+def send_now(recipients: list[str], template: str, *, language: str = "en",
+             **context: Any) -> int:
+    """Render and send at once, not through the outbox: for alerts about the outbox
+    itself (no worker alive, jobs given up), which a job could never deliver. Each
+    mail is stored as sent, like every other. Returns how many were sent."""
+    sent = 0
+    for recipient in recipients:
+        with force_locale(language):
+            rendered = render_template(f"email/{template}.txt", **context)
+        first, _, body = rendered.lstrip().partition("\n")
+        email = OutgoingEmail(recipient=recipient, subject=first[len("Subject:"):].strip(),
+                              body_text=body.strip() + "\n", attachments=[])
+        db.session.add(email)
+        db.session.flush()
+        _send(email)
+        email.sent_at = utcnow()
+        sent += 1
+    return sent
+
+
 @job("deliver_email")
 @use_case
 def deliver(email_id: int) -> None:
@@ -56,6 +77,11 @@ def deliver(email_id: int) -> None:
     email = db.session.get(OutgoingEmail, email_id)
     if email is None or email.sent_at is not None:
         return
+    _send(email)
+    email.sent_at = utcnow()
+
+
+def _send(email: OutgoingEmail) -> None:
     message = _build_message(email)
     cfg = current_app.config
     if cfg["MAIL_SERVER"]:
@@ -73,7 +99,6 @@ def deliver(email_id: int) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(message.as_bytes())
-    email.sent_at = utcnow()
 
 
 def _build_message(email: OutgoingEmail) -> EmailMessage:

@@ -1,8 +1,8 @@
-"""staff two-factor, consent links, age answers
+"""security hardening: staff two-factor, consent links, age answers, form submissions
 
-Revision ID: 02926eeec716
+Revision ID: 527e94ae75d0
 Revises: 9b7e4fca69dc
-Create Date: 2026-11-26 15:19:21.751864
+Create Date: 2026-11-26 15:42:06.434723
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '02926eeec716'
+revision = '527e94ae75d0'
 down_revision = '9b7e4fca69dc'
 branch_labels = None
 depends_on = None
@@ -27,6 +27,15 @@ def upgrade():
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_link')),
     sa.UniqueConstraint('token_sha256', name=op.f('uq_consent_link_token_sha256'))
+    )
+    op.create_table('form_submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key_sha256', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_form_submission')),
+    sa.UniqueConstraint('key_sha256', name=op.f('uq_form_submission_key_sha256'))
     )
     op.create_table('staff_recovery_code',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -77,5 +86,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_staff_recovery_code_staff_id'))
 
     op.drop_table('staff_recovery_code')
+    op.drop_table('form_submission')
     op.drop_table('consent_link')
     # ### end Alembic commands ###
