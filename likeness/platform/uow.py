@@ -145,7 +145,15 @@ def writes_outside_use_case(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         _end_read_snapshot()
         with intends_to_write():
-            return func(*args, **kwargs)
+            try:
+                result = func(*args, **kwargs)
+            except BaseException:
+                db.session.rollback()
+                raise
+            # A read after its last commit (an expired attribute) began a new transaction
+            # with the write lock: end it, or every other writer waits for this session.
+            db.session.commit()
+            return result
 
     return wrapper
 
