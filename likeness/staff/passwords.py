@@ -48,7 +48,7 @@ def _personal_words(email: str) -> set[str]:
     organisation = str(current_app.config.get("ORGANISATION_NAME") or "")
     words.update(w for w in re.findall(r"[a-z]+", organisation.lower()) if len(w) >= 4)
     local, _at, domain = email.lower().partition("@")
-    words.update(w for w in re.findall(r"[a-z]+", local) if len(w) >= 3)
+    words.update(w for w in re.findall(r"[a-z]+", local) if len(w) >= 4)
     if domain:
         label = re.sub(r"[^a-z]", "", domain.split(".")[0])
         if len(label) >= 4:
