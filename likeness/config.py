@@ -88,7 +88,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         # Login throttling (Flask-Limiter syntax).
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
-        "LOGIN_LIMIT_PER_EMAIL": os.environ.get("LOGIN_LIMIT_PER_EMAIL", "5 per 15 minutes"),
         # Face engine.
         "FACE_TEMPLATE_POLICY": os.environ.get("FACE_TEMPLATE_POLICY", "all"),
         "FACE_KEY_FILE": os.environ.get("FACE_KEY_FILE", str(instance / "face-keys.json")),
