@@ -129,13 +129,22 @@ def _decode(data: bytes, max_side: int | None) -> DecodedImage:
 
 
 def _shrunk(image: Image.Image, max_side: int) -> Image.Image:
-    """At most `max_side` long: an integer reduce first (cheap, no big intermediate),
-    then an exact resize of the small image."""
-    longest = max(image.size)
-    if longest <= max_side:
+    """At most `max_side` long, without a second full-size copy.
+
+    Pillow's own reduce and resize premultiply an RGBA image at full size first (one
+    more copy of hundreds of MB): instead, strips of rows are flattened to RGB and
+    reduced one by one, then the small image is resized exactly."""
+    width, height = image.size
+    if max(width, height) <= max_side:
         return image
-    factor = longest // max_side
-    small = image.reduce(factor) if factor > 1 else image
+    factor = max(width, height) // max_side
+    small = image
+    if factor > 1:
+        small = Image.new("RGB", (-(-width // factor), -(-height // factor)), (255, 255, 255))
+        step = factor * 64
+        for top in range(0, height, step):
+            strip = _to_rgb(image.crop((0, top, width, min(height, top + step))))
+            small.paste(strip.reduce(factor), (0, top // factor))
     if max(small.size) > max_side:
         scale = max_side / max(small.size)
         small = small.resize((max(1, round(small.width * scale)),
