@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from likeness.models import Role
@@ -15,7 +16,9 @@ blueprint = Blueprint("admin", __name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PUBLIC_ENDPOINTS = {"admin.login"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.login_two_factor"}
+# What a logged-in user may still reach before the password change and 2FA set-up.
+SETUP_ENDPOINTS = {"admin.change_password", "admin.logout", "admin.two_factor_setup"}
 # Routes without @requires are open to every active staff member (viewer and up);
 # a forgotten decorator therefore never opens a page to the public.
 DEFAULT_ROLES: tuple[Role, ...] = (Role.VIEWER, Role.LIBRARIAN, Role.PRIVACY_OFFICER)
@@ -37,15 +40,21 @@ def require_staff() -> ResponseReturnValue | None:
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    from admin import session_policy
+    from likeness.staff import two_factor
+
+    if session_policy.expired():
+        flash(_("Your session has ended. Please log in again."), "info")
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
     view = current_app.view_functions.get(request.endpoint or "")
     roles = getattr(view, "required_roles", DEFAULT_ROLES)
     if not current_user.has_role(*roles):
         abort(403)
-    if current_user.must_change_password and request.endpoint not in {
-        "admin.change_password",
-        "admin.logout",
-    }:
+    if current_user.must_change_password and request.endpoint not in SETUP_ENDPOINTS:
         return redirect(url_for("admin.change_password"))
+    if (two_factor.is_required(current_user) and not two_factor.is_enabled(current_user)
+            and request.endpoint not in SETUP_ENDPOINTS):
+        return redirect(url_for("admin.two_factor_setup"))
     return None
 
 
@@ -68,5 +77,6 @@ from admin import (  # noqa: E402,F401  (registers the routes)
     quitclaim_views,
     request_views,
     settings_views,
+    two_factor_views,
     views,
 )

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from likeness.models import Role, TemplatePolicy
-from likeness.staff.accounts import MIN_PASSWORD_LENGTH
+from likeness.staff.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from likeness.web.form_fields import MultiCheckboxField
 from likeness.web.labels import CHANNEL_LABELS
 
@@ -180,3 +180,15 @@ class ShareForm(FlaskForm):
                                  validators=[Optional(), Email(), Length(max=254)])
     days = IntegerField(_l("Valid for (days)"), default=30,
                         validators=[DataRequired(), NumberRange(min=1, max=365)])
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text"})
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(_l("The 6-digit code your app shows now"),
+                       validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

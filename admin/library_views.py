@@ -24,6 +24,7 @@ from likeness.library import catalogue, disclosures, people, sharing, tagging
 from likeness.library import upload as uploads
 from likeness.library.renditions import Purpose, crop_face, render
 from likeness.models import AssetStatus, Channel, Role
+from likeness.platform.links import external_url
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
 CHANNELS = [c.value for c in Channel]
@@ -250,5 +251,7 @@ def asset_share(asset_id: int) -> ResponseReturnValue:
     )
     # The token is shown once: only its hash is stored.
     flash(_("Share link (copy it now, it is shown only once): %(url)s",
-            url=url_for("portal.shared", token=token, _external=True)), "info")
+            # Built on PUBLIC_BASE_URL, never on the request's Host header (which the
+            # client chooses): the recipient must get a link to us.
+            url=external_url("portal.shared", token=token)), "info")
     return _back_to(asset_id)

@@ -36,7 +36,7 @@ from likeness.errors import DomainError
 from likeness.library import people
 from likeness.models import RequestStatus, RequestType, Role, SubjectRequest
 from likeness.platform.clock import AMSTERDAM
-from likeness.staff import accounts, settings
+from likeness.staff import accounts, operations, settings
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
 
@@ -116,6 +116,7 @@ def request_page(request_id: int) -> ResponseReturnValue:
         policy=settings.template_policy().value,
         person_with_requester_email=(None if subject_request.person_id
                                      else casework.person_with_email(subject_request.email)),
+        needs_attention=operations.needs_attention(subject_request.id),
     )
 
 

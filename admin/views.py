@@ -1,22 +1,24 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from admin import blueprint, requires
+from admin import blueprint, requires, session_policy
 from admin.forms import ChangePasswordForm, CreateStaffForm, LoginForm, RoleForm, StaffActionForm
 from likeness.errors import DomainError
 from likeness.extensions import limiter
 from likeness.models import Role
-from likeness.staff import accounts
+from likeness.staff import accounts, login_guard, two_factor
+from likeness.web.error_pages import render_error
 from likeness.web.i18n import safe_next
-from likeness.web.ratelimit import email_key
 
 
 def _failed_login(response: object) -> bool:
-    # Only failed attempts count towards the limits; a successful login redirects.
+    # Only failed attempts count towards the limit; a successful login redirects.
     return getattr(response, "status_code", 200) != 302
 
 
@@ -24,19 +26,31 @@ def _failed_login(response: object) -> bool:
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed_login
 )
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_EMAIL"],
-    key_func=email_key("login-email"),
-    methods=["POST"],
-    deduct_when=_failed_login,
-)
 def login() -> ResponseReturnValue:
+    """Password first; then the second factor when the account has one.
+
+    Per account there is no lock: failures slow the account down for unknown browsers
+    only (likeness.staff.login_guard), so nobody can keep its owner out."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        wait = login_guard.wait_seconds(email, request)
+        if wait:
+            return render_error(429, _("Too many failed attempts for this account from this "
+                                       "browser. Try again in %(minutes)d minute(s).",
+                                       minutes=max(1, -(-wait // 60))))
+        user = accounts.authenticate(email, form.password.data or "")
         if user is not None:
-            login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("admin.dashboard")))
+            target = safe_next(request.args.get("next"), url_for("admin.dashboard"))
+            if two_factor.is_enabled(user):
+                session["two_factor"] = {"user": user.id, "at": int(time.time()),
+                                         "next": target}
+                return redirect(url_for("admin.login_two_factor"))
+            session_policy.start(user)
+            response = redirect(target)
+            login_guard.record_success(email, response)
+            return response
+        login_guard.record_failure(email, request)
         # One message whether or not the account exists or is active.
         flash(_("Email or password is not correct."), "error")
     return render_template("admin/login.html", form=form)
@@ -101,12 +115,9 @@ def staff_create() -> ResponseReturnValue:
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("admin.staff_list"))
-    flash(
-        _("Created %(email)s. One-time password: %(password)s", email=user.email,
-          password=password),
-        "info",
-    )
-    return redirect(url_for("admin.staff_list"))
+    # Shown on this page only: a flash message would travel in the session cookie, which
+    # the browser keeps and anyone with the cookie can read.
+    return render_template("admin/staff_created.html", member=user, password=password)
 
 
 @blueprint.post("/staff/<int:user_id>/active")

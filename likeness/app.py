@@ -13,7 +13,7 @@ from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
 from likeness.platform import embedded_redis
 from likeness.platform.database import configure_engine
 from likeness.platform.queue import ensure_embedded_redis, limiter_storage_uri
-from likeness.web import error_pages, i18n, labels, security
+from likeness.web import error_pages, health, i18n, labels, security
 
 # Modules that register jobs (`@job`) and daily tasks (`@daily_task`) when imported.
 # The platform never imports an area; the factory does, here, once.
@@ -31,6 +31,10 @@ AREA_MODULES = (
     "likeness.dsr.daily",
     "likeness.cockpit.retention",
     "likeness.cockpit.audit_view",
+    "likeness.dsr.selfie_keys",
+    "likeness.library.restore",
+    "likeness.consent.restore",
+    "likeness.staff.operations",
 )
 
 
@@ -50,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_areas()
     register_blueprints(app)
     error_pages.register(app)
+    health.register(app)
     cli.register(app)
     return app
 

@@ -33,10 +33,14 @@ def register(app: Flask) -> None:
         import_photos_command,
         find_face_command,
         rotate_face_key_command,
+        retire_face_key_command,
         template_policy_command,
         deadline_command,
     ):
         app.cli.add_command(command)
+    from likeness import cli_operations
+
+    cli_operations.register(app)
 
 
 @click.command("create-staff")
@@ -88,10 +92,13 @@ def verify_audit_command() -> None:
 
     result = audit.verify()
     if result.ok:
-        click.echo(f"OK: {result.checked} audit events, chain intact.")
+        reach = (f"; it reaches its head, event {result.head.id}" if result.head else "")
+        click.echo(f"OK: {result.checked} audit events, chain intact{reach}.")
         return
+    where = (f"at audit event {result.broken_event_id}" if result.broken_event_id
+             else "the chain")
     click.echo(
-        f"BROKEN at audit event {result.broken_event_id}: {result.problem} "
+        f"BROKEN {where}: {result.problem} "
         f"({result.checked} events before it are intact).",
         err=True,
     )
@@ -205,6 +212,19 @@ def rotate_face_key_command() -> None:
 
     version, count = face_keys.rotate(actor=CLI)
     click.echo(f"Re-encrypted {count} template(s) under key version {version}.")
+
+
+@click.command("retire-face-key")
+@click.argument("version", type=int)
+def retire_face_key_command(version: int) -> None:
+    """Remove old key VERSION once no template uses it (rotate first)."""
+    from likeness.library import face_keys
+
+    try:
+        face_keys.retire(version, actor=CLI)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Key version {version} retired.")
 
 
 @click.command("template-policy")

@@ -97,7 +97,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         # Login throttling (Flask-Limiter syntax).
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
-        "LOGIN_LIMIT_PER_EMAIL": os.environ.get("LOGIN_LIMIT_PER_EMAIL", "5 per 15 minutes"),
         # Face engine.
         # The lawful default: templates only with biometric consent (see README). `all`
         # is never chosen here: an admin must record its legal basis in the app.
@@ -124,6 +123,26 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "nl"),
+        # --- security and operations (see docs/security.md) ---
+        # Proxies in front of the app whose X-Forwarded-For/-Proto we believe (0: none).
+        "TRUSTED_PROXY_HOPS": _env_int("TRUSTED_PROXY_HOPS", 0),
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
+        "STAFF_2FA_ROLES": tuple(r.strip() for r in os.environ.get(
+            "STAFF_2FA_ROLES", "admin,privacy_officer").split(",") if r.strip()),
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY", ""),
+        "AUDIT_KEY_FILE": os.environ.get("AUDIT_KEY_FILE", ""),
+        "AUDIT_HEAD": os.environ.get("AUDIT_HEAD", ""),
+        "PDF_SIGNING_KEY_FILE": os.environ.get("PDF_SIGNING_KEY_FILE", ""),
+        "PDF_SIGNING_CERT_FILE": os.environ.get("PDF_SIGNING_CERT_FILE", ""),
+        "PDF_SIGNING_KEY_PASSWORD": os.environ.get("PDF_SIGNING_KEY_PASSWORD", ""),
+        "WITHDRAWAL_LOG_FILE": os.environ.get("WITHDRAWAL_LOG_FILE", ""),
+        # Selfies are decoded at most this long side (phones shoot 12-50 MP).
+        "SELFIE_MAX_SIDE": _env_int("SELFIE_MAX_SIDE", 2048),
+        # Full-size image decodes at once per process (each can take hundreds of MB).
+        "IMAGE_DECODE_CONCURRENCY": _env_int("IMAGE_DECODE_CONCURRENCY", 2),
+        # Staff are alerted when no worker was seen for this long.
+        "WORKER_ALERT_MINUTES": _env_int("WORKER_ALERT_MINUTES", 10),
         # hide_parameters: SQL errors (and so logs) never show the values, which can be
         # names, emails or templates.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
@@ -154,7 +173,41 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 "without it: generate one with `python -c 'import secrets; "
                 "print(secrets.token_hex(32))'` and export SECRET_KEY."
             )
+    elif cfg["ENV_NAME"] not in {"development", "testing"}:
+        check_secret_key(str(cfg["SECRET_KEY"]))
+    # Production behind TLS: HSTS, and `__Host-` cookies (kept by the browser only if
+    # Secure, set by this very host, for path /: no subdomain can plant or read them).
+    cfg["HTTPS_ONLY"] = bool(cfg["SESSION_COOKIE_SECURE"]) and cfg["ENV_NAME"] not in {
+        "development", "testing"}
+    if cfg["HTTPS_ONLY"]:
+        cfg.setdefault("SESSION_COOKIE_NAME", "__Host-likeness-session")
     return cfg
+
+
+MIN_SECRET_BYTES = 32
+MIN_SECRET_BITS = 128
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse a short key, or one whose characters carry little entropy ("aaaa...",
+    a repeated word): it signs sessions and links, and a guessable one forges both."""
+    if len(key.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes: generate "
+                          "one with `python -c 'import secrets; print(secrets.token_hex(32))'`.")
+    if _estimated_bits(key) < MIN_SECRET_BITS:
+        raise ConfigError("SECRET_KEY looks guessable (too few different characters): "
+                          "generate one with `python -c 'import secrets; "
+                          "print(secrets.token_hex(32))'`.")
+
+
+def _estimated_bits(key: str) -> float:
+    """Shannon entropy of the key's characters times its length (an upper bound)."""
+    import math
+    from collections import Counter
+
+    counts = Counter(key)
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return per_char * len(key)
 
 
 def database_url(url: str) -> str:

@@ -39,6 +39,12 @@ class UnsupportedFile(DomainError):
     status = 415
 
 
+class Unavailable(DomainError):
+    """We cannot do it right now (overloaded, the database unreachable): try again."""
+
+    status = 503
+
+
 class TemplateKeyError(DomainError):
     """A face template cannot be decrypted with the configured keys."""
 

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from likeness.web.form_fields import MultiCheckboxField
+from likeness.web.form_fields import MultiCheckboxField, OneLine
 
 
 class SignForm(FlaskForm):
@@ -28,11 +28,11 @@ class SignForm(FlaskForm):
     no_biometrics = BooleanField(_l("Never use face recognition on photos of me."))
     # Required of adults; a child's own name and signature are optional (checked by the
     # service, which knows the age).
-    signer_name = StringField(_l("Your full name"), validators=[Length(max=200)])
+    signer_name = StringField(_l("Your full name"), validators=[Length(max=200), OneLine()])
     signature = HiddenField()
     date_of_birth = DateField(_l("Your date of birth"), validators=[Optional()])
     guardian_name = StringField(_l("Name of parent or guardian"),
-                                validators=[Optional(), Length(max=200)])
+                                validators=[Optional(), Length(max=200), OneLine()])
     guardian_signature = HiddenField()
 
 
@@ -64,16 +64,18 @@ ON_BEHALF = [SelectChoice(value, label) for value, label in [
 
 
 class RequestForm(FlaskForm):
+    # A one-time key per form shown: a double click or a replay files one request.
+    submission = HiddenField()
     type = RadioField(_l("What would you like?"), choices=REQUEST_TYPES, default="access",
                       validators=[DataRequired()])
     on_behalf = RadioField(_l("Who is the request about?"), choices=ON_BEHALF, default="self",
                            validators=[DataRequired()])
-    subject_name = StringField(_l("Their name"), validators=[Length(max=200)])
+    subject_name = StringField(_l("Their name"), validators=[Length(max=200), OneLine()])
     stated_relationship = StringField(
-        _l("Your relationship to them"), validators=[Length(max=500)],
+        _l("Your relationship to them"), validators=[Length(max=500), OneLine()],
         description=_l("For example: mother, legal guardian, lawyer with written "
                        "authorisation. We check it before we answer."))
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200), OneLine()])
     email = EmailField(_l("Your email address"),
                        validators=[DataRequired(), Email(), Length(max=254)])
     details = TextAreaField(

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from likeness.consent import invitations, records, signing, withdrawal
+from likeness.consent import age_answers, invitations, records, signing, withdrawal
 from likeness.consent import portal as consent_portal
 from likeness.consent.rules import under_guardian_age
 from likeness.consent.signatures import parse_signature
@@ -13,6 +15,7 @@ from likeness.dsr import casework, identity, intake, links
 from likeness.errors import DomainError, Gone
 from likeness.extensions import limiter
 from likeness.library import sharing
+from likeness.platform import idempotency
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
 from likeness.staff import settings, transparency
@@ -50,6 +53,8 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         try:
+            # Kept even if the signing fails (e.g. "a guardian must sign too").
+            age_answers.record(token, form.date_of_birth.data)
             signature = signing.Signature(
                 channels=form.channels.data or [],
                 biometric_consent=bool(form.biometric_consent.data),
@@ -110,7 +115,17 @@ def manage_consent() -> ResponseReturnValue:
 def consent_overview(token: str) -> ResponseReturnValue:
     email = consent_portal.email_from_link(token)
     return render_template("portal/consent_overview.html", token=token,
-                           rows=records.for_email(email))
+                           rows=records.for_email(email), end_form=ConfirmForm())
+
+
+@blueprint.post("/consent/manage/<token>/end")
+def consent_end_link(token: str) -> ResponseReturnValue:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    consent_portal.end_link(token)
+    flash(_("This link no longer works. Ask for a new one whenever you need it."), "info")
+    return redirect(url_for("portal.manage_consent"))
 
 
 @blueprint.route("/consent/manage/<token>/withdraw/<int:quitclaim_id>", methods=["GET", "POST"])
@@ -139,27 +154,34 @@ def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
 def new_request() -> ResponseReturnValue:
     form = RequestForm()
     status = 200
+    if not form.is_submitted():
+        form.submission.data = secrets.token_urlsafe(24)
     if form.validate_on_submit():
         selfie = form.selfie.data.read() if form.selfie.data else None
+        filed = intake.Intake(
+            type=form.type.data or "", name=form.name.data or "",
+            email=form.email.data or "", details=form.details.data or "",
+            language=form.language.data or "nl", selfie=selfie or None,
+            selfie_consent=bool(form.selfie_consent.data),
+            on_behalf=form.on_behalf.data or "self",
+            subject_name=form.subject_name.data or "",
+            stated_relationship=form.stated_relationship.data or "",
+            event=form.event.data or "",
+            photographed_from=form.photographed_from.data,
+            photographed_until=form.photographed_until.data,
+        )
         try:
-            stored = intake.submit(intake.Intake(
-                type=form.type.data or "", name=form.name.data or "",
-                email=form.email.data or "", details=form.details.data or "",
-                language=form.language.data or "nl", selfie=selfie or None,
-                selfie_consent=bool(form.selfie_consent.data),
-                on_behalf=form.on_behalf.data or "self",
-                subject_name=form.subject_name.data or "",
-                stated_relationship=form.stated_relationship.data or "",
-                event=form.event.data or "",
-                photographed_from=form.photographed_from.data,
-                photographed_until=form.photographed_until.data,
-            ))
+            request_id, _new = idempotency.once(
+                (form.submission.data or "")[:100], "subject-request",
+                lambda: intake.submit(filed).id)
         except DomainError as exc:
             form.form_errors.append(exc.message)
             status = 400
         else:
             # Stored (and committed) before we answer: the reference is the receipt.
-            return render_template("portal/request_received.html", request_row=stored)
+            # A second click on the same form gets the same receipt.
+            return render_template("portal/request_received.html",
+                                   request_row=casework.get(request_id))
     elif request.method == "POST":
         status = 400
     return render_template("portal/request_form.html", form=form), status
@@ -181,6 +203,9 @@ def verify_request(token: str) -> ResponseReturnValue:
 
 
 @blueprint.route("/request/status/<token>", methods=["GET", "POST"])
+@limiter.limit("60 per hour", methods=["GET"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("10 per hour", methods=["POST"], key_func=lambda: f"status-reply:{request.path}")
 def request_status(token: str) -> ResponseReturnValue:
     subject_request = links.from_status_link(token)
     form = ReplyForm()
@@ -216,13 +241,16 @@ def _label(channel: str, third_parties: str | None = None) -> str:
     return label
 
 
+# A share link may go round a newsroom: generous per address, but no scraping loop.
 @blueprint.get("/s/<token>")
+@limiter.limit("120 per hour")
 def shared(token: str) -> ResponseReturnValue:
     link, asset_ids = sharing.open_link(token)
     return render_template("portal/shared.html", link=link, asset_ids=asset_ids, token=token)
 
 
 @blueprint.get("/s/<token>/<int:asset_id>.jpg")
+@limiter.limit("600 per hour")
 def shared_photo(token: str, asset_id: int) -> ResponseReturnValue:
     return send_file(sharing.rendition(token, asset_id), mimetype="image/jpeg")
 

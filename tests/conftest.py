@@ -30,7 +30,7 @@ from likeness.extensions import limiter
 from likeness.library import upload as uploads
 from likeness.platform import embedded_redis
 from likeness.staff import accounts
-from tests.helpers import FIXTURES, free_port, login, run_jobs
+from tests.helpers import FIXTURES, enrol_two_factor, free_port, login, run_jobs
 
 # --- real services ------------------------------------------------------------------
 
@@ -215,6 +215,8 @@ def make_staff(app: Flask) -> Any:
         user, _ = accounts.create_staff(
             email or f"{role}-{uuid.uuid4().hex[:6]}@example.org", role, password=password
         )
+        if role in app.config["STAFF_2FA_ROLES"]:
+            enrol_two_factor(user)  # required for the role; the login helper enters codes
         return user
 
     return make

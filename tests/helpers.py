@@ -21,12 +21,49 @@ def run_jobs() -> None:
 
 
 def login(client: FlaskClient, email: str, password: str) -> Any:
-    """Log in through the real form, CSRF token included."""
+    """Log in through the real forms, CSRF token included, and the second factor when the
+    account has one (the code its authenticator app would show now)."""
     page = client.get("/admin/login")
     token = csrf_token_from(page.get_data(as_text=True))
-    return client.post(
+    response = client.post(
         "/admin/login", data={"email": email, "password": password, "csrf_token": token}
     )
+    if response.status_code == 302 and response.headers["Location"].endswith("/login/code"):
+        response = enter_code(client, totp_now(email, fresh=True))
+    return response
+
+
+def enter_code(client: FlaskClient, code: str) -> Any:
+    page = client.get("/admin/login/code")
+    token = csrf_token_from(page.get_data(as_text=True))
+    return client.post("/admin/login/code", data={"code": code, "csrf_token": token})
+
+
+def enrol_two_factor(user: Any) -> str:
+    """Switch two-factor on for `user` as the set-up page would; returns the secret."""
+    import pyotp
+
+    from likeness.staff import two_factor
+
+    secret = two_factor.begin_enrolment(user.id)
+    two_factor.confirm_enrolment(user.id, pyotp.TOTP(secret).now())
+    return secret
+
+
+def totp_now(email: str, *, fresh: bool = False) -> str:
+    """The account's current TOTP code. `fresh`: forget that a code of this time step
+    was used already (tests log one account in several times within 30 seconds)."""
+    import pyotp
+
+    from likeness.extensions import db
+    from likeness.staff import accounts, two_factor
+
+    user = accounts.find_by_email(email)
+    assert user is not None and user.totp_secret is not None
+    if fresh:
+        user.totp_last_step = None
+        db.session.commit()
+    return str(pyotp.TOTP(two_factor._open(user.totp_secret)).now())
 
 
 def csrf_token_from(html: str) -> str:

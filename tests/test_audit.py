@@ -10,8 +10,10 @@ from sqlalchemy import select, text
 from likeness.models import AuditEvent
 from likeness.platform import audit
 from likeness.platform.actor import NamedActor
+from likeness.platform.uow import use_case
 
 
+@use_case
 def _record_some(n: int = 4) -> list[AuditEvent]:
     events = [
         audit.record("test.event", actor=NamedActor("staff:1"), subject=f"person:{i}",
@@ -77,3 +79,94 @@ def test_events_hold_no_personal_data_fields(app: Flask, db: Any):
     assert columns == {"id", "created_at", "actor", "action", "subject", "details",
                        "prev_hash", "hash"}
     assert db.session.scalars(select(AuditEvent)).all() == []
+
+
+# --- tampering by someone who controls the database (but not the key or the head) ---
+
+def _sha256_rechain(db: Any, start_prev: str, events: list[AuditEvent]) -> None:
+    """What an attacker with database access does: recompute every hash after an edit."""
+    import hashlib
+
+    prev = start_prev
+    for event in events:
+        db.session.refresh(event)
+        digest = hashlib.sha256(prev.encode() + audit.canonical(event)).hexdigest()
+        db.session.execute(text("UPDATE audit_event SET prev_hash = :p, hash = :h "
+                                "WHERE id = :id"), {"p": prev, "h": digest, "id": event.id})
+        prev = digest
+    db.session.commit()
+    db.session.expire_all()
+
+
+def _verify_cli(app: Flask) -> Any:
+    return app.test_cli_runner().invoke(args=["verify-audit"])
+
+
+def test_deleting_the_newest_events_is_found(app: Flask, db: Any):
+    events = _record_some(5)
+    db.session.execute(text("DELETE FROM audit_event WHERE id >= :id"), {"id": events[3].id})
+    db.session.commit()
+    db.session.expire_all()
+    result = _verify_cli(app)
+    assert result.exit_code == 1
+    assert "events were deleted" in result.output
+
+
+def test_deleting_every_event_is_found(app: Flask, db: Any):
+    _record_some(3)
+    db.session.execute(text("DELETE FROM audit_event"))
+    db.session.commit()
+    result = _verify_cli(app)
+    assert result.exit_code == 1
+    assert "BROKEN" in result.output
+
+
+def test_editing_one_event_and_recomputing_every_hash_is_found(app: Flask, db: Any):
+    events = _record_some(5)
+    db.session.execute(text("UPDATE audit_event SET action = 'innocent.action' WHERE id = :id"),
+                       {"id": events[2].id})
+    _sha256_rechain(db, events[1].hash, events[2:])
+    result = _verify_cli(app)
+    assert result.exit_code == 1
+    assert f"BROKEN at audit event {events[2].id}" in result.output
+
+
+def test_the_mac_key_lives_outside_the_database_owner_only(app: Flask, db: Any):
+    import os
+    from pathlib import Path
+
+    _record_some(1)
+    key_file = Path(app.config["INSTANCE_PATH"]) / "audit-key"
+    assert key_file.exists()
+    assert os.stat(key_file).st_mode & 0o777 == 0o600
+
+
+def test_a_recorded_reanchor_moves_the_head_back_without_an_alarm(app: Flask, db: Any):
+    from likeness.platform.actor import CLI
+
+    events = _record_some(5)
+    newest = events[4].id
+    # A restore brings back an older database: its chain ends before the head.
+    db.session.execute(text("DELETE FROM audit_event WHERE id >= :id"), {"id": events[3].id})
+    db.session.commit()
+    db.session.expire_all()
+    assert not audit.verify().ok
+    anchor = audit.reanchor("restore of a backup", actor=CLI)
+    result = audit.verify()
+    assert result.ok, result.problem
+    assert result.head is not None and result.head.id == anchor.id
+    assert anchor.details["previous_head"]["id"] == newest
+
+
+def test_the_head_can_live_in_redis_for_every_machine(app: Flask, db: Any):
+    from likeness.platform import audit_head
+    from likeness.platform.queue import get_redis
+
+    app.config["AUDIT_HEAD"] = "redis"
+    get_redis().delete(audit_head.REDIS_KEY)
+    try:
+        events = _record_some(3)
+        assert audit_head.read() == audit_head.Head(events[-1].id, events[-1].hash)
+        assert audit.verify().ok
+    finally:
+        get_redis().delete(audit_head.REDIS_KEY)

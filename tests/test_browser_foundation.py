@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 from flask import Flask
 
@@ -31,5 +32,14 @@ def test_visitor_reads_dutch_switches_to_english_and_staff_log_in(committed_app:
         page.get_by_label("New password", exact=True).fill("a strong new password")
         page.get_by_label("Repeat new password").fill("a strong new password")
         page.get_by_role("button", name="Change password").click()
+        # An admin sets up two-factor authentication before anything else.
+        page.wait_for_url("**/admin/two-factor")
+        qr = page.get_by_role("img", name="QR code for your authenticator app")
+        assert qr.is_visible() and qr.evaluate("img => img.naturalWidth") > 0
+        secret = page.locator(".totp-secret").inner_text()
+        page.get_by_label("The 6-digit code your app shows now").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Switch on").click()
+        assert page.locator(".recovery-codes li").count() == 10
+        page.get_by_role("link", name="Continue").click()
         page.wait_for_url("**/admin/")
         assert page.get_by_text("browser.admin@example.org").first.is_visible()

@@ -85,7 +85,12 @@ def test_admin_creates_and_deactivates_staff(client: FlaskClient, logged_in: Any
         data={"email": "Lib@Example.org", "name": "Lib", "role": "librarian", "csrf_token": token},
         follow_redirects=True,
     )
-    assert "One-time password" in created.get_data(as_text=True)
+    page = created.get_data(as_text=True)
+    assert "can now log in with this one-time password" in page
+    one_time = page.split('class="one-time-password">')[1].split("<")[0]
+    # Shown on the page only: never in a flash message (the session cookie).
+    assert not any(one_time in c for c in created.headers.getlist("Set-Cookie"))
+    assert one_time not in client.get("/admin/staff").get_data(as_text=True)
     member = accounts.find_by_email("lib@example.org")
     assert member is not None and member.role == "librarian"
     client.post(f"/admin/staff/{member.id}/active", data={"active": "0", "csrf_token": token})

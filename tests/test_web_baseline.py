@@ -57,18 +57,20 @@ def test_production_cookies_are_secure(app: Flask, tmp_path, redis_url: str):
     production = create_app(
         {
             "ENV_NAME": "production",
-            "SECRET_KEY": "x" * 64,
+            "SECRET_KEY": "f3b1c9e07a5d4b2c8e6f0a1d3c5b7e9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e0b",
             "INSTANCE_PATH": str(tmp_path / "prod"),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
             "REDIS_URL": redis_url,
         }
     )
     response = production.test_client().get("/admin/login")
-    assert "Secure" in _session_cookie(response)
+    cookie = _session_cookie(response, "__Host-likeness-session=")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def _session_cookie(response) -> str:
-    return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+def _session_cookie(response, name: str = "session=") -> str:
+    return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith(name))
 
 
 def test_unknown_page_is_a_friendly_404(client: FlaskClient):

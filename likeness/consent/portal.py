@@ -1,19 +1,28 @@
-"""The portal's consent side: magic links by email, and what they let a person see."""
+"""The portal's consent side: magic links by email, and what they let a person see.
+
+A *Manage my consent* link carries an opaque random token, never the address (a
+signed token would show it to anyone who sees the URL, in base64). Only the token's
+hash is stored, with the address it opens, its expiry, and when it was revoked: a
+newer link for the address revokes the older ones, and the person can end a link.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from likeness.consent import records
 from likeness.errors import DomainError, NotFound
 from likeness.extensions import db
 from likeness.library import blur
 from likeness.library.renditions import Purpose, render
-from likeness.models import Asset, Person, Quitclaim
+from likeness.models import Asset, ConsentLink, Person, Quitclaim, utcnow
 from likeness.platform import mail, outbox, tokens
 from likeness.platform.addresses import normalise_email
 from likeness.platform.jobs import job
@@ -44,18 +53,44 @@ def deliver_manage_link(email: str) -> None:
     if not known:
         return
     hours = current_app.config["MANAGE_LINK_HOURS"]
-    token = tokens.make(tokens.Purpose.MANAGE_CONSENT, {"e": email})
+    now = utcnow()
+    db.session.execute(update(ConsentLink).where(
+        ConsentLink.email == email, ConsentLink.revoked_at.is_(None)).values(revoked_at=now))
+    token = secrets.token_urlsafe(32)
+    db.session.add(ConsentLink(token_sha256=_digest(token), email=email,
+                               expires_at=now + timedelta(hours=hours)))
     mail.queue_email(email, "manage_consent_link", language=_language_of(email),
                      url=external_url("portal.consent_overview", token=token), hours=hours)
 
 
 def email_from_link(token: str) -> str:
-    hours = current_app.config["MANAGE_LINK_HOURS"]
-    payload = tokens.read(tokens.Purpose.MANAGE_CONSENT, token, max_age_seconds=hours * 3600)
-    email = payload.get("e")
-    if not isinstance(email, str):
+    """The address a live link opens; 400 for a link that never was, 410 for one that
+    expired or was revoked."""
+    link = _link(token)
+    if link.revoked_at is not None or link.expires_at <= utcnow():
+        raise tokens.ExpiredLink(_("This link has expired or was replaced by a newer one. "
+                                   "Ask for a new link."))
+    return link.email
+
+
+@use_case
+def end_link(token: str) -> None:
+    """The person is done: this link stops working at once."""
+    link = _link(token)
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+
+
+def _link(token: str) -> ConsentLink:
+    link = db.session.scalar(select(ConsentLink).where(
+        ConsentLink.token_sha256 == _digest(token)))
+    if link is None:
         raise tokens.InvalidLink()
-    return email
+    return link
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def quitclaim_of(email: str, quitclaim_id: int) -> tuple[Quitclaim, Person]:

@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from likeness.consent import history, pdf, rules
+from likeness.consent import age_answers, history, pdf, rules
 from likeness.consent.invitations import open_invitation
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
@@ -29,6 +29,7 @@ from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.jobs import job
 from likeness.platform.links import external_url
 from likeness.platform.storage import instance_dir
+from likeness.platform.text import has_control_characters
 from likeness.platform.uow import on_rollback, use_case
 
 
@@ -57,6 +58,10 @@ def sign(token: str, signature: Signature) -> Quitclaim:
                 if c in invitation.channels]
     if not channels:
         raise InvalidInput(_("Tick at least one channel where the photos may be used."))
+    if has_control_characters(signature.signer_name) or has_control_characters(
+        signature.guardian_name or ""
+    ):
+        raise InvalidInput(_("A name must be one line of plain text."))
     signed_on = amsterdam_today()
     if opened.needs_birth_date:
         if signature.date_of_birth is None:
@@ -118,6 +123,7 @@ def sign(token: str, signature: Signature) -> Quitclaim:
     audit.record("quitclaim.signed", actor=signer, subject=f"quitclaim:{quitclaim.id}",
                  details={"channels": channels, "biometric": signature.biometric_consent,
                           "guardian": bool(quitclaim.guardian_name)})
+    age_answers.flag_if_conflicting(quitclaim, signed_as_minor=is_minor)
     outbox.add("render_quitclaim_pdf", quitclaim.id)
     if signature.biometric_consent:
         people.allow_biometrics(person.id, actor=signer)

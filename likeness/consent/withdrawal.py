@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from likeness.consent import history, records
+from likeness.consent import history, records, withdrawal_log
 from likeness.errors import Gone, InvalidInput
 from likeness.library import disclosures, face_templates, people
 from likeness.models import Quitclaim, QuitclaimStatus, TakedownReason, TemplatePolicy, utcnow
@@ -61,6 +61,7 @@ def withdraw(
     kind = ("biometric_withdrawn" if biometric_only
             else f"channel_withdrawn:{channel}" if channel else "withdrawn")
     history.record(quitclaim, kind, actor=actor)
+    withdrawal_log.remember(quitclaim, channel=channel, biometric_only=biometric_only)
     audit.record("quitclaim.withdrawn", actor=actor, subject=f"quitclaim:{quitclaim.id}",
                  details={"channels": lost_channels, "biometric": lose_biometric})
     _apply_loss(quitclaim, lost_channels, lose_biometric, reason="consent withdrawn",

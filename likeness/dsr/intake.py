@@ -14,7 +14,7 @@ from likeness.dsr import casework, links
 from likeness.dsr.deadlines import due_date
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
-from likeness.library.imaging import decode_upload
+from likeness.library.imaging import decode_selfie
 from likeness.models import (
     OnBehalf,
     ReceivedVia,
@@ -29,6 +29,7 @@ from likeness.platform.actor import SUBJECT, Actor
 from likeness.platform.addresses import normalise_email
 from likeness.platform.links import external_url
 from likeness.platform.storage import instance_dir, write_atomically
+from likeness.platform.text import has_control_characters
 from likeness.platform.uow import on_rollback, use_case
 
 
@@ -58,6 +59,9 @@ def submit(intake: Intake) -> SubjectRequest:
         raise InvalidInput(_("Choose what you are asking for."))
     if not intake.name.strip():
         raise InvalidInput(_("Fill in your name."))
+    if has_control_characters(intake.name) or has_control_characters(intake.details,
+                                                                      multiline=True):
+        raise InvalidInput(_("Your name must be one line of plain text."))
     email = normalise_email(intake.email)
     if intake.language not in {"nl", "en"}:
         raise InvalidInput(_("Unknown language."))
@@ -71,7 +75,7 @@ def submit(intake: Intake) -> SubjectRequest:
     if (intake.photographed_from and intake.photographed_until
             and intake.photographed_from > intake.photographed_until):
         raise InvalidInput(_("The first date lies after the second."))
-    decoded = decode_upload(intake.selfie) if intake.selfie else None
+    decoded = decode_selfie(intake.selfie) if intake.selfie else None
     received_at = utcnow()
     request = SubjectRequest(
         reference="pending-" + secrets.token_hex(6),

@@ -16,6 +16,7 @@ people who chose "no biometrics" are never scanned.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 import numpy as np
@@ -28,7 +29,7 @@ from sqlalchemy import ColumnElement, select, update
 from likeness.dsr import casework, scope
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
-from likeness.faces import engine
+from likeness.faces import detection, engine
 from likeness.faces.crypto import keyring
 from likeness.library import people, search
 from likeness.library.imaging import decode_upload
@@ -130,9 +131,24 @@ def prepare(request_id: int, run: str) -> None:
                           "chunks": request.search_chunks_total})
 
 
-@job("search_chunk")
+Prepared = tuple[str, list[tuple[int, float]], int]
+
+
+def prepare_chunk(request_id: int, run: str, number: int,
+                  asset_ids: list[int]) -> Prepared | None:
+    """The chunk job's prepare step: the comparison, outside the transaction."""
+    request = db.session.get(SubjectRequest, request_id)
+    if request is None or request.search_run != run:
+        return None
+    queries = _query_templates(request)
+    found, encoded = _scan(request, asset_ids, queries)
+    return _fingerprint(queries), found, encoded
+
+
+@job("search_chunk", prepare=prepare_chunk)
 @use_case
-def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int]) -> None:
+def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int],
+               prepared: Prepared | None = None) -> None:
     """Job: compare every face on these assets with the request's query templates.
 
     The templates computed here are never stored. Safe to run twice: matches are
@@ -142,27 +158,10 @@ def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int]) -> 
     if request.search_run != run:
         return  # a newer search replaced this one
     queries = _queries(request)
-    threshold = float(current_app.config["FACE_MATCH_THRESHOLD"])
-    found: list[tuple[int, float]] = []
-    to_scan: dict[int, list[Face]] = {}
-    for face in db.session.scalars(select(Face).where(
-            Face.asset_id.in_(asset_ids), Face.is_not_a_face.is_(False),
-            ~_not_to_scan(request)).order_by(Face.id)):
-        to_scan.setdefault(face.asset_id, []).append(face)
-    encoded = 0
-    for asset in db.session.scalars(select(Asset).where(Asset.id.in_(list(to_scan)))):
-        faces = to_scan[asset.id]
-        if not queries:
-            continue
-        encoded += len(faces)
-        with Image.open(asset_path(asset.sha256)) as stored:
-            image = np.asarray(stored.convert("RGB"))
-        templates = engine.encode(image, [engine.Box(*f.box) for f in faces])
-        for face, template in zip(faces, templates, strict=True):
-            distance = min(engine.distance(template, q) for q in queries)
-            if distance <= threshold:
-                found.append((face.id, distance))
-        del templates  # thrown away: only distances leave this function
+    if prepared is not None and prepared[0] == _fingerprint(queries):
+        found, encoded = prepared[1], prepared[2]
+    else:
+        found, encoded = _scan(request, asset_ids, queries)
     _upsert(request, found)
     marker = f"request.search_chunk:{request.id}:{run}:{number}"
     already = db.session.scalar(select(AuditEvent.id).where(
@@ -191,6 +190,45 @@ def _not_to_scan(request: SubjectRequest) -> ColumnElement[bool]:
     # Spelled out for NULL: an untagged face must come out as "scan it", not unknown.
     return Face.template_ciphertext.is_not(None) | (Face.person_id.is_not(None)
                                                     & excluded_person)
+
+
+def _scan(request: SubjectRequest, asset_ids: list[int],
+          queries: list[NDArray[np.float32]]) -> tuple[list[tuple[int, float]], int]:
+    """Compare the faces on these assets that may be scanned with the queries; returns the
+    candidates within the threshold and how many faces were encoded. The templates
+    computed here are thrown away: only distances leave this function."""
+    threshold = float(current_app.config["FACE_MATCH_THRESHOLD"])
+    found: list[tuple[int, float]] = []
+    to_scan: dict[int, list[Face]] = {}
+    for face in db.session.scalars(select(Face).where(
+            Face.asset_id.in_(asset_ids), Face.is_not_a_face.is_(False),
+            ~_not_to_scan(request)).order_by(Face.id)):
+        if detection.encodable(engine.Box(*face.box)):  # too small: no reliable template
+            to_scan.setdefault(face.asset_id, []).append(face)
+    encoded = 0
+    if not queries:
+        return found, encoded
+    for asset in db.session.scalars(select(Asset).where(Asset.id.in_(list(to_scan)))):
+        faces = to_scan[asset.id]
+        encoded += len(faces)
+        with Image.open(asset_path(asset.sha256)) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        templates = detection.encode(image, [engine.Box(*f.box) for f in faces])
+        for face, template in zip(faces, templates, strict=True):
+            if template is None:
+                continue
+            distance = min(engine.distance(template, q) for q in queries)
+            if distance <= threshold:
+                found.append((face.id, distance))
+        del templates
+    return found, encoded
+
+
+def _fingerprint(queries: list[NDArray[np.float32]]) -> str:
+    digest = hashlib.sha256()
+    for query in queries:
+        digest.update(np.asarray(query, dtype="<f4").tobytes())
+    return digest.hexdigest()
 
 
 def candidates(request_id: int) -> list[tuple[Match, Face, Asset]]:
@@ -236,6 +274,14 @@ def link_person(request_id: int, person_id: int | None, *, actor: Actor) -> None
 
 
 def _queries(request: SubjectRequest) -> list[NDArray[np.float32]]:
+    queries = _query_templates(request)
+    if queries:
+        audit.record("face.template_read", actor=SYSTEM, subject=f"request:{request.id}",
+                     details={"purpose": "request search", "count": len(queries)})
+    return queries
+
+
+def _query_templates(request: SubjectRequest) -> list[NDArray[np.float32]]:
     ring = keyring()
     queries = []
     sealed = request.selfie_template_ciphertext
@@ -246,9 +292,6 @@ def _queries(request: SubjectRequest) -> list[NDArray[np.float32]]:
         faces = db.session.scalars(select(Face).where(
             Face.person_id == request.person_id, Face.template_ciphertext.is_not(None)))
         queries.extend(ring.decrypt_face(f) for f in faces)
-    if queries:
-        audit.record("face.template_read", actor=SYSTEM, subject=f"request:{request.id}",
-                     details={"purpose": "request search", "count": len(queries)})
     return queries
 
 

@@ -7,22 +7,28 @@ pseudonymous ids; no personal data), so that
 
 * uploading the unblurred original again is refused, never a way back, and
 * a restore from an older backup re-applies every erasure (`apply_ledger`) before the app
-  serves again.
+  serves again. The ledger is kept twice: in the database, and appended to a file that no
+  backup contains and no restore touches (`ERASURE_LEDGER_FILE`, default
+  `instance/ledger/erasures.jsonl`), from which a restore puts back the entries the old
+  database does not know (`likeness.library.restore`).
 """
 
 from __future__ import annotations
 
 import functools
 import io
+from datetime import datetime
+from pathlib import Path
 
+from flask import current_app
 from PIL import Image
 from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.faces.engine import Box
 from likeness.library.renditions import blur_faces, invalidate
-from likeness.models import Asset, ErasureKind, ErasureLedgerEntry, Face, Person
-from likeness.platform import audit
+from likeness.models import Asset, ErasureKind, ErasureLedgerEntry, Face, Person, utcnow
+from likeness.platform import append_log, audit
 from likeness.platform.actor import Actor
 from likeness.platform.storage import asset_path, write_atomically
 from likeness.platform.uow import after_commit
@@ -38,7 +44,7 @@ def burn_faces(asset: Asset, faces: list[Face], *, actor: Actor,
     for face in faces:
         face.is_always_blurred = True
     boxes = [Box(*face.box) for face in asset.faces if face.is_always_blurred]
-    db.session.add(ErasureLedgerEntry(
+    _remember(ErasureLedgerEntry(
         kind=ErasureKind.FACE_BLURRED.value, asset_sha256=asset.sha256,
         boxes=[list(face.box) for face in faces], request_id=request_id))
     blurred = _burnt(asset.sha256, boxes)
@@ -50,8 +56,8 @@ def burn_faces(asset: Asset, faces: list[Face], *, actor: Actor,
 
 def delete_photo(asset: Asset, *, actor: Actor, request_id: int | None = None) -> None:
     """Delete the photo, its file and its renditions (the file after the commit)."""
-    db.session.add(ErasureLedgerEntry(kind=ErasureKind.PHOTO_DELETED.value,
-                                      asset_sha256=asset.sha256, request_id=request_id))
+    _remember(ErasureLedgerEntry(kind=ErasureKind.PHOTO_DELETED.value,
+                                 asset_sha256=asset.sha256, request_id=request_id))
     after_commit(functools.partial(_remove_files, asset.id, asset.sha256))
     audit.record("asset.deleted_for_erasure", actor=actor, subject=f"asset:{asset.id}")
     db.session.delete(asset)
@@ -59,8 +65,52 @@ def delete_photo(asset: Asset, *, actor: Actor, request_id: int | None = None) -
 
 def suppress_person(person: Person, *, request_id: int | None = None) -> None:
     """Record the person's suppression in the ledger (the caller sets the flags)."""
-    db.session.add(ErasureLedgerEntry(kind=ErasureKind.PERSON_SUPPRESSED.value,
-                                      person_id=person.id, request_id=request_id))
+    _remember(ErasureLedgerEntry(kind=ErasureKind.PERSON_SUPPRESSED.value,
+                                 person_id=person.id, request_id=request_id),
+              person_created_at=person.created_at.isoformat())
+
+
+def _remember(entry: ErasureLedgerEntry, *, person_created_at: str | None = None) -> None:
+    """Add the entry to the ledger, and to the ledger file once the change commits."""
+    entry.erased_at = utcnow()
+    db.session.add(entry)
+    record = {"kind": entry.kind, "asset_sha256": entry.asset_sha256, "boxes": entry.boxes,
+              "person_id": entry.person_id, "person_created_at": person_created_at,
+              "request_id": entry.request_id, "erased_at": entry.erased_at.isoformat()}
+    path = ledger_path()
+    after_commit(lambda: append_log.append(path, record))
+
+
+def ledger_path() -> Path:
+    configured = current_app.config.get("ERASURE_LEDGER_FILE")
+    if configured:
+        return Path(configured)
+    return Path(current_app.config["INSTANCE_PATH"]) / "ledger" / "erasures.jsonl"
+
+
+def restore_from_file() -> int:
+    """Put back the ledger entries a restored (older) database does not know; returns
+    how many. A person entry counts only for the same person (ids are reused after a
+    restore: their creation instant tells them apart)."""
+    known = {(e.kind, e.asset_sha256, e.person_id, e.erased_at.isoformat())
+             for e in db.session.scalars(select(ErasureLedgerEntry))}
+    added = 0
+    for record in append_log.read(ledger_path()):
+        key = (record["kind"], record["asset_sha256"], record["person_id"],
+               record["erased_at"])
+        if key in known:
+            continue
+        if record["kind"] == ErasureKind.PERSON_SUPPRESSED.value:
+            person = db.session.get(Person, record["person_id"])
+            if person is None or person.created_at.isoformat() != record["person_created_at"]:
+                continue  # created after the backup: not in the restored data
+        db.session.add(ErasureLedgerEntry(
+            kind=record["kind"], asset_sha256=record["asset_sha256"], boxes=record["boxes"],
+            person_id=record["person_id"], request_id=record["request_id"],
+            erased_at=datetime.fromisoformat(record["erased_at"])))
+        added += 1
+    db.session.flush()
+    return added
 
 
 def erased_upload(sha256: str) -> ErasureLedgerEntry | None:

@@ -3,13 +3,23 @@
 Nothing about a file is trusted: not its name, not the client's content type. It is
 decoded, and accepted only if Pillow recognises one of the allowed formats, the whole
 image decodes, and it is within the pixel cap. The stored original is re-encoded, so
-no EXIF (GPS, camera serials) or trailing payload survives.
+no EXIF (GPS, camera serials), comment segments, ICC profiles or trailing payload
+survive.
+
+Memory: a 200 KB PNG can declare 60 megapixels, and decoding it costs hundreds of
+MB. So the size is read from the header before anything is decoded (above
+`MAX_IMAGE_PIXELS` the file is refused with that limit in the message), at most
+`IMAGE_DECODE_CONCURRENCY` full decodes run at once per process (the others wait,
+or get a "busy, try again" page), and a selfie, which only needs a face, is decoded
+at reduced size: JPEGs by the decoder itself (draft mode, 1/2 to 1/8 scale), other
+formats reduced right after decoding, before any copy is made.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from likeness.errors import UnsupportedFile
+from likeness.errors import Unavailable, UnsupportedFile
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF"}
 STORED_JPEG_QUALITY = 95
@@ -34,7 +44,9 @@ class DecodedImage:
     captured_at: datetime | None = None
 
     def encoded(self) -> bytes:
-        """The stored original: re-encoded JPEG without any metadata."""
+        """The stored original: re-encoded JPEG without any metadata (no EXIF, comment
+        or ICC profile: Pillow writes them only when asked to, and we never ask)."""
+        self.image.info.clear()  # nothing of the upload's info travels into the file
         buffer = io.BytesIO()
         self.image.save(buffer, "JPEG", quality=STORED_JPEG_QUALITY, subsampling=0)
         return buffer.getvalue()
@@ -46,8 +58,38 @@ def _register_heif() -> None:
     register_heif_opener()
 
 
-def decode_upload(data: bytes) -> DecodedImage:
-    """Validate and decode an uploaded photo, or raise UnsupportedFile with the reason."""
+_DECODE_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+DECODE_WAIT_SECONDS = 30
+
+
+def _decode_slots() -> threading.BoundedSemaphore:
+    size = max(1, int(current_app.config["IMAGE_DECODE_CONCURRENCY"]))
+    with _SLOTS_LOCK:
+        return _DECODE_SLOTS.setdefault(size, threading.BoundedSemaphore(size))
+
+
+def decode_selfie(data: bytes) -> DecodedImage:
+    """Decode a selfie at most `SELFIE_MAX_SIDE` pixels long (enough to find a face)."""
+    return decode_upload(data, max_side=int(current_app.config["SELFIE_MAX_SIDE"]))
+
+
+def decode_upload(data: bytes, *, max_side: int | None = None) -> DecodedImage:
+    """Validate and decode an uploaded photo, or raise UnsupportedFile with the reason.
+
+    With `max_side`, the image comes back no longer than that (and is decoded small
+    where the format allows)."""
+    slots = _decode_slots()
+    if not slots.acquire(timeout=DECODE_WAIT_SECONDS):
+        raise Unavailable(_("We are processing many photos right now. Please try again in "
+                            "a minute."))
+    try:
+        return _decode(data, max_side)
+    finally:
+        slots.release()
+
+
+def _decode(data: bytes, max_side: int | None) -> DecodedImage:
     limit = current_app.config["MAX_UPLOAD_FILE_BYTES"]
     if not data:
         raise UnsupportedFile(_("The file is empty."))
@@ -63,13 +105,20 @@ def decode_upload(data: bytes) -> DecodedImage:
         with warnings.catch_warnings():
             # Pillow only warns between the cap and twice the cap: make that an error too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as opened:
+            with Image.open(io.BytesIO(data)) as opened:  # reads the header only
                 source_format = opened.format or ""
                 if source_format not in ALLOWED_FORMATS:
                     raise UnsupportedFile(_not_supported())
+                width, height = opened.size
+                if width * height > max_pixels:
+                    raise Image.DecompressionBombError("over the pixel cap")
+                if max_side and source_format == "JPEG" and max(width, height) > max_side:
+                    # The JPEG decoder itself scales by 1/2..1/8: the full image never exists.
+                    opened.draft("RGB", (max_side, max_side))
                 opened.load()
                 captured_at = _capture_time(opened)
-                image = ImageOps.exif_transpose(opened)
+                image = _shrunk(opened, max_side) if max_side else opened
+                image = ImageOps.exif_transpose(image)
                 rgb = _to_rgb(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnsupportedFile(
@@ -109,6 +158,33 @@ def _capture_time(image: Image.Image) -> datetime | None:
     if not 1990 <= taken.year <= 2100:
         return None
     return taken.astimezone(UTC)
+
+
+def _shrunk(image: Image.Image, max_side: int) -> Image.Image:
+    """At most `max_side` long, without a second full-size copy.
+
+    Pillow's own reduce and resize premultiply an RGBA image at full size first (one
+    more copy of hundreds of MB): instead, strips of rows are flattened to RGB and
+    reduced one by one, then the small image is resized exactly."""
+    width, height = image.size
+    if max(width, height) <= max_side:
+        return image
+    factor = max(width, height) // max_side
+    small = image
+    if factor > 1:
+        small = Image.new("RGB", (-(-width // factor), -(-height // factor)), (255, 255, 255))
+        step = factor * 64
+        for top in range(0, height, step):
+            strip = _to_rgb(image.crop((0, top, width, min(height, top + step))))
+            small.paste(strip.reduce(factor), (0, top // factor))
+    if max(small.size) > max_side:
+        scale = max_side / max(small.size)
+        small = small.resize((max(1, round(small.width * scale)),
+                              max(1, round(small.height * scale))),
+                             Image.Resampling.LANCZOS)
+    if "exif" in image.info:
+        small.info["exif"] = image.info["exif"]  # orientation still applies
+    return small
 
 
 def _not_supported() -> str:

@@ -1,8 +1,14 @@
-"""Indexing a photo: find every face, keep its box and (by policy) its encrypted template."""
+"""Indexing a photo: find every face, keep its box and (by policy) its encrypted template.
+
+The face engine runs in the job's prepare step, outside the transaction (a 24 MP photo
+takes seconds and must not hold the database's write lock); the transaction only
+stores what it found.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 from flask import current_app
@@ -30,9 +36,28 @@ on_worker_start(engine.preload)
 on_worker_start(detection.shared_pool)
 
 
-@job("index_asset")
+@dataclass(frozen=True)
+class Analysis:
+    """What the face engine found on one stored photo (computed outside the transaction)."""
+
+    sha256: str
+    policy: TemplatePolicy
+    min_face_px: int
+    found: list[detection.Face]
+    error: str | None = None
+
+
+def analyse(asset_id: int) -> Analysis | None:
+    """The job's prepare step: read-only, outside the transaction (see platform.jobs)."""
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or asset.status == AssetStatus.INDEXED.value:
+        return None
+    return _analyse(asset.id, asset.sha256, template_policy())
+
+
+@job("index_asset", prepare=analyse)
 @use_case
-def index_asset(asset_id: int) -> None:
+def index_asset(asset_id: int, prepared: Analysis | None = None) -> None:
     """Detect and store the faces of one asset. Idempotent: an indexed asset is left alone.
 
     The faces and the `indexed` status are committed together, so a worker killed
@@ -42,29 +67,25 @@ def index_asset(asset_id: int) -> None:
     if asset is None or asset.status == AssetStatus.INDEXED.value:
         return
     policy = template_policy()
-    # `consented-only`: a new face is not tagged yet, so no one has consented to a template.
-    keep_templates = policy == TemplatePolicy.ALL
-    try:
-        with Image.open(asset_path(asset.sha256)) as stored:
-            image = np.asarray(stored.convert("RGB"))
-        found = detection.find_faces(image, min_face_px=current_app.config["FACE_MIN_PX"],
-                                     templates=keep_templates)
-    except (OSError, ValueError) as exc:
-        log.warning("indexing asset %s failed: %s", asset_id, type(exc).__name__)
+    analysis = prepared
+    if (analysis is None or analysis.sha256 != asset.sha256 or analysis.policy != policy
+            or analysis.min_face_px != current_app.config["FACE_MIN_PX"]):
+        analysis = _analyse(asset.id, asset.sha256, policy)  # no (fitting) prepared result
+    if analysis.error is not None:
         asset.status = AssetStatus.FAILED.value
         asset.failure_reason = _("The stored photo could not be read (%(error)s).",
-                                 error=type(exc).__name__)
+                                 error=analysis.error)
         audit.record("asset.index_failed", actor=SYSTEM, subject=f"asset:{asset.id}")
         return
-
     for existing in list(asset.faces):  # a previous failed attempt's leftovers
         db.session.delete(existing)
-    faces = [Face(asset_id=asset.id, **f.box.__dict__) for f in found]
+    faces = [Face(asset_id=asset.id, **found.box.__dict__) for found in analysis.found]
     db.session.add_all(faces)
     db.session.flush()
     # A face too small to encode reliably keeps its box (it is blurred) but no template.
-    with_template = [(face, f.template) for face, f in zip(faces, found, strict=True)
-                     if f.template is not None]
+    with_template = [(face, found.template) for face, found in zip(faces, analysis.found,
+                                                                   strict=True)
+                     if found.template is not None]
     added = seal([face for face, _t in with_template], [t for _f, t in with_template])
     if added:
         index.record_change(added=added)
@@ -77,6 +98,20 @@ def index_asset(asset_id: int) -> None:
         subject=f"asset:{asset.id}",
         details={"faces": len(faces), "templates_created": len(added), "policy": policy.value},
     )
+
+
+def _analyse(asset_id: int, sha256: str, policy: TemplatePolicy) -> Analysis:
+    min_face_px = int(current_app.config["FACE_MIN_PX"])
+    try:
+        with Image.open(asset_path(sha256)) as stored:
+            image = np.asarray(stored.convert("RGB"))
+        # `consented-only`: a new face is not tagged yet: no one consented to a template.
+        found = detection.find_faces(image, min_face_px=min_face_px,
+                                     templates=policy == TemplatePolicy.ALL)
+    except (OSError, ValueError) as exc:
+        log.warning("indexing asset %s failed: %s", asset_id, type(exc).__name__)
+        return Analysis(sha256, policy, min_face_px, [], error=type(exc).__name__)
+    return Analysis(sha256, policy, min_face_px, found)
 
 
 def _lock(asset_id: int) -> Asset | None:

@@ -57,6 +57,9 @@ def render(asset: Asset, purpose: Purpose, blur: Iterable[Box] = ()) -> Path:
     if long_side and max(image.size) > long_side:
         image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
+    # Pillow would carry a JPEG comment (and with it anything hidden in one) from the
+    # original's info into the new file: clear it, so only pixels go out.
+    image.info.clear()
     image.save(buffer, "JPEG", quality=88)  # no exif= argument: no metadata is written
     write_atomically(path, buffer.getvalue())
     return path
@@ -105,6 +108,7 @@ def crop_face(asset: Asset, box: Box, size: int = 160, *, blurred: bool = False)
     if blurred:
         crop = blur_faces(crop, [Box(0, size, size, 0)])
     buffer = io.BytesIO()
+    crop.info.clear()
     crop.save(buffer, "JPEG", quality=85)
     write_atomically(path, buffer.getvalue())
     return path

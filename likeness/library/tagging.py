@@ -136,6 +136,10 @@ def _tag(face: Face, person: Person, actor: Actor, source: TagSource) -> None:
         raise InvalidInput(_("This person asked for erasure: their face may not be tagged."))
     if face.is_not_a_face:
         raise InvalidInput(_("This region is marked as not a face."))
+    if face.is_always_blurred:
+        # Erased at its owner's request: naming it after someone new would undo that.
+        raise InvalidInput(_("This face was erased at the person's request and may not be "
+                             "tagged again."))
     face.person_id = person.id
     face.tag_source = source.value
     face.tagged_by_id = actor.staff_id

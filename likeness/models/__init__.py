@@ -53,11 +53,21 @@ from likeness.models.request import (
     SearchStatus,
     SubjectRequest,
 )
+from likeness.models.security import (
+    AgeAnswer,
+    ConsentLink,
+    FormSubmission,
+    StaffRecoveryCode,
+)
 from likeness.models.setting import Setting, TemplatePolicy
 from likeness.models.share import RecipientNotice, ShareLink, ShareLinkAsset
 from likeness.models.staff import Role, StaffUser
 
 __all__ = [
+    "AgeAnswer",
+    "ConsentLink",
+    "FormSubmission",
+    "StaffRecoveryCode",
     "Asset",
     "AssetStatus",
     "AuditEvent",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
+
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
@@ -14,3 +17,18 @@ def normalise_email(raw: str) -> str:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise InvalidInput(_("This is not a valid email address.")) from exc
+
+
+def normalised_identity(raw: str) -> str:
+    """The mailbox an address reaches, as one string for counting (not for sending).
+
+    Mail goes to the normalised address, so `Ｄana+1@Example.org` and
+    `dana+2@example.org` count as `dana@example.org`: full-width letters fold to ASCII,
+    case folds, and the `+tag` most providers ignore is dropped."""
+    folded = unicodedata.normalize("NFKC", raw or "").strip().casefold()
+    with contextlib.suppress(EmailNotValidError):  # an invalid one counts as typed
+        folded = validate_email(folded, check_deliverability=False).normalized.casefold()
+    local, at, domain = folded.rpartition("@")
+    if not at:
+        return folded
+    return f"{local.split('+', 1)[0]}@{domain}"

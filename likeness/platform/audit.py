@@ -1,14 +1,21 @@
-"""The audit log: append hash-chained events, and verify the chain.
+"""The audit log: append MAC-chained events, and verify the chain.
 
-Each event's hash is sha256(prev_hash || canonical JSON of the event), so editing,
-deleting or reordering any row breaks every hash after it. Only pseudonymous
-references ("staff:3", "person:12") go in; never names, emails or templates.
+Each event's `hash` is HMAC-SHA256(audit key, prev_hash || canonical JSON of the
+event), with the key outside the database (`platform.audit_key`): editing, deleting
+or reordering any row breaks the chain, and whoever can write the database cannot
+recompute it. The newest event's id and MAC are also kept outside the database
+(`platform.audit_head`, advanced after each commit), so deleting the newest events,
+or all of them, is found too. A restore, which legitimately moves the chain back,
+records an audited re-anchor (`reanchor`). Only pseudonymous references
+("staff:3", "person:12") go in; never names, emails or templates.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +24,11 @@ from sqlalchemy import select, text
 
 from likeness.extensions import db
 from likeness.models import AuditEvent, utcnow
+from likeness.platform import audit_head, uow
 from likeness.platform.actor import Actor
+from likeness.platform.audit_key import audit_key
+
+log = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
@@ -38,7 +49,9 @@ def canonical(event: AuditEvent) -> bytes:
 
 
 def chain_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256(prev_hash.encode() + canonical(event)).hexdigest()
+    """The event's MAC: only a holder of the audit key can compute it."""
+    return hmac.new(audit_key(), prev_hash.encode() + canonical(event),
+                    hashlib.sha256).hexdigest()
 
 
 def record(
@@ -72,7 +85,19 @@ def record(
     session.flush()  # assigns the id, which is part of the hashed content
     event.hash = chain_hash(prev_hash, event)
     session.flush()
+    _advance_head_after_commit(event)
     return event
+
+
+def _advance_head_after_commit(event: AuditEvent) -> None:
+    """Once this unit of work commits, its newest event becomes the head outside the DB."""
+    if not uow.in_unit_of_work():
+        return  # nothing commits it here; the next audited use case moves the head on
+    work = uow.current()
+    first = work.audit_tail is None
+    work.audit_tail = audit_head.Head(event.id, event.hash)
+    if first:
+        work.after_commit(lambda: audit_head.advance(work.audit_tail))
 
 
 @dataclass(frozen=True)
@@ -81,20 +106,56 @@ class VerifyResult:
     checked: int
     broken_event_id: int | None = None
     problem: str | None = None
+    head: audit_head.Head | None = None
 
 
 def verify() -> VerifyResult:
-    """Walk the chain in id order; report the first event whose hash does not hold."""
+    """Walk the chain in id order; report the first event whose MAC does not hold, or a
+    chain that no longer reaches the head kept outside the database."""
+    head = audit_head.read()
     prev_hash = GENESIS_HASH
     checked = 0
+    head_seen = False
     rows = db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
     )
     for event in rows:
         if event.prev_hash != prev_hash:
-            return VerifyResult(False, checked, event.id, "previous hash does not match")
-        if chain_hash(prev_hash, event) != event.hash:
-            return VerifyResult(False, checked, event.id, "content does not match its hash")
+            return VerifyResult(False, checked, event.id, "previous hash does not match", head)
+        if not hmac.compare_digest(chain_hash(prev_hash, event), event.hash):
+            return VerifyResult(False, checked, event.id, "content does not match its MAC",
+                                head)
+        if head is not None and event.id == head.id:
+            if event.hash != head.hash:
+                return VerifyResult(False, checked, event.id,
+                                    "event differs from the chain head kept outside the "
+                                    "database", head)
+            head_seen = True
         prev_hash = event.hash
         checked += 1
-    return VerifyResult(True, checked)
+    if head is None:
+        if checked:
+            return VerifyResult(False, checked, None, "no chain head outside the database "
+                                f"({audit_head.location()}) for a chain of {checked} events")
+        return VerifyResult(True, 0)
+    if not head_seen:
+        return VerifyResult(False, checked, head.id,
+                            f"the chain ends before its head (event {head.id}, kept in "
+                            f"{audit_head.location()}): events were deleted", head)
+    return VerifyResult(True, checked, head=head)
+
+
+@uow.use_case
+def reanchor(reason: str, *, actor: Actor) -> AuditEvent:
+    """Record that the chain legitimately moved back (a restore) and make the new tail
+    the head. The event names the head it replaces, so the jump stays on record."""
+    previous = audit_head.read()
+    event = record("audit.reanchored", actor=actor, details={
+        "reason": reason,
+        "previous_head": {"id": previous.id, "hash": previous.hash} if previous else None,
+    })
+    work = uow.current()
+    # The newest event of the whole restore (hooks may add some after this one).
+    uow.after_commit(lambda: audit_head.replace(work.audit_tail or
+                                                audit_head.Head(event.id, event.hash)))
+    return event

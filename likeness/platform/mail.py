@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -54,6 +55,27 @@ def queue_email(
     return email
 
 
+@use_case
+def send_now(recipients: list[str], template: str, *, language: str = "en",
+             **context: Any) -> int:
+    """Render and send at once, not through the outbox: for alerts about the outbox
+    itself (no worker alive, jobs given up), which a job could never deliver. Each
+    mail is stored as sent, like every other. Returns how many were sent."""
+    sent = 0
+    for recipient in recipients:
+        with force_locale(language):
+            rendered = render_template(f"email/{template}.txt", **context)
+        first, _, body = rendered.lstrip().partition("\n")
+        email = OutgoingEmail(recipient=recipient, subject=first[len("Subject:"):].strip(),
+                              body_text=body.strip() + "\n", attachments=[])
+        db.session.add(email)
+        db.session.flush()
+        _send(email)
+        email.sent_at = utcnow()
+        sent += 1
+    return sent
+
+
 @job("deliver_email")
 @use_case
 def deliver(email_id: int) -> None:
@@ -61,6 +83,13 @@ def deliver(email_id: int) -> None:
     email = db.session.get(OutgoingEmail, email_id)
     if email is None or email.sent_at is not None:
         return
+    _send(email)
+    email.sent_at = utcnow()
+    if email.then_job:
+        outbox.add(email.then_job, *(email.then_args or []))
+
+
+def _send(email: OutgoingEmail) -> None:
     message = _build_message(email)
     cfg = current_app.config
     if cfg["MAIL_SERVER"]:
@@ -71,12 +100,13 @@ def deliver(email_id: int) -> None:
                 smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
             smtp.send_message(message)
     else:
+        # Development mail holds personal data: readable by the owner only.
         outbox_dir = Path(cfg["INSTANCE_PATH"]) / "outbox"
-        outbox_dir.mkdir(parents=True, exist_ok=True)
-        (outbox_dir / f"{email.id:08d}.eml").write_bytes(message.as_bytes())
-    email.sent_at = utcnow()
-    if email.then_job:
-        outbox.add(email.then_job, *(email.then_args or []))
+        outbox_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = outbox_dir / f"{email.id:08d}.eml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(message.as_bytes())
 
 
 def _build_message(email: OutgoingEmail) -> EmailMessage:

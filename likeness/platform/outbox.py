@@ -11,7 +11,7 @@ is enqueued twice still has its effect once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +37,17 @@ STALE_AFTER = timedelta(seconds=30)
 JOB_TIMEOUT = 60 * 30
 
 
+GaveUpHook = Callable[[list[tuple[int, str, list[Any]]]], object]
+_GAVE_UP_HOOKS: list[GaveUpHook] = []
+
+
+def on_gave_up(hook: GaveUpHook) -> GaveUpHook:
+    """Register `hook([(outbox id, job name, args), ...])`, called once jobs have failed
+    `MAX_ATTEMPTS` times and are given up (to alert staff; the rows stay `failed`)."""
+    _GAVE_UP_HOOKS.append(hook)
+    return hook
+
+
 def add(job_name: str, *args: Any) -> OutboxJob:
     """Record a job to run once the current unit of work commits (flushes only)."""
     if not is_registered(job_name):
@@ -52,6 +63,7 @@ def add(job_name: str, *args: Any) -> OutboxJob:
     return row
 
 
+@uow.writes_outside_use_case
 def relay(ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
     """Push pending rows (these ids, or all) onto the queue; return how many went."""
     query = select(OutboxJob).where(OutboxJob.status == OutboxStatus.PENDING.value)
@@ -62,6 +74,7 @@ def relay(ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
     return _push(rows)
 
 
+@uow.writes_outside_use_case
 def sweep(*, limit: int = 500) -> int:
     """Hand over every pending row and re-push rows whose RQ job failed or was lost.
 
@@ -92,6 +105,7 @@ def sweep(*, limit: int = 500) -> int:
     return pushed + _push(retry)
 
 
+@uow.writes_outside_use_case
 def mark_pending(outbox_id: int) -> None:
     """Put a row whose job was lost back in line for the next relay (commits)."""
     row = db.session.get(OutboxJob, outbox_id)
@@ -106,15 +120,22 @@ def _push(rows: list[OutboxJob]) -> int:
         return 0
     # Mark before pushing: a worker may pick the job up before we could mark it,
     # and it must never find its own row still `pending` and then be overwritten.
+    gave_up = []
     for row in rows:
         row.attempts += 1
         row.enqueued_at = utcnow()
         if row.attempts > MAX_ATTEMPTS:
             row.status = OutboxStatus.FAILED.value
             row.last_error = (row.last_error or "") + "\ngave up after too many attempts"
+            gave_up.append((row.id, row.job_name, list(row.args or [])))
         else:
             row.status = OutboxStatus.ENQUEUED.value
     db.session.commit()
+    for hook in _GAVE_UP_HOOKS if gave_up else []:
+        try:
+            hook(gave_up)
+        except Exception as exc:  # an alert that fails must not stop the relay
+            log.error("gave-up hook failed: %s", type(exc).__name__)
     to_push = [row for row in rows if row.status == OutboxStatus.ENQUEUED.value]
     pushed = 0
     try:

@@ -11,12 +11,13 @@ import base64
 import hashlib
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 
 from likeness.config import PROJECT_ROOT
+from likeness.platform import pdf_signing
 
 STATIC_ROOT = (PROJECT_ROOT / "static").resolve()
 
@@ -27,24 +28,41 @@ def _url_fetcher() -> Any:
 
     class OwnFilesOnly(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith("file://"):
-                path = Path(unquote(url[len("file://"):].split("?")[0])).resolve()
-                if not (path.is_relative_to(STATIC_ROOT) and path.is_file()):
-                    raise ValueError(f"refused to fetch {url[:80]}")
+            check_fetchable(url)
             return super().fetch(url, headers)
 
     # Only data: and file: at all; an unreachable resource stops the rendering.
     return OwnFilesOnly(allowed_protocols={"data", "file"}, fail_on_errors=True)
 
 
+def check_fetchable(url: str) -> None:
+    """Refuse every URL but a data: URI or a file under static/.
+
+    Schemes compare case-insensitively (`FILE:///etc/passwd` is a file URL too), and
+    every file path is resolved (`..`, symlinks) before it is compared."""
+    scheme, _, rest = url.partition(":")
+    scheme = scheme.strip().lower()
+    if scheme == "data":
+        return
+    if scheme == "file":
+        location = urlsplit("file:" + rest)
+        path = Path(unquote(location.path)).resolve()
+        if location.netloc in {"", "localhost"} and path.is_relative_to(STATIC_ROOT) and (
+            path.is_file()
+        ):
+            return
+    raise ValueError(f"refused to fetch {url[:80]!r}")
+
+
 def render_pdf(template: str, *, language: str, **context: Any) -> bytes:
-    """Render `templates/pdf/<template>` in `language` to PDF bytes."""
+    """Render `templates/pdf/<template>` in `language` to PDF bytes, signed (PAdES) by
+    the organisation: every PDF we issue goes through here."""
     from weasyprint import HTML  # heavy import: only where PDFs are made
 
     with force_locale(language):
         html = render_template(f"pdf/{template}", **context)
     document = HTML(string=html, base_url=str(STATIC_ROOT) + "/", url_fetcher=_url_fetcher())
-    return bytes(document.write_pdf())
+    return pdf_signing.sign(bytes(document.write_pdf()))
 
 
 def data_uri(content: bytes, mimetype: str) -> str:

@@ -20,9 +20,10 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from likeness.extensions import db
+from likeness.platform.database import intends_to_write
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class UnitOfWork:
         self._on_rollback: list[Hook] = []
         # Outbox rows added in this unit of work: relayed to Redis once, after commit.
         self.new_job_ids: list[int] = []
+        # The newest audit event of this unit of work (platform.audit_head), if any.
+        self.audit_tail: Any = None
 
     def after_commit(self, hook: Hook) -> None:
         self._after_commit.append(hook)
@@ -91,11 +94,13 @@ def unit_of_work() -> Iterator[UnitOfWork]:
     if outer is not None:
         yield outer
         return
+    _end_read_snapshot()
     uow = UnitOfWork()
     token = _current.set(uow)
     try:
-        yield uow
-        uow.commit()
+        with intends_to_write():
+            yield uow
+            uow.commit()
     except BaseException:
         _current.reset(token)
         uow.rollback()
@@ -105,6 +110,20 @@ def unit_of_work() -> Iterator[UnitOfWork]:
     uow.run_after_commit()
 
 
+def _end_read_snapshot() -> None:
+    """On SQLite, end a read transaction the caller left open before the use case writes.
+
+    A view often reads (a form's choices, a link's row) before it calls the use case.
+    Joining that deferred read transaction would make the use case's first write an
+    upgrade, which SQLite refuses at once if another process wrote meanwhile. Ending
+    it lets the use case begin afresh with BEGIN IMMEDIATE (see platform.database).
+    Nothing is lost: outside a unit of work nothing is written.
+    """
+    session = db.session()
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.commit()
+
+
 def use_case(func: Callable[P, R]) -> Callable[P, R]:
     """Make `func` one transaction (or part of the caller's, when nested)."""
 
@@ -112,6 +131,29 @@ def use_case(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with unit_of_work():
             return func(*args, **kwargs)
+
+    return wrapper
+
+
+def writes_outside_use_case(func: Callable[P, R]) -> Callable[P, R]:
+    """Mark plumbing that commits on its own (the outbox relay): its transactions take
+    the write lock up front on SQLite, like a use case's."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if in_unit_of_work():
+            return func(*args, **kwargs)
+        _end_read_snapshot()
+        with intends_to_write():
+            try:
+                result = func(*args, **kwargs)
+            except BaseException:
+                db.session.rollback()
+                raise
+            # A read after its last commit (an expired attribute) began a new transaction
+            # with the write lock: end it, or every other writer waits for this session.
+            db.session.commit()
+            return result
 
     return wrapper
 

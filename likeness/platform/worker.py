@@ -18,7 +18,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from likeness.extensions import db
-from likeness.platform import daily, outbox
+from likeness.platform import daily, health, outbox
 from likeness.platform.queue import get_queue, get_redis
 from likeness.platform.rq_health import worker_alive
 
@@ -100,6 +100,7 @@ def _catch_up(app: Flask) -> None:
     """On start, hand over whatever the outbox holds (work queued while workers were down)."""
     with app.app_context():
         try:
+            health.worker_heartbeat()
             daily.schedule_if_due()  # a day missed while workers were down
             outbox.sweep()
         except redis.RedisError:
@@ -113,6 +114,7 @@ def _sweep_forever(app: Flask, stop: threading.Event) -> None:
     while not stop.wait(interval):
         with app.app_context():
             try:
+                health.worker_heartbeat()
                 daily.schedule_if_due()
                 outbox.sweep()
             except Exception:  # keep sweeping; one bad round must not end the thread

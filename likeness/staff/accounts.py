@@ -18,12 +18,12 @@ from likeness.platform import audit, mail
 from likeness.platform.actor import ANONYMOUS, SYSTEM, Actor
 from likeness.platform.addresses import normalise_email
 from likeness.platform.uow import use_case
+from likeness.staff import passwords
 
 # argon2id with the library's current defaults (RFC 9106 low-memory profile).
 _hasher = PasswordHasher()
 # Verified when the email is unknown, so a miss costs as much time as a hit.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-MIN_PASSWORD_LENGTH = 12
 
 
 def find_by_email(email: str) -> StaffUser | None:
@@ -62,7 +62,7 @@ def create_staff(
         raise Conflict(_("A staff member with this email already exists."))
     generated = password is None
     password = password or secrets.token_urlsafe(12)
-    _check_password_strength(password)
+    passwords.check(password, email=email)
     user = StaffUser(
         email=email,
         name=name,
@@ -110,7 +110,7 @@ def change_password(user_id: int, current: str, new: str) -> StaffUser:
         raise InvalidInput(_("The current password is not correct."))
     if new == current:
         raise InvalidInput(_("The new password must differ from the current one."))
-    _check_password_strength(new)
+    passwords.check(new, email=user.email)
     user.password_hash = _hasher.hash(new)
     user.must_change_password = False
     user.session_version += 1
@@ -177,9 +177,3 @@ def _verify(password_hash: str, password: str) -> bool:
     except (VerificationError, InvalidHashError):
         return False
 
-
-def _check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            _("A password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
-        )

@@ -5,6 +5,7 @@ linked from every portal page, email and PDF."""
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from likeness.extensions import db
 from likeness.models import Setting, utcnow
@@ -23,8 +24,15 @@ def privacy_notice() -> str:
 
 
 def dpo_contact() -> str:
-    row = db.session.get(Setting, DPO_CONTACT)
-    return row.value if row else str(current_app.config.get("DPO_CONTACT") or "")
+    """The DPO's contact, shown in every page footer: a page that needs no database (the
+    request form, the "database unavailable" page) still renders when it is down."""
+    configured = str(current_app.config.get("DPO_CONTACT") or "")
+    try:
+        row = db.session.get(Setting, DPO_CONTACT)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return configured
+    return row.value if row else configured
 
 
 @use_case

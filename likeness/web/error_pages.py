@@ -8,6 +8,7 @@ from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from likeness.errors import DomainError
@@ -29,6 +30,11 @@ MESSAGES = {
         _l("You tried this too often. Please wait a few minutes and try again."),
     ),
     500: (_l("Something went wrong"), _l("An error occurred on our side. Nothing was saved.")),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("We cannot handle this right now, and nothing was saved. Please try again in a "
+           "few minutes."),
+    ),
 }
 
 
@@ -60,6 +66,17 @@ def handle_domain_error(error: DomainError) -> ResponseReturnValue:
     return render_error(error.status, error.message)
 
 
+def handle_database_unreachable(error: Exception) -> ResponseReturnValue:
+    """The database is down or unreachable: a 503 saying nothing was saved (it was not:
+    a use case commits or nothing), never a 500 with a half-promise."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.remove()  # the connection is gone: drop the session with it
+    log.error("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+    return render_error(503)
+
+
 def handle_unexpected(error: Exception) -> ResponseReturnValue:
     # Roll back so no half-made change is committed by a later request on this session.
     db.session.rollback()
@@ -71,4 +88,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(OperationalError, handle_database_unreachable)
+    app.register_error_handler(InterfaceError, handle_database_unreachable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from wtforms import SelectMultipleField
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from likeness.platform.text import has_control_characters
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -11,3 +16,11 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class OneLine:
+    """A validator: one line of plain text (no line breaks or control characters)."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data and has_control_characters(str(field.data)):
+            raise ValidationError(str(_l("Use one line of plain text, without line breaks.")))

@@ -28,12 +28,15 @@ def test_share_blurs_faces_without_consent_and_dies_with_the_consent(
     sign(client, path, channels=["website"])
     run_jobs()
     logged_in("librarian")
+    app.config["PUBLIC_BASE_URL"] = "https://photos.example.org"  # not the Host header
     page = client.get(f"/admin/assets/{tagged_barack.group_asset}")
     response = client.post(f"/admin/assets/{tagged_barack.group_asset}/share", data={
         "csrf_token": csrf_token_from(page.get_data(as_text=True)), "channel": "website",
         "recipient_name": "Daily News", "recipient_email": "desk@news.example", "days": "7",
     }, follow_redirects=True)
-    url = re.search(r"http://localhost(/s/[A-Za-z0-9_-]+)", response.get_data(as_text=True))
+    # On PUBLIC_BASE_URL, whatever Host header the request came with.
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    url = re.search(re.escape(base) + r"(/s/[A-Za-z0-9_-]+)", response.get_data(as_text=True))
     assert url, response.get_data(as_text=True)
     share = url.group(1)
 

@@ -137,10 +137,16 @@ def test_unknown_email_gets_the_same_answer_and_no_mail(app: Flask, client: Flas
 
 def test_another_persons_quitclaim_is_404(app: Flask, client: FlaskClient, db: Any,
                                           mailbox: Any, tagged_barack: Any, librarian: Any):
-    from likeness.platform import tokens
+    from datetime import timedelta
+
+    from likeness.consent.portal import _digest
+    from likeness.models import ConsentLink, utcnow
 
     quitclaim = _signed(client, mailbox, tagged_barack, librarian, channels=["website"])
-    stranger = tokens.make(tokens.Purpose.MANAGE_CONSENT, {"e": "stranger@example.org"})
+    stranger = "a-live-link-of-someone-else"
+    db.session.add(ConsentLink(token_sha256=_digest(stranger), email="stranger@example.org",
+                               expires_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
     response = client.get(f"/consent/manage/{stranger}/withdraw/{quitclaim.id}?scope=all")
     assert response.status_code == 404
 

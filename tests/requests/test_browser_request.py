@@ -16,7 +16,7 @@ from likeness.models import Match, SubjectRequest
 from likeness.platform.actor import CLI
 from likeness.staff import accounts
 from tests.browser import PHONE, chromium, live_server
-from tests.helpers import FIXTURES, run_jobs
+from tests.helpers import FIXTURES, enrol_two_factor, run_jobs, totp_now
 
 pytestmark = pytest.mark.browser
 
@@ -41,11 +41,16 @@ def test_file_a_request_then_staff_locate_and_confirm(committed_app: Flask, tmp_
         db.session.rollback()
         stored = db.session.scalars(select(SubjectRequest)).one()
         intake.verify(links.verification_token(stored))
-        accounts.create_staff("dpo@example.org", "privacy_officer", password="privacy pass 1")
+        officer, _ = accounts.create_staff("dpo@example.org", "privacy_officer",
+                                           password="privacy pass 1")
+        enrol_two_factor(officer)
         with chromium() as page:
             page.goto(base + "/admin/login")
             page.get_by_label("Email").fill("dpo@example.org")
             page.get_by_label("Password").fill("privacy pass 1")
+            page.get_by_role("button", name="Log in").click()
+            page.get_by_label("Code from your authenticator app").fill(
+                totp_now("dpo@example.org", fresh=True))
             page.get_by_role("button", name="Log in").click()
             page.wait_for_url("**/admin/")
             page.goto(f"{base}/admin/requests")

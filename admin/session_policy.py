@@ -1,0 +1,44 @@
+"""How long a staff session lasts, and what a fresh login sets up.
+
+A session ends after `SESSION_IDLE_MINUTES` without a request (30) and at the latest
+`SESSION_MAX_HOURS` after the login (12), whatever happens in between. A login gets
+a new CSRF token, so a token seen before the login is worthless after it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+
+from likeness.models import StaffUser
+
+LOGIN_AT = "login_at"
+SEEN_AT = "seen_at"
+
+
+def start(user: StaffUser) -> None:
+    session.pop("csrf_token", None)  # Flask-WTF makes a new one on the next form
+    session.pop("two_factor", None)
+    login_user(user)
+    now = int(time.time())
+    session[LOGIN_AT] = now
+    session[SEEN_AT] = now
+
+
+def expired() -> bool:
+    """True (and the session is ended) if it is idle or too old; else it is refreshed."""
+    now = int(time.time())
+    config = current_app.config
+    login_at = session.get(LOGIN_AT)
+    seen_at = session.get(SEEN_AT, login_at)
+    if not isinstance(login_at, int) or not isinstance(seen_at, int) or (
+        now - login_at > config["SESSION_MAX_HOURS"] * 3600
+        or now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
+    ):
+        logout_user()
+        session.clear()
+        return True
+    session[SEEN_AT] = now
+    return False

@@ -1,0 +1,80 @@
+"""`flask` commands for operators: backups and restores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from likeness.platform.actor import CLI
+
+
+def register(app: Flask) -> None:
+    for command in (backup_command, restore_command, reset_two_factor_command,
+                    ops_check_command):
+        app.cli.add_command(command)
+
+
+@click.command("backup")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Archive to write (default: instance/backups/likeness-<time>.tar.gz).")
+def backup_command(output: Path | None) -> None:
+    """Back up the database and the data files into one archive (mode 0600)."""
+    from likeness.models import utcnow
+    from likeness.platform import backup
+    from likeness.platform.storage import instance_dir
+
+    if output is None:
+        stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+        output = instance_dir() / "backups" / f"likeness-{stamp}.tar.gz"
+    manifest = backup.create(output)
+    click.echo(f"Backup written to {output}: {sum(manifest['rows'].values())} rows, "
+               f"folders {', '.join(manifest['folders']) or 'none'}.")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(archive: Path, yes: bool) -> None:
+    """Replace the database and data files with ARCHIVE (stop the web app and workers
+    first); withdrawals and erasures made since are re-applied before anything serves."""
+    from likeness.platform import backup
+
+    if not yes:
+        click.confirm("This replaces every row and data file. Continue?", abort=True)
+    try:
+        result = backup.restore(archive, actor=CLI)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored the backup of {result['manifest']['created_at']}.")
+    for hook, counts in result["hooks"].items():
+        summary = ", ".join(f"{k}: {v}" for k, v in counts.items()) or "done"
+        click.echo(f"  after restore, {hook}: {summary}")
+    click.echo("The audit chain was re-anchored (an audited event). Start the app again.")
+
+
+@click.command("reset-2fa")
+@click.argument("email")
+def reset_two_factor_command(email: str) -> None:
+    """Switch two-factor off for EMAIL (lost phone and codes); they enrol again at login."""
+    from likeness.staff import accounts, two_factor
+
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No staff account {email}.")
+    two_factor.reset(user.id, actor=CLI)
+    click.echo(f"Two-factor authentication reset for {user.email}; every session ended.")
+
+
+@click.command("ops-check")
+def ops_check_command() -> None:
+    """Check health and alert staff if no worker runs or the daily run was missed
+    (for cron, next to the load balancer's /healthz)."""
+    from likeness.staff import operations
+
+    state = operations.check_and_alert()
+    for name, ok in state.checks.items():
+        click.echo(f"{name}: {'ok' if ok else 'NOT OK'}")
+    if not state.ok:
+        raise SystemExit(1)

@@ -1,0 +1,254 @@
+"""Backups of the database and the files, and restoring them.
+
+`flask backup` writes one archive (tar.gz, mode 0600: it holds personal data):
+`manifest.json` (format, schema revision, row counts), every table as JSON lines
+under `database/`, and the instance folders that hold data under `files/`. The
+database is read in one transaction, before the files, so every file a row names
+is in the archive (files are written before the rows that name them commit).
+
+`flask restore` loads an archive in one transaction: it refuses an archive of another
+schema revision, replaces every row and the data folders, drops the rendition cache,
+records an audited re-anchor of the audit chain (the chain legitimately moved back),
+and then runs the `@after_restore` hooks the areas register, before anything serves
+again. Hooks re-apply what happened after the backup and must never be undone by it
+(withdrawn consent; erasures). What they need lives outside the restored data.
+
+Not in a backup, on purpose: keys (face templates, audit MAC, PDF signing, the dev
+secret), the audit chain head and the logs that hooks replay, the rendition cache,
+the embedded Redis and development mail.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, delete, text
+
+from likeness.extensions import db
+from likeness.models import Base, utcnow
+from likeness.platform import audit
+from likeness.platform.actor import Actor
+from likeness.platform.storage import instance_dir
+from likeness.platform.uow import after_commit, on_rollback, use_case
+
+FORMAT = "likeness-backup/1"
+DATA_FOLDERS = ("assets", "pdf", "selfies", "exports")
+CACHE_FOLDERS = ("renditions",)
+RESTORING_MARKER = "restore-in-progress"
+
+RestoreHook = Callable[[], dict[str, int] | None]
+_HOOKS: dict[str, RestoreHook] = {}
+
+
+class BackupError(RuntimeError):
+    """The archive cannot be restored here (another schema, damaged, not ours)."""
+
+
+def after_restore(name: str) -> Callable[[RestoreHook], RestoreHook]:
+    """Register a hook that runs inside the restore's transaction, after the data is
+    back and before the app serves again; it returns counts for the audit event."""
+
+    def register(hook: RestoreHook) -> RestoreHook:
+        _HOOKS[name] = hook
+        return hook
+
+    return register
+
+
+def registered_hooks() -> list[str]:
+    return list(_HOOKS)
+
+
+# --- backup -----------------------------------------------------------------------
+
+
+def create(destination: Path) -> dict[str, Any]:
+    """Write the archive to `destination`; returns its manifest."""
+    counts: dict[str, int] = {}
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = destination.with_name(destination.name + ".partial")
+    tmp.touch(mode=0o600)
+    tmp.chmod(0o600)
+    with tarfile.open(tmp, "w:gz") as archive:
+        _begin_snapshot()
+        for table in Base.metadata.sorted_tables:
+            lines = [json.dumps(_encode_row(row._mapping), separators=(",", ":"))
+                     for row in db.session.execute(table.select().order_by(
+                         *table.primary_key.columns))]
+            counts[table.name] = len(lines)
+            _add_bytes(archive, f"database/{table.name}.jsonl",
+                       ("\n".join(lines) + "\n" if lines else "").encode())
+        manifest: dict[str, Any] = {"format": FORMAT, "created_at": utcnow().isoformat(),
+                    "revision": schema_revision(), "rows": counts,
+                    "folders": [f for f in DATA_FOLDERS if (instance_dir() / f).is_dir()]}
+        db.session.commit()  # end the read snapshot (nothing was written); files follow
+        for folder in manifest["folders"]:
+            archive.add(instance_dir() / folder, arcname=f"files/{folder}")
+        _add_bytes(archive, "manifest.json", json.dumps(manifest, indent=1).encode())
+    tmp.replace(destination)
+    return manifest
+
+
+def _begin_snapshot() -> None:
+    """One consistent view of every table: PostgreSQL's REPEATABLE READ (SQLite's read
+    transaction is a snapshot already)."""
+    db.session.commit()
+    bind = db.session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = 0o600
+    archive.addfile(info, io.BytesIO(data))
+
+
+def schema_revision() -> str | None:
+    return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+# --- restore ----------------------------------------------------------------------
+
+
+@use_case
+def restore(source: Path, *, actor: Actor) -> dict[str, Any]:
+    """Replace the data with the archive's, re-anchor the audit chain, run the hooks."""
+    staging = Path(tempfile.mkdtemp(prefix="restore-", dir=instance_dir()))
+    on_rollback(lambda: shutil.rmtree(staging, ignore_errors=True))
+    manifest = _unpack(source, staging)
+    if manifest.get("revision") != schema_revision():
+        raise BackupError(
+            f"The backup is of schema revision {manifest.get('revision')}, the database is "
+            f"at {schema_revision()}: restore into a database migrated to that revision "
+            "(flask db upgrade/downgrade), then upgrade."
+        )
+    marker = instance_dir() / RESTORING_MARKER
+    marker.touch()
+    after_commit(lambda: marker.unlink(missing_ok=True))
+    on_rollback(lambda: marker.unlink(missing_ok=True))
+    _load_rows(staging / "database")
+    _swap_folders(staging / "files")
+    audit.reanchor("restore of a backup", actor=actor)
+    audit.record("backup.restored", actor=actor, details={
+        "backup_created_at": manifest.get("created_at"), "rows": sum(manifest["rows"].values())})
+    results: dict[str, Any] = {}
+    for name, hook in _HOOKS.items():
+        results[name] = hook() or {}
+        audit.record("backup.restore_hook", actor=actor, details={"hook": name,
+                                                                   **results[name]})
+    after_commit(lambda: shutil.rmtree(staging, ignore_errors=True))
+    return {"manifest": manifest, "hooks": results}
+
+
+def is_restoring() -> bool:
+    return (instance_dir() / RESTORING_MARKER).exists()
+
+
+def _unpack(source: Path, staging: Path) -> dict[str, Any]:
+    try:
+        with tarfile.open(source, "r:gz") as archive:
+            archive.extractall(staging, filter="data")  # no absolute paths, no ../, no links
+    except (tarfile.TarError, OSError) as exc:
+        raise BackupError(f"{source} is not a readable backup archive") from exc
+    try:
+        manifest = json.loads((staging / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"{source} has no manifest: not a Likeness backup") from exc
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"{source} is not a {FORMAT} archive")
+    return dict(manifest)
+
+
+def _load_rows(folder: Path) -> None:
+    tables = Base.metadata.sorted_tables
+    for table in reversed(tables):
+        db.session.execute(delete(table))
+    for table in tables:
+        path = folder / f"{table.name}.jsonl"
+        rows = [_decode_row(json.loads(line)) for line in _lines(path)]
+        for start in range(0, len(rows), 500):
+            db.session.execute(table.insert(), rows[start:start + 500])
+        _reset_sequence(table)
+    db.session.flush()
+    db.session.expire_all()
+
+
+def _lines(path: Path) -> Iterator[str]:
+    if not path.exists():
+        return
+    with path.open() as handle:
+        for line in handle:
+            if line.strip():
+                yield line
+
+
+def _reset_sequence(table: Table) -> None:
+    """PostgreSQL: the next id follows the restored rows (SQLite does this itself)."""
+    if db.session.get_bind().dialect.name != "postgresql" or "id" not in table.c:
+        return
+    db.session.execute(text(
+        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+        f"COALESCE((SELECT MAX(id) FROM {table.name}), 1), "
+        f"(SELECT MAX(id) FROM {table.name}) IS NOT NULL)"))
+
+
+def _swap_folders(files: Path) -> None:
+    """Put the archive's folders in place; the old ones come back if the restore fails."""
+    root = instance_dir()
+    aside = Path(tempfile.mkdtemp(prefix="pre-restore-", dir=root))
+    for folder in (*DATA_FOLDERS, *CACHE_FOLDERS):
+        if (root / folder).exists():
+            (root / folder).rename(aside / folder)
+        if folder in DATA_FOLDERS and (files / folder).exists():
+            (files / folder).rename(root / folder)
+
+    def put_back() -> None:
+        for folder in (*DATA_FOLDERS, *CACHE_FOLDERS):
+            shutil.rmtree(root / folder, ignore_errors=True)
+            if (aside / folder).exists():
+                (aside / folder).rename(root / folder)
+        shutil.rmtree(aside, ignore_errors=True)
+
+    on_rollback(put_back)
+    after_commit(lambda: shutil.rmtree(aside, ignore_errors=True))
+
+
+def _encode_row(row: Any) -> dict[str, Any]:
+    return {key: _encode(value) for key, value in row.items()}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes | memoryview):
+        return {"$b64": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    return value
+
+
+def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: _decode(value) for key, value in row.items()}
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, raw),) = value.items()
+        if tag == "$b64":
+            return base64.b64decode(raw)
+        if tag == "$datetime":
+            return datetime.fromisoformat(raw)
+        if tag == "$date":
+            return date.fromisoformat(raw)
+    return value

@@ -1,0 +1,184 @@
+"""A bounded load test: 50 concurrent clients for LOAD_SECONDS (60) against gunicorn on
+PostgreSQL, with two workers. No 5xx, and every request filed is in the database with
+exactly one verification email.
+
+Each client stands behind the TLS proxy (TRUSTED_PROXY_HOPS=1) with its own address,
+so the per-address limits apply per client as in production (10 requests an hour:
+a client files up to ten, then keeps browsing). Only loopback is contacted; the
+forwarded addresses are header values from the benchmarking range 198.18.0.0/15.
+Run by .ci/run (`pytest -m load`) when PostgreSQL is on loopback.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from likeness.models import OutboxJob, OutboxStatus, SubjectRequest
+from tests.helpers import free_port
+from tests.platform.test_faults import _create_database, _drop_database
+
+pytestmark = pytest.mark.load
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS = int(os.environ.get("LOAD_CLIENTS", "50"))
+SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))
+PER_CLIENT_REQUESTS = 10
+
+
+@pytest.fixture
+def stack(tmp_path: Path, redis_url: str, smtp_server: Any) -> Iterator[dict[str, Any]]:
+    admin_url = os.environ.get("DATABASE_URL", "")
+    if not admin_url.startswith("postgresql"):
+        pytest.skip("the load test runs on PostgreSQL (DATABASE_URL), as in production")
+    name = f"likeness_load_{uuid.uuid4().hex[:8]}"
+    url = _create_database(admin_url, name)
+    port = free_port()
+    env = dict(os.environ, FLASK_APP="wsgi:app", LIKENESS_ENV="testing",
+               LIKENESS_INSTANCE=str(tmp_path / "instance"), DATABASE_URL=url,
+               REDIS_URL=redis_url, RQ_QUEUE=f"load-{uuid.uuid4().hex[:8]}",
+               MAIL_SERVER=smtp_server[0].hostname, MAIL_PORT=str(smtp_server[0].port),
+               SESSION_COOKIE_SECURE="0", TRUSTED_PROXY_HOPS="1",
+               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", OUTBOX_SWEEP_SECONDS="2")
+    flask = [sys.executable, "-m", "flask"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=120)
+    log = (tmp_path / "stack.log").open("w")
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "3", "--threads", "4",
+                          "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
+                         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT),
+        *[subprocess.Popen([*flask, "worker"], cwd=ROOT, env=env, stdout=log,
+                           stderr=subprocess.STDOUT) for _ in range(2)],
+    ]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # bounded wait for gunicorn: at most a minute
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=10)  # noqa: S310
+                break
+            except urllib.error.HTTPError:
+                break  # it answers (a 503 while the workers start is fine)
+            except OSError:
+                time.sleep(0.2)
+        yield {"base": base, "database": url, "log": tmp_path / "stack.log"}
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+        _drop_database(admin_url, name)
+
+
+class Client:
+    """One person's browser behind the proxy: cookies, its own forwarded address."""
+
+    def __init__(self, base: str, number: int) -> None:
+        self.base = base
+        self.address = f"198.18.{number // 250}.{number % 250 + 1}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def fetch(self, path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(self.base + path, data=data,  # noqa: S310
+                                         headers={"X-Forwarded-For": self.address})
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
+
+
+def _field(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
+    return match.group(1) if match else ""
+
+
+def _browse(client: Client, number: int, deadline: float, statuses: Counter,
+            filed: list[str], lock: threading.Lock) -> None:
+    sent = 0
+    pages = ["/", "/quitclaim", "/consent", "/request", "/healthz"]
+    while time.monotonic() < deadline:
+        if sent < PER_CLIENT_REQUESTS:
+            status, page = client.fetch("/request")
+            form = {"csrf_token": _field(page, "csrf_token"),
+                    "submission": _field(page, "submission"), "type": "access",
+                    "name": f"Load Tester {number}", "language": "en",
+                    "email": f"load-{number}-{sent}@example.org",
+                    "details": "Photographed at the open day, 2026, main hall."}
+            status, page = client.fetch("/request", form)
+            sent += 1
+            reference = re.search(r"DSR-\d{4}-\d{6}", page)
+            with lock:
+                statuses[status] += 1
+                if status == 200 and reference:
+                    filed.append(reference.group(0))
+        else:
+            status, _page = client.fetch(pages[sent % len(pages)])
+            sent += 1
+            with lock:
+                statuses[status] += 1
+
+
+def test_fifty_clients_for_a_minute_no_5xx_and_every_request_has_one_email(
+    stack: dict[str, Any], mailbox: Any
+):
+    deadline = time.monotonic() + SECONDS
+    statuses: Counter = Counter()
+    filed: list[str] = []
+    lock = threading.Lock()
+    threads = [threading.Thread(target=_browse, args=(Client(stack["base"], n), n, deadline,
+                                                      statuses, filed, lock))
+               for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=SECONDS + 180)
+    assert not any(code >= 500 for code in statuses), (
+        statuses, stack["log"].read_text()[-3000:])
+    assert filed, statuses
+
+    engine = create_engine(stack["database"])
+    try:
+        with engine.connect() as connection:
+            for _ in range(600):  # bounded: the workers drain the outbox (at most 2 minutes)
+                waiting = connection.scalar(select(func.count()).select_from(OutboxJob).where(
+                    OutboxJob.status != OutboxStatus.DONE.value))
+                connection.rollback()
+                if not waiting:
+                    break
+                time.sleep(0.2)
+            assert waiting == 0, "jobs still waiting after the load"
+            stored = set(connection.scalars(select(SubjectRequest.reference)))
+            connection.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+    assert set(filed) == stored  # everything acknowledged is stored, nothing more
+    assert len(filed) == len(set(filed))
+    verifications = Counter(
+        re.search(r"DSR-\d{4}-\d{6}", m["Subject"]).group(0) for m in mailbox.messages
+        if "Please confirm your request" in (m["Subject"] or ""))
+    assert set(verifications) == stored
+    assert set(verifications.values()) == {1}
+    print(f"\nload: {dict(statuses)}; {len(filed)} requests filed, each with one email")

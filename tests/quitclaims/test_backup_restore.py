@@ -1,0 +1,140 @@
+"""Backups and restores: an old backup never brings withdrawn consent back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from likeness.consent import withdrawal
+from likeness.library import people
+from likeness.models import AuditEvent, Face, Person, Quitclaim, QuitclaimStatus
+from likeness.platform import audit
+from likeness.platform.actor import person_actor
+from likeness.platform.storage import asset_path, instance_dir
+from tests.helpers import run_jobs
+from tests.scenarios import invite_and_open, sign
+
+
+def _cli(app: Flask, *args: str) -> Any:
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_a_restore_brings_data_and_files_back_and_keeps_later_withdrawals(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any,
+    librarian: Any, tmp_path: Path,
+):
+    path = invite_and_open(client, mailbox, tagged_barack, librarian)
+    assert sign(client, path, channels=["website", "print"],
+                biometric_consent="y").status_code == 302
+    run_jobs()
+    quitclaim = db.session.scalars(select(Quitclaim)).one()
+    quitclaim_id, pdf_path = quitclaim.id, quitclaim.pdf_path
+    person_id = tagged_barack.person.id
+    archive = tmp_path / "backup.tar.gz"
+    _cli(app, "backup", "--output", str(archive))
+    assert archive.stat().st_mode & 0o777 == 0o600
+
+    # After the backup: the person withdraws; staff add someone; a file goes missing.
+    withdrawal.withdraw(quitclaim_id, actor=person_actor(person_id))
+    people.create("Someone New", actor=librarian)
+    photo = db.session.scalars(select(Face)).first().asset
+    asset_path(photo.sha256).unlink()
+
+    output = _cli(app, "restore", "--yes", str(archive)).output
+    assert "withdrawals_reapplied: 1" in output
+    db.session.expire_all()
+
+    restored = db.session.get(Quitclaim, quitclaim_id)
+    assert restored.status == QuitclaimStatus.WITHDRAWN.value  # the withdrawal stands
+    assert restored.biometric_withdrawn_at is not None
+    assert db.session.scalar(select(func.count()).select_from(Face).where(
+        Face.person_id == person_id, Face.template_ciphertext.is_not(None))) == 0
+    assert db.session.scalar(select(func.count()).select_from(Person).where(
+        Person.name == "Someone New")) == 0
+    assert asset_path(photo.sha256).exists()
+    assert (instance_dir() / pdf_path).exists()
+    # The chain moved back by a recorded re-anchor: no false alarm, and it is on record.
+    assert audit.verify().ok
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"audit.reanchored", "backup.restored", "quitclaim.withdrawal_reapplied"} <= actions
+    assert "after restore, withdrawals" in output
+
+
+def test_a_second_restore_of_the_same_backup_does_not_withdraw_a_newer_quitclaim_with_that_id(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any,
+    librarian: Any, tmp_path: Path,
+):
+    archive = tmp_path / "before-signing.tar.gz"
+    _cli(app, "backup", "--output", str(archive))
+    path = invite_and_open(client, mailbox, tagged_barack, librarian)
+    assert sign(client, path, channels=["website"]).status_code == 302
+    first = db.session.scalars(select(Quitclaim)).one()
+    withdrawal.withdraw(first.id, actor=person_actor(tagged_barack.person.id))
+    _cli(app, "restore", "--yes", str(archive))  # the quitclaim is gone again
+    db.session.expire_all()
+    assert db.session.scalars(select(Quitclaim)).all() == []
+    mailbox.messages.clear()
+    path = invite_and_open(client, mailbox, tagged_barack, librarian)
+    assert sign(client, path, channels=["website"]).status_code == 302
+    second = db.session.scalars(select(Quitclaim)).one()
+    second_id = second.id
+    later = tmp_path / "after-signing-again.tar.gz"
+    _cli(app, "backup", "--output", str(later))
+    output = _cli(app, "restore", "--yes", str(later)).output
+    assert "withdrawals_reapplied: 0" in output
+    db.session.expire_all()
+    assert db.session.get(Quitclaim, second_id).status == QuitclaimStatus.SIGNED.value
+    _cli(app, "verify-audit")
+
+
+def test_an_archive_that_is_not_a_backup_is_refused(app: Flask, tmp_path: Path):
+    bogus = tmp_path / "x.tar.gz"
+    bogus.write_bytes(b"not an archive")
+    result = app.test_cli_runner().invoke(args=["restore", "--yes", str(bogus)])
+    assert result.exit_code != 0
+    assert "not a readable backup" in result.output
+
+
+def test_an_old_backup_cannot_bring_an_erased_face_back(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any,
+    librarian: Any, make_staff: Any, tmp_path: Path,
+):
+    import numpy as np
+    from PIL import Image
+
+    from likeness.dsr import actions, locate
+    from likeness.faces import engine
+    from likeness.models import Asset
+    from tests.scenarios import latest_request, submit_request, verify_by_email
+
+    archive = tmp_path / "before-erasure.tar.gz"
+    _cli(app, "backup", "--output", str(archive))
+    officer = make_staff("privacy_officer")
+    submit_request(client, type_="erasure", details="Remove me")
+    verify_by_email(client, mailbox)
+    erasure = latest_request(db)
+    locate.link_person(erasure.id, tagged_barack.person.id, actor=officer)
+    locate.start(erasure.id, actor=officer)
+    run_jobs()
+    for match, _f, _a in locate.candidates(erasure.id):
+        locate.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
+    actions.perform(erasure.id, actor=officer)
+    run_jobs()
+
+    output = _cli(app, "restore", "--yes", str(archive)).output
+    assert "erasures_reapplied: " in output
+    db.session.expire_all()
+    person = db.session.get(Person, tagged_barack.person.id)
+    assert person.is_suppressed  # the restored row said otherwise; the ledger wins
+    assert db.session.scalar(select(func.count()).select_from(Face).where(
+        Face.person_id == person.id)) == 0
+    obama = db.session.get(Asset, tagged_barack.obama_asset)
+    assert all(f.is_always_blurred for f in obama.faces)
+    with Image.open(asset_path(obama.sha256)) as stored:  # the backup's unblurred file...
+        assert engine.detect(np.asarray(stored.convert("RGB"))) == []  # ...burnt again
