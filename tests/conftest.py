@@ -16,12 +16,14 @@ from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from likeness.app import create_app
@@ -35,10 +37,26 @@ from tests.helpers import FIXTURES, enrol_two_factor, free_port, login, run_jobs
 # --- real services ------------------------------------------------------------------
 
 
+def _xdist_worker() -> int | None:
+    """The number of this pytest-xdist worker (gw0 -> 0), or None when not distributed."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name.removeprefix("gw")) if name.startswith("gw") else None
+
+
+def _redis_for_worker(url: str, worker: int | None) -> str:
+    """Each xdist worker gets its own Redis database after the one named: the rate
+    limiter's reset between tests must not wipe another worker's counters."""
+    if worker is None:
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + 1 + worker}"))
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+        yield _redis_for_worker(os.environ["REDIS_URL"], _xdist_worker())
         return
     directory = tmp_path_factory.mktemp("redis")
     url = embedded_redis.ensure_running(directory)
@@ -79,10 +97,33 @@ def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return os.environ.get("DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    )
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite in the session's temporary folder, or `DATABASE_URL`; under pytest-xdist each
+    worker gets a PostgreSQL database of its own next to the one named."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    worker = _xdist_worker()
+    if worker is None or not url.startswith("postgresql"):
+        yield url
+        return
+    admin = make_url(url)
+    name = f"{admin.database}_gw{worker}"
+    _postgres_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+                    f'CREATE DATABASE "{name}"')
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    _postgres_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres_admin(url: URL, *statements: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 def make_config(tmp: Path, database_url: str, redis_url: str, smtp: Controller) -> dict[str, Any]:
