@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint translations update-translations install install-test system-deps browser-deps clean-venv bench
+.PHONY: run test lint translations update-translations install install-test system-deps browser-deps axe clean-venv bench
 
 # System libraries: WeasyPrint needs Pango; browser tests need Debian's chromium.
 # Installed only when missing, and only where we may (root with apt-get).
@@ -22,6 +22,18 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Browser tests need Debian's chromium: apt-get install chromium"; exit 1; fi; fi
+
+# axe-core (accessibility checks in the browser journeys) from the npm registry, pinned by
+# tests/package-lock.json; the journeys inject tests/node_modules/axe-core/axe.min.js.
+AXE := tests/node_modules/axe-core/axe.min.js
+$(AXE): tests/package.json tests/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	  else echo "The browser journeys need npm (for axe-core): apt-get install npm"; exit 1; fi; fi
+	npm ci --prefix tests --no-audit --no-fund
+	touch $@
+axe: $(AXE)
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,7 +52,7 @@ $(TEST_STAMP): $(STAMP)
 	touch $@
 
 install: system-deps $(STAMP) translations
-install-test: install browser-deps $(TEST_STAMP)
+install-test: install browser-deps $(TEST_STAMP) $(AXE)
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile -f --statistics -d likeness/translations
@@ -61,8 +73,10 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy likeness portal admin
 
+# Two processes (this machine's cores); each has its own database and Redis database.
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 test: install-test lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 bench: install
 	$(BIN)/python bench/search_bench.py

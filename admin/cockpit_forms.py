@@ -28,9 +28,9 @@ from likeness.cockpit import schedules
 from likeness.cockpit.dpia import LEVEL_LABELS
 from likeness.models import HoldScope
 from likeness.platform.clock import AMSTERDAM
+from likeness.web.form_fields import MAX_ID, parse_ids
 
 LEVEL_CHOICES = [SelectChoice(value, label) for value, label in LEVEL_LABELS.items()]
-MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer column holds
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 
@@ -109,14 +109,6 @@ def _id_list(form: Any, field: Any) -> None:
         field.ids = parse_ids(field.data or "")
     except ValueError as exc:
         raise ValidationError(str(_l("Enter numbers separated by commas."))) from exc
-
-
-def parse_ids(text: str) -> list[int]:
-    parts = [p.strip().lstrip("#") for p in text.replace(";", ",").split(",") if p.strip()]
-    ids = [int(p) for p in parts]
-    if any(i <= 0 or i > MAX_ID for i in ids):
-        raise ValueError("out of range")
-    return ids
 
 
 class BreachForm(FlaskForm):

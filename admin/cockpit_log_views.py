@@ -16,12 +16,12 @@ from admin.cockpit_forms import (
     BreachForm,
     DecisionForm,
     amsterdam,
-    parse_ids,
 )
 from admin.forms import StaffActionForm
 from likeness.cockpit import audit_view, breaches
 from likeness.errors import DomainError
 from likeness.models import Role, utcnow
+from likeness.web.form_fields import parse_ids
 
 OFFICERS = (Role.PRIVACY_OFFICER,)
 

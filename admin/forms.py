@@ -16,19 +16,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
-from likeness.models import Role, TemplatePolicy
+from likeness.models import Channel, Role, TemplatePolicy
 from likeness.staff.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from likeness.web.form_fields import MultiCheckboxField
-from likeness.web.labels import CHANNEL_LABELS
+from likeness.web.labels import CHANNEL_LABELS, ROLE_LABELS
 
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.PRIVACY_OFFICER: _l("Privacy officer"),
-    Role.LIBRARIAN: _l("Librarian"),
-    Role.VIEWER: _l("Viewer"),
-}
-
-ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+# Least powerful first: a new staff member starts as a viewer unless chosen otherwise.
+ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role.value])
+                for role in (Role.VIEWER, Role.LIBRARIAN, Role.PRIVACY_OFFICER, Role.ADMIN)]
 CHANNEL_CHOICES = [SelectChoice(value, label) for value, label in CHANNEL_LABELS.items()]
 
 
@@ -41,7 +36,12 @@ class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     new = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000,
+                                           message=_l("Use at least %(num)d characters.",
+                                                      num=MIN_PASSWORD_LENGTH))],
+        description=_l("At least %(num)d characters, and not your current one. A few "
+                       "unrelated words make a strong password that is easy to remember.",
+                       num=MIN_PASSWORD_LENGTH),
     )
     confirm = PasswordField(
         _l("Repeat new password"),
@@ -52,7 +52,11 @@ class ChangePasswordForm(FlaskForm):
 class CreateStaffForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=200)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(
+        _l("Role"), choices=ROLE_CHOICES, default=Role.VIEWER.value,
+        description=_l("Viewer: sees photos and consent. Librarian: also uploads, tags and "
+                       "asks for quitclaims. Privacy officer: also handles requests and "
+                       "settings. Administrator: everything, including staff accounts."))
 
 
 class StaffActionForm(FlaskForm):
@@ -77,6 +81,15 @@ class TagForm(FlaskForm):
 
 class PersonNameForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class PersonDetailsForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)],
+                       description=_l("Where invitations and consent mail go."))
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()],
+                              description=_l("Under 16, a parent or guardian signs."))
+    guardian_email = EmailField(_l("Email of parent or guardian"),
+                                validators=[Optional(), Email(), Length(max=254)])
 
 
 class NoBiometricsForm(FlaskForm):
@@ -120,12 +133,16 @@ class TransparencyForm(FlaskForm):
 class InviteForm(FlaskForm):
     person = StringField(
         _l("Person"), validators=[Length(max=220)],
-        description=_l("Pick someone from the list, or leave empty and fill in a new person."),
+        description=_l("Pick someone from the list, or leave this empty and fill in the name "
+                       "of a new person below."),
     )
-    new_name = StringField(_l("New person: name"), validators=[Length(max=200)])
-    new_email = EmailField(_l("New person: email"), validators=[Optional(), Email(),
-                                                                Length(max=254)])
-    new_birth_date = DateField(_l("New person: date of birth"), validators=[Optional()])
+    new_name = StringField(_l("Name of a new person"), validators=[Length(max=200)])
+    new_email = EmailField(
+        _l("Email"), validators=[Optional(), Email(), Length(max=254)],
+        description=_l("Where the invitation goes. For a person picked above, this adds or "
+                       "changes their email."))
+    new_birth_date = DateField(_l("Date of birth"), validators=[Optional()],
+                               description=_l("Under 16, a parent or guardian signs."))
     guardian_email = EmailField(_l("Email of parent or guardian (under 16)"),
                                 validators=[Optional(), Email(), Length(max=254)])
     asset_mode = RadioField(
@@ -139,8 +156,10 @@ class InviteForm(FlaskForm):
     )
     collection = StringField(_l("Collection"), validators=[Length(max=200)])
     asset_ids = HiddenField()
+    # Giving photos to third parties is asked for only when staff tick it and name them.
     channels = MultiCheckboxField(_l("Channels asked for"), choices=CHANNEL_CHOICES,
-                                  default=[c.value for c in CHANNEL_CHOICES])
+                                  default=[c.value for c in CHANNEL_CHOICES
+                                           if c.value != Channel.THIRD_PARTIES.value])
     third_parties = StringField(
         _l("The third parties, by name (when asking for that channel)"),
         validators=[Length(max=2000)],
@@ -180,6 +199,8 @@ class ShareForm(FlaskForm):
                                  validators=[Optional(), Email(), Length(max=254)])
     days = IntegerField(_l("Valid for (days)"), default=30,
                         validators=[DataRequired(), NumberRange(min=1, max=365)])
+    # The photos of a link made from a library selection.
+    asset_ids = HiddenField()
 
 
 class TwoFactorForm(FlaskForm):

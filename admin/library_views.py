@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -25,31 +27,86 @@ from likeness.library import upload as uploads
 from likeness.library.renditions import Purpose, crop_face, render
 from likeness.models import AssetStatus, Channel, Role
 from likeness.platform.links import external_url
+from likeness.web.form_fields import show_error, valid_ids
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
 CHANNELS = [c.value for c in Channel]
 ZIP_TYPES = {"application/zip", "application/x-zip-compressed"}
 
 
-@blueprint.get("/library")
-def library_index() -> ResponseReturnValue:
+def _library_filter() -> catalogue.LibraryFilter:
+    """The library's filter from the query string; unknown values are ignored."""
     status = request.args.get("status") or None
     if status not in {None, *[s.value for s in AssetStatus]}:
         status = None
     usable = request.args.get("usable") or None
     consent_filter = request.args.get("consent") or None
-    where = catalogue.LibraryFilter(
+    return catalogue.LibraryFilter(
         status=status,
         collection=request.args.get("collection") or None,
         usable_on=usable if usable in CHANNELS else None,
         consent=consent_filter if consent_filter in {"expiring", "none"} else None,
     )
+
+
+@blueprint.get("/library")
+def library_index() -> ResponseReturnValue:
+    where = _library_filter()
     page = catalogue.list_assets(where, page=request.args.get("page", 1, type=int))
     return render_template(
         "admin/library.html", page=page, rows=page.rows, status=where.status,
         collection=where.collection, usable=where.usable_on, consent_filter=where.consent,
-        channels=CHANNELS,
+        channels=CHANNELS, can_edit=current_user.has_role(*EDITORS),
     )
+
+
+@blueprint.get("/library/selection")
+@requires(*EDITORS)
+def library_selection() -> ResponseReturnValue:
+    """Photos chosen in the library (ticked, or every photo of the filter) for an
+    invitation or a share link."""
+    where = _library_filter()
+    if request.args.get("all") == "1":
+        asset_ids = catalogue.asset_ids(where)
+    else:
+        asset_ids = valid_ids(request.args.getlist("asset_id"))
+    if not asset_ids:
+        flash(_("Choose one or more photos first."), "error")
+        back: dict[str, Any] = _filter_args(where)
+        return redirect(url_for("admin.library_index", **back))
+    if request.args.get("action") == "invite":
+        return redirect(url_for("admin.quitclaim_invite", asset_id=asset_ids))
+    form = ShareForm(asset_ids=",".join(str(a) for a in asset_ids))
+    return render_template("admin/share.html", form=form, asset_ids=asset_ids)
+
+
+@blueprint.post("/library/share")
+@requires(*EDITORS)
+def library_share() -> ResponseReturnValue:
+    form = ShareForm()
+    asset_ids = valid_ids((form.asset_ids.data or "").split(","))
+    status = 400
+    if form.validate_on_submit() and asset_ids:
+        try:
+            _link, token = sharing.create(
+                asset_ids, channel=form.channel.data or "",
+                recipient_name=form.recipient_name.data or "",
+                recipient_email=form.recipient_email.data or None, actor=current_user,
+                days=form.days.data or 30)
+        except DomainError as exc:
+            show_error(form, exc)
+            status = exc.status
+        else:
+            return render_template(
+                "admin/share_made.html", asset_ids=asset_ids,
+                url=url_for("portal.shared", token=token, _external=True))
+    return render_template("admin/share.html", form=form, asset_ids=asset_ids), status
+
+
+def _filter_args(where: catalogue.LibraryFilter) -> dict[str, str]:
+    return {k: v for k, v in {"status": where.status, "collection": where.collection,
+                              "usable": where.usable_on, "consent": where.consent}.items()
+            if v}
 
 
 @blueprint.get("/library/upload")

@@ -17,8 +17,12 @@ from likeness.consent.evidence import signed_pdf
 from likeness.errors import DomainError
 from likeness.library import catalogue, downloads, people
 from likeness.models import QuitclaimInvitation, Role
+from likeness.web.form_fields import show_error
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
+# The services' names for what an error is about -> the invitation form's fields.
+INVITE_FIELDS = {"email": "new_email", "date_of_birth": "new_birth_date",
+                 "photos": "asset_mode"}
 
 
 @blueprint.get("/quitclaims")
@@ -70,7 +74,8 @@ def quitclaim_invite() -> ResponseReturnValue:
         try:
             invitation = _invite(form)
         except DomainError as exc:
-            form.form_errors.append(exc.message)
+            exc.field = INVITE_FIELDS.get(exc.field or "", exc.field)
+            show_error(form, exc)
             status = 400
         else:
             flash(_("Invitation sent."), "info")

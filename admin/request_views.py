@@ -10,7 +10,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from admin import blueprint, requires
+from admin import blueprint, case_confirmations, requires
 from admin.case_actions import CASE_ACTIONS
 from admin.forms import StaffActionForm
 from admin.request_forms import (
@@ -31,14 +31,17 @@ from admin.request_forms import (
     ScopeForm,
     UnfoundedForm,
 )
-from likeness.dsr import answer, casework, identity, intake, locate, scope
-from likeness.errors import DomainError
+from likeness.dsr import action_texts, answer, casework, identity, intake, locate, scope, steps
+from likeness.errors import DomainError, InvalidInput
 from likeness.library import people
-from likeness.models import RequestStatus, RequestType, Role, SubjectRequest
+from likeness.models import MatchDecision, RequestStatus, RequestType, Role, SubjectRequest
 from likeness.platform.clock import AMSTERDAM
 from likeness.staff import accounts, operations, settings
+from likeness.web import confirmation
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
+# The case page pages through every candidate a search found (there is no cap).
+CANDIDATES_PER_PAGE = 60
 
 
 @blueprint.get("/requests")
@@ -93,15 +96,25 @@ def request_register() -> ResponseReturnValue:
 @requires(*HANDLERS)
 def request_page(request_id: int) -> ResponseReturnValue:
     subject_request = casework.get(request_id)
+    carried_out = casework.carried_out(subject_request.id)
+    total = locate.count_candidates(subject_request.id)
+    page = min(max(request.args.get("candidates_page", 1, type=int) or 1, 1),
+               max(1, -(-total // CANDIDATES_PER_PAGE)))
     return render_template(
         "admin/request.html",
         r=subject_request,
+        progress=steps.progress(subject_request, carried_out=carried_out,
+                                reviewed=answer.reviewed(subject_request)),
+        carried_out=carried_out, describe=action_texts.describe,
+        confirmations=case_confirmations.all_for(subject_request),
         deadline=casework.current_deadline(subject_request),
         days_left=casework.days_left(subject_request),
         history=casework.status_changes(subject_request.id),
         messages=casework.messages(subject_request.id, include_internal=True),
         actions=casework.actions(subject_request.id),
-        candidates=locate.candidates(subject_request.id),
+        candidates=locate.candidates_page(subject_request.id, page, CANDIDATES_PER_PAGE),
+        candidates_total=total, candidates_page=page,
+        candidates_pages=max(1, -(-total // CANDIDATES_PER_PAGE)),
         person=people.get(subject_request.person_id) if subject_request.person_id else None,
         staff_members=accounts.list_all(),
         note_form=NoteForm(), message_form=MessageForm(), extend_form=ExtendForm(),
@@ -150,6 +163,11 @@ def request_action(request_id: int, action: str) -> ResponseReturnValue:
             for error in errors:
                 flash(str(error), "error")
         return redirect(url_for("admin.request_page", request_id=request_id))
+    asked = case_confirmations.for_action(action, casework.get(request_id))
+    if asked and (page := confirmation.ask(
+            asked.title, asked.message, yes=asked.yes, layout="admin/_layout.html",
+            back=url_for("admin.request_page", request_id=request_id))):
+        return page
     try:
         message = do(request_id, form)
     except DomainError as exc:
@@ -163,11 +181,22 @@ def request_action(request_id: int, action: str) -> ResponseReturnValue:
 @requires(*HANDLERS)
 def match_decide(match_id: int, decision: str) -> ResponseReturnValue:
     form = MatchDecisionForm()
+    if decision not in {d.value for d in MatchDecision}:
+        abort(404)
     if not form.validate_on_submit():
         abort(400)
-    match = locate.decide(match_id, decision, actor=current_user,
-                          erasure_choice=form.erasure_choice.data or None)
-    return redirect(url_for("admin.request_page", request_id=match.request_id) + "#candidates")
+    try:
+        match = locate.decide(match_id, decision, actor=current_user,
+                              erasure_choice=form.erasure_choice.data or None)
+    except InvalidInput as exc:
+        flash(exc.message, "error")
+        request_id = locate.request_of_match(match_id)
+    else:
+        request_id = match.request_id
+    # Back to the page of candidates the decision was made on.
+    page = request.form.get("candidates_page", 1, type=int) or 1
+    return redirect(url_for("admin.request_page", request_id=request_id,
+                            candidates_page=page if page > 1 else None) + "#candidates")
 
 
 @blueprint.get("/requests/<int:request_id>/progress")
@@ -176,4 +205,4 @@ def request_progress(request_id: int) -> ResponseReturnValue:
     r = casework.get(request_id)
     return {"status": r.search_status, "done": r.search_chunks_done,
             "total": r.search_chunks_total,
-            "candidates": len(locate.candidates(request_id))}
+            "candidates": locate.count_candidates(request_id)}

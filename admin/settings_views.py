@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from admin import blueprint, requires
@@ -12,8 +14,13 @@ from admin.cockpit_forms import PolicyWithDpiaForm
 from admin.forms import StaffActionForm, TransparencyForm
 from likeness.cockpit import dpia
 from likeness.errors import DomainError
-from likeness.models import Role
+from likeness.models import Role, TemplatePolicy
 from likeness.staff import settings, transparency
+from likeness.web import confirmation
+
+OFF_WARNING = _l("Every stored face template is deleted at once, and no face is recognised "
+                 "any more: requests must be searched by hand. Faces are still found, so they "
+                 "can be blurred. Deleted templates cannot be brought back.")
 
 
 @blueprint.route("/settings", methods=["GET", "POST"])
@@ -26,6 +33,12 @@ def settings_page() -> ResponseReturnValue:
     form.dpia_version.choices = [(0, "—"), *((v.id, v.label) for v in versions)]
     status = 200
     if form.validate_on_submit():
+        if form.policy.data == TemplatePolicy.OFF.value and state.policy != TemplatePolicy.OFF:
+            page = confirmation.ask(
+                _("Switch face recognition off?"), OFF_WARNING, yes=_("Switch off"),
+                back=url_for("admin.settings_page"), layout="admin/_layout.html")
+            if page:
+                return page
         # The DPIA version chosen (cockpit) stands for the reference when none is typed.
         version = next((v for v in versions if v.id == form.dpia_version.data), None)
         reference = form.dpia_reference.data or (version.label if version else "")
@@ -37,12 +50,13 @@ def settings_page() -> ResponseReturnValue:
             form.form_errors.append(exc.message)
             status = exc.status
         else:
-            flash(_("Template policy saved; %(n)d template(s) purged.", n=purged), "info")
+            flash(ngettext("Template policy saved; %(num)d template purged.",
+                           "Template policy saved; %(num)d templates purged.", purged), "info")
             return redirect(url_for("admin.settings_page"))
     linked = next((v for v in versions if v.id == state.dpia_version_id), None)
     return render_template(
         "admin/settings.html", form=form, state=state, confirm_form=StaffActionForm(),
-        dpia_version=linked,
+        dpia_version=linked, off_warning=OFF_WARNING,
         transparency_form=TransparencyForm(notice=transparency.privacy_notice(),
                                            dpo=transparency.dpo_contact())), status
 

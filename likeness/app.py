@@ -13,7 +13,7 @@ from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
 from likeness.platform import embedded_redis
 from likeness.platform.database import configure_engine
 from likeness.platform.queue import ensure_embedded_redis, limiter_storage_uri
-from likeness.web import error_pages, health, i18n, labels, security
+from likeness.web import error_pages, form_fields, health, i18n, labels, security
 
 # Modules that register jobs (`@job`) and daily tasks (`@daily_task`) when imported.
 # The platform never imports an area; the factory does, here, once.
@@ -82,6 +82,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.register(app)
     labels.register(app)
+    form_fields.register(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"

@@ -36,6 +36,7 @@ def register(app: Flask) -> None:
         retire_face_key_command,
         template_policy_command,
         deadline_command,
+        seed_demo_command,
     ):
         app.cli.add_command(command)
     from likeness import cli_operations
@@ -263,3 +264,20 @@ def deadline_command(timestamp: str) -> None:
     click.echo(f"received: {receipt_day(stored).isoformat()} (Europe/Amsterdam)")
     click.echo(f"due:      {due_date(stored).isoformat()}")
     click.echo(f"extended: {extended_due_date(stored, 2).isoformat()} (at most, with 2 months)")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Fill a fresh instance with sample photos, people, quitclaims and a request."""
+    from likeness import demo
+
+    try:
+        seeded = demo.seed()
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Demo ready: {seeded.photos} photos, people {', '.join(seeded.people)}, "
+               f"quitclaims {', '.join(str(q) for q in seeded.quitclaims)} (the second "
+               f"expires in {demo.EXPIRES_IN_DAYS} days), an invitation waiting for a "
+               f"parent, request {seeded.request_reference} with a reference photo.")
+    click.echo("Emails (with the links a person would get) are in instance/outbox/ unless "
+               "MAIL_SERVER is set.")

@@ -90,6 +90,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DOWNLOAD_WITHOUT_CONSENT": os.environ.get("DOWNLOAD_WITHOUT_CONSENT", "blur"),
         "QUITCLAIM_LINK_DAYS": _env_int("QUITCLAIM_LINK_DAYS", 14),
         "MANAGE_LINK_HOURS": _env_int("MANAGE_LINK_HOURS", 24),
+        # The manage link in a receipt (signed quitclaim, withdrawal confirmed).
+        "MANAGE_LINK_IN_EMAILS_DAYS": _env_int("MANAGE_LINK_IN_EMAILS_DAYS", 30),
         # Request body limits: small for public portal forms, larger for staff uploads.
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024),
         "PORTAL_MAX_CONTENT_LENGTH": _env_int("PORTAL_MAX_BYTES", 12 * 1024 * 1024),
@@ -143,6 +145,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "IMAGE_DECODE_CONCURRENCY": _env_int("IMAGE_DECODE_CONCURRENCY", 2),
         # Staff are alerted when no worker was seen for this long.
         "WORKER_ALERT_MINUTES": _env_int("WORKER_ALERT_MINUTES", 10),
+        # Dates and times on pages and in emails are those of our users' clock.
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         # hide_parameters: SQL errors (and so logs) never show the values, which can be
         # names, emails or templates.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base class: `message` is safe to show to the user, `status` is the HTTP status."""
+    """Base class: `message` is safe to show to the user, `status` is the HTTP status.
+
+    `field` names the form field the message is about, when there is one: the page
+    shows the message at that field and links to it from its error summary."""
 
     status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class NotFound(DomainError):

@@ -18,10 +18,15 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from likeness.web.form_fields import MultiCheckboxField, OneLine
 
+SIGNATURE_KINDS = [
+    SelectChoice("drawn", _l("Draw my signature")),
+    SelectChoice("typed", _l("Type my name as my signature")),
+]
+
 
 class SignForm(FlaskForm):
     channels = MultiCheckboxField(_l("Where may the photos be used?"), choices=[],
-                               validate_choice=False)
+                                  validate_choice=False)
     biometric_consent = BooleanField(
         _l("Likeness may keep a template of my face to find me in photos (optional).")
     )
@@ -29,10 +34,14 @@ class SignForm(FlaskForm):
     # Required of adults; a child's own name and signature are optional (checked by the
     # service, which knows the age).
     signer_name = StringField(_l("Your full name"), validators=[Length(max=200), OneLine()])
+    signature_kind = RadioField(_l("How do you want to sign?"), choices=SIGNATURE_KINDS,
+                                default="drawn")
     signature = HiddenField()
     date_of_birth = DateField(_l("Your date of birth"), validators=[Optional()])
     guardian_name = StringField(_l("Name of parent or guardian"),
                                 validators=[Optional(), Length(max=200), OneLine()])
+    guardian_signature_kind = RadioField(_l("How do you want to sign?"),
+                                         choices=SIGNATURE_KINDS, default="drawn")
     guardian_signature = HiddenField()
 
 
@@ -97,6 +106,9 @@ class RequestForm(FlaskForm):
     selfie = FileField(_l("A recent photo of your face (optional)"))
     selfie_consent = BooleanField(_l("You may use this photo only to search for me for this "
                                      "request; it is deleted when the request is closed."))
+    # A photo chosen before the page came back (error, language switch) is kept; this
+    # removes it.
+    remove_selfie = BooleanField(_l("Remove this photo"))
 
 
 class ReplyForm(FlaskForm):

@@ -2,23 +2,30 @@ from __future__ import annotations
 
 import secrets
 
+from dateutil.relativedelta import relativedelta
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from likeness.consent import age_answers, invitations, records, signing, withdrawal
+from likeness.consent import age_answers, invitations, receipts, records, signing
 from likeness.consent import portal as consent_portal
+from likeness.consent.evidence import signed_pdf
 from likeness.consent.rules import under_guardian_age
 from likeness.consent.signatures import parse_signature
 from likeness.dsr import casework, identity, intake, links
-from likeness.errors import DomainError, Gone
+from likeness.errors import DomainError
 from likeness.extensions import limiter
-from likeness.library import sharing
+from likeness.library import catalogue, sharing
+from likeness.models import SignatureKind
 from likeness.platform import idempotency
 from likeness.platform.actor import person_actor
+from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.storage import instance_dir
 from likeness.staff import settings, transparency
+from likeness.web import held_files
+from likeness.web.form_fields import show_error
 from likeness.web.labels import CHANNEL_LABELS
 from likeness.web.ratelimit import email_key
 from portal import blueprint
@@ -55,32 +62,53 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
         try:
             # Kept even if the signing fails (e.g. "a guardian must sign too").
             age_answers.record(token, form.date_of_birth.data)
-            signature = signing.Signature(
-                channels=form.channels.data or [],
-                biometric_consent=bool(form.biometric_consent.data),
-                signer_name=form.signer_name.data or "",
-                # Required of adults (checked by the service); optional for a child.
-                signature_png=(parse_signature(form.signature.data)
-                               if form.signature.data else None),
-                date_of_birth=form.date_of_birth.data,
-                guardian_name=form.guardian_name.data or None,
-                guardian_signature_png=(parse_signature(form.guardian_signature.data)
-                                        if form.guardian_signature.data else None),
-                no_biometrics=bool(form.no_biometrics.data),
-            )
-            signing.sign(token, signature)
+            signing.sign(token, _signature(form))
         except DomainError as exc:
             if exc.status == 410:
                 raise
-            form.form_errors.append(exc.message)
+            show_error(form, exc)
             status = 400
         else:
             return redirect(url_for("portal.quitclaim_signed"))
     elif request.method == "POST":
         status = 400
     show_guardian = opened.needs_guardian or under_guardian_age(form.date_of_birth.data)
+    valid_until = amsterdam_today() + relativedelta(months=opened.invitation.validity_months)
     return render_template("portal/sign.html", opened=opened, form=form, token=token,
-                           show_guardian=show_guardian), status
+                           show_guardian=show_guardian, valid_until=valid_until), status
+
+
+def _signature(form: SignForm) -> signing.Signature:
+    """What was signed, from the form; a drawing that cannot be read is an error at the
+    signature."""
+    typed, drawn = SignatureKind.TYPED.value, SignatureKind.DRAWN.value
+    kind = typed if form.signature_kind.data == typed else drawn
+    guardian_kind = typed if form.guardian_signature_kind.data == typed else drawn
+    try:
+        # Required of adults (checked by the service); optional for a child.
+        png = (parse_signature(form.signature.data)
+               if form.signature.data and kind == drawn else None)
+    except DomainError as exc:
+        exc.field = "signature"
+        raise
+    try:
+        guardian_png = (parse_signature(form.guardian_signature.data)
+                        if form.guardian_signature.data and guardian_kind == drawn else None)
+    except DomainError as exc:
+        exc.field = "guardian_signature"
+        raise
+    return signing.Signature(
+        channels=form.channels.data or [],
+        biometric_consent=bool(form.biometric_consent.data),
+        signer_name=form.signer_name.data or "",
+        signature_png=png,
+        signature_kind=kind,
+        date_of_birth=form.date_of_birth.data,
+        guardian_name=form.guardian_name.data or None,
+        guardian_signature_png=guardian_png,
+        guardian_signature_kind=guardian_kind,
+        no_biometrics=bool(form.no_biometrics.data),
+    )
 
 
 @blueprint.get("/quitclaim/sign/<token>/photo/<int:asset_id>.jpg")
@@ -113,7 +141,13 @@ def manage_consent() -> ResponseReturnValue:
 
 @blueprint.get("/consent/manage/<token>")
 def consent_overview(token: str) -> ResponseReturnValue:
-    email = consent_portal.email_from_link(token)
+    try:
+        email = consent_portal.email_from_link(token)
+    except DomainError as exc:
+        # An old link from an email: one step to a fresh one, not a dead end.
+        form = ManageConsentForm()
+        return render_template("portal/consent_request.html", form=form,
+                               link_problem=exc.message), exc.status
     return render_template("portal/consent_overview.html", token=token,
                            rows=records.for_email(email), end_form=ConfirmForm())
 
@@ -128,6 +162,29 @@ def consent_end_link(token: str) -> ResponseReturnValue:
     return redirect(url_for("portal.manage_consent"))
 
 
+@blueprint.get("/consent/manage/<token>/<int:quitclaim_id>/photo/<int:asset_id>.jpg")
+def consent_photo(token: str, quitclaim_id: int, asset_id: int) -> ResponseReturnValue:
+    """A photo of a quitclaim, as its person may see it: everyone else blurred."""
+    quitclaim, person = consent_portal.quitclaim_of(consent_portal.email_from_link(token),
+                                                    quitclaim_id)
+    if asset_id not in {a.asset_id for a in quitclaim.assets}:
+        abort(404)
+    return send_file(consent_portal.photo_for_person(catalogue.get(asset_id), person.id),
+                     mimetype="image/jpeg")
+
+
+@blueprint.get("/consent/manage/<token>/<int:quitclaim_id>/quitclaim.pdf")
+def consent_pdf(token: str, quitclaim_id: int) -> ResponseReturnValue:
+    """The signed PDF, the person's own copy of the evidence (the download is audited)."""
+    quitclaim, person = consent_portal.quitclaim_of(consent_portal.email_from_link(token),
+                                                    quitclaim_id)
+    path = signed_pdf(quitclaim.id, actor=person_actor(person.id))
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"quitclaim-{quitclaim.id}.pdf")
+
+
 @blueprint.route("/consent/manage/<token>/withdraw/<int:quitclaim_id>", methods=["GET", "POST"])
 def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
     email = consent_portal.email_from_link(token)
@@ -139,10 +196,10 @@ def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        withdrawal.withdraw(quitclaim.id, actor=person_actor(person.id), channel=channel,
-                            biometric_only=biometric_only)
-        flash(_("Your consent was withdrawn. We stop using the photos for this at once."),
-              "info")
+        receipts.withdraw_and_confirm(quitclaim.id, email=email, actor=person_actor(person.id),
+                                      channel=channel, biometric_only=biometric_only)
+        flash(_("Your consent was withdrawn. We stop using the photos for this at once, and "
+                "we have emailed you a confirmation."), "info")
         return redirect(url_for("portal.consent_overview", token=token))
     return render_template("portal/consent_withdraw.html", quitclaim=quitclaim, scope=scope,
                            channel=channel, biometric_only=biometric_only, form=form)
@@ -152,12 +209,26 @@ def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
 @limiter.limit("10 per hour", methods=["POST"])
 @limiter.limit("5 per day", methods=["POST"], key_func=email_key("request-email"))
 def new_request() -> ResponseReturnValue:
-    form = RequestForm()
+    """The request form. Nothing typed or chosen is lost: after an error, and after a
+    language switch, every value and the photo come back (likeness.web.held_files)."""
+    selfie_key = held_files.file_key(request.path, "selfie")
+    if request.method == "GET":
+        kept = held_files.kept_form(request.path)
+        form = (RequestForm(formdata=kept) if kept is not None
+                else RequestForm(language=str(get_locale())))
+    else:
+        form = RequestForm()
+        if form.remove_selfie.data:
+            held_files.drop(selfie_key)
     status = 200
-    if not form.is_submitted():
+    if request.method == "GET":
+        # A fresh key per form shown: a second click on the same form files nothing new.
         form.submission.data = secrets.token_urlsafe(24)
+    chosen = form.selfie.data if request.method == "POST" else None
+    new_selfie = chosen.read() if chosen else None
+    held = held_files.get(selfie_key)
     if form.validate_on_submit():
-        selfie = form.selfie.data.read() if form.selfie.data else None
+        selfie = new_selfie or (held.read() if held else None)
         filed = intake.Intake(
             type=form.type.data or "", name=form.name.data or "",
             email=form.email.data or "", details=form.details.data or "",
@@ -175,29 +246,36 @@ def new_request() -> ResponseReturnValue:
                 (form.submission.data or "")[:100], "subject-request",
                 lambda: intake.submit(filed).id)
         except DomainError as exc:
-            form.form_errors.append(exc.message)
+            show_error(form, exc)
             status = 400
         else:
+            held_files.drop(selfie_key)
             # Stored (and committed) before we answer: the reference is the receipt.
             # A second click on the same form gets the same receipt.
             return render_template("portal/request_received.html",
                                    request_row=casework.get(request_id))
     elif request.method == "POST":
         status = 400
-    return render_template("portal/request_form.html", form=form), status
+    if new_selfie:
+        held_files.hold(selfie_key, new_selfie, getattr(chosen, "filename", "") or "")
+    return render_template("portal/request_form.html", form=form,
+                           held_selfie=held_files.get(selfie_key)), status
 
 
 @blueprint.route("/request/verify/<token>", methods=["GET", "POST"])
 def verify_request(token: str) -> ResponseReturnValue:
     subject_request = links.from_verification_link(token)
+    status_page = url_for("portal.request_status", token=links.status_token(subject_request))
+    if subject_request.email_verified_at is not None:
+        # The link opened again (a second tap, an old email): where it leads is the status.
+        flash(_("Your email address was already confirmed. This is the status of your "
+                "request."), "info")
+        return redirect(status_page)
     form = ConfirmForm()
     if form.validate_on_submit():
         intake.verify(token)
         flash(_("Thank you: your email address is confirmed and we have started."), "info")
-        return redirect(url_for("portal.request_status",
-                                token=links.status_token(subject_request)))
-    if subject_request.email_verified_at is not None:
-        raise Gone(_("This address was already confirmed. Use the status link we sent."))
+        return redirect(status_page)
     return render_template("portal/request_verify.html", form=form,
                            request_row=subject_request)
 

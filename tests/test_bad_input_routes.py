@@ -58,6 +58,14 @@ CASES: dict[str, list[Case]] = {
         *_posts("/consent", {"email": CONTROL}, {"email": HUGE}, {"email": XSS}, staff=False)],
     "portal.consent_overview": [Case("GET", f"/consent/manage/{TOKEN}", staff=False),
                                 Case("GET", "/consent/manage/" + "%00" * 10, staff=False)],
+    "portal.consent_pdf": [
+        Case("GET", f"/consent/manage/{TOKEN}/1/quitclaim.pdf", staff=False),
+        Case("GET", f"/consent/manage/{TOKEN}/99999999999999999999/quitclaim.pdf",
+             staff=False)],
+    "portal.consent_photo": [
+        Case("GET", f"/consent/manage/{TOKEN}/1/photo/1.jpg", staff=False),
+        Case("GET", f"/consent/manage/{TOKEN}/1/photo/99999999999999999999.jpg",
+             staff=False)],
     "portal.consent_end_link": [*_posts(f"/consent/manage/{TOKEN}/end", {}, staff=False)],
     "portal.consent_withdraw": [
         Case("GET", f"/consent/manage/{TOKEN}/withdraw/1?scope=" + SQLI, staff=False),
@@ -99,6 +107,15 @@ CASES: dict[str, list[Case]] = {
     "admin.staff_set_role": [*_posts("/admin/staff/999999/role", {"role": "root"})],
     "admin.library_index": [Case("GET", "/admin/library?page=-1&channel=" + SQLI),
                             Case("GET", "/admin/library?page=99999999999999999999")],
+    "admin.library_selection": [
+        Case("GET", "/admin/library/selection?asset_id=abc&asset_id=99999999999999999999"
+             "&action=" + XSS),
+        Case("GET", "/admin/library/selection?all=1&channel=" + SQLI + "&q=" + HUGE[:2000])],
+    "admin.library_share": [*_posts("/admin/library/share",
+                                    {"asset_ids": "1,²,99999999999999999999,-4",
+                                     "channel": "website", "recipient_name": "Desk",
+                                     "days": "30"},
+                                    {"asset_ids": SQLI, "channel": XSS, "days": "-1"})],
     "admin.upload_page": [Case("GET", "/admin/library/upload")],
     "admin.upload": [*_posts("/admin/library/upload",
                              {"files": (io.BytesIO(b"PK\x03\x04 broken zip"), "a.zip")},
@@ -123,6 +140,9 @@ CASES: dict[str, list[Case]] = {
     "admin.people_index": [Case("GET", "/admin/people?q=" + SQLI)],
     "admin.people_lookup": [Case("GET", "/admin/people/lookup?q=" + HUGE[:3000])],
     "admin.person_page": [Case("GET", "/admin/people/999999")],
+    "admin.person_details": [*_posts("/admin/people/999999/details",
+                                     {"email": XSS, "date_of_birth": "2026-02-31",
+                                      "guardian_email": CONTROL})],
     "admin.person_rename": [*_posts("/admin/people/999999/rename", {"name": CONTROL})],
     "admin.person_merge": [*_posts("/admin/people/999999/merge", {"into": "abc"})],
     "admin.person_delete": [*_posts("/admin/people/999999/delete", {})],

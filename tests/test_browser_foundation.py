@@ -19,7 +19,7 @@ def test_visitor_reads_dutch_switches_to_english_and_staff_log_in(committed_app:
         assert page.locator("html").get_attribute("lang") == "nl"
         assert page.get_by_role("link", name="Mijn toestemming beheren").is_visible()
 
-        page.get_by_role("link", name="EN", exact=True).click()
+        page.get_by_role("link", name="English", exact=True).click()
         assert page.get_by_role("heading", name="Your photos, your rights").is_visible()
 
         page.goto(base + "/admin/login")

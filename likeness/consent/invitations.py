@@ -50,7 +50,7 @@ def invite(
         raise InvalidInput(_("Name the third parties the photos may be given to; the person "
                              "sees them before signing."))
     if not asset_ids:
-        raise InvalidInput(_("Choose at least one photo."))
+        raise InvalidInput(_("Choose at least one photo."), field="photos")
     found = set(db.session.scalars(select(Asset.id).where(Asset.id.in_(asset_ids))))
     if found != set(asset_ids):
         raise InvalidInput(_("Some of the chosen photos do not exist."))
@@ -60,10 +60,11 @@ def invite(
         raise InvalidInput(_("Unknown language."))
     if rules.needs_guardian(person) and not person.guardian_email:
         raise InvalidInput(_("This person is under 16: fill in the email address of a parent "
-                             "or guardian, who signs for them."))
+                             "or guardian, who signs for them."), field="guardian_email")
     recipient = rules.contact_address(person)
     if recipient is None:
-        raise InvalidInput(_("This person has no email address (or guardian's address)."))
+        raise InvalidInput(_("This person has no email address yet: fill it in to send "
+                             "the invitation."), field="email")
     invitation = QuitclaimInvitation(
         person_id=person.id,
         channels=channels,
@@ -118,13 +119,19 @@ def invite_person(
     refused for its photos or channels leaves no new person behind."""
     if person_id is None:
         if new_person is None or not new_person.name.strip():
-            raise InvalidInput(_("Pick a person, or fill in the new person's name."))
+            raise InvalidInput(_("Pick a person, or fill in the new person's name."),
+                               field="person")
         person = people.create(new_person.name, actor=actor, email=new_person.email,
                                date_of_birth=new_person.date_of_birth,
                                guardian_email=guardian_email)
         person_id = person.id
-    elif guardian_email:
-        people.set_guardian_email(person_id, guardian_email, actor=actor)
+    else:
+        # What staff filled in completes the person picked (e.g. one created by tagging,
+        # who has no email yet); what they left empty stays as it is.
+        people.update_details(person_id, people.Details(
+            email=new_person.email if new_person else None,
+            date_of_birth=new_person.date_of_birth if new_person else None,
+            guardian_email=guardian_email), actor=actor, only_add=True)
     return invite(person_id, _asset_ids(person_id, photos), channels,
                   validity_months=validity_months, language=language,
                   third_parties=third_parties, actor=actor)
@@ -136,7 +143,7 @@ def _asset_ids(person_id: int, photos: PhotoChoice) -> list[int]:
     if photos.mode == "collection":
         collection = photos.collection.strip()
         if not collection:
-            raise InvalidInput(_("Name the collection."))
+            raise InvalidInput(_("Name the collection."), field="collection")
         return catalogue.asset_ids(catalogue.LibraryFilter(collection=collection))
     return list(photos.asset_ids)
 

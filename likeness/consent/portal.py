@@ -63,6 +63,20 @@ def deliver_manage_link(email: str) -> None:
                      url=external_url("portal.consent_overview", token=token), hours=hours)
 
 
+def manage_url(email: str) -> str:
+    """The personal "Manage my consent" link for this address, for the emails we send it
+    (in the current unit of work): one tap opens the overview, no address to type. It is
+    a link like those asked for on the portal (stored as a hash, can be ended), but lives
+    longer (`MANAGE_LINK_IN_EMAILS_DAYS`): a receipt is read days later. An expired one
+    leads to a fresh link in one step."""
+    email = email.strip().lower()
+    token = secrets.token_urlsafe(32)
+    days = current_app.config["MANAGE_LINK_IN_EMAILS_DAYS"]
+    db.session.add(ConsentLink(token_sha256=_digest(token), email=email,
+                               expires_at=utcnow() + timedelta(days=days)))
+    return external_url("portal.consent_overview", token=token)
+
+
 def email_from_link(token: str) -> str:
     """The address a live link opens; 400 for a link that never was, 410 for one that
     expired or was revoked."""

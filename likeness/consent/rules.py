@@ -47,5 +47,5 @@ def valid_channels(channels: list[str], *, allow_empty: bool = False) -> list[st
     known = [c.value for c in Channel]
     chosen = [c for c in known if c in set(channels)]
     if not chosen and not allow_empty:
-        raise InvalidInput(_("Choose at least one channel."))
+        raise InvalidInput(_("Choose at least one channel."), field="channels")
     return chosen

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 
 from likeness.consent import age_answers, history, pdf, rules
+from likeness.consent import portal as consent_portal
 from likeness.consent.invitations import open_invitation
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
@@ -21,13 +22,13 @@ from likeness.models import (
     QuitclaimAsset,
     QuitclaimChannel,
     QuitclaimInvitation,
+    SignatureKind,
     utcnow,
 )
 from likeness.platform import audit, mail, outbox
 from likeness.platform.actor import SYSTEM, person_actor
 from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.jobs import job
-from likeness.platform.links import external_url
 from likeness.platform.storage import instance_dir
 from likeness.platform.text import has_control_characters
 from likeness.platform.uow import on_rollback, use_case
@@ -44,6 +45,21 @@ class Signature:
     guardian_signature_png: bytes | None = None
     # "Never use face recognition on photos of me": honoured under every policy.
     no_biometrics: bool = False
+    # Drawn (the PNG) or typed (the typed name is the signature, with the same effect).
+    signature_kind: str = SignatureKind.DRAWN.value
+    guardian_signature_kind: str = SignatureKind.DRAWN.value
+
+    def signed(self) -> bool:
+        """The person's own signature: drawn, or their name typed as the signature."""
+        if self.signature_kind == SignatureKind.TYPED.value:
+            return bool(self.signer_name.strip())
+        return bool(self.signature_png)
+
+    def guardian_signed(self) -> bool:
+        if not (self.guardian_name and self.guardian_name.strip()):
+            return False
+        return (self.guardian_signature_kind == SignatureKind.TYPED.value
+                or bool(self.guardian_signature_png))
 
 
 @use_case
@@ -57,35 +73,40 @@ def sign(token: str, signature: Signature) -> Quitclaim:
     channels = [c for c in rules.valid_channels(signature.channels, allow_empty=True)
                 if c in invitation.channels]
     if not channels:
-        raise InvalidInput(_("Tick at least one channel where the photos may be used."))
-    if has_control_characters(signature.signer_name) or has_control_characters(
-        signature.guardian_name or ""
-    ):
-        raise InvalidInput(_("A name must be one line of plain text."))
+        raise InvalidInput(_("Tick at least one channel where the photos may be used."),
+                           field="channels")
+    if has_control_characters(signature.signer_name):
+        raise InvalidInput(_("A name must be one line of plain text."), field="signer_name")
+    if has_control_characters(signature.guardian_name or ""):
+        raise InvalidInput(_("A name must be one line of plain text."), field="guardian_name")
     signed_on = amsterdam_today()
     if opened.needs_birth_date:
         if signature.date_of_birth is None:
-            raise InvalidInput(_("Enter your date of birth."))
+            raise InvalidInput(_("Enter your date of birth."), field="date_of_birth")
         if signature.date_of_birth > signed_on:
-            raise InvalidInput(_("The date of birth lies in the future."))
+            raise InvalidInput(_("The date of birth lies in the future."),
+                               field="date_of_birth")
         person.date_of_birth = signature.date_of_birth
     is_minor = person.is_under(rules.GUARDIAN_AGE, signed_on)
     if is_minor:
-        if not (signature.guardian_name and signature.guardian_name.strip()
-                and signature.guardian_signature_png):
-            raise InvalidInput(_("You are under 16: a parent or guardian must sign too. "
-                                 "Fill in the guardian's name and signature."))
+        if not signature.guardian_signed():
+            raise InvalidInput(
+                _("Under 16, a parent or guardian must sign too: fill in the name and the "
+                  "signature of the parent or guardian."),
+                field=("guardian_name" if not (signature.guardian_name or "").strip()
+                       else "guardian_signature"))
         if signature.biometric_consent:
             raise InvalidInput(_("Consent to face recognition cannot be given for someone "
-                                 "under 16. Leave that box empty."))
+                                 "under 16. Leave that box empty."), field="biometric_consent")
     else:
         if not signature.signer_name.strip():
-            raise InvalidInput(_("Type your full name."))
-        if not signature.signature_png:
-            raise InvalidInput(_("Please draw your signature."))
+            raise InvalidInput(_("Type your full name."), field="signer_name")
+        if not signature.signed():
+            raise InvalidInput(_("Please sign: draw your signature, or choose to type your "
+                                 "name as your signature."), field="signature")
     if signature.biometric_consent and signature.no_biometrics:
         raise InvalidInput(_("Choose either to allow face recognition or to refuse it, not "
-                             "both."))
+                             "both."), field="no_biometrics")
     # Consume the link atomically: of two submissions at once, one wins.
     consumed = db.session.execute(
         update(QuitclaimInvitation)
@@ -106,10 +127,14 @@ def sign(token: str, signature: Signature) -> Quitclaim:
         third_parties=(invitation.third_parties
                        if Channel.THIRD_PARTIES.value in channels else None),
         signer_name=(signature.signer_name.strip() or person.name)[:200],
-        signature_png=signature.signature_png,
+        signature_png=_png_if_drawn(signature.signature_kind, signature.signature_png),
+        signature_kind=signature.signature_kind if signature.signed() else None,
         guardian_name=(signature.guardian_name.strip()[:200]
                        if is_minor and signature.guardian_name else None),
-        guardian_signature_png=signature.guardian_signature_png if is_minor else None,
+        guardian_signature_png=(_png_if_drawn(signature.guardian_signature_kind,
+                                              signature.guardian_signature_png)
+                                if is_minor else None),
+        guardian_signature_kind=signature.guardian_signature_kind if is_minor else None,
         signed_at=utcnow(),
     )
     quitclaim.assets = [QuitclaimAsset(asset_id=a) for a in invitation.asset_ids]
@@ -122,7 +147,9 @@ def sign(token: str, signature: Signature) -> Quitclaim:
                                                  else ""))
     audit.record("quitclaim.signed", actor=signer, subject=f"quitclaim:{quitclaim.id}",
                  details={"channels": channels, "biometric": signature.biometric_consent,
-                          "guardian": bool(quitclaim.guardian_name)})
+                          "guardian": bool(quitclaim.guardian_name),
+                          "signature": quitclaim.signature_kind,
+                          "guardian_signature": quitclaim.guardian_signature_kind})
     age_answers.flag_if_conflicting(quitclaim, signed_as_minor=is_minor)
     outbox.add("render_quitclaim_pdf", quitclaim.id)
     if signature.biometric_consent:
@@ -131,6 +158,11 @@ def sign(token: str, signature: Signature) -> Quitclaim:
     elif signature.no_biometrics:
         people.set_no_biometrics(person.id, reason="refused when signing", actor=signer)
     return quitclaim
+
+
+def _png_if_drawn(kind: str, png: bytes | None) -> bytes | None:
+    """A typed signature keeps no drawing (a half-drawn pad left behind is not it)."""
+    return None if kind == SignatureKind.TYPED.value else png
 
 
 @job("render_quitclaim_pdf")
@@ -150,6 +182,6 @@ def render_pdf(quitclaim_id: int) -> None:
         mail.queue_email(
             recipient, "quitclaim_confirmation", language=quitclaim.language,
             attachments=[relative], person=person, quitclaim=quitclaim,
-            manage_url=external_url("portal.manage_consent"),
+            manage_url=consent_portal.manage_url(recipient),
         )
     history.record(quitclaim, "pdf_rendered", actor=SYSTEM, detail=digest)

@@ -20,7 +20,6 @@ from likeness.models import (
     Channel,
     Quitclaim,
     QuitclaimStatus,
-    RequestAction,
     RequestStatus,
     RequestType,
     SubjectRequest,
@@ -30,7 +29,7 @@ from likeness.platform import audit, outbox
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
 
-DONE = "done"
+DONE = casework.CARRIED_OUT
 
 
 @use_case
@@ -39,7 +38,7 @@ def perform(request_id: int, *, actor: Actor, decision: str = "") -> SubjectRequ
     request = casework.get(request_id)
     if request.status not in casework.OPEN_STATES:
         raise InvalidInput(_("This request is closed."))
-    if _already_done(request):
+    if casework.carried_out(request.id):
         return request  # a second press changes nothing
     handler = {
         RequestType.ACCESS.value: _access,
@@ -58,11 +57,6 @@ def perform(request_id: int, *, actor: Actor, decision: str = "") -> SubjectRequ
     audit.record(f"request.{request.type}_performed", actor=actor,
                  subject=f"request:{request.id}")
     return request
-
-
-def _already_done(request: SubjectRequest) -> bool:
-    return db.session.scalar(select(RequestAction.id).where(
-        RequestAction.request_id == request.id, RequestAction.kind == DONE).limit(1)) is not None
 
 
 def _confirmed_assets(request: SubjectRequest) -> dict[int, Asset]:

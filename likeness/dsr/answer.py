@@ -15,11 +15,13 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image
+from sqlalchemy import func, select
 
 from likeness.dsr import action_texts, casework, export, links, objection
 from likeness.dsr.answer_content import AnswerContent, gather
 from likeness.errors import InvalidInput, NotFound
-from likeness.models import RequestStatus, RequestType, SubjectRequest, utcnow
+from likeness.extensions import db
+from likeness.models import AuditEvent, RequestStatus, RequestType, SubjectRequest, utcnow
 from likeness.platform import audit, mail, outbox
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.clock import AMSTERDAM
@@ -87,6 +89,20 @@ def send(request_id: int, *, actor: Actor) -> SubjectRequest:
 
 
 @use_case
+def reviewed(request: SubjectRequest) -> bool:
+    """Whether staff opened the current draft of the answer. The audit log already records
+    every read of it (`staff_file`), so the review is that read, after the last draft."""
+    if not request.response_pdf_path:
+        return False
+    subject = f"request:{request.id}"
+    drafted = db.session.scalar(select(func.max(AuditEvent.id)).where(
+        AuditEvent.subject == subject, AuditEvent.action == "request.answer_drafted"))
+    reads = db.session.scalars(select(AuditEvent.details).where(
+        AuditEvent.subject == subject, AuditEvent.action == "request.file_read",
+        AuditEvent.id > (drafted or 0)))
+    return any((details or {}).get("file") == "answer.pdf" for details in reads)
+
+
 def staff_file(request_id: int, kind: str, *, actor: Actor) -> tuple[Path, str]:
     """A file of the request for staff (the answer, the export, the message as received):
     its path and media type. Every read is audited."""

@@ -240,6 +240,18 @@ def selfie_bytes(request: SubjectRequest) -> bytes | None:
     return path.read_bytes() if path.exists() else None
 
 
+# The action kind that says "the request was carried out" (`dsr.actions.perform`).
+CARRIED_OUT = "done"
+
+
+def carried_out(request_id: int) -> bool:
+    """Whether staff carried out the request: from then on its match decisions are final
+    (an erasure burnt into originals or a notice sent cannot be taken back)."""
+    return db.session.scalar(select(RequestAction.id).where(
+        RequestAction.request_id == request_id,
+        RequestAction.kind == CARRIED_OUT).limit(1)) is not None
+
+
 def record_action(request: SubjectRequest, kind: str, detail: str = "", *,
                   count: int | None = None, exception: bool = False) -> None:
     """Record a step for the answer: a standard step by `kind` (and `count`), worded in

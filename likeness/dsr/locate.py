@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from numpy.typing import NDArray
 from PIL import Image
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 
 from likeness.dsr import casework, scope
 from likeness.errors import InvalidInput, NotFound
@@ -51,8 +51,6 @@ from likeness.platform.jobs import job
 from likeness.platform.storage import asset_path
 from likeness.platform.uow import use_case
 from likeness.staff import settings
-
-CANDIDATES = 500
 
 
 def _selfie_aad(request_id: int) -> bytes:
@@ -111,8 +109,9 @@ def prepare(request_id: int, run: str) -> None:
     queries = _queries(request)
     if policy != TemplatePolicy.OFF:
         for template in queries:  # the faces that hold a template, at once
+            # Every face within the threshold: an answer may never leave one out.
             hits = search.search(template, actor=SYSTEM, purpose=f"request:{request.id}",
-                                 k=CANDIDATES)
+                                 k=None)
             _upsert(request, [(h.face_id, h.distance) for h in hits])
     chunks: list[list[int]] = []
     if policy == TemplatePolicy.CONSENTED_ONLY and queries:
@@ -231,12 +230,29 @@ def _fingerprint(queries: list[NDArray[np.float32]]) -> str:
     return digest.hexdigest()
 
 
+def _candidates_query(request_id: int) -> Select[tuple[Match, Face, Asset]]:
+    return (select(Match, Face, Asset).join(Face, Face.id == Match.face_id)
+            .join(Asset, Asset.id == Face.asset_id)
+            .where(Match.request_id == request_id).order_by(Match.distance, Match.id))
+
+
 def candidates(request_id: int) -> list[tuple[Match, Face, Asset]]:
-    rows = db.session.execute(
-        select(Match, Face, Asset).join(Face, Face.id == Match.face_id)
-        .join(Asset, Asset.id == Face.asset_id)
-        .where(Match.request_id == request_id).order_by(Match.distance, Match.id)
-    ).all()
+    """Every candidate of the request, nearest first."""
+    rows = db.session.execute(_candidates_query(request_id)).all()
+    return [(m, f, a) for m, f, a in rows]
+
+
+def count_candidates(request_id: int) -> int:
+    return int(db.session.scalar(
+        select(func.count(Match.id)).where(Match.request_id == request_id)) or 0)
+
+
+def candidates_page(request_id: int, page: int,
+                    per_page: int) -> list[tuple[Match, Face, Asset]]:
+    """One page (from 1) of the candidates, nearest first: the case page pages through
+    them all, however many the search found."""
+    rows = db.session.execute(_candidates_query(request_id)
+                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return [(m, f, a) for m, f, a in rows]
 
 
@@ -245,18 +261,37 @@ def confirmed(request_id: int) -> list[tuple[Match, Face, Asset]]:
             if row[0].decision == MatchDecision.CONFIRMED.value]
 
 
+def request_of_match(match_id: int) -> int:
+    match = db.session.get(Match, match_id)
+    if match is None:
+        raise NotFound(_("No such match."))
+    return match.request_id
+
+
 @use_case
 def decide(match_id: int, decision: str, *, actor: Actor,
            erasure_choice: str | None = None) -> Match:
     match = db.session.get(Match, match_id)
     if match is None:
         raise NotFound(_("No such match."))
-    if decision not in {MatchDecision.CONFIRMED.value, MatchDecision.REJECTED.value}:
+    if decision not in {d.value for d in MatchDecision}:
         raise InvalidInput(_("Confirm or reject."))
+    request = casework.get(match.request_id)
+    if request.status not in casework.OPEN_STATES:
+        raise InvalidInput(_("This request is closed."))
+    if casework.carried_out(request.id):
+        # What was done on the confirmed photos (blurred originals, notices) stays done.
+        raise InvalidInput(_("The request has been carried out; its decisions can no "
+                             "longer change."))
     match.decision = decision
-    match.decided_by_id = actor.staff_id
-    match.decided_at = utcnow()
-    if erasure_choice in {"blur", "delete"}:
+    if decision == MatchDecision.PENDING.value:  # undo: back to undecided
+        match.decided_by_id = None
+        match.decided_at = None
+        match.erasure_choice = None
+    else:
+        match.decided_by_id = actor.staff_id
+        match.decided_at = utcnow()
+    if erasure_choice in {"blur", "delete"} and decision == MatchDecision.CONFIRMED.value:
         match.erasure_choice = erasure_choice
     audit.record(f"request.match_{decision}", actor=actor,
                  subject=f"request:{match.request_id}", details={"face": match.face_id})

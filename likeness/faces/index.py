@@ -73,16 +73,17 @@ class FaceIndex:
         self.sq_norms = self.sq_norms[keep]
 
     def search(
-        self, query: NDArray[np.floating], k: int, max_distance: float
+        self, query: NDArray[np.floating], k: int | None, max_distance: float
     ) -> list[tuple[int, float]]:
-        """Face ids within `max_distance` of `query`, nearest first, at most `k`."""
+        """Face ids within `max_distance` of `query`, nearest first, at most `k` (None:
+        all of them)."""
         if not len(self):
             return []
         q = np.asarray(query, dtype=np.float32)
         squared = self.sq_norms - 2.0 * (self.matrix @ q) + float(q @ q)
         np.maximum(squared, 0.0, out=squared)  # rounding can make a zero slightly negative
         within = np.flatnonzero(squared <= max_distance * max_distance)
-        if within.size > k:
+        if k is not None and within.size > k:
             within = within[np.argpartition(squared[within], k - 1)[:k]]
         order = within[np.argsort(squared[within], kind="stable")]
         return [(int(self.ids[i]), float(np.sqrt(squared[i]))) for i in order]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
@@ -23,6 +24,7 @@ from likeness.models import (
 from likeness.platform import audit, outbox
 from likeness.platform.actor import Actor
 from likeness.platform.addresses import normalise_email
+from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.uow import use_case
 
 
@@ -74,6 +76,40 @@ def create(
     db.session.add(person)
     db.session.flush()
     audit.record("person.created", actor=actor, subject=person.audit_ref)
+    return person
+
+
+@dataclass(frozen=True)
+class Details:
+    """How to reach a person, and their age: what an invitation needs."""
+
+    email: str | None = None
+    date_of_birth: date | None = None
+    guardian_email: str | None = None
+
+
+@use_case
+def update_details(person_id: int, details: Details, *, actor: Actor,
+                   only_add: bool = False) -> Person:
+    """Change a person's email, date of birth and guardian's email (audited: which
+    fields changed, never their values). `only_add` fills in what is given and leaves
+    the rest as it is (the invitation form completing a person)."""
+    person = get(person_id)
+    if details.date_of_birth is not None and details.date_of_birth > amsterdam_today():
+        raise InvalidInput(_("The date of birth lies in the future."), field="date_of_birth")
+    wanted = {"email": _email(details.email, "email"),
+              "date_of_birth": details.date_of_birth,
+              "guardian_email": _email(details.guardian_email, "guardian_email")}
+    changed = []
+    for name, value in wanted.items():
+        if only_add and value is None:
+            continue
+        if getattr(person, name) != value:
+            setattr(person, name, value)
+            changed.append(name)
+    if changed:
+        audit.record("person.details_changed", actor=actor, subject=person.audit_ref,
+                     details={"changed": changed})
     return person
 
 
@@ -182,7 +218,11 @@ def _rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _email(raw: str | None) -> str | None:
+def _email(raw: str | None, field: str | None = None) -> str | None:
     if not raw or not raw.strip():
         return None
-    return normalise_email(raw)
+    try:
+        return normalise_email(raw)
+    except InvalidInput as exc:
+        exc.field = field
+        raise

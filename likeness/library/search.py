@@ -36,12 +36,13 @@ def search(
     *,
     actor: Actor,
     purpose: str,
-    k: int = 200,
+    k: int | None = 200,
     max_distance: float | None = None,
     exclude_face_ids: set[int] | None = None,
     exclude_restricted: bool = False,
 ) -> list[FaceHit]:
-    """Faces near `template`, nearest first, with their assets (audited).
+    """Faces near `template`, nearest first, with their assets (audited). At most `k`;
+    `k=None` returns every face within the threshold (a request search: no silent cap).
 
     `exclude_restricted` leaves out photos restricted under Art. 18 (they are not used,
     e.g. for suggestions); a data subject's own request still finds them."""
@@ -53,7 +54,8 @@ def search(
     exclude = exclude_face_ids or set()
     pairs = [
         (face_id, dist)
-        for face_id, dist in face_index.search(template, k + len(exclude), threshold)
+        for face_id, dist in face_index.search(
+            template, None if k is None else k + len(exclude), threshold)
         if face_id not in exclude
     ][:k]
     hits = _hydrate(pairs, exclude_restricted=exclude_restricted)

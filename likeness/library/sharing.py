@@ -38,6 +38,12 @@ def create(
     """A new link; returns it and its token (only the token's hash is stored)."""
     if channel not in {c.value for c in Channel}:
         raise InvalidInput(_("Unknown channel."))
+    asset_ids = sorted(set(asset_ids))
+    if not asset_ids:
+        raise InvalidInput(_("Choose one or more photos first."))
+    found = set(db.session.scalars(select(Asset.id).where(Asset.id.in_(asset_ids))))
+    if found != set(asset_ids):
+        raise NotFound(_("A chosen photo no longer exists; choose the photos again."))
     if db.session.scalar(select(Asset.id).where(Asset.id.in_(asset_ids),
                                                 Asset.is_restricted.is_(True)).limit(1)):
         raise Forbidden(_("This photo is restricted and may not be shared."))

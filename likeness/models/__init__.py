@@ -38,6 +38,7 @@ from likeness.models.quitclaim import (
     QuitclaimEvent,
     QuitclaimInvitation,
     QuitclaimStatus,
+    SignatureKind,
 )
 from likeness.models.request import (
     Match,
@@ -111,6 +112,7 @@ __all__ = [
     "Role",
     "SearchStatus",
     "Setting",
+    "SignatureKind",
     "ShareLink",
     "ShareLinkAsset",
     "StaffUser",

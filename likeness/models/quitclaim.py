@@ -25,6 +25,14 @@ class QuitclaimStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class SignatureKind(StrEnum):
+    """How a signature was made: drawn (finger, pen, mouse) or typed (the name typed as
+    the signature, e.g. by keyboard or screen-reader users). Both have the same effect."""
+
+    DRAWN = "drawn"
+    TYPED = "typed"
+
+
 class InvitationStatus(StrEnum):
     OPEN = "open"
     USED = "used"
@@ -67,8 +75,12 @@ class Quitclaim(Base):
     signer_name: Mapped[str] = mapped_column(String(200))
     # Under 16 the guardian signs; the child's own signature is then optional.
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # "drawn" (signature_png holds it) or "typed" (signer_name is the signature); None
+    # when the person did not sign (a child whose guardian signed).
+    signature_kind: Mapped[str | None] = mapped_column(String(10))
     guardian_name: Mapped[str | None] = mapped_column(String(200))
     guardian_signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    guardian_signature_kind: Mapped[str | None] = mapped_column(String(10))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     pdf_path: Mapped[str | None] = mapped_column(String(255))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from flask import Flask
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, ValidationError
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from likeness.errors import DomainError
 from likeness.platform.text import has_control_characters
+
+MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer column holds
+
+
+def parse_ids(text: str) -> list[int]:
+    """"3, 5; #8" -> [3, 5, 8]. ValueError for anything that is not such a list."""
+    parts = [p.strip().lstrip("#") for p in text.replace(";", ",").split(",") if p.strip()]
+    ids = [int(p) for p in parts]
+    if any(i <= 0 or i > MAX_ID for i in ids):
+        raise ValueError("out of range")
+    return ids
+
+
+def valid_ids(values: Iterable[str]) -> list[int]:
+    """The ids among `values` (e.g. ticked checkboxes, a hidden list), sorted, without
+    duplicates; anything else (tampered values) is left out."""
+    ids = set()
+    for value in values:
+        text = value.strip()
+        if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+            ids.add(int(text))
+    return sorted(ids)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -24,3 +50,31 @@ class OneLine:
     def __call__(self, form: Any, field: Any) -> None:
         if field.data and has_control_characters(str(field.data)):
             raise ValidationError(str(_l("Use one line of plain text, without line breaks.")))
+def input_attrs(field: Field, field_id: str, required: bool,
+                extra: dict[str, Any]) -> dict[str, Any]:
+    """The HTML attributes that tie an input to its hint and errors (templates/_forms.html):
+    aria-describedby, aria-invalid and aria-required, with the caller's own."""
+    described = ([f"{field_id}-hint"] if field.description else []) + (
+        [f"{field_id}-error"] if field.errors else [])
+    attrs = dict(extra, id=field_id)
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    if required:
+        attrs["aria-required"] = "true"
+    return attrs
+
+
+def show_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a service's error at the field it is about (`error.field`), or at the top of
+    the form when it is about no one field."""
+    field = form._fields.get(error.field) if error.field else None
+    if field is None:
+        form.form_errors.append(error.message)
+    else:
+        field.errors = [*field.errors, error.message]
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals["input_attrs"] = input_attrs

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, has_request_context, redirect, request, session
 from flask.typing import ResponseReturnValue
 
+from likeness.web import held_files
+
 
 def select_locale() -> str | None:
     languages = current_app.config["LANGUAGES"]
@@ -21,9 +23,14 @@ def select_locale() -> str | None:
 
 
 def switch_language(code: str) -> ResponseReturnValue:
+    """Switch, and go back. A form posted here (the switcher's buttons on a page whose
+    form must survive) is kept and shown again, filled in, in the new language."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(safe_next(request.args.get("next")))
+    target = safe_next(request.args.get("next"))
+    if request.method == "POST":
+        held_files.keep_form(target, request.form, request.files)
+    return redirect(target)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -37,7 +44,8 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def register(app: Flask) -> None:
-    app.add_url_rule("/lang/<code>", "switch_language", switch_language)
+    app.add_url_rule("/lang/<code>", "switch_language", switch_language,
+                     methods=["GET", "POST"])
 
     @app.context_processor
     def inject_languages() -> dict[str, object]:

@@ -1,17 +1,27 @@
-"""Display names for domain values, translated."""
+"""Display names for domain values, translated, and dates and periods in the reader's
+language: a page never shows a raw code such as `in_progress`."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
 from flask import Flask
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import lazy_gettext as _l
 
 from likeness.models import (
     Channel,
     DisclosureKind,
+    InvitationStatus,
     QuitclaimStatus,
     ReceivedVia,
+    RequestStatus,
+    RequestType,
     Role,
     TakedownReason,
+    TemplatePolicy,
 )
 from likeness.staff import transparency
 
@@ -31,12 +41,6 @@ DISCLOSURE_KIND_LABELS = {
 
 LIGHT_LABELS = {"green": _l("consent"), "amber": _l("consent, ending soon"),
                 "red": _l("no consent")}
-
-QUITCLAIM_STATUS_LABELS = {
-    QuitclaimStatus.SIGNED.value: _l("signed"),
-    QuitclaimStatus.WITHDRAWN.value: _l("withdrawn"),
-    QuitclaimStatus.EXPIRED.value: _l("expired"),
-}
 
 # Staff in answers are named by role unless the organisation chooses names.
 STAFF_ROLE_LABELS = {
@@ -78,6 +82,134 @@ TAKEDOWN_REASON_LABELS = {
     TakedownReason.RESTRICTION.value: _l("restriction"),
     TakedownReason.RECTIFICATION.value: _l("rectification"),
 }
+# One plain sentence per channel, for the person who decides (the signing page).
+CHANNEL_DESCRIPTIONS = {
+    Channel.INTERNAL.value: _l("Only for colleagues: the intranet, internal newsletters and "
+                               "presentations."),
+    Channel.WEBSITE.value: _l("On our public website, where anyone can see them."),
+    Channel.SOCIAL_MEDIA.value: _l("In our posts on social media such as Instagram, LinkedIn "
+                                   "or Facebook."),
+    Channel.PRINT.value: _l("On paper: brochures, posters, magazines and annual reports."),
+    Channel.THIRD_PARTIES.value: _l("Given to other organisations we work with, such as "
+                                    "newspapers or partners, for their own publications."),
+}
+
+REQUEST_TYPE_LABELS = {
+    RequestType.ACCESS.value: _l("Access"),
+    RequestType.ERASURE.value: _l("Erasure"),
+    RequestType.OBJECTION.value: _l("Objection"),
+    RequestType.RECTIFICATION.value: _l("Rectification"),
+    RequestType.RESTRICTION.value: _l("Restriction"),
+    RequestType.PORTABILITY.value: _l("Portability"),
+    RequestType.WITHDRAWAL.value: _l("Withdrawal of consent"),
+}
+
+# As the person who asked reads them (the portal and emails) ...
+REQUEST_STATUS_LABELS = {
+    RequestStatus.AWAITING_VERIFICATION.value: _l("waiting for your confirmation"),
+    RequestStatus.OPEN.value: _l("received"),
+    RequestStatus.INFO_REQUESTED.value: _l("we need more information"),
+    RequestStatus.IN_PROGRESS.value: _l("being handled"),
+    RequestStatus.ANSWERED.value: _l("answered"),
+    RequestStatus.REFUSED.value: _l("refused"),
+    RequestStatus.CLOSED.value: _l("closed"),
+}
+
+# ... and as staff read them (the queue).
+REQUEST_STATUS_STAFF_LABELS = {
+    RequestStatus.AWAITING_VERIFICATION.value: _l("Email not confirmed yet"),
+    RequestStatus.OPEN.value: _l("Open"),
+    RequestStatus.INFO_REQUESTED.value: _l("Waiting for information"),
+    RequestStatus.IN_PROGRESS.value: _l("In progress"),
+    RequestStatus.ANSWERED.value: _l("Answered"),
+    RequestStatus.REFUSED.value: _l("Refused"),
+    RequestStatus.CLOSED.value: _l("Closed"),
+}
+
+QUITCLAIM_STATUS_LABELS = {
+    QuitclaimStatus.SIGNED.value: _l("Active"),
+    QuitclaimStatus.WITHDRAWN.value: _l("Withdrawn"),
+    QuitclaimStatus.EXPIRED.value: _l("Expired"),
+}
+
+INVITATION_STATUS_LABELS = {
+    InvitationStatus.OPEN.value: _l("waiting"),
+    InvitationStatus.USED.value: _l("signed"),
+    InvitationStatus.CANCELLED.value: _l("cancelled"),
+}
+
+QUITCLAIM_EVENT_LABELS = {
+    "signed": _l("Signed"),
+    "pdf_rendered": _l("Signed PDF made"),
+    "renewal_invited": _l("Invited to renew"),
+    "expired": _l("Expired"),
+    "withdrawn": _l("Withdrawn"),
+    "biometric_withdrawn": _l("Consent to face recognition withdrawn"),
+}
+
+ROLE_LABELS = {
+    Role.ADMIN.value: _l("Administrator"),
+    Role.PRIVACY_OFFICER.value: _l("Privacy officer"),
+    Role.LIBRARIAN.value: _l("Librarian"),
+    Role.VIEWER.value: _l("Viewer"),
+}
+
+TEMPLATE_POLICY_LABELS = {
+    TemplatePolicy.ALL.value: _l("all: every face gets an encrypted template"),
+    TemplatePolicy.CONSENTED_ONLY.value: _l("consented-only: templates only with biometric "
+                                            "consent"),
+    TemplatePolicy.OFF.value: _l("off: no face recognition; purges every template"),
+}
+
+
+def quitclaim_event_label(kind: str) -> str:
+    """`channel_withdrawn:website` -> "Withdrawn for: Website"; unknown kinds as they are."""
+    if kind.startswith("channel_withdrawn:"):
+        channel = kind.split(":", 1)[1]
+        return str(_l("Withdrawn for: %(channel)s",
+                      channel=CHANNEL_LABELS.get(channel, channel)))
+    return str(QUITCLAIM_EVENT_LABELS.get(kind, kind))
+
+
+def quitclaim_event_detail(kind: str, detail: str | None) -> str:
+    """The detail of a history event in words: `website, social_media; biometric` ->
+    "Website, Social media; face recognition". A file's hash says nothing here."""
+    if not detail or kind == "pdf_rendered":
+        return ""
+    if kind != "signed":
+        return detail
+    channels, _sep, biometric = detail.partition("; ")
+    words = ", ".join(str(CHANNEL_LABELS.get(c.strip(), c.strip()))
+                      for c in channels.split(",") if c.strip())
+    return words + ("; " + str(_l("face recognition")) if biometric else "")
+
+
+def _locale() -> Locale:
+    """The current language; English as written in Europe (26 November 2026)."""
+    locale = get_locale() or Locale("en")
+    return Locale("en", "GB") if locale.language == "en" else locale
+
+
+def long_date(value: date | datetime | None) -> str:
+    """26 november 2026 / 26 November 2026, in the current language."""
+    if value is None:
+        return ""
+    return str(format_date(value, format="long", locale=_locale()))
+
+
+def date_time(value: datetime | None) -> str:
+    """A moment on our users' clock (Europe/Amsterdam): 26 nov 2026 14:05."""
+    if value is None:
+        return ""
+    return str(format_datetime(value, format="d MMM y HH:mm", tzinfo=get_timezone(),
+                               locale=_locale()))
+
+
+def period(months: int) -> str:
+    """5 jaar / 5 years, 18 maanden / 18 months."""
+    if months % 12 == 0:
+        return ngettext("%(num)d year", "%(num)d years", months // 12)
+    return ngettext("%(num)d month", "%(num)d months", months)
 
 
 def register(app: Flask) -> None:
@@ -85,10 +217,21 @@ def register(app: Flask) -> None:
         channel_labels=CHANNEL_LABELS,
         disclosure_kind_labels=DISCLOSURE_KIND_LABELS,
         light_labels=LIGHT_LABELS,
-        quitclaim_status_labels=QUITCLAIM_STATUS_LABELS,
         staff_role_labels=STAFF_ROLE_LABELS,
         audit_action_labels=AUDIT_ACTION_LABELS,
         received_via_labels=RECEIVED_VIA_LABELS,
         takedown_reason_labels=TAKEDOWN_REASON_LABELS,
         dpo_contact=transparency.dpo_contact,
+        channel_descriptions=CHANNEL_DESCRIPTIONS,
+        request_type_labels=REQUEST_TYPE_LABELS,
+        request_status_labels=REQUEST_STATUS_LABELS,
+        request_status_staff_labels=REQUEST_STATUS_STAFF_LABELS,
+        quitclaim_status_labels=QUITCLAIM_STATUS_LABELS,
+        invitation_status_labels=INVITATION_STATUS_LABELS,
+        quitclaim_event_label=quitclaim_event_label,
+        quitclaim_event_detail=quitclaim_event_detail,
+        role_labels=ROLE_LABELS,
+        template_policy_labels=TEMPLATE_POLICY_LABELS,
+        period=period,
     )
+    app.jinja_env.filters.update(long_date=long_date, date_time=date_time)

@@ -40,7 +40,7 @@ def test_sign_on_a_phone_with_a_drawn_signature(committed_app: Flask, tmp_path: 
 
     with live_server(committed_app) as base, chromium(**PHONE) as page:
         page.goto(f"{base}/quitclaim/sign/{token}")
-        assert page.locator(".photo-strip img").count() == 1
+        assert page.locator(".thumb-strip img").count() == 1
         page.get_by_label("Website").check()
         page.get_by_label("Your full name").fill("Barack Obama")
         page.locator("#signature-pad").scroll_into_view_if_needed()
@@ -52,7 +52,7 @@ def test_sign_on_a_phone_with_a_drawn_signature(committed_app: Flask, tmp_path: 
             page.mouse.move(pad["x"] + 20 + step * 25, pad["y"] + height)
         page.mouse.up()
         page.screenshot(path=str(tmp_path / "sign.png"), full_page=True)
-        page.get_by_role("button", name="Sign").click()
+        page.get_by_role("button", name="Sign", exact=True).click()
         page.get_by_role("heading", name="Thank you: your choices are saved").wait_for()
 
     run_jobs()

@@ -6,6 +6,7 @@ import hashlib
 import io
 from typing import Any
 
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
@@ -43,7 +44,9 @@ def test_invite_sign_pdf_and_consent_colours(
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_bytes)).pages)
     assert "Barack Obama" in text
     assert "Website" in text and "Print" in text and "Social media" not in text
-    assert quitclaim.valid_from.isoformat() in text and quitclaim.valid_until.isoformat() in text
+    # Dates as people write them: "26 November 2026".
+    assert format_date(quitclaim.valid_from, "long", locale="en_GB") in text
+    assert format_date(quitclaim.valid_until, "long", locale="en_GB") in text
     assert (quitclaim.valid_until.year - quitclaim.valid_from.year) == 5
 
     confirmation = [m for m in mailbox.to("barack@example.org")
@@ -86,7 +89,7 @@ def test_at_least_one_channel_and_a_signature_are_needed(
     assert "Tick at least one channel" in no_channel.get_data(as_text=True)
     blank = sign(client, path, channels=["website"], signature="")
     assert blank.status_code == 400
-    assert "Please draw your signature" in blank.get_data(as_text=True)
+    assert "Please sign: draw your signature" in blank.get_data(as_text=True)
     invitation = db.session.scalars(select(QuitclaimInvitation)).one()
     assert invitation.status == InvitationStatus.OPEN
     assert db.session.scalar(select(func.count()).select_from(Quitclaim)) == 0

@@ -66,6 +66,13 @@ def test_file_a_request_then_staff_locate_and_confirm(committed_app: Flask, tmp_
             page.reload()
             tiles = page.locator(".candidates .tile")
             assert tiles.count() == 1  # obama.jpg; not Biden
+            # The Reject button is whole, not cut off by its tile, on a phone too.
+            for size in ({"width": 390, "height": 844}, {"width": 1280, "height": 720}):
+                page.set_viewport_size(size)
+                tile = tiles.first.bounding_box()
+                reject = tiles.first.get_by_role("button", name="Reject").bounding_box()
+                assert reject["x"] + reject["width"] <= tile["x"] + tile["width"] + 1
+                assert reject["y"] + reject["height"] <= tile["y"] + tile["height"] + 1
             tiles.first.get_by_role("button", name="Confirm").click()
             page.locator(".candidates .tile", has_text="confirmed").wait_for()
             page.screenshot(path=str(tmp_path / "request.png"), full_page=True)

@@ -41,7 +41,7 @@ def test_extension_before_the_first_deadline_tells_the_person_why(
     run_jobs()
     (told,) = [m for m in mailbox.to("barack@example.org") if "more time" in m["Subject"]]
     body = told.get_payload(decode=True).decode()
-    assert "February 26, 2026" in body and "Many photo archives to search." in body
+    assert "26 February 2026" in body and "Many photo archives to search." in body
     assert "district court" in body  # the remedies, for a private organisation
     with pytest.raises(InvalidInput, match="already extended"):
         casework.extend(subject_request.id, 1, "again", actor=officer, today=date(2026, 1, 2))
