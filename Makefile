@@ -78,8 +78,13 @@ PYTEST_PARALLEL ?= -n 2 --dist loadfile
 test: install-test lint
 	$(BIN)/pytest $(PYTEST_PARALLEL)
 
+# The benchmarks of the README's "Speed" section (about 15 minutes on 2 cores).
 bench: install
-	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/index_load.py
+	$(BIN)/python bench/indexing.py
+	$(BIN)/python bench/response.py
+	$(BIN)/python bench/response.py --photos 40 --long-side 6000
 
 clean-venv:
 	rm -rf $(VENV)

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from likeness.consent import age_answers, invitations, receipts, records, signing
@@ -78,25 +79,28 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
                            show_guardian=show_guardian, valid_until=valid_until), status
 
 
+def _drawing(field: Field, kind: str) -> bytes | None:
+    """The drawn signature of a field, if it was drawn; an unreadable drawing is an
+    error at that field."""
+    if not field.data or kind != SignatureKind.DRAWN.value:
+        return None
+    try:
+        return parse_signature(field.data)
+    except DomainError as exc:
+        exc.field = field.name
+        raise
+
+
 def _signature(form: SignForm) -> signing.Signature:
     """What was signed, from the form; a drawing that cannot be read is an error at the
     signature."""
-    typed, drawn = SignatureKind.TYPED.value, SignatureKind.DRAWN.value
-    kind = typed if form.signature_kind.data == typed else drawn
-    guardian_kind = typed if form.guardian_signature_kind.data == typed else drawn
-    try:
-        # Required of adults (checked by the service); optional for a child.
-        png = (parse_signature(form.signature.data)
-               if form.signature.data and kind == drawn else None)
-    except DomainError as exc:
-        exc.field = "signature"
-        raise
-    try:
-        guardian_png = (parse_signature(form.guardian_signature.data)
-                        if form.guardian_signature.data and guardian_kind == drawn else None)
-    except DomainError as exc:
-        exc.field = "guardian_signature"
-        raise
+    typed = SignatureKind.TYPED.value
+    kind = typed if form.signature_kind.data == typed else SignatureKind.DRAWN.value
+    guardian_kind = (typed if form.guardian_signature_kind.data == typed
+                     else SignatureKind.DRAWN.value)
+    # Required of adults (checked by the service); optional for a child.
+    png = _drawing(form.signature, kind)
+    guardian_png = _drawing(form.guardian_signature, guardian_kind)
     return signing.Signature(
         channels=form.channels.data or [],
         biometric_consent=bool(form.biometric_consent.data),

@@ -16,6 +16,7 @@ import base64
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -59,21 +60,26 @@ class KeyRing:
         return nonce + sealed, version
 
     def decrypt_bound(self, blob: bytes, version: int, aad: bytes) -> NDArray[np.float32]:
+        plain = _open(self._cipher(version), blob, aad, version)
+        return np.frombuffer(plain, dtype="<f4").astype(np.float32)
+
+    def decrypt_into(self, out: NDArray[np.float32],
+                     rows: Sequence[tuple[int, bytes, int]]) -> None:
+        """Decrypt `(face_id, blob, version)` rows into the rows of `out`, reusing one
+        cipher object per key version (loading a million templates: see faces.index)."""
+        ciphers: dict[int, AESGCM] = {}
+        for i, (face_id, blob, version) in enumerate(rows):
+            cipher = ciphers.get(version) or ciphers.setdefault(version, self._cipher(version))
+            out[i] = np.frombuffer(_open(cipher, blob, _aad(face_id), version), dtype="<f4")
+
+    def _cipher(self, version: int) -> AESGCM:
         key = self.keys.get(version)
         if key is None:
             raise TemplateKeyError(
                 f"Face template key version {version} is not configured; "
                 "templates cannot be decrypted. Check FACE_KEYS / FACE_KEY_FILE."
             )
-        try:
-            plain = AESGCM(key).decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:], aad)
-        except InvalidTag as exc:
-            raise TemplateKeyError(
-                "A face template could not be decrypted with the configured key "
-                f"(version {version}): wrong key, or the template was tampered with."
-            ) from exc
-        return np.frombuffer(plain, dtype="<f4").astype(np.float32)
-
+        return AESGCM(key)
 
     def decrypt_face(self, face: FaceTemplateHolder) -> NDArray[np.float32]:
         if face.template_ciphertext is None or face.template_key_version is None:
@@ -85,6 +91,16 @@ class FaceTemplateHolder(Protocol):
     id: int
     template_ciphertext: bytes | None
     template_key_version: int | None
+
+
+def _open(cipher: AESGCM, blob: bytes, aad: bytes, version: int) -> bytes:
+    try:
+        return cipher.decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:], aad)
+    except InvalidTag as exc:
+        raise TemplateKeyError(
+            "A face template could not be decrypted with the configured key "
+            f"(version {version}): wrong key, or the template was tampered with."
+        ) from exc
 
 
 def _aad(face_id: int) -> bytes:

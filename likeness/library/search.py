@@ -13,12 +13,16 @@ from sqlalchemy import select
 
 from likeness.errors import InvalidInput
 from likeness.extensions import db
-from likeness.faces import engine, index
+from likeness.faces import engine, index, matrix
 from likeness.library.imaging import decode_upload
 from likeness.models import Asset, Face
 from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
+from likeness.platform.worker import on_worker_start
+
+# Workers answer request searches: load the compiled scan kernels when they start.
+on_worker_start(matrix.preload)
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,10 @@ def search(
     `exclude_restricted` leaves out photos restricted under Art. 18 (they are not used,
     e.g. for suggestions); a data subject's own request still finds them."""
     threshold = max_distance if max_distance is not None else _threshold()
-    face_index, rebuilt = index.current_index()
-    if rebuilt:
+    face_index, decrypted = index.current_index()
+    if decrypted:
         audit.record("face.templates_decrypted", actor=actor,
-                     details={"count": len(face_index), "purpose": "search index"})
+                     details={"count": decrypted, "purpose": "search index"})
     exclude = exclude_face_ids or set()
     pairs = [
         (face_id, dist)

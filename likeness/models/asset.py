@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from likeness.models.base import Base, UTCDateTime, utcnow
@@ -118,3 +118,17 @@ class FaceIndexState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FaceIndexChange(Base):
+    """What one bump of `FaceIndexState.version` changed: the face ids whose templates
+    were added or removed. A process whose index is a few versions behind applies these
+    instead of decrypting every template again; a missing version (a wholesale change,
+    or one pruned long ago) means it rebuilds."""
+
+    __tablename__ = "face_index_change"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    added: Mapped[list[int]] = mapped_column(JSON, default=list)
+    removed: Mapped[list[int]] = mapped_column(JSON, default=list)
+

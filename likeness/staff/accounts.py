@@ -4,8 +4,9 @@ gets staff alerts."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
@@ -17,13 +18,32 @@ from likeness.models import Role, StaffUser, utcnow
 from likeness.platform import audit, mail
 from likeness.platform.actor import ANONYMOUS, SYSTEM, Actor
 from likeness.platform.addresses import normalise_email
+from likeness.platform.app_state import per_app
 from likeness.platform.uow import use_case
 from likeness.staff import passwords
 
-# argon2id with the library's current defaults (RFC 9106 low-memory profile).
-_hasher = PasswordHasher()
-# Verified when the email is unknown, so a miss costs as much time as a hit.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_HASHER_KEY = "likeness.password_hasher"
+
+
+@dataclass(frozen=True)
+class _Hashing:
+    hasher: PasswordHasher
+    # Verified when the email is unknown, so a miss costs as much time as a hit.
+    dummy_hash: str
+
+
+def _hashing() -> _Hashing:
+    """argon2id with the library's current defaults (RFC 9106 low-memory profile); only
+    the test suite (`LIKENESS_ENV=testing`) uses the cheapest parameters, so hundreds of
+    logins do not each spend a fifth of a second on purpose."""
+
+    def make() -> _Hashing:
+        testing = current_app.config["ENV_NAME"] == "testing"
+        hasher = (PasswordHasher.from_parameters(profiles.CHEAPEST) if testing
+                  else PasswordHasher())
+        return _Hashing(hasher, hasher.hash(secrets.token_hex(16)))
+
+    return per_app(_HASHER_KEY, make)
 
 
 def find_by_email(email: str) -> StaffUser | None:
@@ -67,7 +87,7 @@ def create_staff(
         email=email,
         name=name,
         role=role.value,
-        password_hash=_hasher.hash(password),
+        password_hash=_hashing().hasher.hash(password),
         must_change_password=generated,
     )
     db.session.add(user)
@@ -81,14 +101,14 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     """The active account with this email and password, or None (no reason given)."""
     user = find_by_email(email)
     if user is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_hashing().dummy_hash, password)
         audit.record("staff.login_failed", actor=ANONYMOUS, details={"known": False})
         return None
     if not _verify(user.password_hash, password) or not user.is_active:
         audit.record("staff.login_failed", actor=ANONYMOUS, subject=user.audit_ref)
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hashing().hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hashing().hasher.hash(password)
     user.last_login_at = utcnow()
     audit.record("staff.login", actor=user, subject=user.audit_ref)
     return user
@@ -111,7 +131,7 @@ def change_password(user_id: int, current: str, new: str) -> StaffUser:
     if new == current:
         raise InvalidInput(_("The new password must differ from the current one."))
     passwords.check(new, email=user.email)
-    user.password_hash = _hasher.hash(new)
+    user.password_hash = _hashing().hasher.hash(new)
     user.must_change_password = False
     user.session_version += 1
     audit.record("staff.password_changed", actor=user, subject=user.audit_ref)
@@ -173,7 +193,7 @@ def load_session_user(session_id: str) -> StaffUser | None:
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hashing().hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -88,9 +88,46 @@ def test_index_is_updated_incrementally_without_a_rebuild(app: Flask, db: Any, u
     upload("obama.jpg")
     face_index, _ = index.current_index()
     upload("obama2.jpg")  # indexing in this process applies its change in place
-    same_index, rebuilt = index.current_index()
-    assert same_index is face_index and not rebuilt
+    same_index, decrypted = index.current_index()
+    assert same_index is face_index and decrypted == 0
     assert len(same_index) == 2
+
+
+def test_another_process_applies_the_logged_changes_instead_of_rebuilding(
+        app: Flask, db: Any, upload: Any, librarian: Any, tmp_path: Path, redis_url: str,
+        smtp_server: Any):
+    """Issue 10, item 5: a process that sees another one changed templates decrypts only
+    what changed; after a wholesale change it rebuilds."""
+    from likeness.app import create_app
+    from tests.conftest import make_config
+
+    (obama,) = upload("obama.jpg")
+    other = create_app({**make_config(tmp_path / "other", app.config["SQLALCHEMY_DATABASE_URI"],
+                                      redis_url, smtp_server[0]),
+                        "FACE_KEY_FILE": app.config["FACE_KEY_FILE"]})
+    with other.app_context():
+        theirs, decrypted = index.current_index()
+        assert decrypted == 1 and len(theirs) == 1
+
+    biden, group = upload("biden.jpg", "two_people.jpg")  # three templates, made here
+    with other.app_context():
+        same, decrypted = index.current_index()
+        assert same is theirs and decrypted == 3 and len(same) == 4
+        biden_face = db.session.scalars(select(Face).where(Face.asset_id == biden)).one()
+        assert biden_face.id in set(same.ids.tolist())
+
+    tagging.mark_not_a_face(biden_face.id, actor=librarian)  # its template is dropped
+    with other.app_context():
+        same, decrypted = index.current_index()
+        assert decrypted == 0 and biden_face.id not in set(same.ids.tolist())
+        assert len(same) == 3
+
+    index.record_bulk_change()  # a wholesale change has no log entry: rebuild
+    db.session.commit()
+    with other.app_context():
+        rebuilt, decrypted = index.current_index()
+        assert decrypted == 3 and sorted(rebuilt.ids.tolist()) == sorted(same.ids.tolist())
+    assert obama and group
 
 
 def test_find_face_prints_matching_assets_nearest_first(app: Flask, db: Any, upload: Any):

@@ -115,8 +115,17 @@ def _field(html: str, name: str) -> str:
     return match.group(1) if match else ""
 
 
+def _timed(client: Client, kind: str, timings: dict[str, list[float]], lock: threading.Lock,
+           path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+    began = time.perf_counter()
+    result = client.fetch(path, form)
+    with lock:
+        timings.setdefault(kind, []).append(time.perf_counter() - began)
+    return result
+
+
 def _browse(client: Client, number: int, deadline: float, statuses: Counter,
-            filed: list[str], lock: threading.Lock) -> None:
+            filed: list[str], lock: threading.Lock, timings: dict[str, list[float]]) -> None:
     sent = 0
     pages = ["/", "/quitclaim", "/consent", "/request", "/healthz"]
     while time.monotonic() < deadline:
@@ -127,7 +136,7 @@ def _browse(client: Client, number: int, deadline: float, statuses: Counter,
                     "name": f"Load Tester {number}", "language": "en",
                     "email": f"load-{number}-{sent}@example.org",
                     "details": "Photographed at the open day, 2026, main hall."}
-            status, page = client.fetch("/request", form)
+            status, page = _timed(client, "request form (POST)", timings, lock, "/request", form)
             sent += 1
             reference = re.search(r"DSR-\d{4}-\d{6}", page)
             with lock:
@@ -135,7 +144,8 @@ def _browse(client: Client, number: int, deadline: float, statuses: Counter,
                 if status == 200 and reference:
                     filed.append(reference.group(0))
         else:
-            status, _page = client.fetch(pages[sent % len(pages)])
+            status, _page = _timed(client, "portal pages (GET)", timings, lock,
+                                   pages[sent % len(pages)])
             sent += 1
             with lock:
                 statuses[status] += 1
@@ -148,13 +158,16 @@ def test_fifty_clients_for_a_minute_no_5xx_and_every_request_has_one_email(
     statuses: Counter = Counter()
     filed: list[str] = []
     lock = threading.Lock()
+    timings: dict[str, list[float]] = {}
+    began = time.monotonic()
     threads = [threading.Thread(target=_browse, args=(Client(stack["base"], n), n, deadline,
-                                                      statuses, filed, lock))
+                                                      statuses, filed, lock, timings))
                for n in range(CLIENTS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=SECONDS + 180)
+    elapsed = time.monotonic() - began
     assert not any(code >= 500 for code in statuses), (
         statuses, stack["log"].read_text()[-3000:])
     assert filed, statuses
@@ -182,3 +195,9 @@ def test_fifty_clients_for_a_minute_no_5xx_and_every_request_has_one_email(
     assert set(verifications) == stored
     assert set(verifications.values()) == {1}
     print(f"\nload: {dict(statuses)}; {len(filed)} requests filed, each with one email")
+    for kind, seconds in sorted(timings.items()):
+        ordered = sorted(seconds)
+        p50, p99 = ordered[len(ordered) // 2], ordered[min(len(ordered) - 1,
+                                                           int(len(ordered) * 0.99))]
+        print(f"  {kind}: {len(ordered) / elapsed:.1f} requests/s, "
+              f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
