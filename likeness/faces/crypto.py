@@ -66,11 +66,18 @@ class KeyRing:
     def decrypt_into(self, out: NDArray[np.float32],
                      rows: Sequence[tuple[int, bytes, int]]) -> None:
         """Decrypt `(face_id, blob, version)` rows into the rows of `out`, reusing one
-        cipher object per key version (loading a million templates: see faces.index)."""
+        cipher object per key version (loading a million templates: see faces.index).
+        The loop is the load's hot path: a few microseconds per template."""
         ciphers: dict[int, AESGCM] = {}
-        for i, (face_id, blob, version) in enumerate(rows):
+        plains = []
+        for face_id, blob, version in rows:
             cipher = ciphers.get(version) or ciphers.setdefault(version, self._cipher(version))
-            out[i] = np.frombuffer(_open(cipher, blob, _aad(face_id), version), dtype="<f4")
+            try:
+                plains.append(cipher.decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:],
+                                             _AAD % face_id))
+            except InvalidTag as exc:
+                raise _tampered(version) from exc
+        out[:] = np.frombuffer(b"".join(plains), dtype="<f4").reshape(out.shape)
 
     def _cipher(self, version: int) -> AESGCM:
         key = self.keys.get(version)
@@ -97,14 +104,20 @@ def _open(cipher: AESGCM, blob: bytes, aad: bytes, version: int) -> bytes:
     try:
         return cipher.decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:], aad)
     except InvalidTag as exc:
-        raise TemplateKeyError(
-            "A face template could not be decrypted with the configured key "
-            f"(version {version}): wrong key, or the template was tampered with."
-        ) from exc
+        raise _tampered(version) from exc
+
+
+def _tampered(version: int) -> TemplateKeyError:
+    return TemplateKeyError(
+        "A face template could not be decrypted with the configured key "
+        f"(version {version}): wrong key, or the template was tampered with.")
+
+
+_AAD = b"likeness-face:%d"
 
 
 def _aad(face_id: int) -> bytes:
-    return f"likeness-face:{face_id}".encode()
+    return _AAD % face_id
 
 
 def keyring() -> KeyRing:
