@@ -42,6 +42,9 @@ Template = NDArray[np.float32]
 # --- the pool -------------------------------------------------------------------------
 
 
+_PARENT_CHECK_S = 2.0
+
+
 class DetectionPool:
     """Worker processes that each hold the dlib models, for one process to use.
 
@@ -255,7 +258,21 @@ def detect_raw(image: NDArray[np.uint8], upsample: int, threshold: float) -> lis
 def _start_worker(ready: Any) -> None:
     # engine loads the models and switches Pillow back to refusing truncated images.
     engine.preload()
+    _exit_with_parent(os.getppid())
     ready.release()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose parent is gone (SIGKILLed, or a process that ends without running
+    its exit hooks) would wait forever holding the dlib models: it checks its parent
+    every few seconds and leaves when it has been adopted by another process."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _ping() -> None:
