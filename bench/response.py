@@ -55,7 +55,8 @@ def photos(count: int, long_side: int) -> tuple[list[bytes], tuple[int, int, int
     scale = long_side / max(image.size)
     image = image.resize((round(image.width * scale), round(image.height * scale)))
     pixels = np.asarray(image)
-    (box,) = engine.detect(pixels)
+    # The man's face: the largest box (scaled up, the photo can show a false one too).
+    box = max(engine.detect(pixels), key=lambda b: (b.right - b.left) * (b.bottom - b.top))
     rng = np.random.default_rng(7)
     made = []
     for _ in range(count):

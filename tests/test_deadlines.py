@@ -1,4 +1,5 @@
-"""The deadline examples of DESIGN.md, and the rules behind them."""
+"""The worked deadline examples (month ends, weekends, holidays, late receipts)
+and the rules behind them."""
 
 from __future__ import annotations
 
