@@ -98,8 +98,8 @@ def request_page(request_id: int) -> ResponseReturnValue:
     subject_request = casework.get(request_id)
     carried_out = casework.carried_out(subject_request.id)
     total = locate.count_candidates(subject_request.id)
-    page = min(max(request.args.get("candidates_page", 1, type=int) or 1, 1),
-               max(1, -(-total // CANDIDATES_PER_PAGE)))
+    pages = max(1, -(-total // CANDIDATES_PER_PAGE))
+    page = min(max(request.args.get("candidates_page", 1, type=int) or 1, 1), pages)
     return render_template(
         "admin/request.html",
         r=subject_request,
@@ -113,8 +113,7 @@ def request_page(request_id: int) -> ResponseReturnValue:
         messages=casework.messages(subject_request.id, include_internal=True),
         actions=casework.actions(subject_request.id),
         candidates=locate.candidates_page(subject_request.id, page, CANDIDATES_PER_PAGE),
-        candidates_total=total, candidates_page=page,
-        candidates_pages=max(1, -(-total // CANDIDATES_PER_PAGE)),
+        candidates_total=total, candidates_page=page, candidates_pages=pages,
         person=people.get(subject_request.person_id) if subject_request.person_id else None,
         staff_members=accounts.list_all(),
         note_form=NoteForm(), message_form=MessageForm(), extend_form=ExtendForm(),

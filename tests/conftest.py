@@ -348,11 +348,18 @@ def _uses_the_named_database(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the PostgreSQL pass (`DATABASE_URL` names one, as in `.ci/run`), run only the
+    """Without PostgreSQL, leave out the PostgreSQL cases of tests parametrised over both
+    databases. On the PostgreSQL pass (`DATABASE_URL` names one, as in `.ci/run`), run only the
     tests that use it. The others (browser journeys on their own SQLite demo copy,
     processes started on a committed SQLite file, pure functions) ran in the first pass
     and would run exactly the same again; they are deselected, never counted as passed."""
     if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        # Without PostgreSQL its cases cannot run: deselected, not skipped.
+        postgres_only = [item for item in items if "postgresql" in getattr(
+            getattr(item, "callspec", None), "params", {}).values()]
+        if postgres_only:
+            config.hook.pytest_deselected(items=postgres_only)
+            items[:] = [item for item in items if item not in postgres_only]
         return
     if config.getoption("markexpr", "") == "load":
         return

@@ -257,8 +257,9 @@ def candidates_page(request_id: int, page: int,
 
 
 def confirmed(request_id: int) -> list[tuple[Match, Face, Asset]]:
-    return [row for row in candidates(request_id)
-            if row[0].decision == MatchDecision.CONFIRMED.value]
+    rows = db.session.execute(_candidates_query(request_id).where(
+        Match.decision == MatchDecision.CONFIRMED.value)).all()
+    return [(m, f, a) for m, f, a in rows]
 
 
 def request_of_match(match_id: int) -> int:
