@@ -138,7 +138,9 @@ def _pdf_photo(copy: Path) -> str:
     about 400 dpi. The full-size copies are in the export; embedding them here made a
     200-photo answer's PDF 15 MB and most of its drafting time."""
     with Image.open(copy) as stored:
-        stored.draft("RGB", (PDF_PHOTO_PX, PDF_PHOTO_PX))  # JPEG: decode at reduced size
+        scale = PDF_PHOTO_PX / max(stored.size)
+        # JPEG: decode at the smallest reduction (1/2, 1/4, 1/8) still at least that size.
+        stored.draft("RGB", (round(stored.width * scale), round(stored.height * scale)))
         image = stored.convert("RGB")
     image.thumbnail((PDF_PHOTO_PX, PDF_PHOTO_PX))
     buffer = io.BytesIO()
