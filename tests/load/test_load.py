@@ -50,7 +50,8 @@ RUN_OFFSET = int(RUN, 16) % 200 * 250
 def stack(tmp_path: Path, redis_url: str, smtp_server: Any) -> Iterator[dict[str, Any]]:
     admin_url = os.environ.get("DATABASE_URL", "")
     if not admin_url.startswith("postgresql"):
-        pytest.skip("the load test runs on PostgreSQL (DATABASE_URL), as in production")
+        pytest.fail("the load test runs on PostgreSQL, as in production: set DATABASE_URL "
+                    "(.ci/run does)")
     name = f"likeness_load_{uuid.uuid4().hex[:8]}"
     url = _create_database(admin_url, name)
     port = free_port()
