@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,9 +25,11 @@ from likeness.faces.engine import Box
 from likeness.library import catalogue, disclosures, people, sharing, tagging
 from likeness.library import upload as uploads
 from likeness.library.renditions import Purpose, crop_face, render
+from likeness.library.search_service import SearchUnavailable
 from likeness.models import AssetStatus, Channel, Role
 from likeness.platform.links import external_url
 from likeness.web.form_fields import show_error, valid_ids
+from likeness.web.stored_files import send_stored
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
 CHANNELS = [c.value for c in Channel]
@@ -158,9 +160,13 @@ def asset_page(asset_id: int) -> ResponseReturnValue:
     asset = catalogue.view(asset_id, actor=current_user)  # who looked is in the access log
     faces = [f for f in asset.faces]
     can_edit = current_user.has_role(*EDITORS)
-    suggestions = (
-        tagging.suggest([f.id for f in faces], actor=current_user) if can_edit else {}
-    )
+    suggestions: dict[int, tagging.Suggestion] = {}
+    if can_edit:
+        try:
+            suggestions = tagging.suggest([f.id for f in faces], actor=current_user)
+        except SearchUnavailable:
+            flash(_("Suggestions are not shown: the search worker did not answer in time. "
+                    "Tagging works as usual; reload the page to try again."), "info")
     person_names = {p.id: p.name for p in (people.get(f.person_id) for f in faces
                                            if f.person_id is not None)}
     channel = request.args.get("channel")
@@ -208,14 +214,14 @@ def asset_image(asset_id: int, purpose: str) -> ResponseReturnValue:
         abort(404)
     asset = catalogue.get(asset_id)
     blur = [Box(*f.box) for f in asset.faces if f.is_always_blurred]
-    return send_file(render(asset, Purpose(purpose), blur), mimetype="image/jpeg")
+    return send_stored(render(asset, Purpose(purpose), blur), "image/jpeg")
 
 
 @blueprint.get("/faces/<int:face_id>/crop.jpg")
 def face_crop(face_id: int) -> ResponseReturnValue:
     face = tagging.get_face(face_id)
-    return send_file(crop_face(face.asset, Box(*face.box), blurred=face.is_always_blurred),
-                     mimetype="image/jpeg")
+    return send_stored(crop_face(face.asset, Box(*face.box), blurred=face.is_always_blurred),
+                       "image/jpeg")
 
 
 @blueprint.post("/assets/<int:asset_id>/retry")

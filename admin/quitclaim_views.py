@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,6 +19,7 @@ from likeness.errors import DomainError
 from likeness.library import catalogue, downloads, people
 from likeness.models import QuitclaimInvitation, Role
 from likeness.web.form_fields import show_error
+from likeness.web.stored_files import send_stored
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
 # The services' names for what an error is about -> the invitation form's fields.
@@ -51,12 +53,11 @@ def quitclaim_page(quitclaim_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/quitclaims/<int:quitclaim_id>/pdf")
 def quitclaim_pdf(quitclaim_id: int) -> ResponseReturnValue:
-    path = signed_pdf(quitclaim_id, actor=current_user)
-    if path is None:
+    key = signed_pdf(quitclaim_id, actor=current_user)
+    if key is None:
         flash(_("The PDF is still being made. Try again in a moment."), "info")
         return redirect(url_for("admin.quitclaim_page", quitclaim_id=quitclaim_id))
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=path.name)
+    return send_stored(key, "application/pdf", download_name=posixpath.basename(key))
 
 
 @blueprint.route("/quitclaims/invite", methods=["GET", "POST"])
@@ -129,8 +130,8 @@ def asset_download(asset_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     channel = form.channel.data or ""
-    path = downloads.for_channel(asset_id, channel, recipient_name=form.recipient_name.data
-                                 or "", actor=current_user)
+    key = downloads.for_channel(asset_id, channel, recipient_name=form.recipient_name.data
+                                or "", actor=current_user)
     asset = catalogue.get(asset_id)
     name = Path(asset.original_filename).stem + f"-{channel}.jpg"
-    return send_file(path, mimetype="image/jpeg", as_attachment=True, download_name=name)
+    return send_stored(key, "image/jpeg", download_name=name)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import posixpath
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -38,6 +39,7 @@ from likeness.models import MatchDecision, RequestStatus, RequestType, Role, Sub
 from likeness.platform.clock import AMSTERDAM
 from likeness.staff import accounts, operations, settings
 from likeness.web import confirmation
+from likeness.web.stored_files import send_stored
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
 # The case page pages through every candidate a search found (there is no cap).
@@ -135,8 +137,8 @@ def request_page(request_id: int) -> ResponseReturnValue:
 @blueprint.get("/requests/<int:request_id>/files/<kind>")
 @requires(*HANDLERS)
 def request_file(request_id: int, kind: str) -> ResponseReturnValue:
-    path, mimetype = answer.staff_file(request_id, kind, actor=current_user)
-    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=path.name)
+    key, mimetype = answer.staff_file(request_id, kind, actor=current_user)
+    return send_stored(key, mimetype, download_name=posixpath.basename(key))
 
 
 def _scope_form(subject_request: SubjectRequest) -> ScopeForm:

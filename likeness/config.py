@@ -64,6 +64,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Empty means: start (or reuse) the embedded Redis under instance/.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "likeness"),
+        # Where originals, renditions, PDFs and exports live: "local" (under the instance
+        # folder) or "s3" (S3-compatible object storage that several machines share).
+        "STORAGE": os.environ.get("STORAGE", "local"),
+        "S3_BUCKET": os.environ.get("S3_BUCKET", ""),
+        "S3_PREFIX": os.environ.get("S3_PREFIX", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION", ""),
+        # Empty: boto3's own chain (AWS_* environment, instance role).
+        "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        # "path" for most self-hosted stores (MinIO, Garage); "auto" lets boto3 choose.
+        "S3_ADDRESSING_STYLE": os.environ.get("S3_ADDRESSING_STYLE", "auto"),
         # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _env_int("MAIL_PORT", 25),
@@ -110,6 +122,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # The smallest face to find, in pixels of the original (40: what plain
         # face_recognition finds with one upsampling). Larger is faster (see README).
         "FACE_MIN_PX": _env_int("FACE_MIN_PX", 40),
+        # "worker": one process per machine (an RQ worker) keeps the face index and
+        # answers every process's searches; "local": each process keeps its own.
+        "SEARCH_SERVICE": os.environ.get("SEARCH_SERVICE",
+                                         "local" if env == "testing" else "worker"),
+        # How long a page or job waits for the search worker's answer.
+        "SEARCH_TIMEOUT_SECONDS": _env_int("SEARCH_TIMEOUT_SECONDS", 8),
         # consented-only: assets per on-the-fly scan job (spread over the workers).
         "SEARCH_CHUNK_ASSETS": _env_int("SEARCH_CHUNK_ASSETS", 25),
         # For the case page's estimate of a scan's duration (measured: bench/scan.py).
@@ -165,6 +183,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             f"FACE_TEMPLATE_POLICY must be consented-only or off, "
             f"got {cfg['FACE_TEMPLATE_POLICY']!r}"
         )
+    if cfg["SEARCH_SERVICE"] not in {"worker", "local"}:
+        raise ConfigError(f"SEARCH_SERVICE must be worker or local, "
+                          f"got {cfg['SEARCH_SERVICE']!r}")
+    if not 1 <= cfg["SEARCH_TIMEOUT_SECONDS"] < 10:  # below the Redis socket timeout
+        raise ConfigError("SEARCH_TIMEOUT_SECONDS must be between 1 and 9")
+    if cfg["STORAGE"] not in {"local", "s3"}:
+        raise ConfigError(f"STORAGE must be local or s3, got {cfg['STORAGE']!r}")
+    if cfg["STORAGE"] == "s3" and not cfg["S3_BUCKET"]:
+        raise ConfigError("STORAGE=s3 needs S3_BUCKET (and, for a store other than AWS, "
+                          "S3_ENDPOINT_URL).")
     if cfg["CONTROLLER_TYPE"] not in {"public", "private"}:
         raise ConfigError(f"CONTROLLER_TYPE must be public or private, "
                           f"got {cfg['CONTROLLER_TYPE']!r}")

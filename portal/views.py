@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 
 from dateutil.relativedelta import relativedelta
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -23,12 +23,12 @@ from likeness.models import SignatureKind
 from likeness.platform import idempotency
 from likeness.platform.actor import person_actor
 from likeness.platform.clock import today as amsterdam_today
-from likeness.platform.storage import instance_dir
 from likeness.staff import settings, transparency
 from likeness.web import held_files
 from likeness.web.form_fields import show_error
 from likeness.web.labels import CHANNEL_LABELS
 from likeness.web.ratelimit import email_key
+from likeness.web.stored_files import send_stored
 from portal import blueprint
 from portal.forms import ConfirmForm, ManageConsentForm, ReplyForm, RequestForm, SignForm
 
@@ -121,8 +121,7 @@ def quitclaim_photo(token: str, asset_id: int) -> ResponseReturnValue:
     asset = next((a for a in opened.assets if a.id == asset_id), None)
     if asset is None:
         abort(404)
-    return send_file(consent_portal.photo_for_person(asset, opened.person.id),
-                     mimetype="image/jpeg")
+    return send_stored(consent_portal.photo_for_person(asset, opened.person.id), "image/jpeg")
 
 
 @blueprint.get("/quitclaim/signed")
@@ -173,8 +172,8 @@ def consent_photo(token: str, quitclaim_id: int, asset_id: int) -> ResponseRetur
                                                     quitclaim_id)
     if asset_id not in {a.asset_id for a in quitclaim.assets}:
         abort(404)
-    return send_file(consent_portal.photo_for_person(catalogue.get(asset_id), person.id),
-                     mimetype="image/jpeg")
+    return send_stored(consent_portal.photo_for_person(catalogue.get(asset_id), person.id),
+                       "image/jpeg")
 
 
 @blueprint.get("/consent/manage/<token>/<int:quitclaim_id>/quitclaim.pdf")
@@ -182,11 +181,10 @@ def consent_pdf(token: str, quitclaim_id: int) -> ResponseReturnValue:
     """The signed PDF, the person's own copy of the evidence (the download is audited)."""
     quitclaim, person = consent_portal.quitclaim_of(consent_portal.email_from_link(token),
                                                     quitclaim_id)
-    path = signed_pdf(quitclaim.id, actor=person_actor(person.id))
-    if path is None:
+    key = signed_pdf(quitclaim.id, actor=person_actor(person.id))
+    if key is None:
         abort(404)
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=f"quitclaim-{quitclaim.id}.pdf")
+    return send_stored(key, "application/pdf", download_name=f"quitclaim-{quitclaim.id}.pdf")
 
 
 @blueprint.route("/consent/manage/<token>/withdraw/<int:quitclaim_id>", methods=["GET", "POST"])
@@ -311,8 +309,7 @@ def request_file(token: str, kind: str) -> ResponseReturnValue:
     relative, mimetype = files.get(kind, (None, ""))
     if not relative or subject_request.answer_sent_at is None:  # a draft is not theirs yet
         abort(404)
-    return send_file(instance_dir() / relative, mimetype=mimetype, as_attachment=True,
-                     download_name=f"{subject_request.reference}-{kind}")
+    return send_stored(relative, mimetype, download_name=f"{subject_request.reference}-{kind}")
 
 
 def _label(channel: str, third_parties: str | None = None) -> str:
@@ -334,7 +331,7 @@ def shared(token: str) -> ResponseReturnValue:
 @blueprint.get("/s/<token>/<int:asset_id>.jpg")
 @limiter.limit("600 per hour")
 def shared_photo(token: str, asset_id: int) -> ResponseReturnValue:
-    return send_file(sharing.rendition(token, asset_id), mimetype="image/jpeg")
+    return send_stored(sharing.rendition(token, asset_id), "image/jpeg")
 
 
 @blueprint.route("/request/confirm/<token>", methods=["GET", "POST"])

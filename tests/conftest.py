@@ -188,13 +188,21 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    """Settings a test module changes for its apps (override this fixture there)."""
+    return {}
+
+
+@pytest.fixture
 def app(
     tmp_path: Path,
     migrated: str,
     redis_url: str,
     smtp_server: tuple[Controller, Mailbox],
+    app_overrides: dict[str, Any],
 ) -> Iterator[Flask]:
-    app = create_app(make_config(tmp_path, migrated, redis_url, smtp_server[0]))
+    app = create_app({**make_config(tmp_path, migrated, redis_url, smtp_server[0]),
+                      **app_overrides})
     app.test_client_class = FreshContextClient
     with app.app_context():
         # Flask-Limiter keeps the key prefix of the first app it saw: start each test

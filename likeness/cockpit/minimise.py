@@ -16,7 +16,7 @@ from likeness.models import (
 )
 from likeness.platform import audit
 from likeness.platform.actor import Actor
-from likeness.platform.storage import instance_dir
+from likeness.platform.storage import storage
 from likeness.platform.uow import after_commit
 
 # Free text that may describe the person: cleared. Reference, type, dates, status and
@@ -68,9 +68,9 @@ def delete_quitclaim(quitclaim_id: int) -> None:
 
 
 def _remove(relatives: list[str]) -> None:
-    root = instance_dir().resolve()
     for relative in relatives:
-        path = (root / relative).resolve()
-        if path.is_relative_to(root):
-            path.unlink(missing_ok=True)
+        try:
+            storage().delete(relative)
+        except ValueError:  # not a key of ours: nothing of ours to remove
+            continue
 

@@ -13,7 +13,7 @@ from likeness.library.renditions import invalidate
 from likeness.models import Asset, ReviewFlag, utcnow
 from likeness.platform import audit
 from likeness.platform.actor import Actor
-from likeness.platform.storage import asset_path
+from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import after_commit, use_case
 
 
@@ -49,7 +49,7 @@ def delete_photo(flag_id: int, *, actor: Actor) -> None:
     db.session.delete(asset)  # its flags go with it
 
     def remove_files() -> None:
-        asset_path(sha256).unlink(missing_ok=True)
+        storage().delete(asset_key(sha256))
         invalidate(asset_id)
 
     after_commit(remove_files)

@@ -10,8 +10,8 @@ from likeness.library import blur
 from likeness.library.renditions import Purpose, render
 from likeness.models import Asset, Person, Quitclaim
 from likeness.platform.clock import AMSTERDAM
-from likeness.platform.pdf import data_uri, pdf_dir, render_pdf, sha256
-from likeness.platform.storage import write_atomically
+from likeness.platform.pdf import data_uri, render_pdf, sha256
+from likeness.platform.storage import storage
 
 
 def write(quitclaim: Quitclaim) -> tuple[str, str]:
@@ -37,10 +37,10 @@ def write(quitclaim: Quitclaim) -> tuple[str, str]:
     )
     digest = sha256(content)
     relative = f"pdf/quitclaims/quitclaim-{quitclaim.id}-{digest[:12]}.pdf"
-    write_atomically(pdf_dir().parent / relative, content)
+    storage().write(relative, content)
     return relative, digest
 
 
 def photo_of(asset: Asset, person_id: int) -> bytes:
-    path = render(asset, Purpose.THUMBNAIL, blur.everyone_but(asset.id, person_id))
-    return path.read_bytes()
+    key = render(asset, Purpose.THUMBNAIL, blur.everyone_but(asset.id, person_id))
+    return storage().read(key)

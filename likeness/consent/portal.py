@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -115,7 +114,7 @@ def quitclaim_of(email: str, quitclaim_id: int) -> tuple[Quitclaim, Person]:
     raise NotFound(_("No such quitclaim."))
 
 
-def photo_for_person(asset: Asset, person_id: int) -> Path:
+def photo_for_person(asset: Asset, person_id: int) -> str:
     """A preview of a photo for the person it shows: every other face blurred."""
     return render(asset, Purpose.PREVIEW, blur.everyone_but(asset.id, person_id))
 

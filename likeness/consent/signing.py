@@ -29,7 +29,7 @@ from likeness.platform import audit, mail, outbox
 from likeness.platform.actor import SYSTEM, person_actor
 from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.jobs import job
-from likeness.platform.storage import instance_dir
+from likeness.platform.storage import storage
 from likeness.platform.text import has_control_characters
 from likeness.platform.uow import on_rollback, use_case
 
@@ -173,7 +173,7 @@ def render_pdf(quitclaim_id: int) -> None:
     if quitclaim is None or quitclaim.pdf_path:
         return
     relative, digest = pdf.write(quitclaim)
-    on_rollback(lambda: (instance_dir() / relative).unlink(missing_ok=True))  # retry rewrites
+    on_rollback(lambda: storage().delete(relative))  # the retry writes it again
     quitclaim.pdf_path = relative
     quitclaim.pdf_sha256 = digest
     person = rules.person(quitclaim.person_id)

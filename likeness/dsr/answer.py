@@ -10,7 +10,6 @@ that email is out (Art. 18(3)).
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -27,7 +26,7 @@ from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.jobs import job
 from likeness.platform.pdf import data_uri, render_pdf, sha256
-from likeness.platform.storage import instance_dir, write_atomically
+from likeness.platform.storage import storage
 from likeness.platform.uow import on_rollback, use_case
 
 WITH_COPY = {RequestType.ACCESS.value, RequestType.PORTABILITY.value}
@@ -104,9 +103,9 @@ def reviewed(request: SubjectRequest) -> bool:
     return any((details or {}).get("file") == "answer.pdf" for details in reads)
 
 
-def staff_file(request_id: int, kind: str, *, actor: Actor) -> tuple[Path, str]:
+def staff_file(request_id: int, kind: str, *, actor: Actor) -> tuple[str, str]:
     """A file of the request for staff (the answer, the export, the message as received):
-    its path and media type. Every read is audited."""
+    its storage key and media type. Every read is audited."""
     request = casework.get(request_id)
     files = {"answer.pdf": (request.response_pdf_path, "application/pdf"),
              "export.zip": (request.export_zip_path, "application/zip"),
@@ -116,12 +115,12 @@ def staff_file(request_id: int, kind: str, *, actor: Actor) -> tuple[Path, str]:
         raise NotFound(_("There is no such file for this request."))
     audit.record("request.file_read", actor=actor, subject=f"request:{request.id}",
                  details={"file": kind})
-    return instance_dir() / relative, mimetype
+    return relative, mimetype
 
 
 def _pdf(content: AnswerContent) -> bytes:
     request = content.request
-    photos = [_pdf_photo(p.copy_path) for p in content.photos[:PDF_PHOTOS]]
+    photos = [_pdf_photo(p.copy_key) for p in content.photos[:PDF_PHOTOS]]
     actions = casework.actions(request.id)
     return render_pdf(
         "response.html", language=request.language, request=request, content=content,
@@ -133,11 +132,11 @@ def _pdf(content: AnswerContent) -> bytes:
     )
 
 
-def _pdf_photo(copy: Path) -> str:
+def _pdf_photo(copy: str) -> str:
     """A photo as the PDF shows it (38 mm wide): at most PDF_PHOTO_PX on its long side,
     about 400 dpi. The full-size copies are in the export; embedding them here made a
     200-photo answer's PDF 15 MB and most of its drafting time."""
-    with Image.open(copy) as stored:
+    with storage().open(copy) as handle, Image.open(handle) as stored:
         scale = PDF_PHOTO_PX / max(stored.size)
         # JPEG: decode at the smallest reduction (1/2, 1/4, 1/8) still at least that size.
         stored.draft("RGB", (round(stored.width * scale), round(stored.height * scale)))
@@ -150,9 +149,8 @@ def _pdf_photo(copy: Path) -> str:
 
 def _write_file(relative: str, content: bytes) -> None:
     """Write an answer file; it goes again if the unit of work fails (no file without row)."""
-    path = instance_dir() / relative
-    write_atomically(path, content)
-    on_rollback(lambda: path.unlink(missing_ok=True))
+    storage().write(relative, content)
+    on_rollback(lambda: storage().delete(relative))
 
 
 def _logo() -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
@@ -45,7 +44,7 @@ LOGGED_ACTIONS = ("asset.viewed", "asset.downloaded", "share.viewed", "disclosur
 class PhotoFacts:
     asset: Asset
     face: Face
-    copy_path: Path
+    copy_key: str  # the access copy in storage
     uploaded_by: str
     tagged_by: str | None
     lights: dict[str, str]
@@ -109,7 +108,7 @@ def retention(quitclaims: list[Quitclaim]) -> dict[str, object]:
     }
 
 
-def render_copy(asset: Asset, person_id: int | None, own_faces: set[int]) -> Path:
+def render_copy(asset: Asset, person_id: int | None, own_faces: set[int]) -> str:
     """The access copy of one photo: every other person blurred (Art. 15(4)); the
     requester's own faces (tagged, or confirmed for this request) never."""
     return render(asset, Purpose.ACCESS_COPY,
@@ -120,7 +119,7 @@ def _facts(face: Face, asset: Asset, own_faces: set[int], person_id: int | None)
     lights = consent_status.for_asset(asset.id).faces.get(face.id, {})
     return PhotoFacts(
         asset=asset, face=face,
-        copy_path=render_copy(asset, person_id, own_faces),
+        copy_key=render_copy(asset, person_id, own_faces),
         uploaded_by=staff_label(asset.uploaded_by_id),
         tagged_by=staff_label(face.tagged_by_id) if face.tagged_at else None,
         lights={channel: str(light) for channel, light in lights.items()},

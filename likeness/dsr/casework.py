@@ -4,7 +4,6 @@ closing, and the status history that is the person's timeline."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask_babel import force_locale
@@ -27,7 +26,7 @@ from likeness.models import (
 from likeness.platform import audit, mail, outbox
 from likeness.platform.actor import Actor
 from likeness.platform.clock import today as amsterdam_today
-from likeness.platform.storage import instance_dir
+from likeness.platform.storage import storage
 from likeness.platform.uow import after_commit, use_case
 from likeness.staff import accounts
 
@@ -220,7 +219,7 @@ def forget_selfie(request: SubjectRequest, *, actor: Actor, reason: str) -> None
                  details={"file": bool(selfie), "template": had_template, "reason": reason})
     if selfie:
         # After the commit: a rollback must never leave a row pointing at a deleted file.
-        after_commit(lambda: (instance_dir() / selfie).unlink(missing_ok=True))
+        after_commit(lambda: storage().delete(selfie))
 
 
 def reminders(today: date | None = None) -> dict[str, list[SubjectRequest]]:
@@ -236,8 +235,10 @@ def reminders(today: date | None = None) -> dict[str, list[SubjectRequest]]:
 def selfie_bytes(request: SubjectRequest) -> bytes | None:
     if not request.selfie_path:
         return None
-    path: Path = instance_dir() / request.selfie_path
-    return path.read_bytes() if path.exists() else None
+    try:
+        return storage().read(request.selfie_path)
+    except FileNotFoundError:
+        return None
 
 
 # The action kind that says "the request was carried out" (`dsr.actions.perform`).

@@ -38,7 +38,7 @@ from likeness.models import (
 )
 from likeness.platform import audit
 from likeness.platform.actor import Actor
-from likeness.platform.storage import instance_dir
+from likeness.platform.storage import storage
 from likeness.platform.uow import after_commit
 
 
@@ -174,4 +174,4 @@ def _purge_emails(request: SubjectRequest, person: Person | None) -> int:
 
 
 def _unlink(relative: str) -> None:
-    (instance_dir() / relative).unlink(missing_ok=True)
+    storage().delete(relative)

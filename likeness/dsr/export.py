@@ -11,14 +11,14 @@ from typing import Any
 from flask import current_app
 
 from likeness.dsr.answer_content import AnswerContent
-from likeness.platform.storage import instance_dir
+from likeness.platform.storage import storage
 
 
 def build(content: AnswerContent) -> bytes:
     request, person = content.request, content.person
     photo_files = {p.face.id: f"photos/{i + 1:03d}.jpg" for i, p in enumerate(content.photos)}
     quitclaim_files = {q.id: f"quitclaims/quitclaim-{q.id}.pdf" for q in content.quitclaims
-                       if q.pdf_path and (instance_dir() / q.pdf_path).exists()}
+                       if q.pdf_path and storage().exists(q.pdf_path)}
     data: dict[str, Any] = {
         "request": {"reference": request.reference, "type": request.type,
                     "received_at": request.received_at.isoformat()},
@@ -71,12 +71,12 @@ def build(content: AnswerContent) -> bytes:
     # cost about a second per 50 MB and saved almost nothing); data.json is deflated.
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for photo in content.photos:
-            archive.write(photo.copy_path, photo_files[photo.face.id],
-                          compress_type=zipfile.ZIP_STORED)
+            archive.writestr(photo_files[photo.face.id], storage().read(photo.copy_key),
+                             compress_type=zipfile.ZIP_STORED)
         for quitclaim in content.quitclaims:
             if quitclaim.id in quitclaim_files and quitclaim.pdf_path:
-                archive.write(instance_dir() / quitclaim.pdf_path, quitclaim_files[quitclaim.id],
-                              compress_type=zipfile.ZIP_STORED)
+                archive.writestr(quitclaim_files[quitclaim.id], storage().read(quitclaim.pdf_path),
+                                 compress_type=zipfile.ZIP_STORED)
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
     return buffer.getvalue()
 

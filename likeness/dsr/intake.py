@@ -3,6 +3,7 @@ answers to staff's questions."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,7 +29,7 @@ from likeness.platform import audit, mail
 from likeness.platform.actor import SUBJECT, Actor
 from likeness.platform.addresses import normalise_email
 from likeness.platform.links import external_url
-from likeness.platform.storage import instance_dir, write_atomically
+from likeness.platform.storage import storage
 from likeness.platform.text import has_control_characters
 from likeness.platform.uow import on_rollback, use_case
 
@@ -97,10 +98,10 @@ def submit(intake: Intake) -> SubjectRequest:
     db.session.flush()
     request.reference = f"DSR-{received_at.year}-{request.id:06d}"
     if decoded is not None:
-        selfie = instance_dir() / f"selfies/{request.id}-{secrets.token_hex(8)}.jpg"
-        write_atomically(selfie, decoded.encoded())
-        on_rollback(lambda: selfie.unlink(missing_ok=True))  # never a selfie without its request
-        request.selfie_path = str(selfie.relative_to(instance_dir()))
+        selfie = f"selfies/{request.id}-{secrets.token_hex(8)}.jpg"
+        storage().write(selfie, decoded.encoded())
+        on_rollback(lambda: storage().delete(selfie))  # never a selfie without its request
+        request.selfie_path = selfie
     casework.set_status(request, RequestStatus.AWAITING_VERIFICATION.value, actor=SUBJECT)
     mail.queue_email(email, "request_verify", language=request.language, request=request,
                      url=external_url("portal.verify_request",
@@ -215,10 +216,10 @@ def register(registration: Registration, *, actor: Actor) -> SubjectRequest:
     request.reference = f"DSR-{r.received_at.year}-{request.id:06d}"
     if r.incoming_message:
         suffix = Path(r.incoming_filename).suffix.lower()[:10] if r.incoming_filename else ""
-        stored = instance_dir() / f"incoming/{request.id}-{secrets.token_hex(8)}{suffix}"
-        write_atomically(stored, r.incoming_message)
-        on_rollback(lambda: stored.unlink(missing_ok=True))
-        request.incoming_message_path = str(stored.relative_to(instance_dir()))
+        stored = f"incoming/{request.id}-{secrets.token_hex(8)}{_safe_suffix(suffix)}"
+        storage().write(stored, r.incoming_message)
+        on_rollback(lambda: storage().delete(stored))
+        request.incoming_message_path = stored
     casework.set_status(request, RequestStatus.OPEN.value, actor=actor,
                         note=f"registered by staff (received by {r.received_via})")
     if email:
@@ -227,3 +228,8 @@ def register(registration: Registration, *, actor: Actor) -> SubjectRequest:
     audit.record("request.registered", actor=actor, subject=f"request:{request.id}",
                  details={"type": request.type, "via": r.received_via})
     return request
+
+
+def _safe_suffix(suffix: str) -> str:
+    """A file suffix fit for a storage key (".eml", ".pdf"), or none."""
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,9}", suffix) else ""

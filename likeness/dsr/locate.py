@@ -48,7 +48,7 @@ from likeness.models import (
 from likeness.platform import audit, outbox
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
-from likeness.platform.storage import asset_path
+from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import use_case
 from likeness.staff import settings
 
@@ -210,7 +210,7 @@ def _scan(request: SubjectRequest, asset_ids: list[int],
     for asset in db.session.scalars(select(Asset).where(Asset.id.in_(list(to_scan)))):
         faces = to_scan[asset.id]
         encoded += len(faces)
-        with Image.open(asset_path(asset.sha256)) as stored:
+        with storage().open(asset_key(asset.sha256)) as handle, Image.open(handle) as stored:
             image = np.asarray(stored.convert("RGB"))
         templates = detection.encode(image, [engine.Box(*f.box) for f in faces])
         for face, template in zip(faces, templates, strict=True):

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask import current_app
 from numpy.typing import NDArray
 from sqlalchemy import Connection, delete, func, select, update
 
@@ -224,7 +225,9 @@ def _apply_changes(
     Only if the index was exactly one step behind; otherwise another process changed
     templates too, and the next search rebuilds.
     """
-    index = _index()
+    index = current_app.extensions.get(_EXTENSION_KEY)
+    if index is None:
+        return  # this process keeps no index (it asks the search worker): nothing to patch
     with index.lock:
         if index.version != version - 1:
             return

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -20,7 +18,7 @@ from likeness.platform.uow import use_case
 
 @use_case
 def for_channel(asset_id: int, channel: str, *, recipient_name: str = "",
-                actor: Actor) -> Path:
+                actor: Actor) -> str:
     """The full-size rendition for `channel`: every face without consent there is blurred,
     or the download is refused when `DOWNLOAD_WITHOUT_CONSENT` is `refuse`. Outside
     internal use the photo leaves the organisation: the recipient is named and the

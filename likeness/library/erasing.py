@@ -30,7 +30,7 @@ from likeness.library.renditions import blur_faces, invalidate
 from likeness.models import Asset, ErasureKind, ErasureLedgerEntry, Face, Person, utcnow
 from likeness.platform import append_log, audit
 from likeness.platform.actor import Actor
-from likeness.platform.storage import asset_path, write_atomically
+from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import after_commit
 
 STORED_JPEG_QUALITY = 95
@@ -163,7 +163,7 @@ def apply_ledger(*, actor: Actor) -> int:
 
 def _burnt(sha256: str, boxes: list[Box]) -> bytes:
     """The stored original with these boxes blurred (padded as in every rendition)."""
-    with Image.open(asset_path(sha256)) as original:
+    with storage().open(asset_key(sha256)) as handle, Image.open(handle) as original:
         image = blur_faces(original.convert("RGB"), boxes)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=STORED_JPEG_QUALITY, subsampling=0)
@@ -171,11 +171,11 @@ def _burnt(sha256: str, boxes: list[Box]) -> bytes:
 
 
 def _replace_original(asset_id: int, sha256: str, content: bytes) -> None:
-    write_atomically(asset_path(sha256), content)  # the unblurred file is gone
+    storage().write(asset_key(sha256), content)  # the unblurred file is gone
     invalidate(asset_id)
 
 
 def _remove_files(asset_id: int, sha256: str) -> None:
-    asset_path(sha256).unlink(missing_ok=True)
+    storage().delete(asset_key(sha256))
     invalidate(asset_id)
 

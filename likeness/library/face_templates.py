@@ -33,7 +33,7 @@ from likeness.models import (
 from likeness.platform import audit
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
-from likeness.platform.storage import asset_path
+from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import use_case
 from likeness.staff.settings import template_policy
 
@@ -114,7 +114,7 @@ def encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
         asset = db.session.get(Asset, asset_id)
         if asset is None:
             continue
-        with Image.open(asset_path(asset.sha256)) as stored:
+        with storage().open(asset_key(asset.sha256)) as handle, Image.open(handle) as stored:
             image = np.asarray(stored.convert("RGB"))
         templates = engine.encode(image, [engine.Box(*f.box) for f in asset_faces])
         added.update(seal(asset_faces, templates))

@@ -23,7 +23,7 @@ from likeness.models import Asset, AssetStatus, Face, TemplatePolicy, utcnow
 from likeness.platform import audit
 from likeness.platform.actor import SYSTEM
 from likeness.platform.jobs import job
-from likeness.platform.storage import asset_path
+from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import use_case
 from likeness.platform.worker import on_worker_start
 from likeness.staff.settings import template_policy
@@ -103,7 +103,7 @@ def index_asset(asset_id: int, prepared: Analysis | None = None) -> None:
 def _analyse(asset_id: int, sha256: str, policy: TemplatePolicy) -> Analysis:
     min_face_px = int(current_app.config["FACE_MIN_PX"])
     try:
-        with Image.open(asset_path(sha256)) as stored:
+        with storage().open(asset_key(sha256)) as handle, Image.open(handle) as stored:
             image = np.asarray(stored.convert("RGB"))
         # `consented-only`: a new face is not tagged yet: no one consented to a template.
         found = detection.find_faces(image, min_face_px=min_face_px,

@@ -12,13 +12,12 @@ import hashlib
 import io
 from collections.abc import Iterable
 from enum import StrEnum
-from pathlib import Path
 
 from PIL import Image, ImageFilter
 
 from likeness.faces.engine import Box
 from likeness.models import Asset
-from likeness.platform.storage import asset_path, remove_tree, rendition_dir, write_atomically
+from likeness.platform.storage import asset_key, rendition_prefix, storage
 
 
 class Purpose(StrEnum):
@@ -41,16 +40,16 @@ PADDING = 0.35  # of the box size, on every side: hair, ears and chin go too
 PIXEL_BLOCKS = 6  # the face is reduced to about this many blocks across
 
 
-def render(asset: Asset, purpose: Purpose, blur: Iterable[Box] = ()) -> Path:
-    """The path of the rendition, made on first request."""
+def render(asset: Asset, purpose: Purpose, blur: Iterable[Box] = ()) -> str:
+    """The storage key of the rendition, made on first request."""
     boxes = sorted(set(blur), key=lambda b: b.as_tuple())
     key = hashlib.sha256(
         repr((asset.sha256, purpose.value, [b.as_tuple() for b in boxes])).encode()
     ).hexdigest()[:24]
-    path = rendition_dir(asset.id) / f"{purpose.value}-{key}.jpg"
-    if path.exists():
-        return path
-    with Image.open(asset_path(asset.sha256)) as original:
+    stored = f"{rendition_prefix(asset.id)}{purpose.value}-{key}.jpg"
+    if storage().exists(stored):
+        return stored
+    with storage().open(asset_key(asset.sha256)) as handle, Image.open(handle) as original:
         image = original.convert("RGB")
     image = blur_faces(image, boxes)
     long_side = LONG_SIDE[purpose]
@@ -61,8 +60,8 @@ def render(asset: Asset, purpose: Purpose, blur: Iterable[Box] = ()) -> Path:
     # original's info into the new file: clear it, so only pixels go out.
     image.info.clear()
     image.save(buffer, "JPEG", quality=88)  # no exif= argument: no metadata is written
-    write_atomically(path, buffer.getvalue())
-    return path
+    storage().write(stored, buffer.getvalue())
+    return stored
 
 
 def blur_faces(image: Image.Image, boxes: Iterable[Box]) -> Image.Image:
@@ -91,15 +90,15 @@ def blur_faces(image: Image.Image, boxes: Iterable[Box]) -> Image.Image:
     return result
 
 
-def crop_face(asset: Asset, box: Box, size: int = 160, *, blurred: bool = False) -> Path:
+def crop_face(asset: Asset, box: Box, size: int = 160, *, blurred: bool = False) -> str:
     """A square thumbnail around one face (for people pages), cached; `blurred` for a face
     that must never be shown (erasure)."""
     key = "-".join(str(v) for v in box.as_tuple())
     suffix = "-blurred" if blurred else ""
-    path = rendition_dir(asset.id) / f"face-{asset.sha256[:12]}-{key}-{size}{suffix}.jpg"
-    if path.exists():
-        return path
-    with Image.open(asset_path(asset.sha256)) as original:
+    stored = f"{rendition_prefix(asset.id)}face-{asset.sha256[:12]}-{key}-{size}{suffix}.jpg"
+    if storage().exists(stored):
+        return stored
+    with storage().open(asset_key(asset.sha256)) as handle, Image.open(handle) as original:
         image = original.convert("RGB")
     side = int(max(box.right - box.left, box.bottom - box.top) * 1.6)
     cx, cy = (box.left + box.right) // 2, (box.top + box.bottom) // 2
@@ -110,10 +109,10 @@ def crop_face(asset: Asset, box: Box, size: int = 160, *, blurred: bool = False)
     buffer = io.BytesIO()
     crop.info.clear()
     crop.save(buffer, "JPEG", quality=85)
-    write_atomically(path, buffer.getvalue())
-    return path
+    storage().write(stored, buffer.getvalue())
+    return stored
 
 
 def invalidate(asset_id: int) -> None:
     """Drop every cached rendition of an asset (its faces or blur rules changed)."""
-    remove_tree(rendition_dir(asset_id))
+    storage().delete_prefix(rendition_prefix(asset_id))

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.faces import engine, index, matrix
+from likeness.library import search_service
 from likeness.library.imaging import decode_upload
 from likeness.models import Asset, Face
 from likeness.platform import audit
-from likeness.platform.actor import Actor
+from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.uow import use_case
 from likeness.platform.worker import on_worker_start
 
@@ -51,21 +52,42 @@ def search(
     `exclude_restricted` leaves out photos restricted under Art. 18 (they are not used,
     e.g. for suggestions); a data subject's own request still finds them."""
     threshold = max_distance if max_distance is not None else _threshold()
-    face_index, decrypted = index.current_index()
-    if decrypted:
-        audit.record("face.templates_decrypted", actor=actor,
-                     details={"count": decrypted, "purpose": "search index"})
     exclude = exclude_face_ids or set()
-    pairs = [
-        (face_id, dist)
-        for face_id, dist in face_index.search(
-            template, None if k is None else k + len(exclude), threshold)
-        if face_id not in exclude
-    ][:k]
+    limit = None if k is None else k + len(exclude)
+    if search_service.searches_here():
+        nearest = _nearest_here(template, limit, threshold, actor=actor)
+    else:  # the machine's search worker holds the index (raises SearchUnavailable)
+        nearest = search_service.ask(template, limit, threshold)
+    pairs = [(face_id, dist) for face_id, dist in nearest if face_id not in exclude][:k]
     hits = _hydrate(pairs, exclude_restricted=exclude_restricted)
     audit.record("face.searched", actor=actor,
                  details={"purpose": purpose, "results": len(hits)})
     return hits
+
+
+def _nearest_here(template: NDArray[np.floating], k: int | None, max_distance: float, *,
+                  actor: Actor) -> list[tuple[int, float]]:
+    """Search this process's index, brought up to date first (the decryption audited)."""
+    face_index, decrypted = index.current_index()
+    if decrypted:
+        audit.record("face.templates_decrypted", actor=actor,
+                     details={"count": decrypted, "purpose": "search index"})
+    with face_index.lock:  # a job's commit may patch the index from another thread
+        return face_index.search(template, k, max_distance)
+
+
+@use_case
+def _serve_query(template: NDArray[np.float32], k: int | None, max_distance: float
+                 ) -> list[tuple[int, float]]:
+    """A query the machine's search worker answers for another process."""
+    return _nearest_here(template, k, max_distance, actor=SYSTEM)
+
+
+def _start_search_service() -> None:
+    search_service.start_server(_serve_query)
+
+
+on_worker_start(_start_search_service)
 
 
 def find_in_photo(data: bytes, *, actor: Actor) -> list[FaceHit]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -87,7 +86,7 @@ def open_link(token: str) -> tuple[ShareLink, list[int]]:
 
 
 @use_case
-def rendition(token: str, asset_id: int) -> Path:
+def rendition(token: str, asset_id: int) -> str:
     """A shared photo as the recipient may see it: every face without consent for the
     link's channel blurred. Audited as a disclosure."""
     link, asset_ids = open_link(token)

@@ -21,7 +21,7 @@ from likeness.library.imaging import decode_upload
 from likeness.models import Asset, AssetStatus
 from likeness.platform import audit, outbox
 from likeness.platform.actor import Actor
-from likeness.platform.storage import asset_path, write_atomically
+from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import unit_of_work, use_case
 
 MAX_ZIP_MEMBERS = 2000
@@ -64,9 +64,9 @@ def add_photo(
             "blurred version from the library, if it is still there."))
     try:
         with unit_of_work() as work:
-            path = asset_path(decoded.sha256)
-            if not path.exists():
-                write_atomically(path, decoded.encoded())
+            key = asset_key(decoded.sha256)
+            if not storage().exists(key):
+                storage().write(key, decoded.encoded())
                 work.on_rollback(lambda: _remove_orphan_file(decoded.sha256))
             asset = Asset(
                 sha256=decoded.sha256,
@@ -142,7 +142,7 @@ def _remove_orphan_file(sha256: str) -> None:
     """No file without its row: but a concurrent upload of the same photo may have won
     the race and owns the file now."""
     if db.session.scalar(select(Asset.id).where(Asset.sha256 == sha256)) is None:
-        asset_path(sha256).unlink(missing_ok=True)
+        storage().delete(asset_key(sha256))
 
 
 def _display_name(filename: str) -> str:

@@ -2,7 +2,8 @@
 
 `flask backup` writes one archive (tar.gz, mode 0600: it holds personal data):
 `manifest.json` (format, schema revision, row counts), every table as JSON lines
-under `database/`, and the instance folders that hold data under `files/`. The
+under `database/`, and the stored objects that hold data under `files/` (from the
+local folder or the object store, whichever `STORAGE` names). The
 database is read in one transaction, before the files, so every file a row names
 is in the archive (files are written before the rows that name them commit).
 
@@ -26,6 +27,7 @@ import json
 import shutil
 import tarfile
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -37,11 +39,12 @@ from likeness.extensions import db
 from likeness.models import Base, utcnow
 from likeness.platform import audit
 from likeness.platform.actor import Actor
-from likeness.platform.storage import instance_dir
+from likeness.platform.storage import check_key, instance_dir, storage
 from likeness.platform.uow import after_commit, on_rollback, use_case
 
 FORMAT = "likeness-backup/1"
-DATA_FOLDERS = ("assets", "pdf", "selfies", "exports")
+# Key prefixes of stored objects that hold data (`incoming`: messages staff registered).
+DATA_FOLDERS = ("assets", "pdf", "selfies", "exports", "incoming")
 CACHE_FOLDERS = ("renditions",)
 RESTORING_MARKER = "restore-in-progress"
 
@@ -89,10 +92,12 @@ def create(destination: Path) -> dict[str, Any]:
                        ("\n".join(lines) + "\n" if lines else "").encode())
         manifest: dict[str, Any] = {"format": FORMAT, "created_at": utcnow().isoformat(),
                     "revision": schema_revision(), "rows": counts,
-                    "folders": [f for f in DATA_FOLDERS if (instance_dir() / f).is_dir()]}
+                    "folders": list(DATA_FOLDERS)}
         db.session.commit()  # end the read snapshot (nothing was written); files follow
-        for folder in manifest["folders"]:
-            archive.add(instance_dir() / folder, arcname=f"files/{folder}")
+        store = storage()
+        for folder in DATA_FOLDERS:
+            for key in sorted(store.keys(f"{folder}/")):
+                _add_bytes(archive, f"files/{key}", store.read(key))
         _add_bytes(archive, "manifest.json", json.dumps(manifest, indent=1).encode())
     tmp.replace(destination)
     return manifest
@@ -138,7 +143,7 @@ def restore(source: Path, *, actor: Actor) -> dict[str, Any]:
     after_commit(lambda: marker.unlink(missing_ok=True))
     on_rollback(lambda: marker.unlink(missing_ok=True))
     _load_rows(staging / "database")
-    _swap_folders(staging / "files")
+    _swap_objects(staging / "files")
     audit.reanchor("restore of a backup", actor=actor)
     audit.record("backup.restored", actor=actor, details={
         "backup_created_at": manifest.get("created_at"), "rows": sum(manifest["rows"].values())})
@@ -203,25 +208,34 @@ def _reset_sequence(table: Table) -> None:
         f"(SELECT MAX(id) FROM {table.name}) IS NOT NULL)"))
 
 
-def _swap_folders(files: Path) -> None:
-    """Put the archive's folders in place; the old ones come back if the restore fails."""
-    root = instance_dir()
-    aside = Path(tempfile.mkdtemp(prefix="pre-restore-", dir=root))
-    for folder in (*DATA_FOLDERS, *CACHE_FOLDERS):
-        if (root / folder).exists():
-            (root / folder).rename(aside / folder)
-        if folder in DATA_FOLDERS and (files / folder).exists():
-            (files / folder).rename(root / folder)
+def _swap_objects(files: Path) -> None:
+    """Put the archive's objects in place; the old ones come back if the restore fails.
+
+    The old objects are moved aside under one prefix first (a rename on the local
+    folder, copy-and-delete on object storage) and deleted after the commit."""
+    store = storage()
+    aside = f"pre-restore-{uuid.uuid4().hex}/"
+    moved: list[str] = []
+    written: list[str] = []
 
     def put_back() -> None:
-        for folder in (*DATA_FOLDERS, *CACHE_FOLDERS):
-            shutil.rmtree(root / folder, ignore_errors=True)
-            if (aside / folder).exists():
-                (aside / folder).rename(root / folder)
-        shutil.rmtree(aside, ignore_errors=True)
+        for key in written:
+            store.delete(key)
+        for key in moved:
+            store.move(aside + key, key)
+        store.delete_prefix(aside)
 
-    on_rollback(put_back)
-    after_commit(lambda: shutil.rmtree(aside, ignore_errors=True))
+    on_rollback(put_back)  # before the first move: a failure half-way is undone too
+    for folder in (*DATA_FOLDERS, *CACHE_FOLDERS):
+        for key in list(store.keys(f"{folder}/")):
+            store.move(key, aside + key)
+            moved.append(key)
+    for path in sorted(files.rglob("*")) if files.is_dir() else []:
+        key = path.relative_to(files).as_posix()
+        if path.is_file() and key.split("/", 1)[0] in DATA_FOLDERS:
+            store.write(check_key(key), path.read_bytes())
+            written.append(key)
+    after_commit(lambda: store.delete_prefix(aside))
 
 
 def _encode_row(row: Any) -> dict[str, Any]:

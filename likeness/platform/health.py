@@ -1,4 +1,5 @@
-"""Is Likeness healthy? The database, Redis, a live worker, and today's daily run.
+"""Is Likeness healthy? The database, Redis, the file storage, a live worker, and today's
+daily run.
 
 Workers leave a heartbeat in Redis (`likeness:worker-seen`, the time of their last
 outbox sweep, every `OUTBOX_SWEEP_SECONDS`); the daily run counts as done when
@@ -21,6 +22,7 @@ from likeness.models import OutboxJob, OutboxStatus
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.queue import get_redis
+from likeness.platform.storage import storage
 
 WORKER_SEEN_KEY = "likeness:worker-seen"
 DAILY_GRACE = timedelta(hours=1)
@@ -66,6 +68,11 @@ def check() -> Health:
     except Exception:
         health.checks["redis"] = False
         seen = None
+    try:  # a lookup of a key that never exists: reachable and allowed to list
+        storage().exists("health/probe")
+        health.checks["storage"] = True
+    except Exception:
+        health.checks["storage"] = False
     limit = current_app.config["WORKER_ALERT_MINUTES"] * 60
     health.checks["worker"] = seen is not None and time.time() - seen <= limit
     health.details["worker_seen_seconds_ago"] = (round(time.time() - seen)

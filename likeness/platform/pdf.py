@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 
 from likeness.config import PROJECT_ROOT
@@ -71,7 +71,3 @@ def data_uri(content: bytes, mimetype: str) -> str:
 
 def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def pdf_dir() -> Path:
-    return Path(current_app.config["INSTANCE_PATH"]) / "pdf"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from likeness.faces import crypto, engine
 from likeness.library import indexing, tagging
 from likeness.library.renditions import Purpose, render
 from likeness.models import Asset, AssetStatus, AuditEvent, Face, TagSource
-from likeness.platform.storage import asset_path
+from likeness.platform.storage import asset_path, storage
 from tests.helpers import run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
@@ -130,8 +131,8 @@ def test_blurred_rendition_hides_exactly_the_chosen_face(app: Flask, db: Any, up
     (asset_id,) = upload("two_people.jpg")
     asset = db.session.get(Asset, asset_id)
     left, right = faces_of(db, asset_id)
-    path = render(asset, Purpose.ACCESS_COPY, blur=[engine.Box(*left.box)])
-    with Image.open(path) as rendition:
+    key = render(asset, Purpose.ACCESS_COPY, blur=[engine.Box(*left.box)])
+    with Image.open(io.BytesIO(storage().read(key))) as rendition:
         assert not rendition.getexif()
         found = engine.detect(np.asarray(rendition.convert("RGB")))
     assert len(found) == 1
@@ -148,7 +149,7 @@ def test_renditions_are_cached_per_blur_set(app: Flask, db: Any, upload: Any):
     assert render(asset, Purpose.PREVIEW) == plain
     blurred = render(asset, Purpose.PREVIEW, blur=[engine.Box(*left.box)])
     assert blurred != plain
-    with Image.open(plain) as image:
+    with Image.open(io.BytesIO(storage().read(plain))) as image:
         assert max(image.size) <= 1280
 
 

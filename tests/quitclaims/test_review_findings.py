@@ -21,7 +21,7 @@ from likeness.library import sharing
 from likeness.library import upload as uploads
 from likeness.library.renditions import Purpose, render
 from likeness.models import Asset, Quitclaim, QuitclaimEvent
-from likeness.platform.storage import asset_path
+from likeness.platform.storage import asset_path, storage
 from tests.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
 from tests.scenarios import invite_and_open, sign
 
@@ -45,7 +45,7 @@ def test_comments_and_icc_profiles_survive_neither_original_nor_share_image(
     run_jobs()
     asset = db.session.get(Asset, result.asset_id)
     kept = asset_path(asset.sha256).read_bytes()
-    shared = render(asset, Purpose.SHARE, []).read_bytes()
+    shared = storage().read(render(asset, Purpose.SHARE, []))
     for data in (kept, shared):
         assert SECRET not in data
         with Image.open(io.BytesIO(data)) as image:

@@ -1,0 +1,168 @@
+"""One face index per machine: a worker holds it and answers every process's searches.
+
+A million templates take about 650 MB in memory. Under `gunicorn -w 4`, with two RQ
+workers beside it, every process keeping its own copy would hold six of them. With
+`SEARCH_SERVICE=worker` (the default outside tests) only one process per machine keeps
+the index: the first RQ worker to take the machine's lock file
+(`<instance>/face-search.lock`) runs a search thread beside its jobs. Every other
+process (web pages asking for suggestions, other workers searching for a request)
+sends the query there through Redis and waits for the answer:
+
+- the query template is encrypted with the face keys (Redis never holds a plain
+  template) and expires after `SEARCH_TIMEOUT_SECONDS`;
+- the answer is face ids and distances only, on a reply key that expires;
+- when the serving worker dies, its lock is released by the kernel and another worker
+  on the machine takes over (the lock is tried every few seconds).
+
+With `SEARCH_SERVICE=local` every process searches its own index (tests, a single
+process). Searching, and decrypting templates for the index, is audited where it
+happens (`likeness.library.search`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import redis
+from flask import Flask, current_app
+from numpy.typing import NDArray
+
+from likeness.extensions import db
+from likeness.faces.crypto import keyring
+from likeness.platform.app_state import per_app
+from likeness.platform.queue import get_redis
+
+log = logging.getLogger(__name__)
+
+LOCK_RETRY_SECONDS = 5.0
+POLL_SECONDS = 2  # the server's wait for a query; below the Redis client's socket timeout
+REPLY_TTL_SECONDS = 60
+LOCK_NAME = "face-search.lock"
+
+Searcher = Callable[[NDArray[np.float32], int | None, float], list[tuple[int, float]]]
+
+
+class SearchUnavailable(RuntimeError):
+    """No worker answered the search in time (none running, or all busy starting)."""
+
+
+def _serving() -> threading.Event:
+    """Set once this process serves the machine's searches (by the search thread)."""
+    return per_app("likeness.face_search_serving", threading.Event)
+
+
+def searches_here() -> bool:
+    """Search this process's own index? Yes when searches are local, or this is the
+    process that serves the machine."""
+    return current_app.config["SEARCH_SERVICE"] != "worker" or _serving().is_set()
+
+
+def ask(template: NDArray[np.floating], k: int | None, max_distance: float
+        ) -> list[tuple[int, float]]:
+    """Send a query to the machine's search worker; its (face id, distance) pairs."""
+    timeout = int(current_app.config["SEARCH_TIMEOUT_SECONDS"])
+    query_id = uuid.uuid4().hex
+    blob, version = keyring().encrypt_bound(np.asarray(template, np.float32),
+                                            query_id.encode())
+    message = json.dumps({"id": query_id, "blob": blob.hex(), "version": version, "k": k,
+                          "max_distance": max_distance, "expires": time.time() + timeout})
+    connection = get_redis()
+    try:
+        connection.rpush(_requests_key(), message)
+        answer = connection.blpop([_reply_key(query_id)], timeout=timeout)
+    except redis.RedisError as exc:
+        raise SearchUnavailable("Redis unavailable") from exc
+    if answer is None:
+        raise SearchUnavailable(f"no search worker answered within {timeout} s")
+    reply = json.loads(answer[1])
+    if "error" in reply:
+        raise SearchUnavailable(reply["error"])
+    return [(int(face_id), float(distance)) for face_id, distance in reply["hits"]]
+
+
+def start_server(search: Searcher) -> threading.Thread | None:
+    """In a worker: serve searches with `search` from a daemon thread, once this process
+    holds the machine's lock. None when searches are local (nothing to serve)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["SEARCH_SERVICE"] != "worker":
+        return None
+    thread = threading.Thread(target=_serve_forever, args=(app, search),
+                              name="face-search", daemon=True)
+    thread.start()
+    return thread
+
+
+def _serve_forever(app: Flask, search: Searcher) -> None:
+    lock = _take_machine_lock(app)
+    with app.app_context():
+        try:
+            search(np.zeros(128, np.float32), 1, 0.0)  # build the index before the first query
+        except Exception:
+            log.exception("face search: building the index failed; retrying on the first query")
+        finally:
+            db.session.remove()
+        _serving().set()
+        log.info("face search: this worker serves the machine's searches (pid %s)",
+                 os.getpid())
+        while True:
+            try:
+                _serve_one(search)
+            except redis.RedisError:
+                time.sleep(POLL_SECONDS)  # Redis away: the askers time out and report it
+            except Exception:
+                log.exception("face search: a query failed")
+            finally:
+                db.session.remove()
+    lock.close()  # pragma: no cover - the loop ends with the process
+
+
+def _take_machine_lock(app: Flask) -> IO[bytes]:
+    """Block until this process holds the machine's search lock (one index per machine)."""
+    path = Path(app.config["INSTANCE_PATH"]) / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("ab")
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            time.sleep(LOCK_RETRY_SECONDS)
+
+
+def _serve_one(search: Searcher) -> None:
+    connection = get_redis()
+    popped = connection.blpop([_requests_key()], timeout=POLL_SECONDS)
+    if popped is None:
+        return
+    query = json.loads(popped[1])
+    if query["expires"] < time.time():
+        return  # its asker gave up already
+    reply: dict[str, Any]
+    try:
+        template = keyring().decrypt_bound(bytes.fromhex(query["blob"]), int(query["version"]),
+                                           str(query["id"]).encode())
+        hits = search(template, query["k"], float(query["max_distance"]))
+        reply = {"hits": hits}
+    except Exception as exc:
+        log.exception("face search: a query failed")
+        reply = {"error": type(exc).__name__}
+    key = _reply_key(str(query["id"]))
+    connection.pipeline().rpush(key, json.dumps(reply)).expire(key, REPLY_TTL_SECONDS).execute()
+
+
+def _requests_key() -> str:
+    return f"likeness:{current_app.config['RQ_QUEUE']}:face-search"
+
+
+def _reply_key(query_id: str) -> str:
+    return f"likeness:{current_app.config['RQ_QUEUE']}:face-search:{query_id}"
