@@ -1,6 +1,7 @@
 """A bounded load test: 50 concurrent clients for LOAD_SECONDS (60) against gunicorn on
-PostgreSQL, with two workers. No 5xx, and every request filed is in the database with
-exactly one verification email.
+PostgreSQL, with two workers: 45 people on the portal, 5 privacy officers (logged in with
+their second factor) working the request queue while the requests come in. No 5xx, and
+every request filed is in the database with exactly one verification email.
 
 Each client stands behind the TLS proxy (TRUSTED_PROXY_HOPS=1) with its own address,
 so the per-address limits apply per client as in production (10 requests an hour:
@@ -40,6 +41,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "50"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))
 PER_CLIENT_REQUESTS = 10
+STAFF_CLIENTS = int(os.environ.get("LOAD_STAFF_CLIENTS", "5"))
+STAFF_PASSWORD = "correct horse battery 42"
+LOGGED_OUT = 0  # a status-code slot of its own: an officer was shown the login form
 # Per run: the limiter's counters live in Redis and outlast a run, so a rerun within the
 # hour must not come from the same addresses and mailboxes.
 RUN = uuid.uuid4().hex[:8]
@@ -64,6 +68,7 @@ def stack(tmp_path: Path, redis_url: str, smtp_server: Any) -> Iterator[dict[str
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True, timeout=120)
+    officers = _privacy_officers(url, redis_url, tmp_path / "instance")
     log = (tmp_path / "stack.log").open("w")
     processes = [
         subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "3", "--threads", "4",
@@ -82,7 +87,8 @@ def stack(tmp_path: Path, redis_url: str, smtp_server: Any) -> Iterator[dict[str
                 break  # it answers (a 503 while the workers start is fine)
             except OSError:
                 time.sleep(0.2)
-        yield {"base": base, "database": url, "log": tmp_path / "stack.log"}
+        yield {"base": base, "database": url, "log": tmp_path / "stack.log",
+               "officers": officers}
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -93,6 +99,29 @@ def stack(tmp_path: Path, redis_url: str, smtp_server: Any) -> Iterator[dict[str
                 process.kill()
         log.close()
         _drop_database(admin_url, name)
+
+
+def _privacy_officers(url: str, redis_url: str, instance: Path) -> list[tuple[str, str]]:
+    """(email, TOTP secret) of the staff accounts that work the queue during the load."""
+    from likeness.app import create_app
+    from likeness.extensions import db
+    from likeness.staff import accounts
+    from tests.helpers import enrol_two_factor
+
+    app = create_app({"ENV_NAME": "testing", "INSTANCE_PATH": str(instance),
+                      "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis_url})
+    officers = []
+    with app.app_context():
+        for number in range(STAFF_CLIENTS):
+            email = f"officer-{RUN}-{number}@example.org"
+            user, _ = accounts.create_staff(email, "privacy_officer", password=STAFF_PASSWORD)
+            secret = enrol_two_factor(user)
+            user.totp_last_step = None  # enrolment used this step's code; the login may too
+            db.session.commit()
+            officers.append((email, secret))
+        db.session.remove()
+        db.engine.dispose()
+    return officers
 
 
 class Client:
@@ -157,6 +186,38 @@ def _browse(client: Client, number: int, deadline: float, statuses: Counter,
                 statuses[status] += 1
 
 
+def _work_the_queue(client: Client, officer: tuple[str, str], deadline: float,
+                    statuses: Counter, lock: threading.Lock,
+                    timings: dict[str, list[float]]) -> None:
+    """A privacy officer: log in (password, then the authenticator code), then keep
+    reloading the queue and opening the newest case."""
+    import pyotp
+
+    email, secret = officer
+    _status, page = client.fetch("/admin/login")
+    _status, page = client.fetch("/admin/login", {
+        "csrf_token": _field(page, "csrf_token"), "email": email, "password": STAFF_PASSWORD})
+    _status, page = client.fetch("/admin/login/code")
+    status, page = client.fetch("/admin/login/code", {
+        "csrf_token": _field(page, "csrf_token"), "code": pyotp.TOTP(secret).now()})
+    with lock:
+        statuses[status] += 1
+    while time.monotonic() < deadline:
+        status, page = _timed(client, "admin queue (GET)", timings, lock, "/admin/requests")
+        with lock:
+            statuses[status] += 1
+        if 'name="password"' in page:  # sent to the login form: not logged in (any more)
+            with lock:
+                statuses[LOGGED_OUT] += 1
+            return
+        case = re.search(r'href="(/admin/requests/\d+)"', page)
+        if case:
+            status, _page = _timed(client, "admin case page (GET)", timings, lock,
+                                   case.group(1))
+            with lock:
+                statuses[status] += 1
+
+
 def test_fifty_clients_for_a_minute_no_5xx_and_every_request_has_one_email(
     stack: dict[str, Any], mailbox: Any
 ):
@@ -168,7 +229,10 @@ def test_fifty_clients_for_a_minute_no_5xx_and_every_request_has_one_email(
     began = time.monotonic()
     threads = [threading.Thread(target=_browse, args=(Client(stack["base"], n), n, deadline,
                                                       statuses, filed, lock, timings))
-               for n in range(CLIENTS)]
+               for n in range(CLIENTS - STAFF_CLIENTS)]
+    threads += [threading.Thread(target=_work_the_queue, args=(
+        Client(stack["base"], CLIENTS + n), officer, deadline, statuses, lock, timings))
+        for n, officer in enumerate(stack["officers"])]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -177,6 +241,8 @@ def test_fifty_clients_for_a_minute_no_5xx_and_every_request_has_one_email(
     assert not any(code >= 500 for code in statuses), (
         statuses, stack["log"].read_text()[-3000:])
     assert filed, statuses
+    assert timings.get("admin queue (GET)"), "the officers never reached the queue"
+    assert statuses[LOGGED_OUT] == 0, "an officer was sent back to the login form"
 
     engine = create_engine(stack["database"])
     try:
