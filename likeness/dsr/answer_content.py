@@ -83,7 +83,9 @@ def gather(request: SubjectRequest) -> AnswerContent:
     content.person = db.session.get(Person, request.person_id) if request.person_id else None
     confirmed = locate.confirmed(request.id)
     own_faces = {face.id for _m, face, _a in confirmed}
-    content.photos = [_facts(face, asset, own_faces, request.person_id)
+    # Consent of every photo in one query set, not one per photo (200 photos: 0.5 s).
+    consent = consent_status.for_assets(sorted({asset.id for _m, _f, asset in confirmed}))
+    content.photos = [_facts(face, asset, own_faces, request.person_id, consent[asset.id])
                       for _m, face, asset in confirmed]
     content.recipients = disclosures.showing(own_faces, request.person_id)
     content.quitclaims = _quitclaims(request, content.person)
@@ -115,8 +117,9 @@ def render_copy(asset: Asset, person_id: int | None, own_faces: set[int]) -> str
                   blur.everyone_but(asset.id, person_id, own_face_ids=own_faces))
 
 
-def _facts(face: Face, asset: Asset, own_faces: set[int], person_id: int | None) -> PhotoFacts:
-    lights = consent_status.for_asset(asset.id).faces.get(face.id, {})
+def _facts(face: Face, asset: Asset, own_faces: set[int], person_id: int | None,
+           consent: consent_status.AssetConsent) -> PhotoFacts:
+    lights = consent.faces.get(face.id, {})
     return PhotoFacts(
         asset=asset, face=face,
         copy_key=render_copy(asset, person_id, own_faces),

@@ -1,8 +1,10 @@
 """PDF rendering with WeasyPrint: templates/pdf/*, fetching nothing but our own files.
 
-Images go into the HTML as data: URIs; the only other thing a PDF may load is a file
-under static/. Every other URL (http, file:// elsewhere) is refused, so a name or
-text typed by a user can never make the renderer fetch anything.
+Images go into the HTML as data: URIs, or, when there are many, as `embedded:<name>`
+URLs of images handed to `render_pdf` in memory (60 photos as data: URIs are 4 MB of
+text for the HTML parser); the only other thing a PDF may load is a file under static/.
+Every other URL (http, file:// elsewhere) is refused, so a name or text typed by a user
+can never make the renderer fetch anything.
 """
 
 from __future__ import annotations
@@ -22,12 +24,24 @@ from likeness.platform import pdf_signing
 STATIC_ROOT = (PROJECT_ROOT / "static").resolve()
 
 
-def _url_fetcher() -> Any:
-    """A WeasyPrint fetcher that loads data: URIs and files under static/, nothing else."""
-    from weasyprint.urls import URLFetcher
+EMBEDDED = "embedded:"
+
+
+def _url_fetcher(images: dict[str, bytes] | None = None) -> Any:
+    """A WeasyPrint fetcher that loads data: URIs, files under static/ and the images
+    handed over in memory, nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    handed_over: dict[str, bytes] = images or {}
 
     class OwnFilesOnly(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith(EMBEDDED):
+                name = url.removeprefix(EMBEDDED)
+                if name not in handed_over:
+                    raise ValueError(f"refused to fetch {url[:80]!r}")
+                return URLFetcherResponse(url, body=handed_over[name],
+                                          headers={"Content-Type": "image/jpeg"})
             check_fetchable(url)
             return super().fetch(url, headers)
 
@@ -54,14 +68,17 @@ def check_fetchable(url: str) -> None:
     raise ValueError(f"refused to fetch {url[:80]!r}")
 
 
-def render_pdf(template: str, *, language: str, **context: Any) -> bytes:
+def render_pdf(template: str, *, language: str, images: dict[str, bytes] | None = None,
+               **context: Any) -> bytes:
     """Render `templates/pdf/<template>` in `language` to PDF bytes, signed (PAdES) by
-    the organisation: every PDF we issue goes through here."""
+    the organisation: every PDF we issue goes through here. `images` are JPEGs the
+    template shows as `embedded:<name>`."""
     from weasyprint import HTML  # heavy import: only where PDFs are made
 
     with force_locale(language):
         html = render_template(f"pdf/{template}", **context)
-    document = HTML(string=html, base_url=str(STATIC_ROOT) + "/", url_fetcher=_url_fetcher())
+    document = HTML(string=html, base_url=str(STATIC_ROOT) + "/",
+                    url_fetcher=_url_fetcher(images))
     return pdf_signing.sign(bytes(document.write_pdf()))
 
 

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from likeness.platform import pdf, pdf_signing
+from tests.helpers import FIXTURES
 
 
 def _validate(data: bytes) -> Any:
@@ -71,3 +72,13 @@ def test_the_pdf_renderer_still_loads_our_own_static_files(app: Flask):
     css = next(pdf.STATIC_ROOT.rglob("*.css"))
     response = pdf._url_fetcher().fetch(css.as_uri().replace("file:", "FILE:"))
     assert response is not None
+
+
+def test_images_handed_over_in_memory_are_fetched_and_no_other_embedded_name(app: Flask):
+    jpeg = (FIXTURES / "obama_small.jpg").read_bytes()
+    fetcher = pdf._url_fetcher({"photo-0.jpg": jpeg})
+    response = fetcher.fetch("embedded:photo-0.jpg")
+    assert response.read() == jpeg and response.content_type == "image/jpeg"
+    with pytest.raises(ValueError):
+        fetcher.fetch("embedded:photo-1.jpg")
+

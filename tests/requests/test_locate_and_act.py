@@ -98,6 +98,9 @@ def test_access_request_finds_him_staff_confirm_and_the_answer_is_complete(
     for heading in HEADINGS:
         assert heading in text, heading
     assert "4 found" in text
+    answer_pdf = PdfReader(instance_dir() / subject_request.response_pdf_path)
+    shown = {image.data for page in answer_pdf.pages for image in page.images}
+    assert len(shown) == 4  # each of the four photos is in the PDF
 
     archive = zipfile.ZipFile(instance_dir() / subject_request.export_zip_path)
     import json
