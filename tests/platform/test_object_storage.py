@@ -30,7 +30,7 @@ from likeness.library import upload as uploads
 from likeness.models import Asset, Face
 from likeness.platform.storage import LocalStorage, Storage, asset_key, storage
 from likeness.platform.storage.s3 import S3Storage
-from tests.helpers import FIXTURES, free_port, run_jobs
+from tests.helpers import FIXTURES, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"S3_ACCESS_KEY_ID": "likeness-test", "S3_SECRET_ACCESS_KEY": "likeness-test",
@@ -118,13 +118,11 @@ def test_keys_that_could_reach_outside_the_store_are_refused(backend: Storage, k
 
 
 def test_photos_renditions_and_the_share_link_live_in_the_bucket(
-    app: Flask, client: FlaskClient, db: Any, librarian: Any, s3_endpoint: str, bucket: str,
+    app: Flask, client: FlaskClient, db: Any, librarian: Any, upload: Any, s3_endpoint: str,
+    bucket: str,
 ):
-    result = uploads.add_photo((FIXTURES / "two_people.jpg").read_bytes(), "two.jpg",
-                               actor=librarian)
-    assert result.ok, result.error
-    run_jobs()
-    asset = db.session.get(Asset, result.asset_id)
+    (asset_id,) = upload("two_people.jpg")  # stored, then indexed by a worker
+    asset = db.session.get(Asset, asset_id)
     assert len(db.session.scalars(select(Face).where(Face.asset_id == asset.id)).all()) == 2
     assert f"library/{asset_key(asset.sha256)}" in _objects(s3_endpoint, bucket)
     assert not (Path(app.config["INSTANCE_PATH"]) / "assets").exists()  # nothing local
@@ -190,13 +188,10 @@ def test_a_worker_on_another_machine_indexes_what_the_web_process_stored(
 
 
 def test_a_backup_holds_the_bucket_and_a_restore_puts_it_back(
-    app: Flask, db: Any, librarian: Any, tmp_path: Path, s3_endpoint: str, bucket: str,
+    app: Flask, db: Any, upload: Any, tmp_path: Path, s3_endpoint: str, bucket: str,
 ):
-    result = uploads.add_photo((FIXTURES / "obama.jpg").read_bytes(), "obama.jpg",
-                               actor=librarian)
-    assert result.ok, result.error
-    run_jobs()
-    key = asset_key(db.session.get(Asset, result.asset_id).sha256)
+    (asset_id,) = upload("obama.jpg")
+    key = asset_key(db.session.get(Asset, asset_id).sha256)
     archive = tmp_path / "backup.tar.gz"
     runner = app.test_cli_runner()
     assert runner.invoke(args=["backup", "--output", str(archive)]).exit_code == 0
