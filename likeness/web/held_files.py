@@ -2,23 +2,30 @@
 photo chosen on a form that came back with an error, or a whole form sent along when
 the language was switched.
 
-Kept on the server under instance/held/ (a file input cannot be filled in again by the
-page), named by a random token that only this browser's session knows, and deleted
-when the form is sent, when the visitor removes it, or after an hour at the latest.
+Kept on the server (a file input cannot be filled in again by the page) in Redis, which
+every web process on every machine shares, under a random token that only this
+browser's session knows; deleted when the form is sent or the visitor removes it, and
+by Redis itself after an hour at the latest. When Redis cannot take it, nothing is kept:
+the visitor chooses the photo again, nothing else is lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, session
+import redis
+from flask import session
 from werkzeug.datastructures import FileStorage, MultiDict
+
+from likeness.platform.queue import get_redis
+
+log = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -27,16 +34,14 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 @dataclass(frozen=True)
 class HeldFile:
     filename: str
-    path: Path
+    content: bytes
 
     def read(self) -> bytes:
-        return self.path.read_bytes()
+        return self.content
 
 
-def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "held"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+def redis_key(token: str) -> str:
+    return f"likeness:held:{token}"
 
 
 def _held() -> dict[str, dict[str, str]]:
@@ -44,25 +49,15 @@ def _held() -> dict[str, dict[str, str]]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def _path(token: str) -> Path | None:
-    return _folder() / token if _TOKEN.match(token) else None
-
-
-def _purge_old() -> None:
-    limit = time.time() - MAX_AGE_SECONDS
-    for path in _folder().iterdir():
-        if path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-
-
 def hold(key: str, content: bytes, filename: str = "") -> None:
     """Keep `content` under `key` for this browser (replacing what was kept there)."""
     drop(key)
-    _purge_old()
     token = secrets.token_urlsafe(24)
-    path = _folder() / token
-    path.touch(mode=0o600)
-    path.write_bytes(content)
+    try:
+        get_redis().set(redis_key(token), content, ex=MAX_AGE_SECONDS)
+    except redis.RedisError:
+        log.warning("held files: Redis unavailable, nothing kept")
+        return
     held = _held()
     held[key] = {"t": token, "n": filename[:200]}
     session["held"] = held
@@ -70,13 +65,16 @@ def hold(key: str, content: bytes, filename: str = "") -> None:
 
 def get(key: str) -> HeldFile | None:
     entry = _held().get(key)
-    path = _path(entry["t"]) if entry else None
-    if entry is None or path is None or not path.is_file():
+    if entry is None or not _TOKEN.match(entry.get("t", "")):
         return None
-    if path.stat().st_mtime < time.time() - MAX_AGE_SECONDS:
+    try:
+        content = get_redis().get(redis_key(entry["t"]))
+    except redis.RedisError:
+        return None
+    if content is None:  # expired
         drop(key)
         return None
-    return HeldFile(entry.get("n", ""), path)
+    return HeldFile(entry.get("n", ""), bytes(content))
 
 
 def drop(key: str) -> None:
@@ -84,9 +82,9 @@ def drop(key: str) -> None:
     entry = held.pop(key, None)
     if entry is None:
         return
-    path = _path(entry.get("t", ""))
-    if path is not None:
-        path.unlink(missing_ok=True)
+    if _TOKEN.match(entry.get("t", "")):
+        with contextlib.suppress(redis.RedisError):  # else Redis expires it within the hour
+            get_redis().delete(redis_key(entry["t"]))
     session["held"] = held
 
 

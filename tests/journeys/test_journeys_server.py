@@ -23,7 +23,8 @@ from likeness.models import (
 )
 from likeness.platform.actor import CLI
 from likeness.platform.clock import today
-from likeness.platform.storage import instance_dir
+from likeness.platform.queue import get_redis
+from likeness.web import held_files
 from tests.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
 from tests.scenarios import invite_and_open, sign
 
@@ -111,6 +112,7 @@ def test_the_signed_quitclaim_email_carries_a_personal_manage_link(
 
 def test_a_photo_kept_after_an_error_is_used_and_then_deleted(
         client: FlaskClient, db: Any):
+    before = set(get_redis().keys(held_files.redis_key("*")))  # other tests' leftovers
     page = client.get("/request")
     token = csrf_token_from(page.get_data(as_text=True))
     form = {"csrf_token": token, "type": "access", "name": "Barack Obama", "email": "",
@@ -119,15 +121,16 @@ def test_a_photo_kept_after_an_error_is_used_and_then_deleted(
     failed = client.post("/request", data=form, content_type="multipart/form-data")
     assert failed.status_code == 400
     assert "Your photo obama2.jpg is kept" in failed.get_data(as_text=True)
-    held = list((instance_dir() / "held").iterdir())
-    assert len(held) == 1 and oct(held[0].stat().st_mode & 0o777) == "0o600"
+    held = set(get_redis().keys(held_files.redis_key("*"))) - before
+    assert len(held) == 1
+    assert 0 < get_redis().ttl(held.pop()) <= held_files.MAX_AGE_SECONDS  # gone in an hour
     sent = client.post("/request", data={**{k: v for k, v in form.items() if k != "selfie"},
                                          "email": "barack@example.org"},
                        content_type="multipart/form-data")
     assert sent.status_code == 200
     stored = db.session.scalars(select(SubjectRequest)).one()
     assert stored.selfie_path  # the kept photo went with the request
-    assert list((instance_dir() / "held").iterdir()) == []
+    assert set(get_redis().keys(held_files.redis_key("*"))) <= before  # deleted once used
 
 
 def test_new_staff_start_as_viewers_and_password_rules_show_before_the_first_try(
