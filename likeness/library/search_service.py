@@ -103,7 +103,9 @@ def start_server(search: Searcher) -> threading.Thread | None:
 
 
 def _serve_forever(app: Flask, search: Searcher) -> None:
-    lock = _take_machine_lock(app)
+    # Held, with the open file, for as long as the process lives; the kernel releases
+    # the lock when it dies, however it dies.
+    lock = _take_machine_lock(app)  # noqa: F841
     with app.app_context():
         try:
             search(np.zeros(128, np.float32), 1, 0.0)  # build the index before the first query
@@ -123,7 +125,6 @@ def _serve_forever(app: Flask, search: Searcher) -> None:
                 log.exception("face search: a query failed")
             finally:
                 db.session.remove()
-    lock.close()  # pragma: no cover - the loop ends with the process
 
 
 def _take_machine_lock(app: Flask) -> IO[bytes]:
