@@ -193,11 +193,16 @@ def import_photos_command(directory: Path, collection: str | None) -> None:
 def find_face_command(photo: Path) -> None:
     """Print the assets whose faces match the face in PHOTO, nearest first (audited)."""
     from likeness.library import search
+    from likeness.library.search_service import SearchUnavailable
 
     try:
         hits = search.find_in_photo(photo.read_bytes(), actor=CLI)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
+    except SearchUnavailable as exc:
+        raise click.ClickException(
+            "No search worker answered: start `flask worker` (one per machine keeps the "
+            "face index), or run this command with SEARCH_SERVICE=local.") from exc
     if not hits:
         click.echo("No matching faces.")
         return

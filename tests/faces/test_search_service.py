@@ -131,3 +131,13 @@ def test_without_a_search_worker_the_photo_page_works_and_says_why_no_suggestion
     page = client.get(f"/admin/assets/{asset_id}")
     assert page.status_code == 200
     assert "Suggestions are not shown" in page.get_data(as_text=True)
+
+
+def test_find_face_without_a_search_worker_says_what_to_start(
+    app: Flask, db: Any, upload: Any, policy_all: None,
+):
+    upload("obama.jpg")
+    app.config.update(SEARCH_SERVICE="worker", SEARCH_TIMEOUT_SECONDS=1)  # none is running
+    result = app.test_cli_runner().invoke(args=["find-face", str(FIXTURES / "obama2.jpg")])
+    assert result.exit_code != 0
+    assert "No search worker answered: start `flask worker`" in result.output
