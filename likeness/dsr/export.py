@@ -17,8 +17,8 @@ from likeness.platform.storage import storage
 def build(content: AnswerContent) -> bytes:
     request, person = content.request, content.person
     photo_files = {p.face.id: f"photos/{i + 1:03d}.jpg" for i, p in enumerate(content.photos)}
-    quitclaim_files = {q.id: f"quitclaims/quitclaim-{q.id}.pdf" for q in content.quitclaims
-                       if q.pdf_path and storage().exists(q.pdf_path)}
+    signed_pdfs = _signed_pdfs(content)  # read once: a lookup and a read are two trips
+    quitclaim_files = {q_id: f"quitclaims/quitclaim-{q_id}.pdf" for q_id in signed_pdfs}
     data: dict[str, Any] = {
         "request": {"reference": request.reference, "type": request.type,
                     "received_at": request.received_at.isoformat()},
@@ -73,12 +73,22 @@ def build(content: AnswerContent) -> bytes:
         for photo in content.photos:
             archive.writestr(photo_files[photo.face.id], storage().read(photo.copy_key),
                              compress_type=zipfile.ZIP_STORED)
-        for quitclaim in content.quitclaims:
-            if quitclaim.id in quitclaim_files and quitclaim.pdf_path:
-                archive.writestr(quitclaim_files[quitclaim.id], storage().read(quitclaim.pdf_path),
-                                 compress_type=zipfile.ZIP_STORED)
+        for q_id, pdf in signed_pdfs.items():
+            archive.writestr(quitclaim_files[q_id], pdf, compress_type=zipfile.ZIP_STORED)
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
     return buffer.getvalue()
+
+
+def _signed_pdfs(content: AnswerContent) -> dict[int, bytes]:
+    """The signed PDF of each quitclaim that has one stored, by quitclaim id."""
+    found = {}
+    for quitclaim in content.quitclaims:
+        if quitclaim.pdf_path:
+            try:
+                found[quitclaim.id] = storage().read(quitclaim.pdf_path)
+            except FileNotFoundError:  # still being made: the answer says so in data.json
+                continue
+    return found
 
 
 def _jsonable(value: object) -> object:
