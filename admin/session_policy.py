@@ -3,6 +3,13 @@
 A session ends after `SESSION_IDLE_MINUTES` without a request (30) and at the latest
 `SESSION_MAX_HOURS` after the login (12), whatever happens in between. A login gets
 a new CSRF token, so a token seen before the login is worthless after it.
+
+The last-seen time is written back at most once a minute. The session lives in a
+signed cookie, so every write makes the response set the cookie again. A page loads
+its face crops and the people lookup in parallel, and each of those responses would
+carry the cookie as it was when the request started. The last one to arrive would
+win and could erase what a form post had just added, such as its "Face tagged."
+message.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from likeness.models import StaffUser
 
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"
+SEEN_RESOLUTION_SECONDS = 60
 
 
 def start(user: StaffUser) -> None:
@@ -40,5 +48,6 @@ def expired() -> bool:
         logout_user()
         session.clear()
         return True
-    session[SEEN_AT] = now
+    if now - seen_at >= SEEN_RESOLUTION_SECONDS:
+        session[SEEN_AT] = now
     return False

@@ -5,6 +5,8 @@
   if (!datalist) return;
   let timer = null;
   document.querySelectorAll("input.person-input").forEach((input) => {
+    // A lookup that starts after the form is sent would race the form's answer.
+    if (input.form) input.form.addEventListener("submit", () => clearTimeout(timer));
     input.addEventListener("input", () => {
       clearTimeout(timer);
       const query = input.value.trim();
