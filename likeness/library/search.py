@@ -76,15 +76,31 @@ def _nearest_here(template: NDArray[np.floating], k: int | None, max_distance: f
         return face_index.search(template, k, max_distance)
 
 
-@use_case
 def _serve_query(template: NDArray[np.float32], k: int | None, max_distance: float
-                 ) -> list[tuple[int, float]]:
-    """A query the machine's search worker answers for another process."""
-    return _nearest_here(template, k, max_distance, actor=SYSTEM)
+                 ) -> search_service.Answer:
+    """A query the machine's search worker answers for another process.
+
+    Not a use case: on SQLite a use case takes the write lock when it begins, and the
+    asking process may hold that lock while it waits for this answer (a photo page's
+    suggestions run inside its use case). A plain read transaction never waits for a
+    writer, so the answer comes at once; the decryption is audited after the reply."""
+    try:
+        face_index, decrypted = index.current_index()
+        with face_index.lock:  # a job's commit may patch the index from another thread
+            hits = face_index.search(template, k, max_distance)
+    finally:
+        db.session.rollback()  # end the read snapshot before the next query
+    return search_service.Answer(hits, decrypted)
+
+
+@use_case
+def _record_index_decryption(count: int) -> None:
+    audit.record("face.templates_decrypted", actor=SYSTEM,
+                 details={"count": count, "purpose": "search index"})
 
 
 def _start_search_service() -> None:
-    search_service.start_server(_serve_query)
+    search_service.start_server(_serve_query, _record_index_decryption)
 
 
 on_worker_start(_start_search_service)

@@ -9,7 +9,8 @@ process (web pages asking for suggestions, other workers searching for a request
 sends the query there through Redis and waits for the answer:
 
 - the query template is encrypted with the face keys (Redis never holds a plain
-  template) and expires after `SEARCH_TIMEOUT_SECONDS`;
+  template); an unanswered query is taken back after `SEARCH_TIMEOUT_SECONDS`, and
+  the queue itself expires when no worker serves it;
 - the answer is face ids and distances only, on a reply key that expires;
 - when the serving worker dies, its lock is released by the kernel and another worker
   on the machine takes over (the lock is tried every few seconds).
@@ -29,6 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,7 +51,16 @@ POLL_SECONDS = 2  # the server's wait for a query; below the Redis client's sock
 REPLY_TTL_SECONDS = 60
 LOCK_NAME = "face-search.lock"
 
-Searcher = Callable[[NDArray[np.float32], int | None, float], list[tuple[int, float]]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    hits: list[tuple[int, float]]  # (face id, distance), nearest first
+    decrypted: int  # templates decrypted to bring the index up to date first
+
+
+Searcher = Callable[[NDArray[np.float32], int | None, float], Answer]
+RecordDecryption = Callable[[int], None]
 
 
 class SearchUnavailable(RuntimeError):
@@ -77,9 +88,14 @@ def ask(template: NDArray[np.floating], k: int | None, max_distance: float
     message = json.dumps({"id": query_id, "blob": blob.hex(), "version": version, "k": k,
                           "max_distance": max_distance, "expires": time.time() + timeout})
     connection = get_redis()
+    requests_key = _requests_key()
     try:
-        connection.rpush(_requests_key(), message)
+        # The list expires too: with no worker serving, queries must not pile up.
+        connection.pipeline().rpush(requests_key, message).expire(
+            requests_key, timeout + POLL_SECONDS).execute()
         answer = connection.blpop([_reply_key(query_id)], timeout=timeout)
+        if answer is None:
+            connection.lrem(requests_key, 1, message)  # no worker will see it now
     except redis.RedisError as exc:
         raise SearchUnavailable("Redis unavailable") from exc
     if answer is None:
@@ -90,25 +106,32 @@ def ask(template: NDArray[np.floating], k: int | None, max_distance: float
     return [(int(face_id), float(distance)) for face_id, distance in reply["hits"]]
 
 
-def start_server(search: Searcher) -> threading.Thread | None:
+def start_server(search: Searcher, record_decryption: RecordDecryption
+                 ) -> threading.Thread | None:
     """In a worker: serve searches with `search` from a daemon thread, once this process
-    holds the machine's lock. None when searches are local (nothing to serve)."""
+    holds the machine's lock. None when searches are local (nothing to serve).
+
+    `search` only reads; `record_decryption` audits the templates it decrypted, once the
+    asker has its answer (the asker may hold the database's write lock until then)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["SEARCH_SERVICE"] != "worker":
         return None
-    thread = threading.Thread(target=_serve_forever, args=(app, search),
+    thread = threading.Thread(target=_serve_forever, args=(app, search, record_decryption),
                               name="face-search", daemon=True)
     thread.start()
     return thread
 
 
-def _serve_forever(app: Flask, search: Searcher) -> None:
+def _serve_forever(app: Flask, search: Searcher, record_decryption: RecordDecryption) -> None:
     # Held, with the open file, for as long as the process lives; the kernel releases
     # the lock when it dies, however it dies.
     lock = _take_machine_lock(app)  # noqa: F841
     with app.app_context():
         try:
-            search(np.zeros(128, np.float32), 1, 0.0)  # build the index before the first query
+            # Build the index before the first query.
+            built = search(np.zeros(128, np.float32), 1, 0.0)
+            if built.decrypted:
+                record_decryption(built.decrypted)
         except Exception:
             log.exception("face search: building the index failed; retrying on the first query")
         finally:
@@ -118,7 +141,7 @@ def _serve_forever(app: Flask, search: Searcher) -> None:
                  os.getpid())
         while True:
             try:
-                _serve_one(search)
+                _serve_one(search, record_decryption)
             except redis.RedisError:
                 time.sleep(POLL_SECONDS)  # Redis away: the askers time out and report it
             except Exception:
@@ -140,7 +163,7 @@ def _take_machine_lock(app: Flask) -> IO[bytes]:
             time.sleep(LOCK_RETRY_SECONDS)
 
 
-def _serve_one(search: Searcher) -> None:
+def _serve_one(search: Searcher, record_decryption: RecordDecryption) -> None:
     connection = get_redis()
     popped = connection.blpop([_requests_key()], timeout=POLL_SECONDS)
     if popped is None:
@@ -149,16 +172,19 @@ def _serve_one(search: Searcher) -> None:
     if query["expires"] < time.time():
         return  # its asker gave up already
     reply: dict[str, Any]
+    answer: Answer | None = None
     try:
         template = keyring().decrypt_bound(bytes.fromhex(query["blob"]), int(query["version"]),
                                            str(query["id"]).encode())
-        hits = search(template, query["k"], float(query["max_distance"]))
-        reply = {"hits": hits}
+        answer = search(template, query["k"], float(query["max_distance"]))
+        reply = {"hits": answer.hits}
     except Exception as exc:
         log.exception("face search: a query failed")
         reply = {"error": type(exc).__name__}
     key = _reply_key(str(query["id"]))
     connection.pipeline().rpush(key, json.dumps(reply)).expire(key, REPLY_TTL_SECONDS).execute()
+    if answer is not None and answer.decrypted:
+        record_decryption(answer.decrypted)
 
 
 def _requests_key() -> str:

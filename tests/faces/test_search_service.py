@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 from likeness.app import create_app
 from likeness.extensions import db as _db
 from likeness.faces import engine
-from likeness.library import search, search_service
+from likeness.library import search, search_service, tagging
 from likeness.library import upload as uploads
-from likeness.models import AuditEvent, Face, TemplatePolicy
+from likeness.models import AuditEvent, Face, StaffUser, TemplatePolicy
 from likeness.platform.actor import CLI
+from likeness.platform.queue import get_redis
 from likeness.staff import accounts, settings
 from tests.conftest import make_config
 from tests.helpers import FIXTURES, run_jobs
@@ -90,6 +91,7 @@ def test_one_worker_per_machine_holds_the_index_and_another_takes_over(web: Flas
                                  legal_basis="Test: a legal basis beyond consent",
                                  dpia_reference="DPIA-TEST-1")
     staff, _ = accounts.create_staff("lib@example.org", "librarian", password="correct horse 42")
+    staff_id = staff.id
     for name in ("obama.jpg", "obama2.jpg", "biden.jpg"):
         assert uploads.add_photo((FIXTURES / name).read_bytes(), name, actor=staff).ok
     run_jobs()  # indexed here; this process keeps no index of its own
@@ -111,6 +113,14 @@ def test_one_worker_per_machine_holds_the_index_and_another_takes_over(web: Flas
             AuditEvent.action == "face.templates_decrypted"))
         assert builds == 1  # one index was built on this machine, not one per process
 
+        # A photo page asks for suggestions inside its transaction, which on SQLite holds
+        # the write lock while the worker answers: the worker must answer all the same.
+        first, second = sorted(obama_faces)
+        staff = _db.session.get(StaffUser, staff_id)
+        person = tagging.tag_new_person(first, "Barack Example", actor=staff).person_id
+        suggestions = tagging.suggest([second], actor=staff)
+        assert suggestions[second].person_id == person
+
         os.kill(serving, signal.SIGKILL)
         hits = _search_until_answered(_template("obama3.jpg"), 60)
         assert {h.face_id for h in hits} == obama_faces
@@ -131,6 +141,8 @@ def test_without_a_search_worker_the_photo_page_works_and_says_why_no_suggestion
     page = client.get(f"/admin/assets/{asset_id}")
     assert page.status_code == 200
     assert "Suggestions are not shown" in page.get_data(as_text=True)
+    # The unanswered query was taken back: no template waits in Redis for a worker.
+    assert get_redis().llen(search_service._requests_key()) == 0
 
 
 def test_find_face_without_a_search_worker_says_what_to_start(
