@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -16,6 +17,7 @@ from likeness.extensions import db
 from likeness.models import OutgoingEmail, utcnow
 from likeness.platform import outbox
 from likeness.platform.jobs import job
+from likeness.platform.storage import storage
 from likeness.platform.uow import use_case
 
 
@@ -116,12 +118,11 @@ def _build_message(email: OutgoingEmail) -> EmailMessage:
     message["Subject"] = email.subject
     message["Message-ID"] = make_msgid(domain="likeness.local")
     message.set_content(email.body_text)
-    instance = Path(current_app.config["INSTANCE_PATH"])
-    for relative in email.attachments:
-        path = instance / relative
-        subtype = "pdf" if path.suffix == ".pdf" else "octet-stream"
-        maintype = "application"
+    store = storage()  # attachments are stored objects (the bucket, with STORAGE=s3)
+    for key in email.attachments:
+        name = posixpath.basename(key)
+        subtype = "pdf" if name.endswith(".pdf") else "octet-stream"
         message.add_attachment(
-            path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name
+            store.read(key), maintype="application", subtype=subtype, filename=name
         )
     return message

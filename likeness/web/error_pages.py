@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from likeness.errors import DomainError
 from likeness.extensions import db
+from likeness.platform.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,14 @@ def handle_database_unreachable(error: Exception) -> ResponseReturnValue:
     return render_error(503)
 
 
+def handle_storage_unavailable(error: StorageUnavailable) -> ResponseReturnValue:
+    """The file store (an S3 bucket) is unreachable or refuses: a 503 like the database's.
+    A use case that failed on it rolled back, and its rollback hooks removed its files."""
+    db.session.rollback()
+    log.error("storage unavailable: %s", error)  # a status code, never a key or a name
+    return render_error(503)
+
+
 def handle_unexpected(error: Exception) -> ResponseReturnValue:
     # Roll back so no half-made change is committed by a later request on this session.
     db.session.rollback()
@@ -90,4 +99,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(OperationalError, handle_database_unreachable)
     app.register_error_handler(InterfaceError, handle_database_unreachable)
+    app.register_error_handler(StorageUnavailable, handle_storage_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

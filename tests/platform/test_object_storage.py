@@ -22,15 +22,23 @@ from flask import Flask
 from flask.testing import FlaskClient
 from moto.server import ThreadedMotoServer
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from likeness.faces import engine
 from likeness.library import sharing
 from likeness.library import upload as uploads
-from likeness.models import Asset, Face
-from likeness.platform.storage import LocalStorage, Storage, asset_key, storage
+from likeness.models import Asset, Face, Quitclaim
+from likeness.platform.storage import (
+    LocalStorage,
+    Storage,
+    StorageUnavailable,
+    asset_key,
+    instance_dir,
+    storage,
+)
 from likeness.platform.storage.s3 import S3Storage
-from tests.helpers import FIXTURES, free_port
+from tests.helpers import FIXTURES, csrf_token_from, free_port, run_jobs
+from tests.scenarios import invite_and_open, sign
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"S3_ACCESS_KEY_ID": "likeness-test", "S3_SECRET_ACCESS_KEY": "likeness-test",
@@ -210,3 +218,69 @@ def test_a_backup_holds_the_bucket_and_a_restore_puts_it_back(
 def test_healthz_reports_the_object_store(client: FlaskClient):
     body = client.get("/healthz").get_json()
     assert body["checks"]["storage"] is True
+
+
+def test_on_a_versioned_bucket_deleted_and_overwritten_objects_leave_no_old_version(
+    s3_endpoint: str, bucket: str,
+):
+    # An erased photo must not survive as an old version of its object.
+    client = _client(s3_endpoint)
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    store = S3Storage(client, bucket, prefix="p")
+
+    def versions(name: str) -> list[str]:
+        listed = client.list_object_versions(Bucket=bucket, Prefix=name)
+        return [v["VersionId"] for v in listed.get("Versions", []) + listed.get(
+            "DeleteMarkers", []) if v["Key"] == name]
+
+    store.write("assets/ab/face.jpg", b"the unblurred original")
+    store.write("assets/ab/face.jpg", b"the blurred copy")
+    assert len(versions("p/assets/ab/face.jpg")) == 1
+    assert store.read("assets/ab/face.jpg") == b"the blurred copy"
+
+    store.delete("assets/ab/face.jpg")
+    store.write("renditions/7/a.jpg", b"a")
+    store.write("renditions/7/b.jpg", b"b")
+    store.write("renditions/7/b.jpg", b"b again")
+    store.delete_prefix("renditions/7/")
+    assert versions("p/assets/ab/face.jpg") == []
+    assert versions("p/renditions/7/a.jpg") == [] and versions("p/renditions/7/b.jpg") == []
+
+
+def test_a_store_that_refuses_answers_503_and_saves_nothing(
+    app: Flask, client: FlaskClient, db: Any, upload: Any, logged_in: Any,
+    s3_endpoint: str, bucket: str,
+):
+    (asset_id,) = upload("obama.jpg")
+    logged_in("librarian")
+    s3 = _client(s3_endpoint)  # the bucket is gone (deleted, or a wrong name configured)
+    for key in _objects(s3_endpoint, bucket):
+        s3.delete_object(Bucket=bucket, Key=key)
+    s3.delete_bucket(Bucket=bucket)
+
+    page = client.get(f"/admin/assets/{asset_id}/preview.jpg")
+    assert page.status_code == 503
+    assert "Temporarily unavailable" in page.get_data(as_text=True)
+    with pytest.raises(StorageUnavailable):
+        storage().read(asset_key(db.session.get(Asset, asset_id).sha256))
+    refused = client.post("/admin/library/upload", data={
+        "csrf_token": csrf_token_from(client.get("/admin/library/upload").get_data(as_text=True)),
+        "files": [(io.BytesIO((FIXTURES / "biden.jpg").read_bytes()), "biden.jpg")]},
+        content_type="multipart/form-data")
+    assert refused.status_code == 503
+    assert db.session.scalar(select(func.count(Asset.id))) == 1  # no row without its file
+
+
+def test_the_signed_quitclaim_is_emailed_from_the_bucket(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any, librarian: Any,
+):
+    path = invite_and_open(client, mailbox, tagged_barack, librarian)
+    assert sign(client, path, channels=["website"], biometric_consent="y").status_code == 302
+    run_jobs()  # render the PDF into the bucket, then email it
+    quitclaim = db.session.scalars(select(Quitclaim)).one()
+    assert not (instance_dir() / quitclaim.pdf_path).exists()  # nothing kept locally
+    (confirmation,) = [m for m in mailbox.to("barack@example.org")
+                       if "signed quitclaim" in m["Subject"]]
+    (attachment,) = [p for p in confirmation.walk() if p.get_filename()]
+    assert attachment.get_payload(decode=True) == storage().read(quitclaim.pdf_path)
+    assert attachment.get_filename().endswith(".pdf")

@@ -18,11 +18,11 @@ from typing import Any
 
 from flask import current_app
 
-from likeness.platform.storage.base import Storage, check_key
+from likeness.platform.storage.base import Storage, StorageUnavailable, check_key
 from likeness.platform.storage.local import LocalStorage, write_atomically
 
-__all__ = ["Storage", "LocalStorage", "asset_key", "asset_path", "check_key", "instance_dir",
-           "rendition_prefix", "storage", "write_atomically"]
+__all__ = ["Storage", "StorageUnavailable", "LocalStorage", "asset_key", "asset_path",
+           "check_key", "instance_dir", "rendition_prefix", "storage", "write_atomically"]
 
 _EXTENSION = "likeness.storage"
 

@@ -11,6 +11,11 @@ from typing import BinaryIO, Protocol
 _KEY = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 
 
+class StorageUnavailable(OSError):
+    """The store did not answer as it should (unreachable, refused, bucket gone): the
+    request is answered 503, a job is retried. A missing object is FileNotFoundError."""
+
+
 def check_key(key: str) -> str:
     if not _KEY.fullmatch(key) or any(part in {".", ".."} for part in key.split("/")):
         raise ValueError(f"not a storage key: {key!r}")
@@ -35,7 +40,8 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def delete(self, key: str) -> None:
-        """Remove the object; a missing one is not an error."""
+        """Remove the object, every earlier version included (an erased photo must not
+        survive as an old version); a missing one is not an error."""
         ...
 
     def delete_prefix(self, prefix: str) -> None:

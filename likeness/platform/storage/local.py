@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -54,7 +55,8 @@ class LocalStorage:
     def delete_prefix(self, prefix: str) -> None:
         folder = self.path(prefix.rstrip("/"))
         if prefix.endswith("/"):
-            shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(FileNotFoundError):  # nothing there: nothing to delete
+                shutil.rmtree(folder)
             return
         for key in list(self.keys(prefix)):
             self.delete(key)

@@ -3,22 +3,41 @@
 Objects live in `S3_BUCKET` under `S3_PREFIX`; credentials come from the settings (or,
 when those are empty, from boto3's own chain: environment, instance role). A PUT is
 atomic by nature, so a reader never sees half an object.
+
+Erasure is real on a versioned bucket too: deleting an object deletes every version of
+it, and overwriting one (an original replaced by its blurred copy) deletes the versions
+before it. Otherwise the bucket would keep what a person had erased, hidden but there.
+Errors other than a missing object become `StorageUnavailable` (a 503, a retried job).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from likeness.platform.storage.base import check_key
+from likeness.platform.storage.base import StorageUnavailable, check_key
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 DELETE_BATCH = 1000  # the most keys one DeleteObjects call takes
+
+
+@contextmanager
+def _translated(key: str) -> Iterator[None]:
+    """boto3's errors as the interface's: FileNotFoundError or StorageUnavailable."""
+    try:
+        yield
+    except ClientError as exc:
+        if _code(exc) in _MISSING:
+            raise FileNotFoundError(key) from exc
+        raise StorageUnavailable(f"object storage refused: {_code(exc) or 'error'}") from exc
+    except BotoCoreError as exc:  # unreachable, timed out, bad credentials config
+        raise StorageUnavailable(f"object storage unreachable: {type(exc).__name__}") from exc
 
 
 class S3Storage:
@@ -28,6 +47,7 @@ class S3Storage:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self._versioned: bool | None = None  # asked once, on the first delete or overwrite
 
     @classmethod
     def from_config(cls, settings: dict[str, Any]) -> S3Storage:
@@ -53,13 +73,9 @@ class S3Storage:
         return self.prefix + check_key(key)
 
     def read(self, key: str) -> bytes:
-        try:
+        with _translated(key):
             response = self.client.get_object(Bucket=self.bucket, Key=self._name(key))
-        except ClientError as exc:
-            if _code(exc) in _MISSING:
-                raise FileNotFoundError(key) from exc
-            raise
-        data: bytes = response["Body"].read()
+            data: bytes = response["Body"].read()
         return data
 
     def open(self, key: str) -> BinaryIO:
@@ -68,44 +84,87 @@ class S3Storage:
         return io.BytesIO(self.read(key))
 
     def write(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data)
+        name = self._name(key)
+        with _translated(key):
+            written = self.client.put_object(Bucket=self.bucket, Key=name, Body=data)
+            if self.versioned():
+                self._delete_versions(name, keep=written.get("VersionId"))
 
     def exists(self, key: str) -> bool:
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self._name(key))
-        except ClientError as exc:
-            if _code(exc) in _MISSING:
-                return False
-            raise
+            with _translated(key):
+                self.client.head_object(Bucket=self.bucket, Key=self._name(key))
+        except FileNotFoundError:
+            return False
         return True
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+        name = self._name(key)
+        with _translated(key):
+            if self.versioned():
+                self._delete_versions(name)
+            else:
+                self.client.delete_object(Bucket=self.bucket, Key=name)
 
     def delete_prefix(self, prefix: str) -> None:
-        batch: list[dict[str, str]] = []
-        for key in self.keys(prefix):
-            batch.append({"Key": self._name(key)})
-            if len(batch) == DELETE_BATCH:
+        with _translated(prefix):
+            if self.versioned():
+                self._delete_versions(self.prefix + prefix, exact=False)
+                return
+            batch: list[dict[str, str]] = []
+            for key in self.keys(prefix):
+                batch.append({"Key": self._name(key)})
+                if len(batch) == DELETE_BATCH:
+                    self._delete_batch(batch)
+                    batch = []
+            if batch:
                 self._delete_batch(batch)
-                batch = []
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        with _translated(prefix):
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+                for item in page.get("Contents", []):
+                    yield str(item["Key"])[len(self.prefix):]
+
+    def move(self, source: str, target: str) -> None:
+        with _translated(source):
+            self.client.copy_object(Bucket=self.bucket, Key=self._name(target),
+                                    CopySource={"Bucket": self.bucket, "Key": self._name(source)})
+        self.delete(source)
+
+    def versioned(self) -> bool:
+        """Does the bucket keep old versions (versioning enabled, or suspended with
+        versions from before)? Asked once."""
+        if self._versioned is None:
+            with _translated(""):
+                status = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")
+            self._versioned = status in {"Enabled", "Suspended"}
+        return self._versioned
+
+    def _delete_versions(self, name: str, *, keep: str | None = None, exact: bool = True) -> None:
+        """Delete every version (and delete marker) of object `name`, or of every object
+        under the prefix `name` when not `exact`; `keep` spares the version just written."""
+        batch: list[dict[str, str]] = []
+        paginator = self.client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=name):
+            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                if (exact and item["Key"] != name) or item["VersionId"] == keep:
+                    continue
+                batch.append({"Key": item["Key"], "VersionId": item["VersionId"]})
+                if len(batch) == DELETE_BATCH:
+                    self._delete_batch(batch)
+                    batch = []
         if batch:
             self._delete_batch(batch)
 
     def _delete_batch(self, batch: list[dict[str, str]]) -> None:
-        self.client.delete_objects(Bucket=self.bucket,
-                                   Delete={"Objects": batch, "Quiet": True})
-
-    def keys(self, prefix: str) -> Iterator[str]:
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
-            for item in page.get("Contents", []):
-                yield str(item["Key"])[len(self.prefix):]
-
-    def move(self, source: str, target: str) -> None:
-        self.client.copy_object(Bucket=self.bucket, Key=self._name(target),
-                                CopySource={"Bucket": self.bucket, "Key": self._name(source)})
-        self.delete(source)
+        response = self.client.delete_objects(Bucket=self.bucket,
+                                              Delete={"Objects": batch, "Quiet": True})
+        if response.get("Errors"):  # Quiet mode reports only the objects it could not delete
+            codes = sorted({str(error.get("Code")) for error in response["Errors"]})
+            raise StorageUnavailable(f"{len(response['Errors'])} objects not deleted: "
+                                     + ", ".join(codes))
 
 
 def _code(exc: ClientError) -> str:
