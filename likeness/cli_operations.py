@@ -31,6 +31,9 @@ def backup_command(output: Path | None) -> None:
     manifest = backup.create(output)
     click.echo(f"Backup written to {output}: {sum(manifest['rows'].values())} rows, "
                f"folders {', '.join(manifest['folders']) or 'none'}.")
+    if manifest["files_vanished"]:
+        click.echo(f"{manifest['files_vanished']} files deleted while the backup ran "
+                   "(erasures, expired exports) are not in it.")
 
 
 @click.command("restore")

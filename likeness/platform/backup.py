@@ -95,9 +95,18 @@ def create(destination: Path) -> dict[str, Any]:
                     "folders": list(DATA_FOLDERS)}
         db.session.commit()  # end the read snapshot (nothing was written); files follow
         store = storage()
+        vanished = 0
         for folder in DATA_FOLDERS:
             for key in sorted(store.keys(f"{folder}/")):
-                _add_bytes(archive, f"files/{key}", store.read(key))
+                try:
+                    data = store.read(key)
+                except FileNotFoundError:
+                    # Deleted since it was listed (an erasure, an expired export): it is
+                    # no longer in the library, so it is not in the backup either.
+                    vanished += 1
+                    continue
+                _add_bytes(archive, f"files/{key}", data)
+        manifest["files_vanished"] = vanished
         _add_bytes(archive, "manifest.json", json.dumps(manifest, indent=1).encode())
     tmp.replace(destination)
     return manifest

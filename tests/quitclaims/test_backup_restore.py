@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from likeness.consent import withdrawal
 from likeness.library import people
-from likeness.models import AuditEvent, Face, Person, Quitclaim, QuitclaimStatus
+from likeness.models import Asset, AuditEvent, Face, Person, Quitclaim, QuitclaimStatus
 from likeness.platform import audit
 from likeness.platform.actor import person_actor
-from likeness.platform.storage import asset_path, instance_dir
+from likeness.platform.storage import asset_path, instance_dir, storage
 from tests.helpers import run_jobs
 from tests.scenarios import invite_and_open, sign
 
@@ -138,3 +142,28 @@ def test_an_old_backup_cannot_bring_an_erased_face_back(
     assert all(f.is_always_blurred for f in obama.faces)
     with Image.open(asset_path(obama.sha256)) as stored:  # the backup's unblurred file...
         assert engine.detect(np.asarray(stored.convert("RGB"))) == []  # ...burnt again
+
+
+def test_a_file_deleted_while_the_backup_runs_is_left_out_not_fatal(
+    app: Flask, db: Any, upload: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+):
+    (asset_id,) = upload("obama.jpg")
+    store = storage()
+    listed = store.keys
+
+    def keys_then_one_erased(prefix: str) -> Iterator[str]:
+        yield from listed(prefix)
+        if prefix == "assets/":  # listed, then erased before the backup read it
+            yield "assets/zz/erased-meanwhile.jpg"
+
+    monkeypatch.setattr(store, "keys", keys_then_one_erased)
+    archive = tmp_path / "backup.tar.gz"
+    output = _cli(app, "backup", "--output", str(archive)).output
+    assert "1 files deleted while the backup ran" in output
+    with tarfile.open(archive) as backup:
+        names = backup.getnames()
+        manifest = json.loads(backup.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    assert manifest["files_vanished"] == 1
+    original = asset_path(db.session.get(Asset, asset_id).sha256).relative_to(instance_dir())
+    assert f"files/{original.as_posix()}" in names
+    assert not any("erased-meanwhile" in name for name in names)
