@@ -7,7 +7,10 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, has_request_context, redirect, request, session
 from flask.typing import ResponseReturnValue
 
+from likeness.extensions import limiter
 from likeness.web import held_files
+
+LANGUAGE_POSTS_PER_HOUR = "30 per hour"
 
 
 def select_locale() -> str | None:
@@ -44,8 +47,10 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def register(app: Flask) -> None:
-    app.add_url_rule("/lang/<code>", "switch_language", switch_language,
-                     methods=["GET", "POST"])
+    # A post here keeps its files for an hour (held_files): limited, so nobody can fill
+    # Redis, which also carries the job queue, by posting files from fresh sessions.
+    limited = limiter.limit(LANGUAGE_POSTS_PER_HOUR, methods=["POST"])(switch_language)
+    app.add_url_rule("/lang/<code>", "switch_language", limited, methods=["GET", "POST"])
 
     @app.context_processor
     def inject_languages() -> dict[str, object]:

@@ -25,6 +25,7 @@ from likeness.platform.actor import CLI
 from likeness.platform.clock import today
 from likeness.platform.queue import get_redis
 from likeness.web import held_files
+from likeness.web.i18n import LANGUAGE_POSTS_PER_HOUR
 from tests.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
 from tests.scenarios import invite_and_open, sign
 
@@ -141,3 +142,18 @@ def test_new_staff_start_as_viewers_and_password_rules_show_before_the_first_try
         '<option value="viewer" selected>' in staff
     password = client.get("/admin/password").get_data(as_text=True)
     assert "At least 12 characters" in password
+
+
+def test_language_switch_posts_that_keep_files_are_limited(client: FlaskClient):
+    # Each post keeps its photo in Redis for an hour: a flood from fresh sessions is cut off.
+    allowed = int(LANGUAGE_POSTS_PER_HOUR.split()[0])
+    statuses = []
+    for _ in range(allowed + 1):
+        client.delete_cookie("session")  # a fresh visitor each time, as a flood would be
+        token = csrf_token_from(client.get("/request").get_data(as_text=True))
+        statuses.append(client.post("/lang/nl?next=/request", data={
+            "csrf_token": token, "name": "Dana", "selfie": (io.BytesIO((FIXTURES / "obama2.jpg").read_bytes()),
+                                       "obama2.jpg")},
+            content_type="multipart/form-data").status_code)
+    assert statuses[:allowed] == [302] * allowed
+    assert statuses[-1] == 429
