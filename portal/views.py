@@ -228,8 +228,16 @@ def new_request() -> ResponseReturnValue:
         form.submission.data = secrets.token_urlsafe(24)
     chosen = form.selfie.data if request.method == "POST" else None
     new_selfie = chosen.read() if chosen else None
+    was_kept = held_files.is_kept(selfie_key)
     held = held_files.get(selfie_key)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and was_kept and held is None and not new_selfie and not form.remove_selfie.data:
+        # The visitor was told their photo is kept, but it expired (an hour) or Redis
+        # lost it: never file the request silently without it.
+        form.selfie.errors = [_("The photo you chose earlier is no longer kept. "
+                                "Please choose it again.")]
+        valid = False
+    if valid:
         selfie = new_selfie or (held.read() if held else None)
         filed = intake.Intake(
             type=form.type.data or "", name=form.name.data or "",

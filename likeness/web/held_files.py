@@ -63,6 +63,11 @@ def hold(key: str, content: bytes, filename: str = "") -> None:
     session["held"] = held
 
 
+def is_kept(key: str) -> bool:
+    """Was something kept under `key` for this browser (it may have expired since)?"""
+    return key in _held()
+
+
 def get(key: str) -> HeldFile | None:
     entry = _held().get(key)
     if entry is None or not _TOKEN.match(entry.get("t", "")):

@@ -152,8 +152,34 @@ def test_language_switch_posts_that_keep_files_are_limited(client: FlaskClient):
         client.delete_cookie("session")  # a fresh visitor each time, as a flood would be
         token = csrf_token_from(client.get("/request").get_data(as_text=True))
         statuses.append(client.post("/lang/nl?next=/request", data={
-            "csrf_token": token, "name": "Dana", "selfie": (io.BytesIO((FIXTURES / "obama2.jpg").read_bytes()),
-                                       "obama2.jpg")},
+            "csrf_token": token, "name": "Dana",
+            "selfie": (io.BytesIO((FIXTURES / "obama2.jpg").read_bytes()), "obama2.jpg")},
             content_type="multipart/form-data").status_code)
     assert statuses[:allowed] == [302] * allowed
     assert statuses[-1] == 429
+
+
+def test_a_kept_photo_that_expired_is_asked_for_again_not_silently_dropped(
+        client: FlaskClient, db: Any):
+    page = client.get("/request")
+    form = {"csrf_token": csrf_token_from(page.get_data(as_text=True)), "type": "access",
+            "name": "Barack Obama", "email": "", "language": "en", "selfie_consent": "y",
+            "selfie": (io.BytesIO((FIXTURES / "obama2.jpg").read_bytes()), "obama2.jpg")}
+    failed = client.post("/request", data=form, content_type="multipart/form-data")
+    assert "Your photo obama2.jpg is kept" in failed.get_data(as_text=True)
+    with client.session_transaction() as session:  # an hour later, Redis let it expire
+        (entry,) = session["held"].values()
+    get_redis().delete(held_files.redis_key(entry["t"]))
+
+    without = {k: v for k, v in form.items() if k != "selfie"}
+    again = client.post("/request", data={**without, "email": "barack@example.org"},
+                        content_type="multipart/form-data")
+    assert again.status_code == 400
+    assert "no longer kept. Please choose it again." in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SubjectRequest)) == 0
+    chosen = client.post("/request", data={
+        **without, "email": "barack@example.org",
+        "selfie": (io.BytesIO((FIXTURES / "obama2.jpg").read_bytes()), "obama2.jpg")},
+        content_type="multipart/form-data")
+    assert chosen.status_code == 200
+    assert db.session.scalars(select(SubjectRequest)).one().selfie_path
