@@ -11,8 +11,8 @@ from likeness.platform.actor import CLI
 
 
 def register(app: Flask) -> None:
-    for command in (backup_command, restore_command, reset_two_factor_command,
-                    ops_check_command):
+    for command in (backup_command, restore_command, recover_restore_command,
+                    reset_two_factor_command, ops_check_command):
         app.cli.add_command(command)
 
 
@@ -34,6 +34,18 @@ def backup_command(output: Path | None) -> None:
     if manifest["files_vanished"]:
         click.echo(f"{manifest['files_vanished']} files deleted while the backup ran "
                    "(erasures, expired exports) are not in it.")
+
+
+@click.command("recover-restore")
+def recover_restore_command() -> None:
+    """After a restore whose process was stopped half-way: put the library's files back
+    as they were (or, if that restore had committed, remove what it left)."""
+    from likeness.platform import backup
+
+    try:
+        click.echo(backup.recover_interrupted())
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command("restore")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import logging
 import shutil
 import tarfile
 import tempfile
@@ -33,14 +34,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, text
+from sqlalchemy import Engine, Table, delete, select, text
 
 from likeness.extensions import db
-from likeness.models import Base, utcnow
+from likeness.models import AuditEvent, Base, utcnow
 from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.storage import check_key, instance_dir, storage
 from likeness.platform.uow import after_commit, on_rollback, use_case
+
+log = logging.getLogger(__name__)
 
 FORMAT = "likeness-backup/1"
 # Key prefixes of stored objects that hold data (`incoming`: messages staff registered).
@@ -138,6 +141,11 @@ def schema_revision() -> str | None:
 @use_case
 def restore(source: Path, *, actor: Actor) -> dict[str, Any]:
     """Replace the data with the archive's, re-anchor the audit chain, run the hooks."""
+    if is_restoring():
+        raise BackupError(
+            "An earlier restore did not finish (the process stopped while the files were "
+            "being swapped). Run `flask recover-restore` first: it puts the library's files "
+            "back as they were, or finishes the cleanup if that restore had committed.")
     staging = Path(tempfile.mkdtemp(prefix="restore-", dir=instance_dir()))
     on_rollback(lambda: shutil.rmtree(staging, ignore_errors=True))
     manifest = _unpack(source, staging)
@@ -147,15 +155,13 @@ def restore(source: Path, *, actor: Actor) -> dict[str, Any]:
             f"at {schema_revision()}: restore into a database migrated to that revision "
             "(flask db upgrade/downgrade), then upgrade."
         )
-    marker = instance_dir() / RESTORING_MARKER
-    marker.touch()
-    after_commit(lambda: marker.unlink(missing_ok=True))
-    on_rollback(lambda: marker.unlink(missing_ok=True))
+    restore_id = uuid.uuid4().hex
     _load_rows(staging / "database")
-    _swap_objects(staging / "files")
+    _swap_objects(staging / "files", restore_id)
     audit.reanchor("restore of a backup", actor=actor)
     audit.record("backup.restored", actor=actor, details={
-        "backup_created_at": manifest.get("created_at"), "rows": sum(manifest["rows"].values())})
+        "backup_created_at": manifest.get("created_at"), "rows": sum(manifest["rows"].values()),
+        "restore": restore_id})
     results: dict[str, Any] = {}
     for name, hook in _HOOKS.items():
         results[name] = hook() or {}
@@ -217,22 +223,34 @@ def _reset_sequence(table: Table) -> None:
         f"(SELECT MAX(id) FROM {table.name}) IS NOT NULL)"))
 
 
-def _swap_objects(files: Path) -> None:
+def _swap_objects(files: Path, restore_id: str) -> None:
     """Put the archive's objects in place; the old ones come back if the restore fails.
 
     The old objects are moved aside under one prefix first (a rename on the local
-    folder, copy-and-delete on object storage) and deleted after the commit."""
+    folder, copy-and-delete on object storage) and deleted after the commit. The marker
+    names that prefix until then: if the process dies half-way, nothing runs the undo,
+    and `recover_interrupted` uses the marker to finish the job."""
     store = storage()
-    aside = f"pre-restore-{uuid.uuid4().hex}/"
+    aside = _aside_prefix(restore_id)
+    marker = instance_dir() / RESTORING_MARKER
+    marker.write_text(json.dumps({"restore": restore_id, "aside": aside,
+                                  "started_at": utcnow().isoformat()}))
     moved: list[str] = []
     written: list[str] = []
 
     def put_back() -> None:
-        for key in written:
-            store.delete(key)
-        for key in moved:
-            store.move(aside + key, key)
+        failed = _each(store.delete, written) + _each(
+            lambda key: store.move(aside + key, key), moved)
+        if failed:  # the marker stays: `flask recover-restore` finishes this
+            log.error("restore undo: %d objects not put back; they are under %s",
+                      failed, aside)
+            return
         store.delete_prefix(aside)
+        marker.unlink(missing_ok=True)
+
+    def clean_up() -> None:
+        store.delete_prefix(aside)
+        marker.unlink(missing_ok=True)
 
     on_rollback(put_back)  # before the first move: a failure half-way is undone too
     for folder in (*DATA_FOLDERS, *CACHE_FOLDERS):
@@ -244,7 +262,65 @@ def _swap_objects(files: Path) -> None:
         if path.is_file() and key.split("/", 1)[0] in DATA_FOLDERS:
             store.write(check_key(key), path.read_bytes())
             written.append(key)
-    after_commit(lambda: store.delete_prefix(aside))
+    after_commit(clean_up)
+
+
+def _aside_prefix(restore_id: str) -> str:
+    return f"pre-restore-{restore_id}/"
+
+
+def _each(action: Callable[[str], None], keys: list[str]) -> int:
+    """Apply `action` to every key, whatever fails on the way; how many failed."""
+    failed = 0
+    for key in keys:
+        try:
+            action(key)
+        except OSError:
+            failed += 1
+    return failed
+
+
+def recover_interrupted() -> str:
+    """After a restore whose process died: undo it (its transaction never committed, so
+    the old rows are in place: the old files go back beside them) or, if it had
+    committed, remove what it left. Says what it did."""
+    marker = instance_dir() / RESTORING_MARKER
+    if not marker.exists():
+        return "No restore was interrupted: nothing to do."
+    try:
+        state = json.loads(marker.read_text() or "{}")
+    except ValueError:
+        state = {}
+    restore_id = str(state.get("restore") or "")
+    store = storage()
+    if not restore_id:  # a marker without a record: no files were moved aside
+        marker.unlink()
+        return "The interrupted restore had moved no files; its marker was removed."
+    aside = _aside_prefix(restore_id)
+    if _restore_committed(restore_id):
+        store.delete_prefix(aside)
+        marker.unlink()
+        return "That restore had committed; the files it had set aside were removed."
+    old = sorted(key[len(aside):] for key in store.keys(aside))
+    kept = set(old)
+    # Objects the interrupted restore wrote (the archive's), then the old ones back.
+    written = [key for folder in (*DATA_FOLDERS, *CACHE_FOLDERS)
+               for key in store.keys(f"{folder}/") if key not in kept]
+    failed = _each(store.delete, written) + _each(
+        lambda key: store.move(aside + key, key), old)
+    if failed:
+        raise BackupError(f"{failed} files could not be put back (they are under {aside} in "
+                          "the store); run `flask recover-restore` again when it answers.")
+    store.delete_prefix(aside)
+    marker.unlink()
+    return f"The interrupted restore was undone: {len(old)} files put back."
+
+
+def _restore_committed(restore_id: str) -> bool:
+    recent = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "backup.restored")
+        .order_by(AuditEvent.id.desc()).limit(20))
+    return any((event.details or {}).get("restore") == restore_id for event in recent)
 
 
 def _encode_row(row: Any) -> dict[str, Any]:

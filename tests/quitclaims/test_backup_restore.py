@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from likeness.consent import withdrawal
 from likeness.library import people
 from likeness.models import Asset, AuditEvent, Face, Person, Quitclaim, QuitclaimStatus
-from likeness.platform import audit
+from likeness.platform import audit, backup
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import asset_path, instance_dir, storage
 from tests.helpers import run_jobs
@@ -167,3 +167,53 @@ def test_a_file_deleted_while_the_backup_runs_is_left_out_not_fatal(
     original = asset_path(db.session.get(Asset, asset_id).sha256).relative_to(instance_dir())
     assert f"files/{original.as_posix()}" in names
     assert not any("erased-meanwhile" in name for name in names)
+
+
+def test_a_restore_stopped_half_way_blocks_the_next_until_recovered_and_is_undone(
+    app: Flask, db: Any, upload: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+):
+    upload("obama.jpg")
+    archive = tmp_path / "backup.tar.gz"
+    _cli(app, "backup", "--output", str(archive))
+    store = storage()
+    store.write("assets/zz/after-the-backup.jpg", b"a photo added after the backup")
+
+    # The process dies after the files were swapped, before the commit: nothing runs
+    # the undo (no rollback hook), the database rolls back by itself.
+    monkeypatch.setattr(backup, "on_rollback", lambda hook: None)
+
+    def killed() -> None:
+        raise RuntimeError("the process was killed here")
+
+    monkeypatch.setitem(backup._HOOKS, "killed", killed)
+    assert app.test_cli_runner().invoke(args=["restore", "--yes", str(archive)]).exit_code != 0
+    assert not store.exists("assets/zz/after-the-backup.jpg")  # set aside, stranded
+    monkeypatch.delitem(backup._HOOKS, "killed")
+
+    refused = app.test_cli_runner().invoke(args=["restore", "--yes", str(archive)])
+    assert refused.exit_code != 0 and "flask recover-restore" in refused.output
+    assert "files put back" in _cli(app, "recover-restore").output
+    assert store.read("assets/zz/after-the-backup.jpg") == b"a photo added after the backup"
+    assert not list(store.keys("pre-restore-"))
+    assert "nothing to do" in _cli(app, "recover-restore").output
+    _cli(app, "restore", "--yes", str(archive))  # and restores work again
+
+
+def test_recovery_after_a_committed_restore_only_removes_its_leftovers(
+    app: Flask, db: Any, upload: Any, tmp_path: Path,
+):
+    upload("obama.jpg")
+    archive = tmp_path / "backup.tar.gz"
+    _cli(app, "backup", "--output", str(archive))
+    _cli(app, "restore", "--yes", str(archive))
+    event = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "backup.restored")).one()
+    restore_id = event.details["restore"]
+    files_now = sorted(storage().keys("assets/"))
+    # It died after its commit, before removing the old files and its marker.
+    storage().write(f"pre-restore-{restore_id}/assets/zz/old.jpg", b"the old file")
+    (instance_dir() / backup.RESTORING_MARKER).write_text(json.dumps({"restore": restore_id}))
+
+    assert "had committed" in _cli(app, "recover-restore").output
+    assert sorted(storage().keys("assets/")) == files_now  # the restored files stay
+    assert not list(storage().keys("pre-restore-"))
