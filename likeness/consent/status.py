@@ -3,8 +3,9 @@
 green: a valid quitclaim of the tagged person covers this asset and channel;
 amber: the same, but it expires within 30 days (still valid: usable, renew soon);
 red:   untagged, no quitclaim, expired, withdrawn, objected, or the asset restricted.
-An asset is usable on a channel when every face on it is green or amber there, or is
-blurred in every rendition.
+An asset is usable on a channel when its faces are known (it is indexed) and every face
+on it is green or amber there, or is blurred in every rendition. Until detection has run
+(or when it failed) nobody knows whose faces a photo shows, so it is usable nowhere.
 
 The same rules exist twice, by necessity: in Python for the faces of a few assets
 (`for_assets`, the asset page), and as SQL conditions for filtering the whole library
@@ -23,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from likeness.extensions import db
 from likeness.models import (
     Asset,
+    AssetStatus,
     Channel,
     Face,
     Person,
@@ -48,6 +50,7 @@ class AssetConsent:
     # face id -> channel -> light, for every face that counts (not "not a face")
     faces: dict[int, dict[str, Light]] = field(default_factory=dict)
     blurred: set[int] = field(default_factory=set)
+    indexed: bool = True  # False: faces not (yet) detected, so none are listed above
 
     def blockers(self, channel: str) -> list[int]:
         """Faces that stop the asset being used on `channel` (unblurred and red)."""
@@ -57,7 +60,7 @@ class AssetConsent:
         ]
 
     def usable(self, channel: str) -> bool:
-        return not self.blockers(channel)
+        return self.indexed and not self.blockers(channel)
 
     def expiring(self, channel: str) -> bool:
         return any(lights[channel] == Light.AMBER for lights in self.faces.values())
@@ -69,9 +72,13 @@ def for_assets(asset_ids: list[int], *, on: date | None = None) -> dict[int, Ass
     result = {asset_id: AssetConsent(asset_id) for asset_id in asset_ids}
     if not asset_ids:
         return result
-    restricted = set(db.session.scalars(
-        select(Asset.id).where(Asset.id.in_(asset_ids), Asset.is_restricted.is_(True))
-    ))
+    restricted: set[int] = set()
+    for asset_id, is_restricted, asset_status in db.session.execute(
+        select(Asset.id, Asset.is_restricted, Asset.status).where(Asset.id.in_(asset_ids))
+    ):
+        if is_restricted:
+            restricted.add(asset_id)
+        result[asset_id].indexed = asset_status == AssetStatus.INDEXED.value
     faces = db.session.execute(
         select(Face.id, Face.asset_id, Face.person_id, Face.is_always_blurred, Person.is_suppressed)
         .outerjoin(Person, Person.id == Face.person_id)
@@ -166,13 +173,15 @@ def _blocker(channel: str, on: date) -> ColumnElement[bool]:
 
 def usable_on(channel: str, on: date | None = None) -> ColumnElement[bool]:
     """SQL: the asset may be used on `channel` (as `AssetConsent.usable`)."""
-    return ~_blocker(channel, on or amsterdam_today())
+    return and_(Asset.status == AssetStatus.INDEXED.value,
+                ~_blocker(channel, on or amsterdam_today()))
 
 
 def usable_nowhere(on: date | None = None) -> ColumnElement[bool]:
     """SQL: the asset may be used on no channel at all."""
     on = on or amsterdam_today()
-    return and_(*(_blocker(channel.value, on) for channel in Channel))
+    return or_(Asset.status != AssetStatus.INDEXED.value,
+               and_(*(_blocker(channel.value, on) for channel in Channel)))
 
 
 def expiring(on: date | None = None) -> ColumnElement[bool]:

@@ -137,8 +137,10 @@ def current_index() -> tuple[FaceIndex, int]:
     """The index, brought up to date first if the stored templates changed; returns it
     with how many templates that decrypted (0: it was current)."""
     index = _index()
-    version = stored_version()
     with index.lock:
+        # Read under the lock: a commit's patch (`_apply_changes`) may move the index on
+        # meanwhile, and an older version read before it would label the index backwards.
+        version = stored_version()
         if index.version == version:
             return index, 0
         caught_up = _catch_up(index, version) if index.version >= 0 else None
@@ -153,6 +155,8 @@ def _catch_up(index: FaceIndex, version: int) -> int | None:
     """Apply the logged changes between the index's version and `version`: the templates
     another process added are read and decrypted, nothing else. None when a version is
     missing from the log (a wholesale change, or pruned): then only a rebuild is safe."""
+    if not 0 < version - index.version <= KEEP_CHANGES:
+        return None  # too far behind (a restore jumps the counter), or moved backwards
     changes = list(db.session.scalars(
         select(FaceIndexChange).where(FaceIndexChange.version > index.version,
                                       FaceIndexChange.version <= version)

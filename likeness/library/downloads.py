@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from likeness.consent import status as consent_status
-from likeness.errors import Forbidden, InvalidInput
+from likeness.errors import Conflict, Forbidden, InvalidInput
 from likeness.faces.engine import Box
 from likeness.library import catalogue, disclosures
 from likeness.library.renditions import Purpose, render
@@ -14,6 +15,10 @@ from likeness.models import Channel, DisclosureKind
 from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
+
+# Until detection has run, nobody knows which faces to blur: nothing leaves unblurred.
+NOT_INDEXED = _l("This photo is still being checked for faces (or the check failed): it can "
+                 "be downloaded or shared once its faces are known.")
 
 
 @use_case
@@ -33,6 +38,8 @@ def for_channel(asset_id: int, channel: str, *, recipient_name: str = "",
     if asset.is_restricted:
         raise Forbidden(_("This photo is restricted and may not be used."))
     state = consent_status.for_asset(asset.id)
+    if not state.indexed:
+        raise Conflict(str(NOT_INDEXED))
     blockers = set(state.blockers(channel))
     if blockers and current_app.config["DOWNLOAD_WITHOUT_CONSENT"] == "refuse":
         raise Forbidden(_("This photo may not be used for this channel: %(n)d face(s) "

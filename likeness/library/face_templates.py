@@ -19,7 +19,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from likeness.extensions import db
-from likeness.faces import engine, index
+from likeness.faces import detection, engine, index
 from likeness.faces.crypto import keyring
 from likeness.models import (
     Asset,
@@ -51,6 +51,9 @@ def enforce_template_policy() -> None:
     wanted = select(Face).join(Asset, Asset.id == Face.asset_id).where(
         Face.template_ciphertext.is_(None), Face.is_not_a_face.is_(False),
         Face.is_always_blurred.is_(False), Asset.status == AssetStatus.INDEXED.value,
+        # Faces too small for a reliable template keep their box (blurred) and none.
+        Face.right - Face.left >= detection.MIN_ENCODABLE_PX,
+        Face.bottom - Face.top >= detection.MIN_ENCODABLE_PX,
         Face.person_id.is_(None) | Face.person_id.not_in(refusing),
         # Retention purged this untagged face's template: none again until it is tagged.
         Face.template_purged_at.is_(None) | Face.person_id.is_not(None))
@@ -102,12 +105,13 @@ def _consenting_people() -> Any:
 def encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
     """Compute, encrypt and set the templates of these faces (flushes nothing).
 
-    Faces of a person who chose no biometrics are skipped, whoever asks."""
+    Faces of a person who chose no biometrics are skipped, whoever asks, and so are faces
+    too small for a reliable template (`detection.encodable`)."""
     added: dict[int, np.ndarray] = {}
     by_asset: dict[int, list[Face]] = {}
     refusing = set(db.session.scalars(_refusing_people()))
     for face in faces:
-        if face.person_id in refusing:
+        if face.person_id in refusing or not detection.encodable(engine.Box(*face.box)):
             continue
         by_asset.setdefault(face.asset_id, []).append(face)
     for asset_id, asset_faces in by_asset.items():

@@ -11,13 +11,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from likeness.consent import status as consent_status
-from likeness.errors import Forbidden, Gone, InvalidInput, NotFound
+from likeness.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.faces.engine import Box
 from likeness.library import disclosures
+from likeness.library.downloads import NOT_INDEXED
 from likeness.library.renditions import Purpose, render
 from likeness.models import (
     Asset,
+    AssetStatus,
     Channel,
     DisclosureKind,
     ShareLink,
@@ -46,6 +48,9 @@ def create(
     if db.session.scalar(select(Asset.id).where(Asset.id.in_(asset_ids),
                                                 Asset.is_restricted.is_(True)).limit(1)):
         raise Forbidden(_("This photo is restricted and may not be shared."))
+    if db.session.scalar(select(Asset.id).where(
+            Asset.id.in_(asset_ids), Asset.status != AssetStatus.INDEXED.value).limit(1)):
+        raise Conflict(str(NOT_INDEXED))
     token = secrets.token_urlsafe(24)
     link = ShareLink(
         token_sha256=hashlib.sha256(token.encode()).hexdigest(),
@@ -80,7 +85,9 @@ def open_link(token: str) -> tuple[ShareLink, list[int]]:
         raise Gone(_("This link is no longer valid."))
     asset_ids = list(db.session.scalars(
         select(ShareLinkAsset.asset_id).join(Asset, Asset.id == ShareLinkAsset.asset_id)
-        .where(ShareLinkAsset.share_link_id == link.id, Asset.is_restricted.is_(False))
+        .where(ShareLinkAsset.share_link_id == link.id, Asset.is_restricted.is_(False),
+               # being indexed again (a retry): its faces are not known until it is done
+               Asset.status == AssetStatus.INDEXED.value)
         .order_by(ShareLinkAsset.asset_id)))
     return link, asset_ids
 

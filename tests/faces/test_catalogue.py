@@ -93,6 +93,10 @@ def test_sql_filters_agree_with_the_consent_lights(app: Flask, db: Any):
     blurred = _asset(db, 6)
     suppressed = _asset(db, 7)
     no_faces = _asset(db, 8, faces=0)
+    pending = _asset(db, 9, faces=0)  # not indexed yet: no faces known, so none to blur
+    pending.status = AssetStatus.PENDING.value
+    failed = _asset(db, 10, faces=0)
+    failed.status = AssetStatus.FAILED.value
     for asset in (green, amber, website_only, restricted, blurred):
         asset.faces[0].person_id = person.id
     suppressed.faces[0].person_id = erased.id
@@ -104,7 +108,8 @@ def test_sql_filters_agree_with_the_consent_lights(app: Flask, db: Any):
              channels=["website"])
     _consent(db, erased, [suppressed], until=today() + timedelta(days=400))
     db.session.commit()
-    assets = [green, amber, website_only, untagged, restricted, blurred, suppressed, no_faces]
+    assets = [green, amber, website_only, untagged, restricted, blurred, suppressed, no_faces,
+              pending, failed]
     lights = status.for_assets([a.id for a in assets])
 
     def sql(where: catalogue.LibraryFilter) -> set[int]:
@@ -115,6 +120,6 @@ def test_sql_filters_agree_with_the_consent_lights(app: Flask, db: Any):
         assert sql(catalogue.LibraryFilter(usable_on=channel.value)) == expected, channel
     nowhere = {a.id for a in assets if not any(lights[a.id].usable(c.value) for c in Channel)}
     assert sql(catalogue.LibraryFilter(consent="none")) == nowhere
-    assert nowhere == {untagged.id, restricted.id, suppressed.id}
+    assert nowhere == {untagged.id, restricted.id, suppressed.id, pending.id, failed.id}
     expiring = {a.id for a in assets if any(lights[a.id].expiring(c.value) for c in Channel)}
     assert sql(catalogue.LibraryFilter(consent="expiring")) == expiring == {amber.id}

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from likeness.models import Asset, Face, Person
+from likeness.models import Asset, Face, Person, ShareLink
 from tests.helpers import FIXTURES, csrf_token_from, run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
@@ -180,3 +180,29 @@ def test_renditions_are_served_without_caching(client: FlaskClient, logged_in: A
     assert response.headers["Cache-Control"] == "no-store"
     assert client.get(f"/admin/assets/{asset_id}/download.jpg").status_code == 404
     assert client.get("/admin/assets/999999").status_code == 404
+
+
+def test_a_photo_whose_faces_are_not_found_yet_cannot_leave_unblurred(
+    client: FlaskClient, logged_in: Any, upload: Any, db: Any,
+):
+    # Before detection has run nobody knows which faces to blur: no download, no share
+    # link, and the page says why, instead of "usable: yes" for a photo without faces.
+    (asset_id,) = upload("two_people.jpg", index=False)
+    logged_in("librarian")
+    page = client.get(f"/admin/assets/{asset_id}")
+    html = page.get_data(as_text=True)
+    assert "Usable nowhere yet" in html and "usable-yes" not in html
+    token = csrf_token_from(html)
+    download = client.post(f"/admin/assets/{asset_id}/download", data={
+        "csrf_token": token, "channel": "website", "recipient_name": "Regional paper"})
+    assert download.status_code == 409
+    assert "still being checked for faces" in download.get_data(as_text=True)
+    shared = client.post(f"/admin/assets/{asset_id}/share", data={
+        "csrf_token": token, "channel": "website", "recipient_name": "Agency", "days": 7})
+    assert shared.status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(ShareLink)) == 0
+
+    run_jobs()  # the faces are found: now the photo can go out, faces without consent blurred
+    assert client.post(f"/admin/assets/{asset_id}/download", data={
+        "csrf_token": token, "channel": "website",
+        "recipient_name": "Regional paper"}).status_code == 200

@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from likeness.faces import crypto, index
 from likeness.library import search, tagging
-from likeness.models import AuditEvent, Face
+from likeness.models import AuditEvent, Face, FaceIndexState
 from likeness.platform.actor import CLI
 from likeness.staff import settings
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
 pytestmark = pytest.mark.usefixtures("policy_all")
@@ -50,6 +50,23 @@ def test_switching_to_off_purges_every_template(app: Flask, db: Any, upload: Any
     # The in-memory index follows: nothing can be found any more.
     probe = np.zeros(128, np.float32)
     assert search.search(probe, actor=CLI, purpose="test", max_distance=10.0) == []
+
+
+def test_a_face_too_small_to_encode_keeps_its_box_but_never_gets_a_template(
+    app: Flask, db: Any, upload: Any, librarian: Any,
+):
+    settings.set_template_policy("off", actor=librarian)
+    (asset_id,) = upload("obama.jpg")
+    # A 20 px face in a crowd: detected and blurred, but a template of it is unreliable.
+    db.session.add(Face(asset_id=asset_id, top=5, right=25, bottom=25, left=5))
+    db.session.commit()
+    settings.set_template_policy("all", actor=CLI, legal_basis="Test: a legal basis",
+                                 dpia_reference="DPIA-TEST-2")
+    run_jobs()  # the policy job makes the templates the policy asks for
+    sizes = {(f.right - f.left): f.template_ciphertext is not None
+             for f in db.session.scalars(select(Face).where(Face.asset_id == asset_id))}
+    assert sizes[20] is False
+    assert [has for width, has in sizes.items() if width != 20] == [True]  # Obama's face
 
 
 def test_rotate_face_key_reencrypts_every_template(app: Flask, db: Any, upload: Any):
@@ -91,6 +108,19 @@ def test_index_is_updated_incrementally_without_a_rebuild(app: Flask, db: Any, u
     same_index, decrypted = index.current_index()
     assert same_index is face_index and decrypted == 0
     assert len(same_index) == 2
+
+
+def test_after_a_restore_jumped_the_counter_the_index_rebuilds(app: Flask, db: Any,
+                                                              upload: Any):
+    # A restore sets the counter to a new random value far ahead (library/restore.py):
+    # no change log spans that, so a process still holding an index rebuilds it.
+    upload("obama.jpg", "two_people.jpg")
+    face_index, _ = index.current_index()
+    db.session.execute(update(FaceIndexState).values(version=1_500_000_000))
+    db.session.commit()
+    rebuilt, decrypted = index.current_index()
+    assert decrypted == 3 and len(rebuilt) == 3
+    assert index.current_index()[1] == 0  # and it is current now
 
 
 def test_another_process_applies_the_logged_changes_instead_of_rebuilding(
