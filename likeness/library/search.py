@@ -68,12 +68,23 @@ def search(
 def _nearest_here(template: NDArray[np.floating], k: int | None, max_distance: float, *,
                   actor: Actor) -> list[tuple[int, float]]:
     """Search this process's index, brought up to date first (the decryption audited)."""
+    answer = _search_index(template, k, max_distance)
+    if answer.decrypted:
+        _audit_decryption(answer.decrypted, actor)
+    return answer.hits
+
+
+def _search_index(template: NDArray[np.floating], k: int | None, max_distance: float
+                  ) -> search_service.Answer:
+    """This process's index, brought up to date first, searched: only reads."""
     face_index, decrypted = index.current_index()
-    if decrypted:
-        audit.record("face.templates_decrypted", actor=actor,
-                     details={"count": decrypted, "purpose": "search index"})
     with face_index.lock:  # a job's commit may patch the index from another thread
-        return face_index.search(template, k, max_distance)
+        return search_service.Answer(face_index.search(template, k, max_distance), decrypted)
+
+
+def _audit_decryption(count: int, actor: Actor) -> None:
+    audit.record("face.templates_decrypted", actor=actor,
+                 details={"count": count, "purpose": "search index"})
 
 
 def _serve_query(template: NDArray[np.float32], k: int | None, max_distance: float
@@ -85,18 +96,14 @@ def _serve_query(template: NDArray[np.float32], k: int | None, max_distance: flo
     suggestions run inside its use case). A plain read transaction never waits for a
     writer, so the answer comes at once; the decryption is audited after the reply."""
     try:
-        face_index, decrypted = index.current_index()
-        with face_index.lock:  # a job's commit may patch the index from another thread
-            hits = face_index.search(template, k, max_distance)
+        return _search_index(template, k, max_distance)
     finally:
         db.session.rollback()  # end the read snapshot before the next query
-    return search_service.Answer(hits, decrypted)
 
 
 @use_case
 def _record_index_decryption(count: int) -> None:
-    audit.record("face.templates_decrypted", actor=SYSTEM,
-                 details={"count": count, "purpose": "search index"})
+    _audit_decryption(count, SYSTEM)
 
 
 def _start_search_service() -> None:

@@ -40,7 +40,7 @@ from likeness.extensions import db
 from likeness.models import AuditEvent, Base, utcnow
 from likeness.platform import audit
 from likeness.platform.actor import Actor
-from likeness.platform.storage import check_key, instance_dir, storage
+from likeness.platform.storage import Storage, check_key, instance_dir, storage
 from likeness.platform.uow import after_commit, on_rollback, use_case
 
 log = logging.getLogger(__name__)
@@ -232,25 +232,16 @@ def _swap_objects(files: Path, restore_id: str) -> None:
     and `recover_interrupted` uses the marker to finish the job."""
     store = storage()
     aside = _aside_prefix(restore_id)
-    marker = instance_dir() / RESTORING_MARKER
-    marker.write_text(json.dumps({"restore": restore_id, "aside": aside,
-                                  "started_at": utcnow().isoformat()}))
+    (instance_dir() / RESTORING_MARKER).write_text(json.dumps(
+        {"restore": restore_id, "started_at": utcnow().isoformat()}))
     moved: list[str] = []
     written: list[str] = []
 
     def put_back() -> None:
-        failed = _each(store.delete, written) + _each(
-            lambda key: store.move(aside + key, key), moved)
+        failed = _put_back(store, aside, written, moved)
         if failed:  # the marker stays: `flask recover-restore` finishes this
             log.error("restore undo: %d objects not put back; they are under %s",
                       failed, aside)
-            return
-        store.delete_prefix(aside)
-        marker.unlink(missing_ok=True)
-
-    def clean_up() -> None:
-        store.delete_prefix(aside)
-        marker.unlink(missing_ok=True)
 
     on_rollback(put_back)  # before the first move: a failure half-way is undone too
     for folder in (*DATA_FOLDERS, *CACHE_FOLDERS):
@@ -262,22 +253,33 @@ def _swap_objects(files: Path, restore_id: str) -> None:
         if path.is_file() and key.split("/", 1)[0] in DATA_FOLDERS:
             store.write(check_key(key), path.read_bytes())
             written.append(key)
-    after_commit(clean_up)
+    after_commit(lambda: _finish(store, aside))
 
 
 def _aside_prefix(restore_id: str) -> str:
     return f"pre-restore-{restore_id}/"
 
 
-def _each(action: Callable[[str], None], keys: list[str]) -> int:
-    """Apply `action` to every key, whatever fails on the way; how many failed."""
+def _put_back(store: Storage, aside: str, written: list[str], moved: list[str]) -> int:
+    """Undo a swap: delete what the restore wrote, move the old objects back, and finish
+    (only when all of it worked). Tries every object; returns how many failed."""
     failed = 0
-    for key in keys:
-        try:
-            action(key)
-        except OSError:
-            failed += 1
+    for action, keys in ((store.delete, written),
+                         (lambda key: store.move(aside + key, key), moved)):
+        for key in keys:
+            try:
+                action(key)
+            except OSError:
+                failed += 1
+    if not failed:
+        _finish(store, aside)
     return failed
+
+
+def _finish(store: Storage, aside: str) -> None:
+    """The swap is over (committed or undone): drop what was set aside, and the marker."""
+    store.delete_prefix(aside)
+    (instance_dir() / RESTORING_MARKER).unlink(missing_ok=True)
 
 
 def recover_interrupted() -> str:
@@ -298,21 +300,17 @@ def recover_interrupted() -> str:
         return "The interrupted restore had moved no files; its marker was removed."
     aside = _aside_prefix(restore_id)
     if _restore_committed(restore_id):
-        store.delete_prefix(aside)
-        marker.unlink()
+        _finish(store, aside)
         return "That restore had committed; the files it had set aside were removed."
     old = sorted(key[len(aside):] for key in store.keys(aside))
     kept = set(old)
-    # Objects the interrupted restore wrote (the archive's), then the old ones back.
+    # The objects the interrupted restore wrote: the data keys not set aside.
     written = [key for folder in (*DATA_FOLDERS, *CACHE_FOLDERS)
                for key in store.keys(f"{folder}/") if key not in kept]
-    failed = _each(store.delete, written) + _each(
-        lambda key: store.move(aside + key, key), old)
+    failed = _put_back(store, aside, written, old)
     if failed:
         raise BackupError(f"{failed} files could not be put back (they are under {aside} in "
                           "the store); run `flask recover-restore` again when it answers.")
-    store.delete_prefix(aside)
-    marker.unlink()
     return f"The interrupted restore was undone: {len(old)} files put back."
 
 
