@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint translations update-translations install install-test system-deps browser-deps axe clean-venv bench
+.PHONY: run test lint lock translations update-translations install install-test system-deps browser-deps axe clean-venv bench
 
 # System libraries: WeasyPrint needs Pango; browser tests need Debian's chromium.
 # Installed only when missing, and only where we may (root with apt-get).
@@ -35,21 +35,34 @@ $(AXE): tests/package.json tests/package-lock.json
 	touch $@
 axe: $(AXE)
 
-$(BIN)/python:
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --upgrade "pip>=24" "setuptools<81" wheel
+# Everything Python comes from the committed uv.lock (exact versions and hashes); the ranges in
+# pyproject.toml only bound what `make lock` may move to. uv itself is pinned by hash in
+# tools/uv-requirements.txt and lives in .tools/. `--locked` refuses to run when pyproject.toml
+# and uv.lock disagree, so a dependency added without `make lock` fails here, not next month.
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+UV_SYNC := $(UV) sync --locked --python $(PY)
 
-# dlib-bin is prebuilt; face_recognition itself is installed without its
-# declared `dlib` dependency, which would compile from source for many minutes.
-$(STAMP): pyproject.toml $(BIN)/python
-	$(BIN)/pip install dlib-bin
-	$(BIN)/pip install --no-deps "face_recognition==1.3.0"
-	$(BIN)/pip install -e .
+$(UV): tools/uv-requirements.txt
+	$(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --no-deps --require-hashes -r tools/uv-requirements.txt
 	touch $@
 
-$(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install -e ".[test]"
+# The app's dependencies only; --inexact leaves the test tools of an earlier `make test` alone.
+$(STAMP): pyproject.toml uv.lock $(UV)
+	$(UV_SYNC) --inexact
 	touch $@
+
+$(TEST_STAMP): pyproject.toml uv.lock $(UV)
+	$(UV_SYNC) --extra test
+	touch $(STAMP) $@
+
+# Moving forward on purpose: the newest releases pyproject.toml allows. Commit the new uv.lock
+# only after `make test` passes with it (see README, "Dependencies").
+lock: $(UV)
+	$(UV) lock --upgrade --python $(PY)
 
 install: system-deps $(STAMP) translations
 install-test: install browser-deps $(TEST_STAMP) $(AXE)
@@ -87,4 +100,4 @@ bench: install
 	$(BIN)/python bench/response.py --photos 40 --long-side 6000
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(TOOLS)

@@ -31,6 +31,7 @@ from likeness.extensions import db as _db
 from likeness.extensions import limiter
 from likeness.library import upload as uploads
 from likeness.platform import embedded_redis
+from likeness.platform.known_warnings import KNOWN_WARNINGS
 from likeness.staff import accounts
 from tests.helpers import FIXTURES, enrol_two_factor, free_port, login, run_jobs
 
@@ -353,6 +354,15 @@ def _uses_the_named_database(item: pytest.Item) -> bool:
     if "sqlite" in params.values():
         return False
     return "migrated" in getattr(item, "fixturenames", ())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The dependencies' known import-time warnings, by exact message and module, after
+    pyproject's "error" (later filters win): the same list production uses."""
+    for known in KNOWN_WARNINGS:
+        config.addinivalue_line(
+            "filterwarnings", f"ignore:{known.message}:{known.category}:{known.module}"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

