@@ -112,7 +112,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Login throttling (Flask-Limiter syntax).
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
         # Face engine.
-        # The lawful default: templates only with biometric consent (see README). `all`
+        # The lawful default: templates only with biometric consent (see docs/legal.md). `all`
         # is never chosen here: an admin must record its legal basis in the app.
         "FACE_TEMPLATE_POLICY": os.environ.get("FACE_TEMPLATE_POLICY",
                                                TemplatePolicy.CONSENTED_ONLY.value),
@@ -120,7 +120,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "FACE_KEYS": os.environ.get("FACE_KEYS", ""),
         "FACE_MATCH_THRESHOLD": float(os.environ.get("FACE_MATCH_THRESHOLD", "0.6")),
         # The smallest face to find, in pixels of the original (40: what plain
-        # face_recognition finds with one upsampling). Larger is faster (see README).
+        # face_recognition finds with one upsampling). Larger is faster (see docs/speed.md).
         "FACE_MIN_PX": _env_int("FACE_MIN_PX", 40),
         # "worker": one process per machine (an RQ worker) keeps the face index and
         # answers every process's searches; "local": each process keeps its own.

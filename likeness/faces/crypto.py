@@ -139,7 +139,7 @@ def _load() -> KeyRing:
     if current_app.config["ENV_NAME"] in {"development", "testing"}:
         return add_key_to_file(path)
     raise TemplateKeyError(
-        "No face template key: set FACE_KEYS or FACE_KEY_FILE (see README). "
+        "No face template key: set FACE_KEYS or FACE_KEY_FILE (see docs/configuration.md). "
         "Likeness will not store or read biometric templates without one."
     )
 

@@ -52,7 +52,7 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("HTTPS_ONLY"):
-        # HTTPS only from now on (production runs behind TLS; see README).
+        # HTTPS only from now on (production runs behind TLS; see docs/operations.md).
         headers.setdefault("Strict-Transport-Security", HSTS)
     # Pages and files here can hold personal data: no cache may keep a copy.
     # Only our own static assets (CSS, JS, icons) may be cached.

@@ -3,8 +3,8 @@
 Every original, rendition, signed PDF, selfie, answer and export is an object named by a
 key such as `assets/ab/ab12….jpg`. The key, never a path, is what rows store and what
 areas pass around, so web processes and workers on several machines share one library
-when `STORAGE=s3` (see README, "Storage"). `STORAGE=local` (the default) keeps the objects
-under the instance folder, as files of the same names.
+when `STORAGE=s3` (see docs/operations.md, "Several machines"). `STORAGE=local` (the
+default) keeps the objects under the instance folder, as files of the same names.
 
 Local-only, by nature: the instance folder itself (`instance_dir`) for backups written by
 `flask backup`, the restore marker, the embedded Redis and development mail.
