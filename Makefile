@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 export FLASK_APP := wsgi:app
 
-.PHONY: run test lint lock translations update-translations install install-test system-deps browser-deps axe clean-venv bench
+.PHONY: run test lint lock screenshots translations update-translations install install-test system-deps browser-deps axe clean-venv bench
 
 # System libraries: WeasyPrint needs Pango; browser tests need Debian's chromium.
 # Installed only when missing, and only where we may (root with apt-get).
@@ -90,6 +90,11 @@ lint: $(TEST_STAMP)
 PYTEST_PARALLEL ?= -n 2 --dist loadfile
 test: install-test lint
 	$(BIN)/pytest $(PYTEST_PARALLEL)
+
+# The documentation's screenshots (docs/img/), taken by the browser journeys from the demo.
+screenshots: install-test
+	LIKENESS_DOC_SCREENSHOTS=1 $(BIN)/pytest -n 0 -q -p no:cacheprovider tests/journeys \
+	  -k "case_page or cockpit_dashboard or empty_submit_on_a_phone"
 
 # The benchmarks of the README's "Speed" section (about 15 minutes on 2 cores).
 bench: install

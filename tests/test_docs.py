@@ -13,7 +13,7 @@ DOCS = ROOT / "docs"
 CODE_FOLDERS = ("likeness", "portal", "admin")
 # os.environ.get("X"), os.environ["X"], os.getenv("X") and the config helpers _env_int("X")...
 SETTING_READ = re.compile(r'(?:environ\.get|environ\[|getenv|_env_[a-z]+)\(?\s*"([A-Z][A-Z0-9_]+)"')
-LINK = re.compile(r"(?<!!)\[[^\]]+\]\(([^)\s]+)\)")
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")  # links and images
 # The one `../` text a page may show that is not a link: a ZIP member we refuse.
 UNSAFE_PATH_EXAMPLE = "`../../x.jpg`"
 

@@ -18,6 +18,10 @@ from tests.browser import CHROMIUM_FLAGS, live_server
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(os.environ.get("LIKENESS_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "journeys"
+# The documentation's screenshots are taken by the journeys themselves, so they show the
+# pages as they are: `make screenshots` sets this and the chosen steps land in docs/img/.
+DOC_IMAGES = ROOT / "docs" / "img"
+UPDATE_DOC_SCREENSHOTS = os.environ.get("LIKENESS_DOC_SCREENSHOTS") == "1"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 BLOCKING = {"critical", "serious"}
@@ -73,6 +77,15 @@ class Journey:
                 self.problems.append(
                     f"{self.page.url} [{viewport}] {violation['impact']} {violation['id']}: "
                     f"{violation['help']} at {violation['nodes']}")
+
+    def doc_screenshot(self, name: str) -> Path:
+        """This screen for the documentation (docs/img/<name>.png with `make screenshots`;
+        otherwise beside the other artefacts, so the step is exercised on every run)."""
+        folder = DOC_IMAGES if UPDATE_DOC_SCREENSHOTS else self.folder
+        path = folder / f"{name}.png"
+        self.page.wait_for_load_state()
+        self.page.screenshot(path=str(path), full_page=False)
+        return path
 
     def tab_to(self, selector: str, *, limit: int = 80) -> None:
         """Press Tab (only the keyboard) until the element `selector` has the focus."""

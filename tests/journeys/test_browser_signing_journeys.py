@@ -50,6 +50,7 @@ def test_empty_submit_on_a_phone_focuses_the_error_summary_in_the_first_screen(
         assert "Where may the photos be used?" in first_fieldset.inner_text()
         assert "On our public website, where anyone can see them." in \
             first_fieldset.inner_text()
+        assert j.doc_screenshot("signing-on-a-phone").stat().st_size > 10_000
 
         page.get_by_role("button", name="Sign", exact=True).click()
         page.wait_for_load_state()

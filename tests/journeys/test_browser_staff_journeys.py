@@ -183,5 +183,17 @@ def test_the_case_page_leads_through_the_steps_and_asks_before_carrying_out(
         assert page.locator(".candidates").get_by_role("button", name="Undo").count() == 0
         assert current.inner_text().strip() == "Review"
         j.check("carried-out")
+        assert j.doc_screenshot("case-page").stat().st_size > 10_000
     db.session.remove()
     assert casework.carried_out(request_id)
+
+
+def test_the_cockpit_dashboard_shows_the_privacy_officers_figures(demo_app: Any, journey: Any):
+    email = data.staff("privacy_officer")
+    with journey(phone=False) as j:
+        page = j.page
+        data.log_in(j, email)
+        j.goto("/admin/cockpit/", "cockpit")
+        assert page.get_by_role("heading", level=1).inner_text().strip() != ""
+        assert page.locator("svg").count() >= 1  # the on-time chart, drawn on the server
+        assert j.doc_screenshot("cockpit-dashboard").stat().st_size > 10_000

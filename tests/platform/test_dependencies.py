@@ -65,7 +65,7 @@ def test_the_lock_records_what_pyproject_asks() -> None:
 def test_a_worker_with_warnings_as_errors_imports_and_signs(tmp_path: Path) -> None:
     # A production worker run with PYTHONWARNINGS=error imports pyHanko (PDF signing) and
     # face_recognition: their known import-time warnings must not become exceptions.
-    script = (
+    script = f"INSTANCE = {str(tmp_path)!r}\n" + (
         "from likeness.app import create_app\n"
         "from weasyprint import HTML\n"
         "from likeness.platform import pdf_signing\n"
