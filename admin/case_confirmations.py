@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from likeness.dsr import locate
+from likeness.dsr import answer, locate
 from likeness.models import RequestType, SubjectRequest
 
 
@@ -67,11 +67,11 @@ def _carry_out(request: SubjectRequest) -> Confirmation:
 
 
 def _send_answer(request: SubjectRequest) -> Confirmation:
-    return Confirmation(
-        _("Send the answer?"),
-        _("The answer goes to %(email)s at once and cannot be called back. Read it first.",
-          email=request.email),
-        _("Send the answer"))
+    message = _("The answer goes to %(email)s at once and cannot be called back. Read it first.",
+                email=request.email)
+    if not answer.reviewed(request):
+        message = " ".join([_("Nobody has opened this draft yet."), message])
+    return Confirmation(_("Send the answer?"), message, _("Send the answer"))
 
 
 def _refuse(request: SubjectRequest) -> Confirmation:

@@ -105,6 +105,7 @@ def reviewed(request: SubjectRequest) -> bool:
     return any((details or {}).get("file") == "answer.pdf" for details in reads)
 
 
+@use_case  # the read's audit event must commit: "every read is audited"
 def staff_file(request_id: int, kind: str, *, actor: Actor) -> tuple[str, str]:
     """A file of the request for staff (the answer, the export, the message as received):
     its storage key and media type. Every read is audited."""

@@ -134,7 +134,8 @@ def test_sending_the_answer_asks_first(
                 data={"csrf_token": token, "confirmed": "yes"})
     run_jobs()
     page = _page(client, subject_request.id)
-    assert 'data-confirm="The answer goes to barack@example.org at once' in page
+    assert ('data-confirm="Nobody has opened this draft yet. '
+            'The answer goes to barack@example.org') in page
     asked = client.post(f"/admin/requests/{subject_request.id}/send-answer",
                         data={"csrf_token": csrf_token_from(page)})
     assert asked.status_code == 200 and "cannot be called back" in asked.get_data(as_text=True)
@@ -198,3 +199,31 @@ def test_a_search_for_a_person_in_600_photos_returns_all_600_and_the_page_pages_
     # Out of range goes to the nearest page, never an error.
     assert client.get(f"/admin/requests/{subject_request.id}"
                       "?candidates_page=99999999").status_code == 200
+
+
+def test_opening_the_draft_answer_is_recorded_and_review_is_done(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, logged_in: Any,
+):
+    from sqlalchemy import select
+
+    from likeness.models import AuditEvent
+
+    submit_request(client, type_="access", selfie="obama2.jpg")
+    verify_by_email(client, mailbox)
+    subject_request: SubjectRequest = latest_request(db)
+    logged_in("privacy_officer")
+    token = csrf_token_from(_page(client, subject_request.id))
+    client.post(f"/admin/requests/{subject_request.id}/perform",
+                data={"csrf_token": token, "confirmed": "yes"})
+    run_jobs()
+    assert client.get(f"/admin/requests/{subject_request.id}/files/answer.pdf").status_code == 200
+    # What nobody committed would vanish here; the read's audit event must not.
+    db.session.rollback()
+    reads = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "request.file_read",
+        AuditEvent.subject == f"request:{subject_request.id}")).all()
+    assert [event.details["file"] for event in reads] == ["answer.pdf"]
+    page = _page(client, subject_request.id)
+    assert _states(page)["Review"] == "done"
+    assert 'data-confirm="The answer goes to barack@example.org' in page
+    assert "Nobody has opened this draft yet." not in page
