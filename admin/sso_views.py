@@ -1,0 +1,114 @@
+"""Signing in with the organisation's identity provider (OpenID Connect).
+
+`/login/sso` sends the browser to the provider with a state, a nonce and a PKCE challenge
+(Authlib keeps them in the session); the provider sends it back to `/login/sso/callback`,
+where the code is exchanged and the id_token verified before likeness.staff.sso decides.
+A state is used once: the callback drops it from the session, and the provider takes a
+code only once, so an old callback URL (or an old cookie) leads nowhere.
+"""
+
+from __future__ import annotations
+
+import time
+
+import requests
+from authlib.integrations.base_client import MismatchingStateError, OAuthError
+from flask import abort, current_app, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
+
+from admin import blueprint, session_policy
+from likeness.extensions import limiter
+from likeness.staff import sso, two_factor
+from likeness.web.error_pages import render_error
+from likeness.web.i18n import safe_next
+
+_NEXT = "sso_next"
+
+
+@blueprint.get("/login/sso")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
+def login_sso() -> ResponseReturnValue:
+    if not sso.enabled():
+        abort(404)
+    try:
+        sso.check_metadata()
+    except sso.SsoRefused as exc:
+        return _refuse(exc.reason, exc.message, status=503)
+    except (requests.RequestException, ValueError):
+        return _refuse("provider_unreachable", _unreachable(), status=503)
+    session[_NEXT] = safe_next(request.args.get("next"), url_for("admin.dashboard"))
+    # max_age: a provider session older than ours may last must authenticate again.
+    return sso.client().authorize_redirect(
+        url_for("admin.login_sso_callback", _external=True), max_age=sso.max_age_seconds())
+
+
+@blueprint.get("/login/sso/callback")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
+def login_sso_callback() -> ResponseReturnValue:
+    if not sso.enabled():
+        abort(404)
+    try:
+        token = sso.client().authorize_access_token(claims_options=sso.claims_options())
+        claims = dict(token.get("userinfo") or {})
+        if not claims:
+            raise sso.SsoRefused("no_id_token", _not_verified())
+        sso.check_claims(claims)
+    except sso.SsoRefused as exc:
+        return _refuse(exc.reason, exc.message)
+    except MismatchingStateError:
+        return _refuse("state", _("This sign-in link was already used or has expired. "
+                                  "Please sign in again."), status=400)
+    except OAuthError as exc:
+        # The provider said no (the user cancelled) or refused our code exchange.
+        return _refuse(f"provider:{str(exc.error)[:40]}", _not_verified())
+    except BadSignatureError:
+        return _refuse("signature", _not_verified())
+    except ExpiredTokenError:
+        return _refuse("expired", _not_verified())
+    except ClaimError as exc:
+        return _refuse(f"claim:{exc.claim}"[:60], _not_verified())
+    except JoseError:
+        return _refuse("token", _not_verified())
+    except (requests.RequestException, ValueError):
+        return _refuse("provider_unreachable", _unreachable(), status=503)
+    result = sso.sign_in(claims)
+    if isinstance(result, sso.SsoRefused):
+        return render_error(403, result.message)
+    target = safe_next(session.pop(_NEXT, None), url_for("admin.dashboard"))
+    user = result.user
+    if not result.mfa and two_factor.is_enabled(user):
+        # The provider did not assert a second factor: ask for ours, as for a password.
+        session["two_factor"] = {"user": user.id, "at": int(time.time()), "next": target,
+                                 "sso": True}
+        return redirect(url_for("admin.login_two_factor"))
+    session_policy.start(user, sso_mfa=result.mfa)
+    return redirect(target)
+
+
+def _refuse(reason: str, message: str, *, status: int = 403) -> ResponseReturnValue:
+    sso.record_refusal(reason)
+    session.pop(_NEXT, None)
+    return render_error(status, message)
+
+
+def _not_verified() -> str:
+    return _("Your sign-in at %(provider)s could not be verified, so Likeness did not let you "
+             "in. Please sign in again; if this keeps happening, tell your administrator.",
+             provider=sso.provider_name())
+
+
+def _unreachable() -> str:
+    return _("%(provider)s cannot be reached just now. Please try again in a few minutes.",
+             provider=sso.provider_name())
+
+
+@blueprint.context_processor
+def single_sign_on() -> dict[str, object]:
+    """What the login page offers: the provider's button, and whether passwords are for
+    admins only."""
+    if not sso.enabled():
+        return {"sso_provider": None, "password_for_admins_only": False}
+    return {"sso_provider": sso.provider_name(),
+            "password_for_admins_only": current_app.config["LOCAL_LOGIN"] == "admins"}
