@@ -1,16 +1,18 @@
 """Signing in with the organisation's identity provider (OpenID Connect).
 
 `/login/sso` sends the browser to the provider with a state, a nonce and a PKCE challenge
-(Authlib keeps them in the session); the provider sends it back to `/login/sso/callback`,
-where the code is exchanged and the id_token verified before likeness.staff.sso decides.
-A state is used once: the callback drops it from the session, and the provider takes a
-code only once, so an old callback URL (or an old cookie) leads nowhere.
+(Authlib keeps them in Redis: likeness.staff.sso.StateStore); the provider sends it back to
+`/login/sso/callback`, where the code is exchanged and the id_token verified before
+likeness.staff.sso decides.
+A state is used once: the callback takes it out of Redis as it reads it, and the provider
+takes a code only once, so an old callback URL (or an old cookie) leads nowhere.
 """
 
 from __future__ import annotations
 
 import time
 
+import redis
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import abort, current_app, redirect, request, session, url_for
@@ -27,25 +29,33 @@ from likeness.web.i18n import safe_next
 _NEXT = "sso_next"
 
 
+def _failed(response: object) -> bool:
+    # Only failures count towards the per-IP limit: a whole hospital may sign in at nine
+    # from one address.
+    return getattr(response, "status_code", 200) != 302
+
+
 @blueprint.get("/login/sso")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], deduct_when=_failed)
 def login_sso() -> ResponseReturnValue:
     if not sso.enabled():
         abort(404)
     try:
         sso.check_metadata()
+        session[_NEXT] = safe_next(request.args.get("next"), url_for("admin.dashboard"))
+        # max_age: a provider session older than ours may last must authenticate again.
+        return sso.client().authorize_redirect(
+            url_for("admin.login_sso_callback", _external=True), max_age=sso.max_age_seconds())
     except sso.SsoRefused as exc:
         return _refuse(exc.reason, exc.message, status=503)
     except (requests.RequestException, ValueError):
         return _refuse("provider_unreachable", _unreachable(), status=503)
-    session[_NEXT] = safe_next(request.args.get("next"), url_for("admin.dashboard"))
-    # max_age: a provider session older than ours may last must authenticate again.
-    return sso.client().authorize_redirect(
-        url_for("admin.login_sso_callback", _external=True), max_age=sso.max_age_seconds())
+    except redis.RedisError:
+        return render_error(503)
 
 
 @blueprint.get("/login/sso/callback")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], deduct_when=_failed)
 def login_sso_callback() -> ResponseReturnValue:
     if not sso.enabled():
         abort(404)
@@ -73,6 +83,8 @@ def login_sso_callback() -> ResponseReturnValue:
         return _refuse("token", _not_verified())
     except (requests.RequestException, ValueError):
         return _refuse("provider_unreachable", _unreachable(), status=503)
+    except redis.RedisError:
+        return render_error(503)
     result = sso.sign_in(claims)
     if isinstance(result, sso.SsoRefused):
         return render_error(403, result.message)

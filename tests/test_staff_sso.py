@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from likeness.staff import accounts, sso
-from tests.helpers import csrf_token_from
+from tests.helpers import csrf_token_from, free_port, login
 from tests.sso_provider import (
     CLIENT_ID,
     PROVIDER,
@@ -230,13 +230,13 @@ def test_a_replayed_state_is_refused(app: Flask, client: FlaskClient, provider: 
     assert client.get("/admin/").status_code == 302
     assert refusals()[-1] == "state"
 
-    # Someone who kept the cookie from before the callback: the code is used up.
+    # Someone who kept the cookie from before the callback: the state is gone server-side.
     thief = app.test_client()
     thief.set_cookie("session", cookie_before.value)
     stolen = thief.get(callback)
-    assert stolen.status_code == 403
+    assert stolen.status_code == 400
     assert thief.get("/admin/").status_code == 302
-    assert refusals()[-1].startswith("provider:")
+    assert refusals()[-1] == "state"
 
 
 def test_a_callback_that_never_started_here_is_refused(client: FlaskClient, provider: str):
@@ -254,3 +254,44 @@ def test_another_tenant_is_refused(app: Flask, client: FlaskClient, provider: st
     assert refusals()[-1] == "tenant"
     insider = idp_user(provider, tid="our-tenant", roles=["Likeness.viewer"])
     assert sign_in(app.test_client(), insider).headers["Location"] == "/admin/"
+
+
+# --- bad input and a provider that is away --------------------------------------------
+
+
+def test_bad_callbacks_get_a_clear_answer(client: FlaskClient, provider: str):
+    bare = client.get("/admin/login/sso/callback")
+    assert bare.status_code == 400 and "already used or has expired" in bare.get_data(
+        as_text=True)
+    start(client)
+    cancelled = client.get("/admin/login/sso/callback?error=access_denied&state=whatever")
+    assert cancelled.status_code == 403
+    assert "could not be verified" in cancelled.get_data(as_text=True)
+    assert refusals()[-1] == "provider:access_denied"
+    hostile = client.get("/admin/login/sso/callback?code=%27%3B--&state=%3Cscript%3E"
+                         "&error_description=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert hostile.status_code == 400 and "<script>" not in hostile.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+    # An open redirect through `next` is not possible.
+    authorize_url = client.get("/admin/login/sso?next=//evil.example").headers["Location"]
+    sub = idp_user(provider, roles=["Likeness.viewer"])
+    assert client.get(choose_account(authorize_url, sub)).headers["Location"] == "/admin/"
+
+
+def test_a_provider_that_cannot_be_reached_gets_a_503_and_passwords_still_work(
+        app: Flask, client: FlaskClient, make_staff: Any):
+    app.config["OIDC_ISSUER"] = f"http://localhost:{free_port()}"  # nobody listens there
+    response = client.get("/admin/login/sso")
+    assert response.status_code == 503
+    assert f"{PROVIDER} cannot be reached just now" in response.get_data(as_text=True)
+    assert refusals()[-1] == "provider_unreachable"
+    admin = make_staff("admin")
+    assert login(client, admin.email, "correct horse 42").status_code == 302
+
+
+def test_without_single_sign_on_there_is_no_button_and_no_route(app: Flask,
+                                                                client: FlaskClient):
+    app.config["OIDC_ISSUER"] = ""
+    assert "Sign in with" not in client.get("/admin/login").get_data(as_text=True)
+    assert client.get("/admin/login/sso").status_code == 404
+    assert client.get("/admin/login/sso/callback?code=x&state=y").status_code == 404

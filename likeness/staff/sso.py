@@ -29,6 +29,7 @@ from likeness.platform import audit
 from likeness.platform.actor import ANONYMOUS
 from likeness.platform.addresses import normalise_email
 from likeness.platform.app_state import per_app
+from likeness.platform.queue import get_redis
 from likeness.platform.uow import use_case
 
 _CLIENT_KEY = "likeness.oidc_client"
@@ -71,12 +72,34 @@ def password_login_allowed(user: StaffUser) -> bool:
     return current_app.config["LOCAL_LOGIN"] == "all" or user.role == Role.ADMIN.value
 
 
+class StateStore:
+    """Authlib's store for a sign-in in flight (state, nonce, PKCE verifier): in Redis, so
+    the verifier never travels in the session cookie, and a state is taken out as it is
+    read (one transaction), so it works once, even with a copy of an old cookie."""
+
+    PREFIX = "likeness:oidc-state:"
+    SECONDS = 15 * 60  # time to sign in at the provider
+
+    def get(self, key: str) -> bytes | None:
+        pipe = get_redis().pipeline(transaction=True)
+        pipe.get(self.PREFIX + key)
+        pipe.delete(self.PREFIX + key)
+        value, _deleted = pipe.execute()
+        return value
+
+    def set(self, key: str, value: str, expires: int | None = None) -> None:
+        get_redis().set(self.PREFIX + key, value, ex=min(expires or self.SECONDS, self.SECONDS))
+
+    def delete(self, key: str) -> None:
+        get_redis().delete(self.PREFIX + key)
+
+
 def client() -> FlaskOAuth2App:
     """The Authlib client for this app (discovery, JWKS, PKCE S256, nonce, state)."""
 
     def make() -> FlaskOAuth2App:
         config = current_app.config
-        oauth = OAuth(current_app)
+        oauth = OAuth(current_app, cache=StateStore())
         registered = oauth.register(
             "likeness",
             client_id=config["OIDC_CLIENT_ID"],
