@@ -10,6 +10,7 @@ takes a code only once, so an old callback URL (or an old cookie) leads nowhere.
 
 from __future__ import annotations
 
+import re
 import time
 
 import redis
@@ -19,6 +20,7 @@ from flask import abort, current_app, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
+from sqlalchemy.exc import IntegrityError
 
 from admin import blueprint, session_policy
 from likeness.extensions import limiter
@@ -72,7 +74,9 @@ def login_sso_callback() -> ResponseReturnValue:
                                   "Please sign in again."), status=400)
     except OAuthError as exc:
         # The provider said no (the user cancelled) or refused our code exchange.
-        return _refuse(f"provider:{str(exc.error)[:40]}", _not_verified())
+        # `error` can come from the query string: keep the audit record to a plain code.
+        return _refuse("provider:" + re.sub(r"[^a-z_]", "", str(exc.error))[:40],
+                       _not_verified())
     except BadSignatureError:
         return _refuse("signature", _not_verified())
     except ExpiredTokenError:
@@ -85,7 +89,10 @@ def login_sso_callback() -> ResponseReturnValue:
         return _refuse("provider_unreachable", _unreachable(), status=503)
     except redis.RedisError:
         return render_error(503)
-    result = sso.sign_in(claims)
+    try:
+        result = sso.sign_in(claims)
+    except IntegrityError:  # a parallel first sign-in of the same person made the account
+        result = sso.sign_in(claims)
     if isinstance(result, sso.SsoRefused):
         return render_error(403, result.message)
     target = safe_next(session.pop(_NEXT, None), url_for("admin.dashboard"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -149,12 +150,13 @@ def test_a_role_removed_between_sign_ins_switches_the_account_off(
 # --- tokens that must be refused -----------------------------------------------------
 
 
-def foreign_token(authorize_url: str, sub: str, *, host: str, client_id: str) -> dict[str, Any]:
-    """A real token response from the provider for our sign-in's nonce, but asked for at
-    `host` (its issuer) by `client_id` (its audience)."""
+def foreign_token(authorize_url: str, sub: str, *, host: str, client_id: str,
+                  nonce: str | None = None) -> dict[str, Any]:
+    """A real token response from the provider for our sign-in's nonce (or `nonce`), but
+    asked for at `host` (its issuer) by `client_id` (its audience)."""
     ours = parse_qs(urlsplit(authorize_url).query)
     query = {"response_type": "code", "client_id": client_id, "scope": "openid email",
-             "redirect_uri": ours["redirect_uri"][0], "nonce": ours["nonce"][0],
+             "redirect_uri": ours["redirect_uri"][0], "nonce": nonce or ours["nonce"][0],
              "state": "x"}
     answer = requests.post(f"{host}/oauth2/authorize?{urlencode(query)}", data={"sub": sub},
                            allow_redirects=False, timeout=10)
@@ -213,6 +215,26 @@ def test_a_tampered_id_token_is_refused(client: FlaskClient, provider: str,
     assert response.status_code == 403
     assert sso_account(provider, sub) is None
     assert refusals()[-1] == "signature"
+
+
+def test_a_token_for_another_sign_in_is_refused(client: FlaskClient, provider: str,
+                                                monkeypatch: pytest.MonkeyPatch):
+    # A valid token of this person, but made for another sign-in (its nonce): replayed.
+    sub = idp_user(provider, roles=["Likeness.admin"], amr=["mfa"])
+    authorize_url = start(client)
+    token = foreign_token(authorize_url, sub, host=provider, client_id=CLIENT_ID,
+                          nonce="an-earlier-sign-in")
+    assert callback_with(client, authorize_url, token, monkeypatch).status_code == 403
+    assert sso_account(provider, sub) is None
+    assert refusals()[-1] == "claim:nonce"
+
+
+def test_an_old_authentication_at_the_provider_is_refused(client: FlaskClient, provider: str):
+    nine_hours_ago = int(time.time()) - 9 * 3600
+    sub = idp_user(provider, roles=["Likeness.viewer"], auth_time=nine_hours_ago)
+    response = sign_in(client, sub)
+    assert response.status_code == 403 and "too old" in response.get_data(as_text=True)
+    assert refusals()[-1] == "auth_time"
 
 
 def test_a_replayed_state_is_refused(app: Flask, client: FlaskClient, provider: str):

@@ -15,7 +15,15 @@ from flask.testing import FlaskClient
 
 from likeness.config import ConfigError, load_config
 from tests.helpers import csrf_token_from, enrol_two_factor, enter_code, login, totp_now
-from tests.sso_provider import audit, idp_user, oidc_provider, settings, sign_in, sso_account
+from tests.sso_provider import (
+    audit,
+    idp_user,
+    oidc_provider,
+    set_claims,
+    settings,
+    sign_in,
+    sso_account,
+)
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +149,19 @@ def test_settings_for_an_entra_tenant_are_accepted_and_checked():
         load_config({**base, "OIDC_SESSION_MAX_HOURS": 12})
     with pytest.raises(ConfigError, match="LOCAL_LOGIN=admins needs"):
         load_config({"ENV_NAME": "testing", "LOCAL_LOGIN": "admins"})
+
+
+def test_the_staff_list_tells_single_sign_on_accounts_apart(app: Flask, client: FlaskClient,
+                                                           provider: str):
+    leaver = idp_user(provider, email="leaver@example.org", roles=["Likeness.viewer"])
+    sign_in(app.test_client(), leaver)
+    set_claims(provider, leaver, email="leaver@example.org", roles=[])
+    sign_in(app.test_client(), leaver)  # refused: the account is switched off
+    admin_sub = idp_user(provider, email="boss@example.org", roles=["Likeness.admin"],
+                         amr=["mfa"])
+    sign_in(client, admin_sub)
+    page = client.get("/admin/staff").get_data(as_text=True)
+    row = page.split("leaver@example.org")[1].split("</tr>")[0]
+    assert "single sign-on" in row and "no role at the identity provider" in row
+    # Their password is the provider's: no password page in the menu.
+    assert 'href="/admin/password"' not in page
