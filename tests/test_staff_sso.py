@@ -7,6 +7,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -15,6 +16,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
+from likeness.platform import embedded_redis
 from likeness.staff import accounts, sso
 from tests.helpers import csrf_token_from, free_port, login
 from tests.sso_provider import (
@@ -317,3 +319,20 @@ def test_without_single_sign_on_there_is_no_button_and_no_route(app: Flask,
     assert "Sign in with" not in client.get("/admin/login").get_data(as_text=True)
     assert client.get("/admin/login/sso").status_code == 404
     assert client.get("/admin/login/sso/callback?code=x&state=y").status_code == 404
+
+
+def test_with_redis_down_sign_in_says_try_again_and_lets_nobody_in(
+        app: Flask, client: FlaskClient, provider: str, tmp_path: Path):
+    sub = idp_user(provider, roles=["Likeness.viewer"])
+    own_redis = tmp_path / "own-redis"
+    app.config["REDIS_URL"] = embedded_redis.ensure_running(own_redis)
+    app.extensions.pop("likeness.redis", None)
+    try:
+        callback = choose_account(start(client), sub)
+    finally:
+        embedded_redis.stop(own_redis)  # the sign-in state is out of reach now
+    response = client.get(callback)
+    assert response.status_code == 503
+    assert client.get("/admin/").status_code == 302
+    assert sso_account(provider, sub) is None
+    assert client.get("/admin/login/sso").status_code == 503
