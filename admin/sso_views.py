@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import redis
 import requests
@@ -43,15 +45,14 @@ def login_sso() -> ResponseReturnValue:
     if not sso.enabled():
         abort(404)
     try:
-        sso.check_metadata()
+        _provider_call(sso.check_metadata)
         session[_NEXT] = safe_next(request.args.get("next"), url_for("admin.dashboard"))
         # max_age: a provider session older than ours may last must authenticate again.
-        return sso.client().authorize_redirect(
-            url_for("admin.login_sso_callback", _external=True), max_age=sso.max_age_seconds())
+        return _provider_call(lambda: sso.client().authorize_redirect(
+            url_for("admin.login_sso_callback", _external=True),
+            max_age=sso.max_age_seconds()))
     except sso.SsoRefused as exc:
-        return _refuse(exc.reason, exc.message, status=503)
-    except (requests.RequestException, ValueError):
-        return _refuse("provider_unreachable", _unreachable(), status=503)
+        return _refuse(exc)
     except redis.RedisError:
         return render_error(503)
 
@@ -62,31 +63,9 @@ def login_sso_callback() -> ResponseReturnValue:
     if not sso.enabled():
         abort(404)
     try:
-        token = sso.client().authorize_access_token(claims_options=sso.claims_options())
-        claims = dict(token.get("userinfo") or {})
-        if not claims:
-            raise sso.SsoRefused("no_id_token", _not_verified())
-        sso.check_claims(claims)
+        claims = _verified_claims()
     except sso.SsoRefused as exc:
-        return _refuse(exc.reason, exc.message)
-    except MismatchingStateError:
-        return _refuse("state", _("This sign-in link was already used or has expired. "
-                                  "Please sign in again."), status=400)
-    except OAuthError as exc:
-        # The provider said no (the user cancelled) or refused our code exchange.
-        # `error` can come from the query string: keep the audit record to a plain code.
-        return _refuse("provider:" + re.sub(r"[^a-z_]", "", str(exc.error))[:40],
-                       _not_verified())
-    except BadSignatureError:
-        return _refuse("signature", _not_verified())
-    except ExpiredTokenError:
-        return _refuse("expired", _not_verified())
-    except ClaimError as exc:
-        return _refuse(f"claim:{exc.claim}"[:60], _not_verified())
-    except JoseError:
-        return _refuse("token", _not_verified())
-    except (requests.RequestException, ValueError):
-        return _refuse("provider_unreachable", _unreachable(), status=503)
+        return _refuse(exc)
     except redis.RedisError:
         return render_error(503)
     try:
@@ -94,7 +73,7 @@ def login_sso_callback() -> ResponseReturnValue:
     except IntegrityError:  # a parallel first sign-in of the same person made the account
         result = sso.sign_in(claims)
     if isinstance(result, sso.SsoRefused):
-        return render_error(403, result.message)
+        return render_error(result.status, result.message)
     target = safe_next(session.pop(_NEXT, None), url_for("admin.dashboard"))
     user = result.user
     if not result.mfa and two_factor.is_enabled(user):
@@ -106,10 +85,50 @@ def login_sso_callback() -> ResponseReturnValue:
     return redirect(target)
 
 
-def _refuse(reason: str, message: str, *, status: int = 403) -> ResponseReturnValue:
-    sso.record_refusal(reason)
+def _verified_claims() -> dict[str, Any]:
+    """Check the state, exchange the code (with the PKCE verifier) and verify the id_token
+    (signature, issuer, audience, nonce, expiry, tenant, age); SsoRefused says why not."""
+    try:
+        token = _provider_call(lambda: sso.client().authorize_access_token(
+            claims_options=sso.claims_options()))
+        claims = dict(token.get("userinfo") or {})
+    except MismatchingStateError as exc:
+        raise sso.SsoRefused("state", _("This sign-in link was already used or has "
+                                        "expired. Please sign in again."), status=400) from exc
+    except OAuthError as exc:
+        # The provider said no (the user cancelled) or refused our code exchange.
+        # `error` can come from the query string: keep the audit record to a plain code.
+        code = re.sub(r"[^a-z_]", "", str(exc.error))[:40]
+        raise sso.SsoRefused(f"provider:{code}", _not_verified()) from exc
+    except BadSignatureError as exc:
+        raise sso.SsoRefused("signature", _not_verified()) from exc
+    except ExpiredTokenError as exc:
+        raise sso.SsoRefused("expired", _not_verified()) from exc
+    except ClaimError as exc:
+        raise sso.SsoRefused(f"claim:{exc.claim}"[:60], _not_verified()) from exc
+    except JoseError as exc:
+        raise sso.SsoRefused("token", _not_verified()) from exc
+    if not claims:
+        raise sso.SsoRefused("no_id_token", _not_verified())
+    sso.check_claims(claims)
+    return claims
+
+
+T = TypeVar("T")
+
+
+def _provider_call(call: Callable[[], T]) -> T:
+    """`call`, with a provider that cannot be reached (or answers garbage) as a refusal."""
+    try:
+        return call()
+    except (requests.RequestException, ValueError) as exc:
+        raise sso.SsoRefused("provider_unreachable", _unreachable(), status=503) from exc
+
+
+def _refuse(refusal: sso.SsoRefused) -> ResponseReturnValue:
+    sso.record_refusal(refusal.reason)
     session.pop(_NEXT, None)
-    return render_error(status, message)
+    return render_error(refusal.status, refusal.message)
 
 
 def _not_verified() -> str:

@@ -42,10 +42,11 @@ _RANK = (Role.ADMIN, Role.PRIVACY_OFFICER, Role.LIBRARIAN, Role.VIEWER)
 class SsoRefused(Exception):
     """A sign-in that must not go on; `reason` is a code for the audit log."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, *, status: int = 403) -> None:
         super().__init__(reason)
         self.reason = reason
         self.message = message
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def check_metadata() -> None:
     metadata = client().load_server_metadata()
     if metadata.get("issuer") != current_app.config["OIDC_ISSUER"]:
         raise SsoRefused("issuer_metadata", _("Single sign-on is not set up correctly: the "
-                                              "identity provider names another issuer."))
+                                              "identity provider names another issuer."),
+                         status=503)
 
 
 def claims_options() -> dict[str, Any]:
