@@ -107,7 +107,7 @@ def client() -> FlaskOAuth2App:
             client_secret=config["OIDC_CLIENT_SECRET"],
             server_metadata_url=config["OIDC_ISSUER"] + "/.well-known/openid-configuration",
             client_kwargs={"scope": "openid profile email", "code_challenge_method": "S256",
-                           "timeout": 10},
+                           "default_timeout": 10},
         )
         return registered
 
