@@ -7,7 +7,9 @@ import re
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from likeness.extensions import db
 from likeness.models import StaffUser
 from tests.browser import chromium, live_server
 from tests.sso_provider import PROVIDER, idp_user, oidc_provider, settings
@@ -35,8 +37,8 @@ def test_staff_sign_in_at_the_provider_and_out_again(committed_app: Flask):
             assert page.get_by_role("heading", name="Verzoeken", level=1).is_visible()
             page.goto(base + "/admin/")
             assert page.get_by_text("dpo.browser@example.org").first.is_visible()
-            user = committed_app.extensions["sqlalchemy"].session.query(StaffUser).filter_by(
-                sso_subject=sub).one()
+            user = db.session.scalars(select(StaffUser).where(
+                StaffUser.sso_subject == sub)).one()
             assert user.role == "privacy_officer" and user.sso_issuer == provider
 
             page.locator("form[action$='/admin/logout'] button").click()
