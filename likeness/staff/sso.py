@@ -26,13 +26,15 @@ from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.models import Role, StaffUser, utcnow
 from likeness.platform import audit
-from likeness.platform.actor import ANONYMOUS
+from likeness.platform.actor import ANONYMOUS, NamedActor
 from likeness.platform.addresses import normalise_email
 from likeness.platform.app_state import per_app
 from likeness.platform.queue import get_redis
 from likeness.platform.uow import use_case
 
 _CLIENT_KEY = "likeness.oidc_client"
+# Who changes an account when the provider's answer does (made, role, switched off or on).
+IDENTITY_PROVIDER = NamedActor("identity_provider")
 # A password hash nothing verifies against: single sign-on accounts have no password.
 NO_PASSWORD = "!sso"  # noqa: S105  (not a password: a hash that matches none)
 # Roles ranked, so a user with several mapped values gets the strongest one.
@@ -187,8 +189,8 @@ def sign_in(claims: dict[str, Any]) -> SignIn | SsoRefused:
             user.is_active = False
             user.sso_deactivated = True
             user.session_version += 1
-            audit.record("staff.deactivated", actor=ANONYMOUS, subject=user.audit_ref,
-                         details={"by": "identity_provider", "reason": "no_role"})
+            audit.record("staff.deactivated", actor=IDENTITY_PROVIDER, subject=user.audit_ref,
+                         details={"reason": "no_role"})
         return _refused("no_role", _("Your account at %(provider)s has no Likeness role. Ask "
                                      "your administrator for access.",
                                      provider=provider_name()), user)
@@ -203,19 +205,19 @@ def sign_in(claims: dict[str, Any]) -> SignIn | SsoRefused:
                          sso_issuer=issuer, sso_subject=subject)
         db.session.add(user)
         db.session.flush()
-        audit.record("staff.created", actor=ANONYMOUS, subject=user.audit_ref,
-                     details={"role": role.value, "by": "identity_provider"})
+        audit.record("staff.created", actor=IDENTITY_PROVIDER, subject=user.audit_ref,
+                     details={"role": role.value})
     if not user.is_active:
         if not user.sso_deactivated:  # an admin switched it off here: that stands
             return _refused("deactivated", _("Your Likeness account is deactivated. Ask "
                                              "your administrator."), user)
         user.is_active, user.sso_deactivated = True, False
-        audit.record("staff.activated", actor=ANONYMOUS, subject=user.audit_ref,
-                     details={"by": "identity_provider"})
+        audit.record("staff.activated", actor=IDENTITY_PROVIDER, subject=user.audit_ref)
     if user.role != role.value:
         user.role = role.value
-        audit.record("staff.role_changed", actor=ANONYMOUS, subject=user.audit_ref,
-                     details={"role": role.value, "by": "identity_provider"})
+        audit.record("staff.role_changed", actor=IDENTITY_PROVIDER, subject=user.audit_ref,
+                     details={"role": role.value})
+    _follow_profile(user, claims)
     user.last_login_at = utcnow()
     mfa = mfa_asserted(claims)
     audit.record("staff.login", actor=user, subject=user.audit_ref,
@@ -235,6 +237,22 @@ def _refused(reason: str, message: str, user: StaffUser | None) -> SsoRefused:
                  subject=user.audit_ref if user is not None else None,
                  details={"method": "sso", "reason": reason})
     return SsoRefused(reason, message)
+
+
+def _follow_profile(user: StaffUser, claims: dict[str, Any]) -> None:
+    """Take over a changed name or address (alerts go to the address), unless another
+    account uses that address: the account stays keyed on the subject either way."""
+    if claims.get("name"):
+        user.name = str(claims["name"])[:200]
+    raw = str(claims.get("email") or claims.get("preferred_username") or "")
+    if "@" not in raw or raw.strip().lower() == user.email:
+        return
+    with contextlib.suppress(InvalidInput):
+        email = normalise_email(raw)
+        taken = db.session.scalar(select(StaffUser.id).where(
+            func.lower(StaffUser.email) == email, StaffUser.id != user.id))
+        if taken is None:
+            user.email = email
 
 
 def _free_email(claims: dict[str, Any]) -> str | None:
