@@ -14,7 +14,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from likeness.config import ConfigError, load_config
-from tests.helpers import csrf_token_from, enrol_two_factor, enter_code, login, totp_now
+from tests.helpers import (
+    csrf_token_from,
+    enrol_two_factor,
+    enter_code,
+    free_port,
+    login,
+    totp_now,
+)
 from tests.sso_provider import (
     audit,
     idp_user,
@@ -165,3 +172,19 @@ def test_the_staff_list_tells_single_sign_on_accounts_apart(app: Flask, client: 
     assert "single sign-on" in row and "no role at the identity provider" in row
     # Their password is the provider's: no password page in the menu.
     assert 'href="/admin/password"' not in page
+
+
+def test_sso_check_tells_the_operator_whether_it_would_work(app: Flask, provider: str):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sso-check"])
+    assert result.exit_code == 0, result.output
+    assert f"OK: {provider} answers as that issuer" in result.output
+    assert "/admin/login/sso/callback" in result.output
+
+    app.config["OIDC_ISSUER"] = f"http://localhost:{free_port()}"
+    app.extensions.pop("likeness.oidc_client", None)
+    failed = runner.invoke(args=["sso-check"])
+    assert failed.exit_code == 1 and "cannot be read" in failed.output
+
+    app.config["OIDC_ISSUER"] = ""
+    assert "Single sign-on is off" in runner.invoke(args=["sso-check"]).output
