@@ -97,6 +97,15 @@ def test_the_account_follows_the_subject_not_the_email(client: FlaskClient, prov
     assert sso_account(provider, other) is None
 
 
+def test_without_an_address_from_the_provider_the_account_gets_no_mail(
+        client: FlaskClient, provider: str):
+    sub = idp_user(provider, roles=["Likeness.privacy_officer"], amr=["mfa"])
+    assert sign_in(client, sub).headers["Location"] == "/admin/"
+    user = sso_account(provider, sub)
+    assert user is not None and user.email.endswith(sso.NO_EMAIL_DOMAIN)
+    assert user.email not in accounts.alert_recipients()
+
+
 def test_roles_claim_is_mapped_to_the_strongest_likeness_role(
         app: Flask, client: FlaskClient, provider: str):
     sub = idp_user(provider, roles=["Likeness.viewer", "Likeness.privacy_officer",

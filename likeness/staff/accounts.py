@@ -180,6 +180,8 @@ def alert_recipients() -> list[str]:
         select(StaffUser.email).where(
             StaffUser.is_active.is_(True),
             StaffUser.role.in_([Role.ADMIN.value, Role.PRIVACY_OFFICER.value]),
+            # A single sign-on account whose provider gave no address (likeness.staff.sso).
+            StaffUser.email.not_like(f"%{sso.NO_EMAIL_DOMAIN}"),
         )
     ))
 

@@ -36,6 +36,8 @@ _CLIENT_KEY = "likeness.oidc_client"
 # Who changes an account when the provider's answer does (made, role, switched off or on).
 IDENTITY_PROVIDER = NamedActor("identity_provider")
 # A password hash nothing verifies against: single sign-on accounts have no password.
+# The address of an account whose provider gave none (`.invalid` is reserved: RFC 2606).
+NO_EMAIL_DOMAIN = "@sso.invalid"
 NO_PASSWORD = "!sso"  # noqa: S105  (not a password: a hash that matches none)
 # Roles ranked, so a user with several mapped values gets the strongest one.
 _RANK = (Role.ADMIN, Role.PRIVACY_OFFICER, Role.LIBRARIAN, Role.VIEWER)
@@ -263,7 +265,7 @@ def _free_email(claims: dict[str, Any]) -> str | None:
         email = normalise_email(str(raw)) if "@" in str(raw) else ""
     if not email:
         digest = hashlib.sha256(f"{claims['iss']} {claims['sub']}".encode()).hexdigest()
-        return f"sso-{digest[:16]}@invalid"
+        return f"sso-{digest[:16]}{NO_EMAIL_DOMAIN}"
     taken = db.session.scalar(select(StaffUser.id).where(
         func.lower(StaffUser.email) == email.lower()))
     return None if taken is not None else email
