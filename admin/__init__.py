@@ -16,7 +16,8 @@ blueprint = Blueprint("admin", __name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PUBLIC_ENDPOINTS = {"admin.login", "admin.login_two_factor"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.login_two_factor", "admin.login_sso",
+                    "admin.login_sso_callback"}
 # What a logged-in user may still reach before the password change and 2FA set-up.
 SETUP_ENDPOINTS = {"admin.change_password", "admin.logout", "admin.two_factor_setup"}
 # Routes without @requires are open to every active staff member (viewer and up);
@@ -53,6 +54,7 @@ def require_staff() -> ResponseReturnValue | None:
     if current_user.must_change_password and request.endpoint not in SETUP_ENDPOINTS:
         return redirect(url_for("admin.change_password"))
     if (two_factor.is_required(current_user) and not two_factor.is_enabled(current_user)
+            and not session_policy.provider_asserted_mfa()
             and request.endpoint not in SETUP_ENDPOINTS):
         return redirect(url_for("admin.two_factor_setup"))
     return None
@@ -77,6 +79,7 @@ from admin import (  # noqa: E402,F401  (registers the routes)
     quitclaim_views,
     request_views,
     settings_views,
+    sso_views,
     two_factor_views,
     views,
 )

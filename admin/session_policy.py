@@ -1,7 +1,9 @@
 """How long a staff session lasts, and what a fresh login sets up.
 
 A session ends after `SESSION_IDLE_MINUTES` without a request (30) and at the latest
-`SESSION_MAX_HOURS` after the login (12), whatever happens in between. A login gets
+`SESSION_MAX_HOURS` after the login (12), whatever happens in between. A single sign-on
+session ends after `OIDC_SESSION_MAX_HOURS` (8) at the latest: then the user signs in at
+the identity provider again, which re-reads their role. A login gets
 a new CSRF token, so a token seen before the login is worthless after it.
 
 The last-seen time is written back at most once a minute. The session lives in a
@@ -23,16 +25,37 @@ from likeness.models import StaffUser
 
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"
+# Set for a single sign-on session: {"mfa": whether the provider asserted multi-factor}.
+SSO = "sso"
 SEEN_RESOLUTION_SECONDS = 60
 
 
-def start(user: StaffUser) -> None:
+def start(user: StaffUser, *, sso_mfa: bool | None = None) -> None:
+    """Log `user` in. `sso_mfa` is given for a single sign-on (a sign-on that went on to
+    our own second factor is marked by its pending step)."""
     session.pop("csrf_token", None)  # Flask-WTF makes a new one on the next form
-    session.pop("two_factor", None)
+    pending = session.pop("two_factor", None)
     login_user(user)
     now = int(time.time())
     session[LOGIN_AT] = now
     session[SEEN_AT] = now
+    session.pop(SSO, None)
+    if sso_mfa is not None or (isinstance(pending, dict) and pending.get("sso")):
+        session[SSO] = {"mfa": bool(sso_mfa)}
+
+
+def provider_asserted_mfa() -> bool:
+    """True when this session's sign-on came with the provider's multi-factor claim."""
+    marker = session.get(SSO)
+    return isinstance(marker, dict) and bool(marker.get("mfa"))
+
+
+def _max_seconds() -> int:
+    config = current_app.config
+    hours = config["SESSION_MAX_HOURS"]
+    if SSO in session:
+        hours = min(hours, config["OIDC_SESSION_MAX_HOURS"])
+    return int(hours) * 3600
 
 
 def expired() -> bool:
@@ -42,7 +65,7 @@ def expired() -> bool:
     login_at = session.get(LOGIN_AT)
     seen_at = session.get(SEEN_AT, login_at)
     if not isinstance(login_at, int) or not isinstance(seen_at, int) or (
-        now - login_at > config["SESSION_MAX_HOURS"] * 3600
+        now - login_at > _max_seconds()
         or now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
     ):
         logout_user()

@@ -1,7 +1,9 @@
-"""`flask` commands for operators: backups and restores."""
+"""`flask` commands for operators: backups and restores, two-factor resets, health and
+single sign-on checks."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -12,7 +14,7 @@ from likeness.platform.actor import CLI
 
 def register(app: Flask) -> None:
     for command in (backup_command, restore_command, recover_restore_command,
-                    reset_two_factor_command, ops_check_command):
+                    reset_two_factor_command, ops_check_command, sso_check_command):
         app.cli.add_command(command)
 
 
@@ -93,3 +95,36 @@ def ops_check_command() -> None:
         click.echo(f"{name}: {'ok' if ok else 'NOT OK'}")
     if not state.ok:
         raise SystemExit(1)
+
+
+@click.command("sso-check")
+def sso_check_command() -> None:
+    """Check single sign-on against the identity provider (discovery document, issuer,
+    signing keys); exit 1 when it would not work."""
+    import requests
+    from flask import current_app
+
+    from likeness.staff import sso
+
+    config = current_app.config
+    if not sso.enabled():
+        click.echo("Single sign-on is off (OIDC_ISSUER is empty).")
+        return
+    try:
+        sso.check_metadata()
+        keys = sso.client().fetch_jwk_set(force=True).get("keys", [])
+    except sso.SsoRefused as exc:
+        click.echo(f"FAILED: {exc.message}", err=True)
+        sys.exit(1)
+    except (requests.RequestException, ValueError) as exc:
+        click.echo(f"FAILED: {config['OIDC_ISSUER']}/.well-known/openid-configuration or its "
+                   f"keys cannot be read ({type(exc).__name__}).", err=True)
+        sys.exit(1)
+    if not keys:
+        click.echo("FAILED: the provider publishes no signing keys.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {config['OIDC_ISSUER']} answers as that issuer with {len(keys)} signing "
+               f"key(s). Roles from the '{config['OIDC_ROLES_CLAIM']}' claim: "
+               f"{config['OIDC_ROLE_MAP']}. Password login: {config['LOCAL_LOGIN']}.")
+    click.echo("Register https://<the address staff use>/admin/login/sso/callback as the "
+               "redirect URI at the provider.")

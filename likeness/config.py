@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from likeness.models.setting import TemplatePolicy
+from likeness.models.staff import Role
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
@@ -38,6 +39,10 @@ def _env_bool(name: str, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in os.environ.get(name, default).split(",") if v.strip())
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -150,6 +155,26 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
         "STAFF_2FA_ROLES": tuple(r.strip() for r in os.environ.get(
             "STAFF_2FA_ROLES", "admin,privacy_officer").split(",") if r.strip()),
+        # --- staff single sign-on, OpenID Connect (see docs/operations.md) ---
+        # The provider's tenant-specific issuer; empty: single sign-on is off.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").rstrip("/"),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        # The one tenant whose staff may sign in (Entra ID's `tid` claim); empty: any
+        # tenant the issuer speaks for (an issuer of one organisation only).
+        "OIDC_TENANT_ID": os.environ.get("OIDC_TENANT_ID", ""),
+        "OIDC_PROVIDER_NAME": os.environ.get("OIDC_PROVIDER_NAME", ""),
+        "OIDC_ROLES_CLAIM": os.environ.get("OIDC_ROLES_CLAIM", "roles"),
+        # "provider value=likeness role, ...": a user with none of these gets no access.
+        "OIDC_ROLE_MAP": os.environ.get("OIDC_ROLE_MAP", ",".join(
+            f"Likeness.{r.value}={r.value}" for r in Role)),
+        # The provider asserted multi-factor when `amr` holds one of these, or `acr` is one
+        # of OIDC_MFA_ACR; then Likeness does not ask for its own code.
+        "OIDC_MFA_AMR": _env_list("OIDC_MFA_AMR", "mfa"),
+        "OIDC_MFA_ACR": _env_list("OIDC_MFA_ACR", ""),
+        "OIDC_SESSION_MAX_HOURS": _env_int("OIDC_SESSION_MAX_HOURS", 8),
+        # Who may still log in with a password: "all", or "admins" (break-glass only).
+        "LOCAL_LOGIN": os.environ.get("LOCAL_LOGIN", "all"),
         "AUDIT_KEY": os.environ.get("AUDIT_KEY", ""),
         "AUDIT_KEY_FILE": os.environ.get("AUDIT_KEY_FILE", ""),
         "AUDIT_HEAD": os.environ.get("AUDIT_HEAD", ""),
@@ -196,6 +221,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if cfg["CONTROLLER_TYPE"] not in {"public", "private"}:
         raise ConfigError(f"CONTROLLER_TYPE must be public or private, "
                           f"got {cfg['CONTROLLER_TYPE']!r}")
+    check_single_sign_on(cfg)
     if not cfg["SECRET_KEY"]:
         if cfg["ENV_NAME"] in {"development", "testing"}:
             cfg["SECRET_KEY"] = _development_secret(Path(cfg["INSTANCE_PATH"]))
@@ -260,3 +286,48 @@ def _development_secret(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+# Entra ID's multi-tenant endpoints: their metadata names no issuer a token can match,
+# and any organisation's staff could sign in through them.
+_MULTI_TENANT = {"common", "organizations", "consumers", "{tenantid}"}
+
+
+def check_single_sign_on(cfg: dict[str, Any]) -> None:
+    """Refuse single sign-on settings that would let the wrong people in."""
+    from urllib.parse import urlsplit
+
+    if cfg["LOCAL_LOGIN"] not in {"all", "admins"}:
+        raise ConfigError(f"LOCAL_LOGIN must be all or admins, got {cfg['LOCAL_LOGIN']!r}")
+    issuer = cfg["OIDC_ISSUER"]
+    if not issuer:
+        if cfg["LOCAL_LOGIN"] != "all":
+            raise ConfigError("LOCAL_LOGIN=admins needs single sign-on (OIDC_ISSUER): "
+                              "otherwise only admins could log in.")
+        return
+    if not cfg["OIDC_CLIENT_ID"] or not cfg["OIDC_CLIENT_SECRET"]:
+        raise ConfigError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are "
+                          "needed too (from the app registration at the identity provider).")
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+    if parts.scheme != "https" and not (
+            loopback and cfg["ENV_NAME"] in {"development", "testing"}):
+        raise ConfigError(f"OIDC_ISSUER must be an https URL, got {issuer!r}")
+    segments = {s.lower() for s in parts.path.split("/") if s}
+    if segments & _MULTI_TENANT:
+        raise ConfigError(
+            "OIDC_ISSUER names a multi-tenant endpoint (common/organizations/consumers): "
+            "use your tenant's own issuer, https://login.microsoftonline.com/<tenant id>/v2.0")
+    tenant = cfg["OIDC_TENANT_ID"]
+    if parts.hostname == "login.microsoftonline.com" and (
+            not tenant or tenant.lower() not in segments):
+        raise ConfigError("For Entra ID set OIDC_TENANT_ID to your tenant id, the one in "
+                          "OIDC_ISSUER (https://login.microsoftonline.com/<tenant id>/v2.0).")
+    if not 1 <= cfg["OIDC_SESSION_MAX_HOURS"] <= 8:
+        raise ConfigError("OIDC_SESSION_MAX_HOURS must be between 1 and 8")
+    roles = {r.value for r in Role}
+    for pair in str(cfg["OIDC_ROLE_MAP"]).split(","):
+        value, _, role = pair.partition("=")
+        if pair.strip() and (not value.strip() or role.strip() not in roles):
+            raise ConfigError(f"OIDC_ROLE_MAP: {pair.strip()!r} is not 'provider value=role' "
+                              f"with a role out of {', '.join(sorted(roles))}")

@@ -95,6 +95,10 @@ CASES: dict[str, list[Case]] = {
     "admin.login_two_factor": [
         Case("GET", "/admin/login/code", staff=False),
         *_posts("/admin/login/code", {"code": XSS}, staff=False)],
+    # Single sign-on is off here (404); tests/test_staff_sso.py sends bad callbacks to it on.
+    "admin.login_sso": [Case("GET", "/admin/login/sso?next=//evil.example", staff=False)],
+    "admin.login_sso_callback": [
+        Case("GET", f"/admin/login/sso/callback?code={SQLI}&state={XSS}", staff=False)],
     "admin.logout": [Case("POST", "/admin/logout", {"csrf_token": "forged"})],
     "admin.dashboard": [Case("GET", "/admin/?x=" + XSS)],
     "admin.change_password": [*_posts("/admin/password",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from likeness.models.base import Base, UTCDateTime, utcnow
@@ -20,6 +20,9 @@ class Role(StrEnum):
 
 class StaffUser(Base):
     __tablename__ = "staff_user"
+    # A single sign-on account is the identity provider's (issuer, subject): never the
+    # email, which the provider lets people change and which can be reassigned.
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -40,6 +43,13 @@ class StaffUser(Base):
     totp_pending_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Single sign-on (likeness.staff.sso): set for accounts made by the identity
+    # provider, which never have a usable password. `sso_deactivated`: switched off
+    # because the provider gave no Likeness role at the last sign-in (a role given
+    # later switches it on again; an admin's deactivation is never undone by it).
+    sso_issuer: Mapped[str | None] = mapped_column(String(255))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
+    sso_deactivated: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # --- Flask-Login protocol -------------------------------------------------
     @property
@@ -52,6 +62,10 @@ class StaffUser(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_sso(self) -> bool:
+        return self.sso_subject is not None
 
     def has_role(self, *roles: Role | str) -> bool:
         """Admins may do everything; others need one of `roles`."""

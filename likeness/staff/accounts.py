@@ -20,7 +20,7 @@ from likeness.platform.actor import ANONYMOUS, SYSTEM, Actor
 from likeness.platform.addresses import normalise_email
 from likeness.platform.app_state import per_app
 from likeness.platform.uow import use_case
-from likeness.staff import passwords
+from likeness.staff import passwords, sso
 
 _HASHER_KEY = "likeness.password_hasher"
 
@@ -107,6 +107,10 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     if not _verify(user.password_hash, password) or not user.is_active:
         audit.record("staff.login_failed", actor=ANONYMOUS, subject=user.audit_ref)
         return None
+    if not sso.password_login_allowed(user):  # single sign-on only (LOCAL_LOGIN=admins)
+        audit.record("staff.login_failed", actor=ANONYMOUS, subject=user.audit_ref,
+                     details={"reason": "local_login_off"})
+        return None
     if _hashing().hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hashing().hasher.hash(password)
     user.last_login_at = utcnow()
@@ -176,6 +180,8 @@ def alert_recipients() -> list[str]:
         select(StaffUser.email).where(
             StaffUser.is_active.is_(True),
             StaffUser.role.in_([Role.ADMIN.value, Role.PRIVACY_OFFICER.value]),
+            # A single sign-on account whose provider gave no address (likeness.staff.sso).
+            StaffUser.email.not_like(f"%{sso.NO_EMAIL_DOMAIN}"),
         )
     ))
 
