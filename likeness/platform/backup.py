@@ -53,6 +53,7 @@ RESTORING_MARKER = "restore-in-progress"
 
 RestoreHook = Callable[[], dict[str, int] | None]
 _HOOKS: dict[str, RestoreHook] = {}
+_BEFORE: dict[str, Callable[[], None]] = {}
 
 
 class BackupError(RuntimeError):
@@ -65,6 +66,18 @@ def after_restore(name: str) -> Callable[[RestoreHook], RestoreHook]:
 
     def register(hook: RestoreHook) -> RestoreHook:
         _HOOKS[name] = hook
+        return hook
+
+    return register
+
+
+def before_restore(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Register a hook that runs once the archive is checked, before any row or file is
+    replaced (to save what the live data knows and the archive does not). It refuses
+    the restore by raising BackupError."""
+
+    def register(hook: Callable[[], None]) -> Callable[[], None]:
+        _BEFORE[name] = hook
         return hook
 
     return register
@@ -155,6 +168,8 @@ def restore(source: Path, *, actor: Actor) -> dict[str, Any]:
             f"at {schema_revision()}: restore into a database migrated to that revision "
             "(flask db upgrade/downgrade), then upgrade."
         )
+    for before in _BEFORE.values():
+        before()
     restore_id = uuid.uuid4().hex
     _load_rows(staging / "database")
     _swap_objects(staging / "files", restore_id)

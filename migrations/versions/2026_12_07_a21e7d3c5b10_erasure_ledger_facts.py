@@ -1,0 +1,25 @@
+"""erasure ledger facts: suppression hashes, the person's creation instant, photo hashes
+
+Revision ID: a21e7d3c5b10
+Revises: 5d1f0c2a9e47
+Create Date: 2026-12-07 05:45:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'a21e7d3c5b10'
+down_revision = '5d1f0c2a9e47'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('erasure_ledger_entry', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('facts', sa.JSON(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('erasure_ledger_entry', schema=None) as batch_op:
+        batch_op.drop_column('facts')
