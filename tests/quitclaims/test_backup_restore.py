@@ -102,7 +102,7 @@ def test_an_archive_that_is_not_a_backup_is_refused(app: Flask, tmp_path: Path):
     bogus.write_bytes(b"not an archive")
     result = app.test_cli_runner().invoke(args=["restore", "--yes", str(bogus)])
     assert result.exit_code != 0
-    assert "not a readable backup" in result.output
+    assert "not a sealed Likeness backup" in result.output
 
 
 def test_an_old_backup_cannot_bring_an_erased_face_back(
