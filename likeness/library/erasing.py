@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.faces.engine import Box
-from likeness.library import suppression
+from likeness.library import near_duplicates, suppression
 from likeness.library.renditions import blur_faces, invalidate
 from likeness.models import Asset, ErasureKind, ErasureLedgerEntry, Face, Person, utcnow
 from likeness.platform import audit, shared_ledger
@@ -46,7 +46,8 @@ def burn_faces(asset: Asset, faces: list[Face], *, actor: Actor,
     boxes = [Box(*face.box) for face in asset.faces if face.is_always_blurred]
     _remember(ErasureLedgerEntry(
         kind=ErasureKind.FACE_BLURRED.value, asset_sha256=asset.sha256,
-        boxes=[list(face.box) for face in faces], request_id=request_id))
+        boxes=[list(face.box) for face in faces], request_id=request_id,
+        facts=_photo_facts(asset.sha256)))
     blurred = burnt(asset.sha256, boxes)
     # After the commit: a rollback must leave the original as the rows describe it.
     after_commit(functools.partial(replace_original, asset.id, asset.sha256, blurred))
@@ -57,7 +58,8 @@ def burn_faces(asset: Asset, faces: list[Face], *, actor: Actor,
 def delete_photo(asset: Asset, *, actor: Actor, request_id: int | None = None) -> None:
     """Delete the photo, its file and its renditions (the file after the commit)."""
     _remember(ErasureLedgerEntry(kind=ErasureKind.PHOTO_DELETED.value,
-                                 asset_sha256=asset.sha256, request_id=request_id))
+                                 asset_sha256=asset.sha256, request_id=request_id,
+                                 facts=_photo_facts(asset.sha256)))
     after_commit(functools.partial(remove_files, asset.id, asset.sha256))
     audit.record("asset.deleted_for_erasure", actor=actor, subject=f"asset:{asset.id}")
     db.session.delete(asset)
@@ -70,6 +72,13 @@ def suppress_person(person: Person, *, request_id: int | None = None) -> None:
                                  person_id=person.id, request_id=request_id,
                                  facts=suppression.facts_of(person)))
     suppression.reduce(person)
+
+
+def _photo_facts(sha256: str) -> dict[str, Any]:
+    """The perceptual hash of the whole photo as it is now, before the erasure: an
+    upload of a near-duplicate is held (`likeness.library.near_duplicates`)."""
+    phash = near_duplicates.stored_photo_hash(sha256)
+    return {"phash": phash} if phash else {}
 
 
 def _remember(entry: ErasureLedgerEntry) -> None:

@@ -17,11 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image
 from sqlalchemy import select
 
 from likeness.extensions import db
-from likeness.models import ErasureKind, ErasureLedgerEntry
+from likeness.faces.engine import Box
+from likeness.models import Asset, ErasureKind, ErasureLedgerEntry, Role, StaffUser
+from likeness.platform import audit, mail
+from likeness.platform.actor import Actor
 from likeness.platform.storage import asset_key, storage
 
 HAMMING_LIMIT = 10
@@ -75,3 +80,32 @@ def erased_match(image: Image.Image) -> Held | None:
         if apart <= HAMMING_LIMIT and (best is None or apart < best.distance):
             best = Held(entry_id, apart)
     return best
+
+
+def hold(asset: Asset, held: Held, *, actor: Actor) -> None:
+    """Hold a new asset as a near-duplicate of an erased photo, and tell staff."""
+    asset.is_held_as_erased = True
+    asset.is_restricted = True
+    asset.restricted_reason = _(
+        "Held: this upload looks like a photo that was erased at someone's request "
+        "(%(bits)d of 64 bits apart). It is used nowhere and shown only blurred until a "
+        "privacy officer has checked it.", bits=held.distance)
+    audit.record("asset.held_as_erased", actor=actor, subject=f"asset:{asset.id}",
+                 details={"distance": held.distance, "ledger_entry": held.entry_id})
+    for recipient in _privacy_staff():
+        mail.queue_email(recipient, "staff_erased_photo_held", asset_id=asset.id,
+                         distance=held.distance)
+
+
+def whole_image(asset: Asset) -> list[Box]:
+    """What staff see of a held photo: all of it blurred."""
+    return [Box(0, asset.width, asset.height, 0)]
+
+
+def _privacy_staff() -> list[str]:
+    configured = current_app.config.get("STAFF_ALERT_EMAIL")
+    if configured:
+        return [configured]
+    return list(db.session.scalars(select(StaffUser.email).where(
+        StaffUser.is_active.is_(True),
+        StaffUser.role.in_([Role.ADMIN.value, Role.PRIVACY_OFFICER.value]))))

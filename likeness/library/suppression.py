@@ -15,13 +15,18 @@ import hashlib
 import hmac
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import ErasureKind, ErasureLedgerEntry, Person
+from likeness.platform import mail
 from likeness.platform.audit_key import audit_key
 
 ERASED_NAME = "—"  # the row stays (ids link the ledger); the name does not
+# Mail an erased person still gets: answers about their own requests (their rights are
+# answered at the address they give), and mail to staff or to a photo's recipients.
+ALWAYS_SENT = ("request_", "staff_", "recipient_notice", "breach_notice", "password_")
 
 
 def keyed_hash(value: str) -> str:
@@ -76,3 +81,12 @@ def is_suppressed_person(person: Person | None) -> bool:
         return False
     return person.is_suppressed or any(
         is_suppressed_address(a) for a in (person.email, person.guardian_email))
+
+
+@mail.recipient_guard
+def refuse_mail_to_erased(recipient: str, template: str) -> str | None:
+    if template.startswith(ALWAYS_SENT) or not is_suppressed_address(recipient):
+        return None
+    return _("This address belongs to a person erased at their request: nothing is sent "
+             "to it.")
+

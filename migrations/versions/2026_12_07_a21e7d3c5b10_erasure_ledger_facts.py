@@ -1,4 +1,4 @@
-"""erasure ledger facts: suppression hashes, the person's creation instant, photo hashes
+"""erasure ledger facts (suppression hashes, photo hashes); assets held as erased
 
 Revision ID: a21e7d3c5b10
 Revises: 5d1f0c2a9e47
@@ -18,8 +18,13 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('erasure_ledger_entry', schema=None) as batch_op:
         batch_op.add_column(sa.Column('facts', sa.JSON(), nullable=True))
+    with op.batch_alter_table('asset', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('is_held_as_erased', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
 
 
 def downgrade():
+    with op.batch_alter_table('asset', schema=None) as batch_op:
+        batch_op.drop_column('is_held_as_erased')
     with op.batch_alter_table('erasure_ledger_entry', schema=None) as batch_op:
         batch_op.drop_column('facts')
