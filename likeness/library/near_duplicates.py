@@ -42,7 +42,7 @@ class Held:
 def dhash(image: Image.Image) -> str:
     """The 64-bit difference hash of the whole image, as 16 hex digits."""
     small = image.convert("L").resize((HASH_SIZE + 1, HASH_SIZE), Image.Resampling.LANCZOS)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()  # mode L: one byte per pixel, row by row
     bits = 0
     for row in range(HASH_SIZE):
         for col in range(HASH_SIZE):
@@ -67,15 +67,17 @@ def stored_photo_hash(sha256: str) -> str | None:
 
 def erased_match(image: Image.Image) -> Held | None:
     """The erased photo this image is a near-duplicate of, if any (the closest)."""
+    erased: list[tuple[int, str]] = [
+        (entry_id, str(facts["phash"])) for entry_id, facts in db.session.execute(
+            select(ErasureLedgerEntry.id, ErasureLedgerEntry.facts).where(
+                ErasureLedgerEntry.kind.in_([ErasureKind.FACE_BLURRED.value,
+                                             ErasureKind.PHOTO_DELETED.value])))
+        if (facts or {}).get("phash")]
+    if not erased:
+        return None
     mine = dhash(image)
     best: Held | None = None
-    for entry_id, facts in db.session.execute(select(
-            ErasureLedgerEntry.id, ErasureLedgerEntry.facts).where(
-            ErasureLedgerEntry.kind.in_([ErasureKind.FACE_BLURRED.value,
-                                         ErasureKind.PHOTO_DELETED.value]))):
-        phash = (facts or {}).get("phash")
-        if not phash:
-            continue
+    for entry_id, phash in erased:
         apart = distance(mine, phash)
         if apart <= HAMMING_LIMIT and (best is None or apart < best.distance):
             best = Held(entry_id, apart)
