@@ -122,8 +122,9 @@ def _suppress_again(entry: ErasureLedgerEntry) -> dict[str, int]:
         _forget_face(face)
         changed += 1
     changed += int(suppression.reduce(person))
-    emails = _purge_emails(addresses)
-    answers = _remove_answers(person.id, addresses, keep_request=entry.request_id)
+    emails = _purge_emails(addresses, before=entry.erased_at)
+    answers = _remove_answers(person.id, addresses, before=entry.erased_at,
+                              keep_request=entry.request_id)
     return {"changed": changed + emails + answers, "emails": emails, "answers": answers}
 
 
@@ -136,25 +137,30 @@ def _forget_face(face: Face) -> None:
     face.is_always_blurred = True
 
 
-def _purge_emails(addresses: set[str]) -> int:
-    """Stored e-mails to an erased address (sent or still waiting) are deleted."""
+def _purge_emails(addresses: set[str], *, before: datetime) -> int:
+    """Stored e-mails to an erased address made before the erasure (sent or still
+    waiting) are deleted; later ones (answers to a later request) are not the erasure's."""
     if not addresses:
         return 0
     purged = 0
-    for email in db.session.scalars(select(OutgoingEmail)):
+    for email in db.session.scalars(select(OutgoingEmail).where(
+            OutgoingEmail.created_at <= before)):
         if suppression.keyed_hash(email.recipient) in addresses:
             db.session.delete(email)
             purged += 1
     return purged
 
 
-def _remove_answers(person_id: int, addresses: set[str], *, keep_request: int | None) -> int:
-    """Earlier answers and exports for the person: files deleted, the record kept."""
+def _remove_answers(person_id: int, addresses: set[str], *, before: datetime,
+                    keep_request: int | None) -> int:
+    """Answers and exports of requests received before the erasure: files deleted, the
+    record kept."""
     removed = 0
-    for request in db.session.scalars(select(SubjectRequest).where(or_(
-            SubjectRequest.person_id == person_id,
-            SubjectRequest.export_zip_path.is_not(None),
-            SubjectRequest.response_pdf_path.is_not(None)))):
+    for request in db.session.scalars(select(SubjectRequest).where(
+            SubjectRequest.received_at <= before, or_(
+                SubjectRequest.person_id == person_id,
+                SubjectRequest.export_zip_path.is_not(None),
+                SubjectRequest.response_pdf_path.is_not(None)))):
         if request.id == keep_request:
             continue  # the erasure's own answer says what was done
         if request.person_id != person_id and suppression.keyed_hash(
