@@ -197,3 +197,42 @@ def test_a_shared_ledger_that_cannot_be_read_stops_the_restore_and_changes_nothi
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Person).where(
         Person.name == "Added Later")) == 1
+
+
+def test_a_ledger_copy_that_fails_is_retried_until_the_store_answers(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any,
+    librarian: Any, monkeypatch: pytest.MonkeyPatch,
+    s3_endpoint: str, bucket: str,  # noqa: F811
+):
+    from likeness.consent import withdrawal
+    from likeness.models import OutboxJob, OutboxStatus, Quitclaim
+    from likeness.platform import outbox, shared_ledger
+    from likeness.platform.actor import person_actor
+    from likeness.platform.storage import StorageUnavailable
+    from tests.scenarios import sign
+
+    path = invite_and_open(client, mailbox, tagged_barack, librarian)
+    assert sign(client, path, channels=["website"]).status_code == 302
+    run_jobs()
+    quitclaim = db.session.scalars(select(Quitclaim)).one()
+    store = shared_ledger.ledger_store()
+    working_write = store.write
+
+    def unreachable(key: str, data: bytes) -> None:
+        raise StorageUnavailable("the object store did not answer")
+
+    monkeypatch.setattr(store, "write", unreachable)
+    withdrawal.withdraw(quitclaim.id, actor=person_actor(tagged_barack.person.id))
+    run_jobs()
+    copy = db.session.scalars(select(OutboxJob).where(
+        OutboxJob.job_name == shared_ledger.PUBLISH_JOB)).one()
+    assert copy.status != OutboxStatus.DONE.value and copy.last_error == "StorageUnavailable"
+    assert not any("ledger/withdrawals/" in k for k in _objects(s3_endpoint, bucket))
+
+    monkeypatch.setattr(store, "write", working_write)  # the store answers again
+    outbox.sweep()
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.get(OutboxJob, copy.id).status == OutboxStatus.DONE.value
+    (entry,) = shared_ledger.read("withdrawals")
+    assert entry["quitclaim_id"] == quitclaim.id
