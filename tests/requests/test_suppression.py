@@ -92,6 +92,8 @@ def test_near_duplicates_of_an_erased_photo_are_held_and_staff_are_told(
     with pytest.raises(InvalidInput, match="held as a copy of an erased photo"):
         tagging.tag(face.id, someone.id, actor=librarian)  # ...but not tagged
     logged_in("librarian")
+    page = client.get(f"/admin/assets/{held_ids[0]}").get_data(as_text=True)
+    assert "erased at someone&#39;s request" in page and "privacy officer" in page
     preview = client.get(f"/admin/assets/{held_ids[0]}/preview.jpg")
     assert preview.status_code == 200
     with Image.open(io.BytesIO(preview.data)) as shown:
