@@ -188,7 +188,10 @@ def restore(source: Path, *, actor: Actor, expected_sha256: str | None = None
             "back as they were, or finishes the cleanup if that restore had committed.")
     staging = Path(tempfile.mkdtemp(prefix="restore-", dir=instance_dir()))
     on_rollback(lambda: shutil.rmtree(staging, ignore_errors=True))
-    sha256 = _checked_hash(source, expected_sha256)
+    try:
+        sha256 = backup_crypto.checked_hash(source, expected_sha256)
+    except backup_crypto.SealError as exc:
+        raise BackupError(str(exc)) from exc
     manifest = _unpack(source, staging)
     manifest["sha256"] = sha256
     if manifest.get("revision") != schema_revision():
@@ -199,10 +202,16 @@ def restore(source: Path, *, actor: Actor, expected_sha256: str | None = None
         )
     for before in _BEFORE.values():
         before()
+    known_archives = backup_crypto.recorded_backups()
     restore_id = uuid.uuid4().hex
     _load_rows(staging / "content" / "database")
     _swap_objects(staging / "content" / "files", restore_id)
     audit.reanchor("restore of a backup", actor=actor)
+    # The restored chain is older than the backups made since: they stay restorable.
+    restored_archives = {d.get("sha256") for d in backup_crypto.recorded_backups()}
+    for details in known_archives:
+        if details.get("sha256") not in restored_archives:
+            audit.record("backup.created", actor=SYSTEM, details={**details, "carried": True})
     audit.record("backup.restored", actor=actor, details={
         "backup_created_at": manifest.get("created_at"), "rows": sum(manifest["rows"].values()),
         "restore": restore_id, "sha256": sha256})
@@ -217,31 +226,6 @@ def restore(source: Path, *, actor: Actor, expected_sha256: str | None = None
 
 def is_restoring() -> bool:
     return (instance_dir() / RESTORING_MARKER).exists()
-
-
-def _checked_hash(source: Path, expected: str | None) -> str:
-    """The archive's sha256, if the audit chain recorded it at backup time (or it is the
-    one the operator expects); BackupError otherwise."""
-    try:
-        if not backup_crypto.is_sealed(source):
-            raise BackupError(f"{source} is not a sealed Likeness backup (an unencrypted "
-                              "or foreign archive is never restored)")
-        sha256 = backup_crypto.file_sha256(source)
-    except OSError as exc:
-        raise BackupError(f"{source} is not a readable backup archive") from exc
-    if expected is not None:
-        if expected.strip().lower() != sha256:
-            raise BackupError(f"{source} has sha256 {sha256}, not the {expected} expected.")
-        return sha256
-    recorded = db.session.scalars(select(AuditEvent.details).where(
-        AuditEvent.action == "backup.created").order_by(AuditEvent.id.desc()).limit(5000))
-    if not any((details or {}).get("sha256") == sha256 for details in recorded):
-        raise BackupError(
-            f"{source} (sha256 {sha256}) is not a backup this installation recorded in "
-            "its audit chain. If it is yours (e.g. restoring into a new database), "
-            "compare that hash with the one `flask backup` printed and pass it with "
-            "--sha256.")
-    return sha256
 
 
 def _unpack(source: Path, staging: Path) -> dict[str, Any]:

@@ -17,7 +17,8 @@ templates); chunks keep memory flat for archives of many gigabytes.
 
 Opening verifies every chunk while writing the plaintext to a private temporary file;
 only once the whole archive has verified is that file handed to tar. Nothing is
-extracted from an archive that is not entirely authentic.
+extracted from an archive that is not entirely authentic. Before that, `checked_hash`
+requires the archive's sha256 to be one the audit chain recorded at backup time.
 """
 
 from __future__ import annotations
@@ -29,14 +30,17 @@ import os
 import secrets
 import struct
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from sqlalchemy import select
 
+from likeness.extensions import db
+from likeness.models import AuditEvent
 from likeness.platform.app_state import per_app
 
 MAGIC = b"LIKENESS-SEALED-BACKUP/1\n"
@@ -175,3 +179,33 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def checked_hash(source: Path, expected: str | None) -> str:
+    """The archive's sha256, if the audit chain recorded it at backup time (or it is the
+    one the operator expects); SealError otherwise."""
+    try:
+        if not is_sealed(source):
+            raise SealError(f"{source} is not a sealed Likeness backup (an unencrypted "
+                            "or foreign archive is never restored)")
+        sha256 = file_sha256(source)
+    except OSError as exc:
+        raise SealError(f"{source} is not a readable backup archive") from exc
+    if expected is not None:
+        if expected.strip().lower() != sha256:
+            raise SealError(f"{source} has sha256 {sha256}, not the {expected} expected.")
+        return sha256
+    if not any(details.get("sha256") == sha256 for details in recorded_backups()):
+        raise SealError(
+            f"{source} (sha256 {sha256}) is not a backup this installation recorded in "
+            "its audit chain. If it is yours (e.g. restoring into a new database), "
+            "compare that hash with the one `flask backup` printed and pass it with "
+            "--sha256.")
+    return sha256
+
+
+def recorded_backups() -> list[dict[str, Any]]:
+    """The details of every `backup.created` event in the chain, oldest first."""
+    return [dict(details or {}) for details in db.session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "backup.created")
+        .order_by(AuditEvent.id))]

@@ -64,6 +64,9 @@ def test_a_backup_is_sealed_and_its_hash_is_in_the_audit_chain_and_checked_at_re
     restored = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "backup.restored")).one()
     assert restored.details["sha256"] == sha256
+    # The restored chain is older than the backup, yet it stays restorable.
+    again = _cli(app, "restore", "--yes", str(archive))
+    assert again.exit_code == 0, again.output
 
 
 def test_a_tampered_archive_is_refused_before_anything_is_extracted(
