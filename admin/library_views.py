@@ -22,7 +22,7 @@ from admin.lookups import person_choice, person_label, wants_json
 from likeness.consent import status as consent_status
 from likeness.errors import DomainError
 from likeness.faces.engine import Box
-from likeness.library import catalogue, disclosures, people, sharing, tagging
+from likeness.library import catalogue, disclosures, near_duplicates, people, sharing, tagging
 from likeness.library import upload as uploads
 from likeness.library.renditions import Purpose, crop_face, render
 from likeness.library.search_service import SearchUnavailable
@@ -214,13 +214,16 @@ def asset_image(asset_id: int, purpose: str) -> ResponseReturnValue:
         abort(404)
     asset = catalogue.get(asset_id)
     blur = [Box(*f.box) for f in asset.faces if f.is_always_blurred]
+    if asset.is_held_as_erased:
+        blur = near_duplicates.whole_image(asset)
     return send_stored(render(asset, Purpose(purpose), blur), "image/jpeg")
 
 
 @blueprint.get("/faces/<int:face_id>/crop.jpg")
 def face_crop(face_id: int) -> ResponseReturnValue:
     face = tagging.get_face(face_id)
-    return send_stored(crop_face(face.asset, Box(*face.box), blurred=face.is_always_blurred),
+    return send_stored(crop_face(face.asset, Box(*face.box), blurred=face.is_always_blurred
+                                 or face.asset.is_held_as_erased),
                        "image/jpeg")
 
 

@@ -34,6 +34,7 @@ AREA_MODULES = (
     "likeness.dsr.selfie_keys",
     "likeness.library.restore",
     "likeness.consent.restore",
+    "likeness.dsr.erasure_records",
     "likeness.staff.operations",
 )
 

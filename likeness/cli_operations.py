@@ -20,7 +20,7 @@ def register(app: Flask) -> None:
 
 @click.command("backup")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Archive to write (default: instance/backups/likeness-<time>.tar.gz).")
+              help="Archive to write (default: instance/backups/likeness-<time>.sealed).")
 def backup_command(output: Path | None) -> None:
     """Back up the database and the data files into one archive (mode 0600)."""
     from likeness.models import utcnow
@@ -29,10 +29,17 @@ def backup_command(output: Path | None) -> None:
 
     if output is None:
         stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-        output = instance_dir() / "backups" / f"likeness-{stamp}.tar.gz"
-    manifest = backup.create(output)
+        output = instance_dir() / "backups" / f"likeness-{stamp}.sealed"
+    from likeness.platform.backup_crypto import SealError
+
+    try:
+        manifest = backup.create(output)
+    except SealError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Backup written to {output}: {sum(manifest['rows'].values())} rows, "
-               f"folders {', '.join(manifest['folders']) or 'none'}.")
+               f"folders {', '.join(manifest['folders']) or 'none'}; sealed with BACKUP_KEY.")
+    click.echo(f"sha256 {manifest['sha256']} (recorded in the audit chain; keep it with "
+               "the archive).")
     if manifest["files_vanished"]:
         click.echo(f"{manifest['files_vanished']} files deleted while the backup ran "
                    "(erasures, expired exports) are not in it.")
@@ -53,7 +60,10 @@ def recover_restore_command() -> None:
 @click.command("restore")
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def restore_command(archive: Path, yes: bool) -> None:
+@click.option("--sha256", "expected", default=None,
+              help="The archive's hash as `flask backup` printed it: needed only when "
+                   "this database's audit chain did not record the backup.")
+def restore_command(archive: Path, yes: bool, expected: str | None) -> None:
     """Replace the database and data files with ARCHIVE (stop the web app and workers
     first); withdrawals and erasures made since are re-applied before anything serves."""
     from likeness.platform import backup
@@ -61,10 +71,11 @@ def restore_command(archive: Path, yes: bool) -> None:
     if not yes:
         click.confirm("This replaces every row and data file. Continue?", abort=True)
     try:
-        result = backup.restore(archive, actor=CLI)
+        result = backup.restore(archive, actor=CLI, expected_sha256=expected)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Restored the backup of {result['manifest']['created_at']}.")
+    click.echo(f"Restored the backup of {result['manifest']['created_at']} "
+               f"(sha256 {result['manifest']['sha256']}, sealed and verified).")
     for hook, counts in result["hooks"].items():
         summary = ", ".join(f"{k}: {v}" for k, v in counts.items()) or "done"
         click.echo(f"  after restore, {hook}: {summary}")

@@ -182,6 +182,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PDF_SIGNING_CERT_FILE": os.environ.get("PDF_SIGNING_CERT_FILE", ""),
         "PDF_SIGNING_KEY_PASSWORD": os.environ.get("PDF_SIGNING_KEY_PASSWORD", ""),
         "WITHDRAWAL_LOG_FILE": os.environ.get("WITHDRAWAL_LOG_FILE", ""),
+        # The shared erasure and withdrawal ledger: the object store under `ledger/`
+        # unless this names a folder every machine mounts.
+        "LEDGER_DIR": os.environ.get("LEDGER_DIR", ""),
+        # Seals every backup (encrypt-then-MAC); keep a copy apart from the backups.
+        "BACKUP_KEY": os.environ.get("BACKUP_KEY", ""),
+        "BACKUP_KEY_FILE": os.environ.get("BACKUP_KEY_FILE", ""),
         # Selfies are decoded at most this long side (phones shoot 12-50 MP).
         "SELFIE_MAX_SIDE": _env_int("SELFIE_MAX_SIDE", 2048),
         # Full-size image decodes at once per process (each can take hundreds of MB).

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from likeness.consent import history, rules
 from likeness.errors import Gone, InvalidInput, NotFound
 from likeness.extensions import db
-from likeness.library import catalogue, people
+from likeness.library import catalogue, people, suppression
 from likeness.models import (
     Asset,
     Channel,
@@ -44,6 +44,10 @@ def invite(
 
     Asking for the "third parties" channel means naming them: the person sees who."""
     person = rules.person(person_id)
+    if suppression.is_suppressed_person(person):
+        # Erased at their request: no invitation, no mail, not even to a new record of
+        # the same address.
+        raise InvalidInput(_("This person asked for erasure: they may not be invited."))
     channels = rules.valid_channels(channels)
     third_parties = third_parties.strip()
     if Channel.THIRD_PARTIES.value in channels and not third_parties:

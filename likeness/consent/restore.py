@@ -10,16 +10,32 @@ from __future__ import annotations
 from likeness.consent import withdrawal, withdrawal_log
 from likeness.extensions import db
 from likeness.models import Quitclaim, QuitclaimStatus
-from likeness.platform import audit
+from likeness.platform import audit, shared_ledger
 from likeness.platform.actor import SYSTEM
-from likeness.platform.backup import after_restore
+from likeness.platform.backup import BackupError, after_restore, before_restore
+
+
+@before_restore("withdrawals")
+def save_withdrawals() -> None:
+    """Withdrawals only a local file of an older version knows reach the shared
+    ledger; a ledger that cannot be read refuses the restore."""
+    try:
+        shared_ledger.flush_pending()
+        withdrawal_log.save_legacy_entries()
+        list(withdrawal_log.entries())
+    except shared_ledger.LedgerUnreadable as exc:
+        raise BackupError(str(exc)) from exc
 
 
 @after_restore("withdrawals")
 def reapply_withdrawals() -> dict[str, int]:
     reapplied = 0
+    try:
+        logged = list(withdrawal_log.entries())
+    except shared_ledger.LedgerUnreadable as exc:
+        raise BackupError(str(exc)) from exc
     with withdrawal_log.replaying():
-        for entry in withdrawal_log.entries():
+        for entry in logged:
             quitclaim = db.session.get(Quitclaim, entry.quitclaim_id)
             if quitclaim is None or not withdrawal_log.matches(entry, quitclaim):
                 continue  # signed after the backup: not in the restored data at all

@@ -57,6 +57,20 @@ _TEXTS: dict[str, Callable[[int], str]] = {
 _FIXED: dict[str, Callable[[], str]] = {
     "suppressed": lambda: _("Added to the suppression list: your face is not tagged or "
                             "suggested again"),
+    "kept_suppression_record": lambda: _(
+        "Kept: a suppression record (an internal number, the dates, and coded fingerprints "
+        "of your email address and name that cannot be read back). Without it your face "
+        "could be tagged, or you could be invited, again."),
+    "kept_erasure_ledger": lambda: _(
+        "Kept: a record of what was erased (which photos, which parts of them, when), "
+        "without your name or face, so that a copy of an erased photo is recognised and "
+        "no restored backup can undo the erasure."),
+    "kept_backups": lambda: _(
+        "Kept: backups made before today, encrypted, until they expire. They are never "
+        "restored without this erasure: it is applied again before anything is used."),
+    "kept_request_record": lambda: _(
+        "Kept: this request, what we did for it and this answer, to show that we handled "
+        "it as the law requires (Art. 5(2) GDPR)."),
     "objection_upheld": lambda: _(
         "Your objection was upheld: your face is no longer tagged and is blurred in every copy "
         "of these photos, and no face template of you is kept."),

@@ -98,10 +98,13 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
         casework.record_action(request, "emails_purged", count=purged_emails)
     if person is not None:
         casework.record_action(request, "suppressed")
+        casework.record_action(request, "kept_suppression_record", exception=True)
     if kept:
         casework.record_action(request, "kept_quitclaims", count=kept, exception=True)
     for reason in sorted({hold.reason for hold in held.values()}):
         casework.record_action(request, "legal_hold", reason, exception=True)
+    for kept_kind in ("kept_erasure_ledger", "kept_backups", "kept_request_record"):
+        casework.record_action(request, kept_kind, exception=True)
     if decision.strip():
         # Staff's own Art. 17(3) exception (e.g. a photo kept for an archive in the public
         # interest), with the reason they give: listed under "What we kept, and why".

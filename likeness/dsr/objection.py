@@ -90,6 +90,8 @@ def lift_restriction(request_id: int) -> None:
         return
     lifted = 0
     for asset in _restricted_assets(request):
+        if asset.is_held_as_erased:
+            continue  # held for another reason: a privacy officer releases it
         asset.is_restricted = False
         asset.restricted_reason = None
         lifted += 1

@@ -120,7 +120,7 @@ def take_down(
     if not asset_ids or not channels:
         return []
     if reason != TakedownReason.RECTIFICATION:  # a correction does not stop the use
-        _revoke_links(asset_ids, channels, reason=note or reason.value, actor=actor)
+        revoke_links(asset_ids, channels, reason=note or reason.value, actor=actor)
     disclosures = db.session.scalars(select(Disclosure).where(
         Disclosure.asset_id.in_(asset_ids), Disclosure.channel.in_(channels))).all()
     tasks, notified = [], set()
@@ -147,7 +147,7 @@ def take_down(
     return tasks
 
 
-def _revoke_links(asset_ids: list[int], channels: list[str], *, reason: str,
+def revoke_links(asset_ids: list[int], channels: list[str], *, reason: str,
                   actor: Actor) -> None:
     """Switch off every live share link for these photos on these channels."""
     links = db.session.scalars(

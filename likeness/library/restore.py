@@ -15,10 +15,23 @@ import secrets
 from sqlalchemy import update
 
 from likeness.extensions import db
-from likeness.library import erasing
+from likeness.library import erasing, ledger_replay
 from likeness.models import FaceIndexState
+from likeness.platform import shared_ledger
 from likeness.platform.actor import SYSTEM
-from likeness.platform.backup import after_restore
+from likeness.platform.backup import BackupError, after_restore, before_restore
+
+
+@before_restore("erasures")
+def save_erasures() -> None:
+    """The live database's entries reach the shared ledger before they are replaced;
+    a ledger that cannot be written or read refuses the restore."""
+    try:
+        shared_ledger.flush_pending()
+        ledger_replay.save_live_entries()
+        shared_ledger.read(erasing.BOOK)
+    except shared_ledger.LedgerUnreadable as exc:
+        raise BackupError(str(exc)) from exc
 
 
 @after_restore("face_index")
@@ -30,8 +43,12 @@ def invalidate_search_indexes() -> dict[str, int]:
 
 @after_restore("erasures")
 def reapply_erasures() -> dict[str, int]:
-    """No backup brings an erased face back: the ledger file (outside the restored data)
-    puts back the entries made after the backup, then every entry is applied again."""
-    added = erasing.restore_from_file()
-    applied = erasing.apply_ledger(actor=SYSTEM)
-    return {"erasure_entries_restored": added, "erasures_reapplied": applied}
+    """No backup brings an erased face back: the shared ledger (outside the restored
+    data) puts back the entries made after the backup, then every entry is applied."""
+    try:
+        added = ledger_replay.merge_shared()
+        counts = ledger_replay.apply_ledger(actor=SYSTEM, immediate=True)
+        ledger_replay.save_live_entries()  # entries only the archive knew (older ledgers)
+    except shared_ledger.LedgerUnreadable as exc:
+        raise BackupError(str(exc)) from exc
+    return {"erasure_entries_restored": added, **counts}

@@ -17,7 +17,7 @@ from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.faces import index
 from likeness.faces.crypto import keyring
-from likeness.library import people, search
+from likeness.library import people, search, suppression
 from likeness.library.renditions import invalidate
 from likeness.models import Face, Person, SuggestionRejection, TagSource, utcnow
 from likeness.platform import audit, outbox
@@ -132,8 +132,11 @@ def reject_suggestion(face_id: int, person_id: int, *, actor: Actor) -> None:
 
 
 def _tag(face: Face, person: Person, actor: Actor, source: TagSource) -> None:
-    if person.is_suppressed:
+    if suppression.is_suppressed_person(person):
         raise InvalidInput(_("This person asked for erasure: their face may not be tagged."))
+    if face.asset.is_held_as_erased:
+        raise InvalidInput(_("This photo is held as a copy of an erased photo: its faces "
+                             "may not be tagged until a privacy officer has checked it."))
     if face.is_not_a_face:
         raise InvalidInput(_("This region is marked as not a face."))
     if face.is_always_blurred:

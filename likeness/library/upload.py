@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from likeness.errors import DomainError, UnsupportedFile
 from likeness.extensions import db
-from likeness.library import erasing
+from likeness.library import erasing, near_duplicates
 from likeness.library.catalogue import get
 from likeness.library.imaging import decode_upload
 from likeness.models import Asset, AssetStatus
@@ -62,6 +62,7 @@ def add_photo(
         return UploadResult(display_name, error=_(
             "This photo was erased at someone's request and cannot be added again. Use the "
             "blurred version from the library, if it is still there."))
+    held = near_duplicates.erased_match(decoded.image)
     try:
         with unit_of_work() as work:
             key = asset_key(decoded.sha256)
@@ -83,6 +84,8 @@ def add_photo(
             db.session.flush()
             outbox.add("index_asset", asset.id)
             audit.record("asset.uploaded", actor=actor, subject=f"asset:{asset.id}")
+            if held is not None:
+                near_duplicates.hold(asset, held, actor=actor)
     except IntegrityError:
         # The same photo arrived concurrently: the other upload won; use its asset.
         existing = db.session.scalar(select(Asset).where(Asset.sha256 == decoded.sha256))

@@ -40,6 +40,9 @@ class Asset(Base):
     # Art. 18 restriction: the asset may be stored but not used or shared.
     is_restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     restricted_reason: Mapped[str | None] = mapped_column(Text)
+    # A near-duplicate of a photo erased at someone's request: usable nowhere, shown to
+    # staff only blurred as a whole, until a privacy officer has checked it.
+    is_held_as_erased: Mapped[bool] = mapped_column(Boolean, default=False)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the photo was taken (EXIF DateTimeOriginal, read before metadata is stripped);

@@ -36,3 +36,7 @@ class ErasureLedgerEntry(Base):
     person_id: Mapped[int | None] = mapped_column(Integer)
     request_id: Mapped[int | None] = mapped_column(Integer)
     erased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What a replay needs beyond the above, still without personal data: for a person,
+    # the creation instant (ids are reused after a restore) and keyed hashes of their
+    # addresses and name; for a photo, its perceptual hash (near-duplicates are held).
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,27 +1,31 @@
 """Backups of the database and the files, and restoring them.
 
-`flask backup` writes one archive (tar.gz, mode 0600: it holds personal data):
+`flask backup` writes one archive, sealed (encrypted and authenticated with
+BACKUP_KEY, see `backup_crypto`; mode 0600) and its sha256 recorded in the audit
+chain. Inside the seal, a tar.gz:
 `manifest.json` (format, schema revision, row counts), every table as JSON lines
 under `database/`, and the stored objects that hold data under `files/` (from the
 local folder or the object store, whichever `STORAGE` names). The
 database is read in one transaction, before the files, so every file a row names
 is in the archive (files are written before the rows that name them commit).
 
-`flask restore` loads an archive in one transaction: it refuses an archive of another
-schema revision, replaces every row and the data folders, drops the rendition cache,
-records an audited re-anchor of the audit chain (the chain legitimately moved back),
-and then runs the `@after_restore` hooks the areas register, before anything serves
-again. Hooks re-apply what happened after the backup and must never be undone by it
-(withdrawn consent; erasures). What they need lives outside the restored data.
+`flask restore` loads an archive in one transaction: it refuses an archive that is not
+sealed, does not verify (checked in full before anything is extracted), or whose hash
+the audit chain does not hold, and one of another schema revision. It runs the
+`@before_restore` hooks (which save what the live data knows), replaces every row and
+the data folders, drops the rendition cache, records an audited re-anchor of the
+audit chain (the chain legitimately moved back), and then runs the `@after_restore`
+hooks the areas register, before anything serves again. Hooks re-apply what happened
+after the backup and must never be undone by it (withdrawn consent; erasures).
+What they need lives outside the restored data.
 
 Not in a backup, on purpose: keys (face templates, audit MAC, PDF signing, the dev
-secret), the audit chain head and the logs that hooks replay, the rendition cache,
-the embedded Redis and development mail.
+secret, the backup key), the audit chain head, the shared ledger hooks replay, the
+rendition cache, the embedded Redis and development mail.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import logging
@@ -29,8 +33,7 @@ import shutil
 import tarfile
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +41,8 @@ from sqlalchemy import Engine, Table, delete, select, text
 
 from likeness.extensions import db
 from likeness.models import AuditEvent, Base, utcnow
-from likeness.platform import audit
-from likeness.platform.actor import Actor
+from likeness.platform import audit, backup_crypto, backup_rows
+from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.storage import Storage, check_key, instance_dir, storage
 from likeness.platform.uow import after_commit, on_rollback, use_case
 
@@ -53,6 +56,7 @@ RESTORING_MARKER = "restore-in-progress"
 
 RestoreHook = Callable[[], dict[str, int] | None]
 _HOOKS: dict[str, RestoreHook] = {}
+_BEFORE: dict[str, Callable[[], None]] = {}
 
 
 class BackupError(RuntimeError):
@@ -65,6 +69,18 @@ def after_restore(name: str) -> Callable[[RestoreHook], RestoreHook]:
 
     def register(hook: RestoreHook) -> RestoreHook:
         _HOOKS[name] = hook
+        return hook
+
+    return register
+
+
+def before_restore(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Register a hook that runs once the archive is checked, before any row or file is
+    replaced (to save what the live data knows and the archive does not). It refuses
+    the restore by raising BackupError."""
+
+    def register(hook: Callable[[], None]) -> Callable[[], None]:
+        _BEFORE[name] = hook
         return hook
 
     return register
@@ -84,10 +100,30 @@ def create(destination: Path) -> dict[str, Any]:
     tmp = destination.with_name(destination.name + ".partial")
     tmp.touch(mode=0o600)
     tmp.chmod(0o600)
-    with tarfile.open(tmp, "w:gz") as archive:
+    with tmp.open("wb") as raw:
+        sealer = backup_crypto.SealingWriter(raw)
+        manifest = _write_archive(sealer, counts)
+        sealer.close()
+    tmp.replace(destination)
+    manifest["sha256"] = backup_crypto.file_sha256(destination)
+    _record_backup(manifest)
+    return manifest
+
+
+@use_case
+def _record_backup(manifest: dict[str, Any]) -> None:
+    """The archive's hash goes into the audit chain: a restore checks it there."""
+    audit.record("backup.created", actor=SYSTEM, details={
+        "sha256": manifest["sha256"], "created_at": manifest["created_at"],
+        "rows": sum(manifest["rows"].values())})
+
+
+def _write_archive(sealer: backup_crypto.SealingWriter, counts: dict[str, int]
+                   ) -> dict[str, Any]:
+    with tarfile.open(fileobj=sealer, mode="w|gz") as archive:  # type: ignore[call-overload]
         _begin_snapshot()
         for table in Base.metadata.sorted_tables:
-            lines = [json.dumps(_encode_row(row._mapping), separators=(",", ":"))
+            lines = [json.dumps(backup_rows.encode_row(row._mapping), separators=(",", ":"))
                      for row in db.session.execute(table.select().order_by(
                          *table.primary_key.columns))]
             counts[table.name] = len(lines)
@@ -111,7 +147,6 @@ def create(destination: Path) -> dict[str, Any]:
                 _add_bytes(archive, f"files/{key}", data)
         manifest["files_vanished"] = vanished
         _add_bytes(archive, "manifest.json", json.dumps(manifest, indent=1).encode())
-    tmp.replace(destination)
     return manifest
 
 
@@ -139,8 +174,13 @@ def schema_revision() -> str | None:
 
 
 @use_case
-def restore(source: Path, *, actor: Actor) -> dict[str, Any]:
-    """Replace the data with the archive's, re-anchor the audit chain, run the hooks."""
+def restore(source: Path, *, actor: Actor, expected_sha256: str | None = None
+            ) -> dict[str, Any]:
+    """Replace the data with the archive's, re-anchor the audit chain, run the hooks.
+
+    Only a sealed archive that verifies under BACKUP_KEY is opened, and only one whose
+    hash the audit chain recorded when it was made (or, restoring into another
+    database, the hash the operator names: `expected_sha256`)."""
     if is_restoring():
         raise BackupError(
             "An earlier restore did not finish (the process stopped while the files were "
@@ -148,20 +188,33 @@ def restore(source: Path, *, actor: Actor) -> dict[str, Any]:
             "back as they were, or finishes the cleanup if that restore had committed.")
     staging = Path(tempfile.mkdtemp(prefix="restore-", dir=instance_dir()))
     on_rollback(lambda: shutil.rmtree(staging, ignore_errors=True))
+    try:
+        sha256 = backup_crypto.checked_hash(source, expected_sha256)
+    except backup_crypto.SealError as exc:
+        raise BackupError(str(exc)) from exc
     manifest = _unpack(source, staging)
+    manifest["sha256"] = sha256
     if manifest.get("revision") != schema_revision():
         raise BackupError(
             f"The backup is of schema revision {manifest.get('revision')}, the database is "
             f"at {schema_revision()}: restore into a database migrated to that revision "
             "(flask db upgrade/downgrade), then upgrade."
         )
+    for before in _BEFORE.values():
+        before()
+    known_archives = backup_crypto.recorded_backups()
     restore_id = uuid.uuid4().hex
-    _load_rows(staging / "database")
-    _swap_objects(staging / "files", restore_id)
+    _load_rows(staging / "content" / "database")
+    _swap_objects(staging / "content" / "files", restore_id)
     audit.reanchor("restore of a backup", actor=actor)
+    # The restored chain is older than the backups made since: they stay restorable.
+    restored_archives = {d.get("sha256") for d in backup_crypto.recorded_backups()}
+    for details in known_archives:
+        if details.get("sha256") not in restored_archives:
+            audit.record("backup.created", actor=SYSTEM, details={**details, "carried": True})
     audit.record("backup.restored", actor=actor, details={
         "backup_created_at": manifest.get("created_at"), "rows": sum(manifest["rows"].values()),
-        "restore": restore_id})
+        "restore": restore_id, "sha256": sha256})
     results: dict[str, Any] = {}
     for name, hook in _HOOKS.items():
         results[name] = hook() or {}
@@ -176,13 +229,20 @@ def is_restoring() -> bool:
 
 
 def _unpack(source: Path, staging: Path) -> dict[str, Any]:
+    plain = staging / "archive.tar.gz"
     try:
-        with tarfile.open(source, "r:gz") as archive:
-            archive.extractall(staging, filter="data")  # no absolute paths, no ../, no links
+        backup_crypto.unseal(source, plain)  # every chunk verified before tar sees one
+    except backup_crypto.SealError as exc:
+        raise BackupError(str(exc)) from exc
+    try:
+        with tarfile.open(plain, "r:gz") as archive:
+            archive.extractall(staging / "content", filter="data")  # no abs paths, ../, links
     except (tarfile.TarError, OSError) as exc:
         raise BackupError(f"{source} is not a readable backup archive") from exc
+    finally:
+        plain.unlink(missing_ok=True)
     try:
-        manifest = json.loads((staging / "manifest.json").read_text())
+        manifest = json.loads((staging / "content" / "manifest.json").read_text())
     except (OSError, ValueError) as exc:
         raise BackupError(f"{source} has no manifest: not a Likeness backup") from exc
     if manifest.get("format") != FORMAT:
@@ -196,21 +256,12 @@ def _load_rows(folder: Path) -> None:
         db.session.execute(delete(table))
     for table in tables:
         path = folder / f"{table.name}.jsonl"
-        rows = [_decode_row(json.loads(line)) for line in _lines(path)]
+        rows = [backup_rows.decode_row(json.loads(line)) for line in backup_rows.lines(path)]
         for start in range(0, len(rows), 500):
             db.session.execute(table.insert(), rows[start:start + 500])
         _reset_sequence(table)
     db.session.flush()
     db.session.expire_all()
-
-
-def _lines(path: Path) -> Iterator[str]:
-    if not path.exists():
-        return
-    with path.open() as handle:
-        for line in handle:
-            if line.strip():
-                yield line
 
 
 def _reset_sequence(table: Table) -> None:
@@ -319,33 +370,3 @@ def _restore_committed(restore_id: str) -> bool:
         select(AuditEvent).where(AuditEvent.action == "backup.restored")
         .order_by(AuditEvent.id.desc()).limit(20))
     return any((event.details or {}).get("restore") == restore_id for event in recent)
-
-
-def _encode_row(row: Any) -> dict[str, Any]:
-    return {key: _encode(value) for key, value in row.items()}
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, bytes | memoryview):
-        return {"$b64": base64.b64encode(bytes(value)).decode()}
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    return value
-
-
-def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: _decode(value) for key, value in row.items()}
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict) and len(value) == 1:
-        ((tag, raw),) = value.items()
-        if tag == "$b64":
-            return base64.b64decode(raw)
-        if tag == "$datetime":
-            return datetime.fromisoformat(raw)
-        if tag == "$date":
-            return date.fromisoformat(raw)
-    return value

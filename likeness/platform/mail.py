@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import posixpath
 import smtplib
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -13,12 +14,23 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.models import OutgoingEmail, utcnow
 from likeness.platform import outbox
 from likeness.platform.jobs import job
 from likeness.platform.storage import storage
 from likeness.platform.uow import use_case
+
+# Checks an area registers: `guard(recipient, template)` returns why this mail may not
+# go to this address (e.g. a person erased at their request), or None.
+RecipientGuard = Callable[[str, str], str | None]
+_GUARDS: list[RecipientGuard] = []
+
+
+def recipient_guard(guard: RecipientGuard) -> RecipientGuard:
+    _GUARDS.append(guard)
+    return guard
 
 
 def queue_email(
@@ -34,8 +46,13 @@ def queue_email(
     unit of work (flushes only; sent by a job after the commit).
 
     The template's first line is `Subject: ...`; the rest is the body. `then` is a job
-    (name, arguments) queued once the email has been sent.
+    (name, arguments) queued once the email has been sent. A mail a registered guard
+    refuses raises InvalidInput with its reason (and the unit of work rolls back).
     """
+    for guard in _GUARDS:
+        refused = guard(recipient, template)
+        if refused:
+            raise InvalidInput(refused)
     with force_locale(language):
         rendered = render_template(f"email/{template}.txt", **context)
         # Every email says where the privacy notice is and whom to ask (Art. 13, 37(7)).

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from likeness.consent import withdrawal
 from likeness.library import people
 from likeness.models import Asset, AuditEvent, Face, Person, Quitclaim, QuitclaimStatus
-from likeness.platform import audit, backup
+from likeness.platform import audit, backup, backup_crypto
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import asset_path, instance_dir, storage
 from tests.helpers import run_jobs
@@ -102,7 +102,7 @@ def test_an_archive_that_is_not_a_backup_is_refused(app: Flask, tmp_path: Path):
     bogus.write_bytes(b"not an archive")
     result = app.test_cli_runner().invoke(args=["restore", "--yes", str(bogus)])
     assert result.exit_code != 0
-    assert "not a readable backup" in result.output
+    assert "not a sealed Likeness backup" in result.output
 
 
 def test_an_old_backup_cannot_bring_an_erased_face_back(
@@ -160,7 +160,9 @@ def test_a_file_deleted_while_the_backup_runs_is_left_out_not_fatal(
     archive = tmp_path / "backup.tar.gz"
     output = _cli(app, "backup", "--output", str(archive)).output
     assert "1 files deleted while the backup ran" in output
-    with tarfile.open(archive) as backup:
+    plain = tmp_path / "unsealed.tar.gz"
+    backup_crypto.unseal(archive, plain)  # with the key, as a restore does
+    with tarfile.open(plain) as backup:
         names = backup.getnames()
         manifest = json.loads(backup.extractfile("manifest.json").read())  # type: ignore[union-attr]
     assert manifest["files_vanished"] == 1
