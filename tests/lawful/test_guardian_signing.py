@@ -60,6 +60,10 @@ def test_a_child_cannot_complete_a_signature_for_themselves(
                     guardian_signature_kind="typed", guardian_signature="")
     assert response.status_code == 400
     assert "Email address of your parent or guardian" in response.get_data(as_text=True)
+    response = sign(client, path, channels=["website"], date_of_birth=twelve,
+                    guardian_name="My Mum", guardian_email="mum at home")
+    assert response.status_code == 400
+    assert "not a valid email address" in response.get_data(as_text=True)
     # Their own address is not their parent's.
     response = sign(client, path, channels=["website"], date_of_birth=twelve,
                     guardian_name="My Mum", guardian_email=CHILD)
@@ -191,3 +195,19 @@ def test_without_an_own_address_staff_are_asked_to_obtain_one(
     assert "Obtain an address" in task["Subject"] and f"/people/{person.id}" in _text(task)
     assert "turned 18" in _text(task)
     assert not mailbox.to(PARENT)
+
+
+def test_a_child_known_only_as_under_16_is_not_invited_without_a_date_of_birth(
+    app: Flask, db: Any, mailbox: Any, tagged_barack: Any, librarian: Any,
+):
+    person = tagged_barack.person
+    person.date_of_birth = None
+    person.is_minor = True
+    person.guardian_email = PARENT
+    db.session.commit()
+    with pytest.raises(InvalidInput, match="no date of birth on file") as refused:
+        invitations.invite(person.id, [tagged_barack.obama_asset], ["website"],
+                           actor=librarian)
+    assert refused.value.field == "date_of_birth"
+    run_jobs()
+    assert not mailbox.to(PARENT) and not db.session.scalars(select(QuitclaimInvitation)).all()
