@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+
 from likeness.models import OnBehalf, Person, SubjectRequest
 from likeness.models.person import age_on
 from likeness.platform.clock import today as amsterdam_today
@@ -62,3 +64,14 @@ def counts_for_request(person: Person, request: SubjectRequest,
 
 def own_address(person: Person) -> str | None:
     return _address(person.email)
+
+
+def role_label(person: Person) -> str:
+    """What the guardian's address counts for today, for staff."""
+    if consents(person):
+        return _("signs and manages consent (under 16)")
+    if may_file(person):
+        return _("may file requests for them, when the request says so (under 18)")
+    if person.date_of_birth is None:
+        return _("counts for nothing: no date of birth on file")
+    return _("counts for nothing: 18 or older")

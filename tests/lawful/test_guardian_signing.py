@@ -180,7 +180,8 @@ def test_at_16_the_child_is_told_and_the_parents_link_stops(
 
 
 def test_without_an_own_address_staff_are_asked_to_obtain_one(
-    app: Flask, db: Any, mailbox: Any, tagged_barack: Any, make_staff: Any,
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any,
+    make_staff: Any, logged_in: Any,
 ):
     officer = make_staff("privacy_officer")
     person = tagged_barack.person
@@ -195,6 +196,14 @@ def test_without_an_own_address_staff_are_asked_to_obtain_one(
     assert "Obtain an address" in task["Subject"] and f"/people/{person.id}" in _text(task)
     assert "turned 18" in _text(task)
     assert not mailbox.to(PARENT)
+    # The task stays on the person page and the dashboard until an address is filled in.
+    with time_machine.travel(datetime(2026, 12, 21, 10, tzinfo=UTC), tick=False):
+        logged_in("privacy_officer")
+        page = client.get(f"/admin/people/{person.id}").get_data(as_text=True)
+        assert "Task: the guardian's rights ended when Barack Obama turned 18" in page
+        assert "counts for nothing: 18 or older" in page
+        dashboard = client.get("/admin/cockpit/").get_data(as_text=True)
+        assert f'href="/admin/people/{person.id}">Barack Obama</a>' in dashboard
 
 
 def test_a_child_known_only_as_under_16_is_not_invited_without_a_date_of_birth(
