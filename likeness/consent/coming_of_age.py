@@ -86,6 +86,10 @@ def _close_guardian_links(person: Person) -> None:
 
 
 def _language(person: Person) -> str:
+    """The language of the person's latest quitclaim or invitation (Dutch if none)."""
     language = db.session.scalar(select(Quitclaim.language).where(
         Quitclaim.person_id == person.id).order_by(Quitclaim.id.desc()).limit(1))
+    language = language or db.session.scalar(select(QuitclaimInvitation.language).where(
+        QuitclaimInvitation.person_id == person.id)
+        .order_by(QuitclaimInvitation.id.desc()).limit(1))
     return language or "nl"
