@@ -70,7 +70,7 @@ REQUEST_TYPES = [SelectChoice(value, label) for value, label in [
 
 ON_BEHALF = [SelectChoice(value, label) for value, label in [
     ("self", _l("Myself")),
-    ("child", _l("My child (under 16), as parent or guardian")),
+    ("child", _l("My child (under 18), as parent or guardian")),
     ("represented", _l("Someone I represent (with their authorisation)")),
 ]]
 
