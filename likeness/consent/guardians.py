@@ -62,6 +62,27 @@ def counts_for_request(person: Person, request: SubjectRequest,
             and may_file(person, on))
 
 
+def why_not_for_request(person: Person, request: SubjectRequest,
+                        on: date | None = None) -> str | None:
+    """Why the guardian's address, which the requester used, does not count on this
+    request, in words for the privacy officer (None if it is not the guardian's)."""
+    if _address(request.email) is None or _address(request.email) != _address(
+            person.guardian_email):
+        return None
+    age = _age(person, on)
+    if request.on_behalf != OnBehalf.CHILD.value:
+        return _("The requester is %(name)s's parent or guardian but filed as themselves: a "
+                 "guardian's address counts only on a request filed for the child. Nothing "
+                 "about %(name)s goes to them.", name=person.name)
+    if age is None:
+        return _("No date of birth of %(name)s is on file: the guardian's address does not "
+                 "count until it is.", name=person.name)
+    if age >= FILING_AGE:
+        return _("%(name)s is 18 or older: a parent or guardian no longer acts for them. "
+                 "Ask %(name)s to confirm, or record an identity check.", name=person.name)
+    return None
+
+
 def own_address(person: Person) -> str | None:
     return _address(person.email)
 

@@ -77,9 +77,9 @@ def blockers(request: SubjectRequest) -> list[str]:
         reasons.append(_("The request is made for someone else: record that the "
                          "relationship was checked."))
     for person in unconfirmed_people(request):
-        reasons.append(_("%(name)s's address on file differs from the requester's: ask them "
-                         "to confirm through that address, or record an identity check.",
-                         name=person.name))
+        reasons.append(guardians.why_not_for_request(person, request) or _(
+            "%(name)s's address on file differs from the requester's: ask them to confirm "
+            "through that address, or record an identity check.", name=person.name))
     return reasons
 
 
