@@ -159,6 +159,13 @@ def test_at_16_the_child_is_told_and_the_parents_link_stops(
         daily.schedule_if_due()
         run_jobs()
         assert not [m for m in mailbox.to(CHILD) if "16" in m["Subject"]]
+        # At 15 the parent's address still opens Sasha's consent.
+        page = client.get("/consent")
+        client.post("/consent", data={
+            "csrf_token": csrf_token_from(page.get_data(as_text=True)), "email": PARENT})
+        run_jobs()
+        assert [m for m in mailbox.to(PARENT) if "/consent/manage/" in _text(m)]
+        mailbox.messages.clear()
     with time_machine.travel(datetime(2026, 12, 20, 10, tzinfo=UTC), tick=False):
         daily.schedule_if_due()
         run_jobs()
