@@ -17,7 +17,7 @@ from admin.forms import (
     StaffActionForm,
 )
 from admin.lookups import person_choice
-from likeness.consent import records
+from likeness.consent import guardians, records
 from likeness.errors import DomainError
 from likeness.library import people
 from likeness.models import Person, Role
@@ -55,6 +55,7 @@ def _person_page(person: Person, details_form: PersonDetailsForm,
         can_edit=current_user.has_role(*EDITORS),
         quitclaim_rows=records.list_quitclaims(person_id=person.id),
         invitations=records.invitations_of(person.id),
+        guardian_role=guardians.role_label(person),
     ), status
 
 

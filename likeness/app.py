@@ -26,6 +26,7 @@ AREA_MODULES = (
     "likeness.consent.signing",
     "likeness.consent.portal",
     "likeness.consent.daily",
+    "likeness.consent.coming_of_age",
     "likeness.dsr.locate",
     "likeness.dsr.answer",
     "likeness.dsr.daily",

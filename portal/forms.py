@@ -43,6 +43,9 @@ class SignForm(FlaskForm):
     guardian_signature_kind = RadioField(_l("How do you want to sign?"),
                                          choices=SIGNATURE_KINDS, default="drawn")
     guardian_signature = HiddenField()
+    # On a child's own link: where the invitation goes on to (the parent signs there).
+    guardian_email = EmailField(_l("Email address of your parent or guardian"),
+                                validators=[Optional(), Length(max=254)])
 
 
 class ManageConsentForm(FlaskForm):
@@ -67,7 +70,7 @@ REQUEST_TYPES = [SelectChoice(value, label) for value, label in [
 
 ON_BEHALF = [SelectChoice(value, label) for value, label in [
     ("self", _l("Myself")),
-    ("child", _l("My child (under 16), as parent or guardian")),
+    ("child", _l("My child (under 18), as parent or guardian")),
     ("represented", _l("Someone I represent (with their authorisation)")),
 ]]
 

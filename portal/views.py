@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from likeness.consent import age_answers, invitations, receipts, records, signing
+from likeness.consent import age_answers, forwarding, invitations, receipts, records, signing
 from likeness.consent import portal as consent_portal
 from likeness.consent.evidence import signed_pdf
 from likeness.consent.rules import under_guardian_age
@@ -59,21 +59,32 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
     form.channels.choices = [SelectChoice(c, _label(c, opened.invitation.third_parties))
                              for c in opened.invitation.channels]
     status = 200
+    # A child under 16 on their own link never signs: the link goes on to the parent.
+    child = opened.child_on_own_link or (
+        opened.needs_birth_date and under_guardian_age(form.date_of_birth.data))
     if form.validate_on_submit():
         try:
             # Kept even if the signing fails (e.g. "a guardian must sign too").
             age_answers.record(token, form.date_of_birth.data)
-            signing.sign(token, _signature(form))
+            if child:
+                forwarding.to_guardian(
+                    token, date_of_birth=form.date_of_birth.data,
+                    guardian_name=form.guardian_name.data or "",
+                    guardian_email=form.guardian_email.data or "",
+                    language=str(get_locale()))
+            else:
+                signing.sign(token, _signature(form))
         except DomainError as exc:
             if exc.status == 410:
                 raise
             show_error(form, exc)
             status = 400
         else:
-            return redirect(url_for("portal.quitclaim_signed"))
+            return redirect(url_for("portal.quitclaim_forwarded" if child
+                                    else "portal.quitclaim_signed"))
     elif request.method == "POST":
         status = 400
-    show_guardian = opened.needs_guardian or under_guardian_age(form.date_of_birth.data)
+    show_guardian = not opened.needs_guardian and child
     valid_until = amsterdam_today() + relativedelta(months=opened.invitation.validity_months)
     return render_template("portal/sign.html", opened=opened, form=form, token=token,
                            show_guardian=show_guardian, valid_until=valid_until), status
@@ -112,6 +123,7 @@ def _signature(form: SignForm) -> signing.Signature:
         guardian_signature_png=guardian_png,
         guardian_signature_kind=guardian_kind,
         no_biometrics=bool(form.no_biometrics.data),
+        language=str(get_locale()),
     )
 
 
@@ -127,6 +139,11 @@ def quitclaim_photo(token: str, asset_id: int) -> ResponseReturnValue:
 @blueprint.get("/quitclaim/signed")
 def quitclaim_signed() -> ResponseReturnValue:
     return render_template("portal/signed.html")
+
+
+@blueprint.get("/quitclaim/passed-on")
+def quitclaim_forwarded() -> ResponseReturnValue:
+    return render_template("portal/forwarded.html")
 
 
 @blueprint.route("/consent", methods=["GET", "POST"])

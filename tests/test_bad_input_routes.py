@@ -47,9 +47,12 @@ CASES: dict[str, list[Case]] = {
     "portal.home": [Case("GET", "/?q=" + SQLI, staff=False)],
     "portal.quitclaim_info": [Case("GET", "/quitclaim?x=" + XSS, staff=False)],
     "portal.quitclaim_signed": [Case("GET", "/quitclaim/signed", staff=False)],
+    "portal.quitclaim_forwarded": [Case("GET", "/quitclaim/passed-on?x=" + XSS, staff=False)],
     "portal.sign_quitclaim": [
         Case("GET", f"/quitclaim/sign/{TOKEN}", staff=False),
         Case("POST", f"/quitclaim/sign/{TOKEN}", {"signer_name": CONTROL}, staff=False),
+        Case("POST", f"/quitclaim/sign/{TOKEN}",
+             {"guardian_email": XSS, "date_of_birth": "2020-02-31"}, staff=False),
         Case("GET", "/quitclaim/sign/" + "A" * 3000, staff=False)],
     "portal.quitclaim_photo": [
         Case("GET", f"/quitclaim/sign/{TOKEN}/photo/1.jpg", staff=False),

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from likeness.consent import rules
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.models import (
@@ -50,11 +51,11 @@ class Affected:
 
     @property
     def reachable(self) -> list[tuple[Person, str]]:
-        """The affected people we can write to: their address, or their guardian's."""
-        today = amsterdam_today()
+        """The affected people we can write to: their own address, or their guardian's
+        while the date of birth on file says under 16 (never a child's own alone)."""
         result = []
         for person in self.people:
-            address = person.guardian_email if person.is_under(16, today) else person.email
+            address = rules.contact_address(person)
             if address:
                 result.append((person, address))
         return result

@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import and_, exists, func, not_, select
 
 from likeness.cockpit import audit_view, breaches, retention
+from likeness.consent import coming_of_age
 from likeness.extensions import db
 from likeness.models import (
     Asset,
@@ -82,6 +83,8 @@ def figures(today: date | None = None) -> dict[str, Any]:
         "open_takedowns": int(db.session.scalar(select(func.count(TakedownTask.id)).where(
             TakedownTask.done_at.is_(None))) or 0),
         "open_breaches": [(b, breaches.hours_left(b)) for b in breaches.listing(False)],
+        # A guardian's rights ended and the person has no address of their own yet.
+        "address_needed": coming_of_age.needing_an_address(),
     }
 
 

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from likeness.consent import history, rules
+from likeness.consent import guardians, history, rules
 from likeness.errors import Gone, InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.library import catalogue, people, suppression
@@ -62,6 +62,10 @@ def invite(
         raise InvalidInput(_("The validity must be between 1 month and 10 years."))
     if language not in rules.LANGUAGES:
         raise InvalidInput(_("Unknown language."))
+    if rules.needs_guardian(person) and person.date_of_birth is None:
+        raise InvalidInput(_("This person is marked as under 16 but has no date of birth "
+                             "on file: fill it in, so that the guardian's rights end on "
+                             "time."), field="date_of_birth")
     if rules.needs_guardian(person) and not person.guardian_email:
         raise InvalidInput(_("This person is under 16: fill in the email address of a parent "
                              "or guardian, who signs for them."), field="guardian_email")
@@ -78,11 +82,12 @@ def invite(
         third_parties=(third_parties[:2000]
                        if Channel.THIRD_PARTIES.value in channels else None),
         created_by_id=actor.staff_id,
-        expires_at=_link_expiry(),
+        expires_at=link_expiry(),
+        for_guardian=guardians.consents(person),
     )
     db.session.add(invitation)
     db.session.flush()
-    _send_invitation(invitation, person, recipient)
+    send(invitation, person, recipient)
     audit.record("quitclaim.invited", actor=actor, subject=person.audit_ref,
                  details={"invitation": invitation.id, "assets": len(asset_ids),
                           "channels": channels})
@@ -169,11 +174,12 @@ def invite_renewal(quitclaim: Quitclaim) -> QuitclaimInvitation | None:
         validity_months=months,
         language=quitclaim.language,
         third_parties=quitclaim.third_parties,
-        expires_at=_link_expiry(),
+        expires_at=link_expiry(),
+        for_guardian=guardians.consents(person),
     )
     db.session.add(invitation)
     db.session.flush()
-    _send_invitation(invitation, person, recipient, renewal=quitclaim)
+    send(invitation, person, recipient, renewal=quitclaim)
     history.record(quitclaim, "renewal_invited", actor=SYSTEM,
                    detail=f"invitation {invitation.id}")
     return invitation
@@ -189,9 +195,11 @@ def resend(invitation_id: int, *, actor: Actor) -> QuitclaimInvitation:
     recipient = rules.contact_address(person)
     if recipient is None:
         raise InvalidInput(_("This person has no email address (or guardian's address)."))
+    # The guardian's rights may have ended since (a birthday): the new link follows.
+    invitation.for_guardian = guardians.consents(person)
     invitation.token_generation += 1
-    invitation.expires_at = _link_expiry()
-    _send_invitation(invitation, person, recipient)
+    invitation.expires_at = link_expiry()
+    send(invitation, person, recipient)
     audit.record("quitclaim.invitation_resent", actor=actor, subject=person.audit_ref,
                  details={"invitation": invitation.id})
     return invitation
@@ -218,8 +226,12 @@ class OpenInvitation:
     invitation: QuitclaimInvitation
     person: Person
     assets: list[Asset]
+    # The guardian signs on this link: it went to their address, the child is under 16.
     needs_guardian: bool
     needs_birth_date: bool
+    # A child under 16 holds their own link: it never completes a signature, it can only
+    # be passed on to the parent or guardian.
+    child_on_own_link: bool = False
 
 
 def open_invitation(token: str) -> OpenInvitation:
@@ -234,6 +246,9 @@ def open_invitation(token: str) -> OpenInvitation:
                      "to see or change it."))
     if invitation.status == InvitationStatus.CANCELLED.value:
         raise Gone(_("This invitation was withdrawn by the organisation."))
+    if invitation.status == InvitationStatus.FORWARDED.value:
+        raise Gone(_("We sent this invitation to your parent or guardian, who signs for "
+                     "you through their own link."))
     if payload.get("g") != invitation.token_generation:
         raise Gone(_("A newer link was sent to you. Please use the most recent email."))
     if invitation.expires_at < utcnow():
@@ -247,22 +262,23 @@ def open_invitation(token: str) -> OpenInvitation:
         invitation=invitation,
         person=person,
         assets=assets,
-        needs_guardian=rules.needs_guardian(person),
+        needs_guardian=invitation.for_guardian and guardians.consents(person),
         needs_birth_date=unknown_age,
+        child_on_own_link=rules.needs_guardian(person) and not invitation.for_guardian,
     )
 
 
-def _link_expiry() -> datetime:
+def link_expiry() -> datetime:
     return utcnow() + timedelta(days=current_app.config["QUITCLAIM_LINK_DAYS"])
 
 
-def _send_invitation(
+def send(
     invitation: QuitclaimInvitation, person: Person, recipient: str,
     renewal: Quitclaim | None = None,
 ) -> None:
     mail.queue_email(
         recipient, "quitclaim_invitation", language=invitation.language, person=person,
-        renewal=renewal, for_guardian=rules.needs_guardian(person),
+        renewal=renewal, for_guardian=invitation.for_guardian,
         invitation=invitation, photo_count=len(invitation.asset_ids),
         url=external_url("portal.sign_quitclaim", token=invitation_token(invitation)),
         days=current_app.config["QUITCLAIM_LINK_DAYS"],

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from likeness.consent import records
+from likeness.consent import guardians, records
 from likeness.errors import DomainError, NotFound
 from likeness.extensions import db
 from likeness.library import blur
@@ -44,12 +44,10 @@ def send_manage_link(raw_email: str) -> None:
 @use_case
 def deliver_manage_link(email: str) -> None:
     """Job: email a magic link if this address has consent to manage; otherwise nothing."""
-    known = db.session.scalar(
-        select(func.count()).select_from(Person).where(
-            (func.lower(Person.email) == email) | (func.lower(Person.guardian_email) == email)
-        )
-    )
-    if not known:
+    known = [p for p in db.session.scalars(select(Person).where(
+        (func.lower(Person.email) == email) | (func.lower(Person.guardian_email) == email)))
+        if (p.email or "").strip().lower() == email or guardians.consents(p)]
+    if not known:  # a guardian of someone 16 or older has nothing to manage
         return
     hours = current_app.config["MANAGE_LINK_HOURS"]
     now = utcnow()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from likeness.consent import guardians
 from likeness.errors import NotFound
 from likeness.extensions import db
 from likeness.models import (
@@ -29,7 +30,9 @@ def get(quitclaim_id: int) -> Quitclaim:
 
 
 def for_email(email: str) -> list[tuple[Quitclaim, Person]]:
-    """Quitclaims of the people this address belongs to, or is the guardian of."""
+    """Quitclaims of the people this address belongs to, and of the children under 16
+    (by the date of birth on file) it is the guardian of: a guardian manages consent
+    only while the child is under 16."""
     email = email.strip().lower()
     return [
         (q, p) for q, p in db.session.execute(
@@ -38,7 +41,16 @@ def for_email(email: str) -> list[tuple[Quitclaim, Person]]:
                    | (func.lower(Person.guardian_email) == email))
             .order_by(Quitclaim.signed_at.desc())
         ).all()
+        if (p.email or "").strip().lower() == email or guardians.consents(p)
     ]
+
+
+def own_for_email(email: str) -> list[tuple[Quitclaim, Person]]:
+    """Quitclaims of the people this address belongs to (never as guardian)."""
+    email = email.strip().lower()
+    return [(q, p) for q, p in db.session.execute(
+        select(Quitclaim, Person).join(Person, Person.id == Quitclaim.person_id)
+        .where(func.lower(Person.email) == email).order_by(Quitclaim.signed_at.desc())).all()]
 
 
 def invitations_of(person_id: int) -> list[QuitclaimInvitation]:

@@ -7,14 +7,15 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from likeness.consent import guardians
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.models import Channel, Person
 from likeness.models.person import age_on
 from likeness.platform.clock import today as amsterdam_today
 
-CONSENT_TEXT_VERSION = "2026-11-v1"
-GUARDIAN_AGE = 16  # UAVG art. 5: under 16 a parent or guardian consents
+CONSENT_TEXT_VERSION = "2026-12-v2"  # v2: the text a guardian agrees to for a child
+GUARDIAN_AGE = guardians.CONSENT_AGE
 LANGUAGES = ("nl", "en")
 
 
@@ -36,10 +37,14 @@ def under_guardian_age(born: date | None) -> bool:
 
 
 def contact_address(someone: Person) -> str | None:
-    """Where consent mail goes: the guardian's address while the person is under 16."""
-    if needs_guardian(someone) and someone.guardian_email:
+    """Where consent mail goes: the guardian's address while the date of birth on file
+    says under 16; otherwise the person's own. Never the guardian's for someone 16 or
+    older, or of unknown age; never the child's own while they are under 16."""
+    if guardians.consents(someone):
         return someone.guardian_email
-    return someone.email or someone.guardian_email
+    if needs_guardian(someone):
+        return None
+    return someone.email or None
 
 
 def valid_channels(channels: list[str], *, allow_empty: bool = False) -> list[str]:

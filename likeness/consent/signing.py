@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from likeness.consent import age_answers, history, pdf, rules
+from likeness.consent import age_answers, guardians, history, pdf, rules
 from likeness.consent import portal as consent_portal
 from likeness.consent.invitations import open_invitation
 from likeness.errors import Gone, InvalidInput
@@ -18,6 +18,7 @@ from likeness.library import people
 from likeness.models import (
     Channel,
     InvitationStatus,
+    Person,
     Quitclaim,
     QuitclaimAsset,
     QuitclaimChannel,
@@ -48,6 +49,8 @@ class Signature:
     # Drawn (the PNG) or typed (the typed name is the signature, with the same effect).
     signature_kind: str = SignatureKind.DRAWN.value
     guardian_signature_kind: str = SignatureKind.DRAWN.value
+    # The language of the signing page (the guardian's, when the guardian signs).
+    language: str | None = None
 
     def signed(self) -> bool:
         """The person's own signature: drawn, or their name typed as the signature."""
@@ -88,6 +91,7 @@ def sign(token: str, signature: Signature) -> Quitclaim:
                                field="date_of_birth")
         person.date_of_birth = signature.date_of_birth
     is_minor = person.is_under(rules.GUARDIAN_AGE, signed_on)
+    _require_the_right_signer(invitation, person, is_minor=is_minor, on=signed_on)
     if is_minor:
         if not signature.guardian_signed():
             raise InvalidInput(
@@ -120,7 +124,9 @@ def sign(token: str, signature: Signature) -> Quitclaim:
         person_id=person.id,
         invitation_id=invitation.id,
         text_version=rules.CONSENT_TEXT_VERSION,
-        language=invitation.language,
+        # The guardian signs in the language they chose on their own link.
+        language=(signature.language if is_minor and signature.language in rules.LANGUAGES
+                  else invitation.language),
         valid_from=signed_on,
         valid_until=signed_on + relativedelta(months=invitation.validity_months),
         biometric_consent=signature.biometric_consent,
@@ -160,6 +166,20 @@ def sign(token: str, signature: Signature) -> Quitclaim:
     return quitclaim
 
 
+def _require_the_right_signer(invitation: QuitclaimInvitation, person: Person, *,
+                              is_minor: bool, on: date) -> None:
+    """Under 16 only a link sent to the guardian's address completes a signature (a child
+    typing a "guardian" name and signature on their own link does not); from 16 the
+    guardian's link no longer does, the person signs for themselves."""
+    if is_minor and not (invitation.for_guardian and guardians.consents(person, on)):
+        raise InvalidInput(_("Under 16, a parent or guardian signs, through their own link: "
+                             "fill in the email address of your parent or guardian and we "
+                             "send the invitation to them."), field="guardian_email")
+    if not is_minor and invitation.for_guardian:
+        raise Gone(_("%(name)s is 16 or older now and decides for themselves. Ask the "
+                     "organisation to send %(name)s their own link.", name=person.name))
+
+
 def _png_if_drawn(kind: str, png: bytes | None) -> bytes | None:
     """A typed signature keeps no drawing (a half-drawn pad left behind is not it)."""
     return None if kind == SignatureKind.TYPED.value else png
@@ -182,6 +202,7 @@ def render_pdf(quitclaim_id: int) -> None:
         mail.queue_email(
             recipient, "quitclaim_confirmation", language=quitclaim.language,
             attachments=[relative], person=person, quitclaim=quitclaim,
+            to_guardian=bool(quitclaim.guardian_name) and guardians.consents(person),
             manage_url=consent_portal.manage_url(recipient),
         )
     history.record(quitclaim, "pdf_rendered", actor=SYSTEM, detail=digest)

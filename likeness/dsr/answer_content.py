@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from likeness.cockpit import schedules
-from likeness.consent import records
+from likeness.consent import guardians, records
 from likeness.consent import status as consent_status
 from likeness.dsr import identity, locate
 from likeness.extensions import db
@@ -132,7 +132,9 @@ def _facts(face: Face, asset: Asset, own_faces: set[int], person_id: int | None,
 
 def _quitclaims(request: SubjectRequest, person: Person | None) -> list[Quitclaim]:
     """By the linked person and by the requester's verified address."""
-    found = {q.id: q for q, _p in records.for_email(request.email)}
+    # The requester's own quitclaims; a child's only through the linked person (whose
+    # identity with the requester the blockers establish), never by guardian address.
+    found = {q.id: q for q, _p in records.own_for_email(request.email)}
     if person is not None:
         found.update({q.id: q for q in db.session.scalars(
             select(Quitclaim).where(Quitclaim.person_id == person.id))})
@@ -142,7 +144,9 @@ def _quitclaims(request: SubjectRequest, person: Person | None) -> list[Quitclai
 def _emails(request: SubjectRequest, person: Person | None) -> list[OutgoingEmail]:
     addresses = {request.email.lower()}
     if person is not None:
-        addresses |= {a.lower() for a in (person.email, person.guardian_email) if a}
+        addresses |= {a.lower() for a in (person.email,) if a}
+        if person.guardian_email and guardians.counts_for_request(person, request):
+            addresses.add(person.guardian_email.lower())
     return list(db.session.scalars(select(OutgoingEmail).where(
         func.lower(OutgoingEmail.recipient).in_(addresses)).order_by(OutgoingEmail.id)))
 

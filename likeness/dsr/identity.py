@@ -16,6 +16,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from likeness.consent import guardians
 from likeness.dsr import casework
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
@@ -49,8 +50,13 @@ def people_concerned(request: SubjectRequest) -> list[Person]:
 
 
 def _address_matches(person: Person, request: SubjectRequest) -> bool:
-    addresses = {a.strip().lower() for a in (person.email, person.guardian_email) if a}
-    return request.email.strip().lower() in addresses
+    """The requester's address is the person's own, or their guardian's on a request
+    filed for the child while the guardian may still file (under 18, relationship
+    checked; see likeness.consent.guardians)."""
+    if not request.email:
+        return False
+    own = person.email and person.email.strip().lower() == request.email.strip().lower()
+    return bool(own) or guardians.counts_for_request(person, request)
 
 
 def unconfirmed_people(request: SubjectRequest) -> list[Person]:
@@ -71,9 +77,9 @@ def blockers(request: SubjectRequest) -> list[str]:
         reasons.append(_("The request is made for someone else: record that the "
                          "relationship was checked."))
     for person in unconfirmed_people(request):
-        reasons.append(_("%(name)s's address on file differs from the requester's: ask them "
-                         "to confirm through that address, or record an identity check.",
-                         name=person.name))
+        reasons.append(guardians.why_not_for_request(person, request) or _(
+            "%(name)s's address on file differs from the requester's: ask them to confirm "
+            "through that address, or record an identity check.", name=person.name))
     return reasons
 
 
@@ -95,7 +101,7 @@ def ask_person_to_confirm(request_id: int, *, actor: Actor) -> SubjectRequest:
     person = db.session.get(Person, request.person_id) if request.person_id else None
     if person is None:
         raise InvalidInput(_("Link the person first."))
-    address = person.email or person.guardian_email
+    address = person.email or (person.guardian_email if guardians.may_file(person) else None)
     if not address:
         raise InvalidInput(_("This person has no address on file: record an identity check "
                              "instead."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, String, Text
+from sqlalchemy import Boolean, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from likeness.models.base import Base, UTCDateTime, utcnow
@@ -21,6 +21,9 @@ class Person(Base):
     is_minor: Mapped[bool] = mapped_column(Boolean, default=False)
     guardian_name: Mapped[str | None] = mapped_column(String(200))
     guardian_email: Mapped[str | None] = mapped_column(String(254))
+    # The last age (16, 18) at which the person was told, or staff were asked to tell
+    # them, that the guardian's rights ended: each notice goes out once.
+    guardian_rights_notice_age: Mapped[int | None] = mapped_column(Integer)
     # Suppression list (Art. 17): an erased person is never suggested or re-tagged.
     is_suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
     # "No biometrics": set when biometric consent is withdrawn or refused, or by staff on

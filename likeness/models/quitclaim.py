@@ -37,6 +37,8 @@ class InvitationStatus(StrEnum):
     OPEN = "open"
     USED = "used"
     CANCELLED = "cancelled"
+    # A child said they are under 16: the link went on to their parent or guardian.
+    FORWARDED = "forwarded"
 
 
 class QuitclaimInvitation(Base):
@@ -53,6 +55,9 @@ class QuitclaimInvitation(Base):
     status: Mapped[str] = mapped_column(String(10), default=InvitationStatus.OPEN.value)
     # Each resend issues a new token generation; older links stop working.
     token_generation: Mapped[int] = mapped_column(Integer, default=1)
+    # The link went to the guardian's address: only such a link completes a signature
+    # for someone under 16 (a child's own link never does).
+    for_guardian: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -136,6 +136,7 @@ INVITATION_STATUS_LABELS = {
     InvitationStatus.OPEN.value: _l("waiting"),
     InvitationStatus.USED.value: _l("signed"),
     InvitationStatus.CANCELLED.value: _l("cancelled"),
+    InvitationStatus.FORWARDED.value: _l("passed on to the parent or guardian"),
 }
 
 QUITCLAIM_EVENT_LABELS = {

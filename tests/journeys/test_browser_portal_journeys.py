@@ -131,7 +131,7 @@ def test_every_portal_page_in_dutch_reads_as_dutch(demo_app: Any, journey: Any):
     request = db.session.scalars(select(SubjectRequest)).first()
     status_path = f"/request/status/{links.status_token(request)}"
     pages = ["/", "/quitclaim", "/consent", "/request", guardian_path, adult_path,
-             "/quitclaim/signed", manage_path,
+             "/quitclaim/signed", "/quitclaim/passed-on", manage_path,
              f"{manage_path}/withdraw/{quitclaim.id}?scope=all", status_path,
              "/consent/manage/not-a-token", "/no-such-page"]
     with journey(phone=True, locale="nl-NL") as j:
