@@ -1,0 +1,111 @@
+"""Redis is a trust boundary: whoever can write to it must not run code in a worker."""
+
+from __future__ import annotations
+
+import http.server
+import logging
+import pickle
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from rq import Callback, Queue
+from rq.job import JobStatus
+from rq.serializers import JSONSerializer
+from rq.webhook import Webhook
+from sqlalchemy import select
+
+from likeness.models import OutboxJob, OutboxStatus, OutgoingEmail
+from likeness.platform.queue import fetch_job, get_redis
+from likeness.platform.worker import make_worker
+from likeness.staff import accounts
+
+
+def _attackers_queue(app: Flask, **options: Any) -> Queue:
+    """The app's queue, as a process that reached Redis (and nothing else) sees it."""
+    return Queue(app.config["RQ_QUEUE"], connection=get_redis(), **options)
+
+
+@pytest.mark.parametrize("serializer", [JSONSerializer, None], ids=["json", "pickle"])
+def test_a_job_naming_another_function_is_refused_and_nothing_runs(
+    app: Flask, tmp_path: Path, serializer: Any, caplog: pytest.LogCaptureFixture
+):
+    marker = tmp_path / "owned"
+    options = {"serializer": serializer} if serializer else {}
+    job = _attackers_queue(app, **options).enqueue("os.system", f"touch {marker}")
+
+    with caplog.at_level(logging.ERROR):
+        make_worker().work(burst=True)
+
+    assert not marker.exists()
+    stored = fetch_job(job.id)
+    assert stored is None or stored.get_status() == JobStatus.FAILED
+    assert get_redis().llen(f"rq:queue:{app.config['RQ_QUEUE']}") == 0
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    calls: list[str] = []  # noqa: RUF012 - one listener per test
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.calls.append(self.path)
+        self.send_response(204)
+        self.end_headers()
+
+    do_POST = do_GET  # noqa: N815
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_the_dispatcher_with_anything_but_one_outbox_id_is_refused(
+    app: Flask, tmp_path: Path
+):
+    marker = tmp_path / "owned"
+    listener = http.server.HTTPServer(("127.0.0.1", 0), _Listener)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.server_port}/hook"
+    queue = _attackers_queue(app, serializer=JSONSerializer)
+    dispatcher = "likeness.platform.jobs.run_outbox_job"
+    jobs = [
+        queue.enqueue(dispatcher, f"touch {marker}"),
+        queue.enqueue(dispatcher, 1, 2),
+        queue.enqueue(dispatcher, outbox_id=1),
+        # A callback is a function name in Redis too.
+        queue.enqueue(dispatcher, 10**9, on_failure=Callback("os.system"),
+                      on_success=Callback("os.system")),
+        # ... and a webhook is a URL the worker would call from inside the network.
+        queue.enqueue(dispatcher, 10**9 + 1, webhooks=[Webhook(url, "finished", method="POST"),
+                                                       Webhook(url, "failed")]),
+    ]
+
+    try:
+        make_worker().work(burst=True)
+    finally:
+        listener.shutdown()
+        listener.server_close()
+
+    assert not marker.exists()
+    statuses = [fetch_job(job.id).get_status() for job in jobs]  # type: ignore[union-attr]
+    assert statuses[:3] == [JobStatus.FAILED] * 3
+    assert statuses[3:] == [JobStatus.FINISHED] * 2  # unknown outbox ids: "missing"
+    assert _Listener.calls == []
+
+
+def test_outbox_jobs_still_run_as_json(app: Flask, db: Any, make_staff: Any, mailbox: Any):
+    user = make_staff()
+    accounts.change_password(user.id, "correct horse 42", "new password 123")
+    row = db.session.scalars(select(OutboxJob).where(OutboxJob.job_name == "deliver_email")
+                             .order_by(OutboxJob.id.desc())).first()
+    raw = get_redis().hget(f"rq:job:{row.rq_job_id}", "data")
+    assert raw is not None and not raw.startswith(b"\x80")  # not a pickle
+    with pytest.raises(pickle.UnpicklingError):
+        pickle.loads(raw)  # noqa: S301 - shows the job is not pickled
+
+    make_worker().work(burst=True)
+
+    db.session.expire_all()
+    assert db.session.get(OutboxJob, row.id).status == OutboxStatus.DONE
+    assert db.session.scalars(select(OutgoingEmail)).first() is not None
+    assert mailbox.to(user.email)
