@@ -49,9 +49,10 @@ return 1
 class Head:
     id: int
     hash: str
+    seq: int | None = None  # the event's place in the chain (None: written before it)
 
     def as_json(self) -> str:
-        return json.dumps({"id": self.id, "hash": self.hash})
+        return json.dumps({"id": self.id, "hash": self.hash, "seq": self.seq})
 
 
 def read() -> Head | None:
@@ -60,7 +61,8 @@ def read() -> Head | None:
     if not raw:
         return None
     data = json.loads(raw)
-    return Head(int(data["id"]), str(data["hash"]))
+    seq = data.get("seq")
+    return Head(int(data["id"]), str(data["hash"]), int(seq) if seq is not None else None)
 
 
 def advance(head: Head) -> None:
