@@ -109,3 +109,74 @@ def test_outbox_jobs_still_run_as_json(app: Flask, db: Any, make_staff: Any, mai
     assert db.session.get(OutboxJob, row.id).status == OutboxStatus.DONE
     assert db.session.scalars(select(OutgoingEmail)).first() is not None
     assert mailbox.to(user.email)
+
+
+# --- production settings: Redis asks for a password, and takes TLS across the network ---
+
+GOOD_SECRET = "f3b1c9e07a5d4b2c8e6f0a1d3c5b7e9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e0b"
+
+
+def _production(tmp_path: Path, **settings: str) -> Flask:
+    from likeness.app import create_app
+
+    return create_app({"ENV_NAME": "production", "SECRET_KEY": GOOD_SECRET,
+                       "INSTANCE_PATH": str(tmp_path / "prod"),
+                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
+                       **settings})
+
+
+@pytest.mark.parametrize("name", ["REDIS_URL", "AUDIT_HEAD_REDIS_URL"])
+@pytest.mark.parametrize(("url", "problem"), [
+    ("redis://127.0.0.1:6379/0", "has no password"),
+    ("redis://redis.internal:6379/0", "has no password"),
+    ("redis://:s3cret-pass@redis.internal:6379/0", "without TLS"),
+    ("redis://likeness:s3cret-pass@10.0.0.7:6379/0", "without TLS"),
+    ("http://:s3cret-pass@127.0.0.1:6379/0", "redis://, rediss:// or unix://"),
+])
+def test_production_refuses_redis_without_a_password_or_tls(
+    tmp_path: Path, name: str, url: str, problem: str
+):
+    from likeness.config import ConfigError
+
+    settings = {"REDIS_URL": "rediss://:s3cret-pass@redis.internal:6379/0", name: url}
+    with pytest.raises(ConfigError, match=problem) as refused:
+        _production(tmp_path, **settings)
+    assert name in str(refused.value)
+    assert "s3cret-pass" not in str(refused.value)
+
+
+@pytest.mark.parametrize("url", ["redis://:s3cret-pass@127.0.0.1:6379/0",
+                                 "redis://likeness:s3cret-pass@localhost:6379/0",
+                                 "rediss://likeness:s3cret-pass@redis.internal:6380/0",
+                                 "unix:///run/redis/redis.sock"])
+def test_production_accepts_redis_with_a_password_and_tls_off_the_machine(
+    tmp_path: Path, url: str
+):
+    app = _production(tmp_path, REDIS_URL=url, AUDIT_HEAD_REDIS_URL=url)
+    assert app.config["REDIS_URL"] == url
+
+
+def test_the_audit_head_can_live_on_a_redis_of_its_own(app: Flask, tmp_path: Path):
+    from likeness.platform import audit, audit_head, embedded_redis
+    from likeness.platform.actor import NamedActor
+    from likeness.platform.uow import use_case
+
+    own = tmp_path / "head-redis"
+    url = embedded_redis.ensure_running(own)
+    app.config.update(AUDIT_HEAD="redis", AUDIT_HEAD_REDIS_URL=url)
+    app.extensions.pop("likeness.audit_head_redis", None)
+
+    @use_case
+    def write() -> Any:
+        return audit.record("test.event", actor=NamedActor("staff:1"))
+
+    try:
+        event = write()
+        import redis as redis_client
+
+        stored = redis_client.Redis.from_url(url).get(audit_head.REDIS_KEY)
+        assert stored is not None and str(event.id) in stored.decode()
+        assert get_redis().get(audit_head.REDIS_KEY) is None  # not on the queue's Redis
+        assert audit.verify().ok
+    finally:
+        embedded_redis.stop(own)
