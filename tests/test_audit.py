@@ -240,6 +240,17 @@ def test_after_deleting_events_new_writes_are_refused_staff_alerted_and_verify_f
     assert result.exit_code == 1
     assert "BROKEN" in result.output
 
+    # An operator who looked into it accepts the chain as it is, on the record.
+    reanchored = app.test_cli_runner().invoke(args=[
+        "reanchor-audit", "--reason", "events deleted by a test; investigated", "--yes"])
+    assert reanchored.exit_code == 0, reanchored.output
+    assert _failed_login(app.test_client()).status_code == 200
+    assert _verify_cli(app).exit_code == 0
+    db.session.expire_all()
+    (event,) = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "audit.reanchored")).all()
+    assert event.details["previous_head"]["id"] == max(before)
+
 
 def test_a_gap_in_the_numbers_is_found_by_verify_audit(app: Flask, db: Any):
     events = _record_some(5)
