@@ -43,10 +43,10 @@ def queue_email(
         rendered = render_template(f"email/{template}.txt", **context)
         # Every email says where the privacy notice is and whom to ask (Art. 13, 37(7)).
         footer = render_template("email/_footer.txt")
-    first, _, body = rendered.lstrip().partition("\n")
+        first, _, body = rendered.lstrip().partition("\n")
+        stored_body, links = mail_links.withhold(body.strip() + "\n\n" + footer.strip() + "\n")
     if not first.startswith("Subject:"):
         raise ValueError(f"email template {template} must start with 'Subject:'")
-    stored_body, links = mail_links.withhold(body.strip() + "\n\n" + footer.strip() + "\n")
     email = OutgoingEmail(
         recipient=recipient,
         subject=first[len("Subject:"):].strip(),
@@ -72,8 +72,8 @@ def send_now(recipients: list[str], template: str, *, language: str = "en",
     for recipient in recipients:
         with force_locale(language):
             rendered = render_template(f"email/{template}.txt", **context)
-        first, _, body = rendered.lstrip().partition("\n")
-        stored_body, links = mail_links.withhold(body.strip() + "\n")
+            first, _, body = rendered.lstrip().partition("\n")
+            stored_body, links = mail_links.withhold(body.strip() + "\n")
         email = OutgoingEmail(recipient=recipient, subject=first[len("Subject:"):].strip(),
                               body_text=stored_body, attachments=[])
         db.session.add(email)

@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from flask_babel import gettext as _
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)]}'\""
-PLACEHOLDER = "[link {n}, not stored]"
 _NONCE = 12
 
 
@@ -32,42 +32,46 @@ class SealedLinksUnreadable(RuntimeError):
     the mail is not sent with placeholders instead of its links."""
 
 
-def withhold(body: str) -> tuple[str, list[str]]:
-    """The body with each link replaced by a placeholder, and the links in order."""
-    links: list[str] = []
+Withheld = dict[str, str]  # placeholder -> link
+
+
+def withhold(body: str) -> tuple[str, Withheld]:
+    """The body with each link replaced by a numbered placeholder (in the mail's language:
+    call it under the mail's locale), and the links by placeholder."""
+    links: Withheld = {}
 
     def swap(match: re.Match[str]) -> str:
         url = match.group(0)
         kept = url.rstrip(_TRAILING)
-        links.append(kept)
-        return PLACEHOLDER.format(n=len(links)) + url[len(kept):]
+        placeholder = _("[link %(n)s, not stored]", n=len(links) + 1)
+        links[placeholder] = kept
+        return placeholder + url[len(kept):]
 
     return _URL.sub(swap, body), links
 
 
-def restore(body: str, links: list[str]) -> str:
+def restore(body: str, links: Withheld) -> str:
     """The body as sent: the placeholders replaced by their links."""
-    for n, url in enumerate(links, start=1):
-        body = body.replace(PLACEHOLDER.format(n=n), url)
+    for placeholder, url in links.items():
+        body = body.replace(placeholder, url)
     return body
 
 
-def seal(links: list[str], email_id: int) -> bytes | None:
+def seal(links: Withheld, email_id: int) -> bytes | None:
     if not links:
         return None
     nonce = secrets.token_bytes(_NONCE)
     return nonce + AESGCM(_key()).encrypt(nonce, json.dumps(links).encode(), _aad(email_id))
 
 
-def unseal(sealed: bytes | None, email_id: int) -> list[str]:
+def unseal(sealed: bytes | None, email_id: int) -> Withheld:
     if not sealed:
-        return []
+        return {}
     try:
         plain = AESGCM(_key()).decrypt(sealed[:_NONCE], sealed[_NONCE:], _aad(email_id))
     except InvalidTag as exc:
         raise SealedLinksUnreadable(f"the links of email {email_id} cannot be opened") from exc
-    links = json.loads(plain)
-    return [str(url) for url in links]
+    return {str(k): str(v) for k, v in json.loads(plain).items()}
 
 
 def _key() -> bytes:
