@@ -111,6 +111,31 @@ def test_outbox_jobs_still_run_as_json(app: Flask, db: Any, make_staff: Any, mai
     assert mailbox.to(user.email)
 
 
+def test_an_outbox_job_queued_as_pickle_before_the_upgrade_runs_once_as_json(
+    app: Flask, db: Any, make_staff: Any, mailbox: Any
+):
+    from likeness.platform import outbox
+    from likeness.platform.queue import DISPATCHER, get_queue
+
+    user = make_staff()
+    accounts.change_password(user.id, "correct horse 42", "new password 123")
+    row = db.session.scalars(select(OutboxJob).where(OutboxJob.job_name == "deliver_email")
+                             .order_by(OutboxJob.id.desc())).first()
+    # The same job as an older version queued it: pickled.
+    get_queue().empty()
+    get_redis().delete(f"rq:job:{row.rq_job_id}")
+    _attackers_queue(app).enqueue(DISPATCHER, row.id, job_id=row.rq_job_id)
+
+    make_worker().work(burst=True)  # refused: not JSON
+    assert not mailbox.to(user.email)
+    outbox.sweep()  # the failed job goes out again, as JSON
+    make_worker().work(burst=True)
+
+    db.session.expire_all()
+    assert db.session.get(OutboxJob, row.id).status == OutboxStatus.DONE
+    assert len(mailbox.to(user.email)) == 1
+
+
 # --- production settings: Redis asks for a password, and takes TLS across the network ---
 
 GOOD_SECRET = "f3b1c9e07a5d4b2c8e6f0a1d3c5b7e9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e0b"
