@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
         ensure_admin_command,
         worker_command,
         verify_audit_command,
+        reanchor_audit_command,
         outbox_sweep_command,
         serve_all_command,
         import_photos_command,
@@ -104,6 +105,20 @@ def verify_audit_command() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+@click.command("reanchor-audit")
+@click.option("--reason", required=True, help="Why the chain legitimately moved back.")
+@click.confirmation_option(prompt="Accept the audit chain as it is now and record that?")
+def reanchor_audit_command(reason: str) -> None:
+    """After investigating a refused audit write: make the chain's current end the head,
+    recording an `audit.reanchored` event that names the head it replaces."""
+    from likeness.platform import audit
+
+    if not reason.strip():
+        raise click.ClickException("Give the reason (--reason).")
+    event = audit.reanchor(reason.strip(), actor=CLI)
+    click.echo(f"Re-anchored: event {event.id} records it; audited writes work again.")
 
 
 @click.command("outbox-sweep")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from likeness.models.setting import TemplatePolicy
 from likeness.models.staff import Role
@@ -178,6 +179,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "AUDIT_KEY": os.environ.get("AUDIT_KEY", ""),
         "AUDIT_KEY_FILE": os.environ.get("AUDIT_KEY_FILE", ""),
         "AUDIT_HEAD": os.environ.get("AUDIT_HEAD", ""),
+        # With AUDIT_HEAD=redis: a Redis of its own for the head (empty: REDIS_URL), so
+        # that whoever can write the job queue's Redis cannot move the head too.
+        "AUDIT_HEAD_REDIS_URL": os.environ.get("AUDIT_HEAD_REDIS_URL", ""),
         "PDF_SIGNING_KEY_FILE": os.environ.get("PDF_SIGNING_KEY_FILE", ""),
         "PDF_SIGNING_CERT_FILE": os.environ.get("PDF_SIGNING_CERT_FILE", ""),
         "PDF_SIGNING_KEY_PASSWORD": os.environ.get("PDF_SIGNING_KEY_PASSWORD", ""),
@@ -239,6 +243,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             )
     elif cfg["ENV_NAME"] not in {"development", "testing"}:
         check_secret_key(str(cfg["SECRET_KEY"]))
+    if cfg["ENV_NAME"] not in {"development", "testing"}:
+        for name in ("REDIS_URL", "AUDIT_HEAD_REDIS_URL"):
+            check_redis_url(name, str(cfg.get(name) or ""))
     # Production behind TLS: HSTS, and `__Host-` cookies (kept by the browser only if
     # Secure, set by this very host, for path /: no subdomain can plant or read them).
     cfg["HTTPS_ONLY"] = bool(cfg["SESSION_COOKIE_SECURE"]) and cfg["ENV_NAME"] not in {
@@ -246,6 +253,31 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if cfg["HTTPS_ONLY"]:
         cfg.setdefault("SESSION_COOKIE_NAME", "__Host-likeness-session")
     return cfg
+
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def check_redis_url(name: str, url: str) -> None:
+    """Outside development Redis must ask for a password (AUTH, or an ACL user), and
+    take TLS (`rediss://`) when it is not on this machine: whoever can write to it can
+    delay work, so it must not be open to anyone on the network. An empty URL (the
+    embedded Redis) and a unix socket (guarded by its file permissions) pass."""
+    if not url or url.startswith("unix://"):
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss"}:
+        raise ConfigError(f"{name} must be a redis://, rediss:// or unix:// URL")
+    if not parts.password:
+        raise ConfigError(
+            f"{name} has no password. Outside development Redis must require one: set "
+            "`requirepass` or an ACL user on the server and put it in the URL "
+            "(redis://USER:PASSWORD@host:6379/0).")
+    host = parts.hostname or ""
+    if parts.scheme != "rediss" and host not in _LOOPBACK and not host.startswith("127."):
+        raise ConfigError(
+            f"{name} points at another machine ({host}) without TLS: use rediss:// so the "
+            "password and the jobs do not cross the network in clear.")
 
 
 MIN_SECRET_BYTES = 32

@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
-from rq import SimpleWorker
 
-from likeness.platform.queue import get_queue, get_redis
+from likeness.platform.worker import make_worker
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def run_jobs() -> None:
     """Run every queued job, as a worker would."""
-    SimpleWorker([get_queue()], connection=get_redis()).work(burst=True)
+    make_worker().work(burst=True)
 
 
 def login(client: FlaskClient, email: str, password: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
@@ -76,7 +77,7 @@ def test_rewriting_a_row_and_its_hash_is_still_caught_by_the_next_row(app: Flask
 
 def test_events_hold_no_personal_data_fields(app: Flask, db: Any):
     columns = {c.name for c in AuditEvent.__table__.columns}
-    assert columns == {"id", "created_at", "actor", "action", "subject", "details",
+    assert columns == {"id", "seq", "created_at", "actor", "action", "subject", "details",
                        "prev_hash", "hash"}
     assert db.session.scalars(select(AuditEvent)).all() == []
 
@@ -166,7 +167,106 @@ def test_the_head_can_live_in_redis_for_every_machine(app: Flask, db: Any):
     get_redis().delete(audit_head.REDIS_KEY)
     try:
         events = _record_some(3)
-        assert audit_head.read() == audit_head.Head(events[-1].id, events[-1].hash)
+        assert audit_head.read() == audit_head.Head(events[-1].id, events[-1].hash,
+                                                    events[-1].seq)
         assert audit.verify().ok
     finally:
         get_redis().delete(audit_head.REDIS_KEY)
+
+
+# --- a gap cannot heal: the head is checked before every write -------------------------
+
+def _failed_login(client: Any) -> Any:
+    from tests.helpers import csrf_token_from
+
+    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    return client.post("/admin/login", data={"email": "nobody@example.org",
+                                             "password": "wrong password 1",
+                                             "csrf_token": token})
+
+
+def test_events_are_numbered_without_gaps_inside_their_mac(app: Flask, db: Any):
+    events = _record_some(4)
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    from likeness.platform import audit_head
+
+    assert audit_head.read() == audit_head.Head(events[-1].id, events[-1].hash, 4)
+    # The number is part of what the MAC covers: renumbering is found.
+    db.session.execute(text("UPDATE audit_event SET seq = seq + 10 WHERE id = :id"),
+                       {"id": events[3].id})
+    db.session.commit()
+    db.session.expire_all()
+    result = audit.verify()
+    assert not result.ok and result.broken_event_id == events[3].id
+
+
+@pytest.mark.parametrize("how", ["newest", "all"])
+def test_after_deleting_events_new_writes_are_refused_staff_alerted_and_verify_fails(
+    app: Flask, db: Any, make_staff: Any, mailbox: Any, how: str
+):
+    from likeness.platform.queue import get_redis
+
+    get_redis().delete("likeness:alerted:audit-chain")  # alerts go out once per 6 hours
+    admin = make_staff("admin")
+    events = _record_some(5)
+    db.session.commit()
+    cut = events[2].id
+    before = list(db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
+    if how == "newest":
+        db.session.execute(text("DELETE FROM audit_event WHERE id >= :id"), {"id": cut})
+    else:  # TRUNCATE on PostgreSQL; DELETE does the same on SQLite
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+        db.session.execute(text("TRUNCATE audit_event" if postgres else "DELETE FROM audit_event"))
+    db.session.commit()
+    db.session.expire_all()
+
+    # Six more events, as the attack did: every write is refused, none is stored.
+    client = app.test_client()
+    for _ in range(6):
+        response = _failed_login(client)
+        assert response.status_code == 503
+        assert "audit log" in response.get_data(as_text=True)
+    with pytest.raises(audit.AuditChainBroken):
+        _record_some(1)
+    db.session.rollback()
+    remaining = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.id for e in remaining] == [i for i in before if how == "newest" and i < cut]
+
+    alerts = mailbox.to(admin.email)
+    assert len(alerts) == 1  # once, not once per refused write
+    assert "audit" in alerts[0]["Subject"].lower()
+
+    result = _verify_cli(app)
+    assert result.exit_code == 1
+    assert "BROKEN" in result.output
+
+    # An operator who looked into it accepts the chain as it is, on the record.
+    reanchored = app.test_cli_runner().invoke(args=[
+        "reanchor-audit", "--reason", "events deleted by a test; investigated", "--yes"])
+    assert reanchored.exit_code == 0, reanchored.output
+    assert _failed_login(app.test_client()).status_code == 200
+    assert _verify_cli(app).exit_code == 0
+    db.session.expire_all()
+    (event,) = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "audit.reanchored")).all()
+    assert event.details["previous_head"]["id"] == max(before)
+
+
+def test_a_gap_in_the_numbers_is_found_by_verify_audit(app: Flask, db: Any):
+    events = _record_some(5)
+    db.session.commit()
+    # Even with every MAC recomputed with the real key, a missing event shows as a jump
+    # in the numbers.
+    db.session.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": events[2].id})
+    prev = events[1].hash
+    for event in events[3:]:
+        db.session.refresh(event)
+        event.prev_hash = prev
+        event.hash = audit.chain_hash(prev, event)
+        prev = event.hash
+    db.session.commit()
+    db.session.expire_all()
+    result = audit.verify()
+    assert not result.ok
+    assert result.broken_event_id == events[3].id
+    assert "sequence number 4 where 3 was expected" in (result.problem or "")

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from likeness.models import OutboxJob, OutboxStatus, OutgoingEmail
 from likeness.platform import embedded_redis, outbox
 from likeness.platform.queue import get_queue, get_redis
+from likeness.platform.worker import make_worker
 from likeness.staff import accounts
 
 
@@ -21,7 +21,7 @@ def _use_redis(app: Flask, url: str) -> None:
 
 
 def _drain(app: Flask) -> None:
-    SimpleWorker([get_queue()], connection=get_redis()).work(burst=True)
+    make_worker().work(burst=True)
 
 
 def test_with_redis_stopped_the_change_commits_and_the_job_runs_once_later(

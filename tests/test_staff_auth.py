@@ -122,9 +122,7 @@ def test_logout_ends_every_session_of_the_user(app: Flask, make_staff: Any):
 def test_password_change_keeps_this_session_ends_others_and_notifies(
     app: Flask, make_staff: Any, mailbox: Any
 ):
-    from rq import SimpleWorker
-
-    from likeness.platform.queue import get_queue, get_redis
+    from likeness.platform.worker import make_worker
 
     user = make_staff()
     laptop, phone = app.test_client(), app.test_client()
@@ -141,7 +139,7 @@ def test_password_change_keeps_this_session_ends_others_and_notifies(
     assert phone.get("/admin/").status_code == 302
     assert login(app.test_client(), user.email, "a much better pass").status_code == 302
 
-    SimpleWorker([get_queue()], connection=get_redis()).work(burst=True)
+    make_worker().work(burst=True)
     notices = mailbox.to(user.email)
     assert len(notices) == 1
     assert "password was changed" in notices[0]["Subject"]

@@ -54,16 +54,23 @@ def test_production_requires_a_secret_key(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_production_cookies_are_secure(app: Flask, tmp_path, redis_url: str):
+    from likeness.platform import embedded_redis
+
     production = create_app(
         {
             "ENV_NAME": "production",
             "SECRET_KEY": "f3b1c9e07a5d4b2c8e6f0a1d3c5b7e9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e0b",
             "INSTANCE_PATH": str(tmp_path / "prod"),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
-            "REDIS_URL": redis_url,
+            # Production needs Redis with a password; the embedded one (a unix socket of
+            # its own) is the one that needs none.
+            "REDIS_URL": redis_url if redis_url.startswith("unix://") else "",
         }
     )
-    response = production.test_client().get("/admin/login")
+    try:
+        response = production.test_client().get("/admin/login")
+    finally:
+        embedded_redis.stop(tmp_path / "prod")
     cookie = _session_cookie(response, "__Host-likeness-session=")
     assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -31,7 +31,7 @@ UNTAGGED_TEMPLATE_DAYS = Period("retention_untagged_template_days", 90, 1, 3650,
                                 _l("Templates of faces untagged for"))
 CLOSED_REQUEST_YEARS = Period("retention_closed_request_years", 2, 1, 30, "years",
                               _l("Closed requests reduced to a minimal record after"))
-EMAIL_DAYS = Period("retention_email_days", 90, 7, 3650, "days",
+EMAIL_DAYS = Period("retention_email_days", 30, 7, 3650, "days",
                     _l("Sent emails deleted after"))
 EXPIRED_REVIEW_DAYS = Period("retention_expired_review_days", 0, 0, 365, "days",
                              _l("Photos of an expired quitclaim flagged for review after"))

@@ -23,7 +23,9 @@ from typing import Protocol
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from numpy.typing import NDArray
 
@@ -78,6 +80,15 @@ class KeyRing:
             except InvalidTag as exc:
                 raise _tampered(version) from exc
         out[:] = np.frombuffer(b"".join(plains), dtype="<f4").reshape(out.shape)
+
+    def derived_key(self, version: int, purpose: bytes) -> bytes:
+        """A 256-bit key for `purpose` (e.g. MACs on face-search messages), derived with
+        HKDF-SHA256 from key `version`: whoever holds the face keys holds it, no one else."""
+        key = self.keys.get(version)
+        if key is None:
+            raise TemplateKeyError(f"Face template key version {version} is not configured.")
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=b"likeness/" + purpose).derive(key)
 
     def _cipher(self, version: int) -> AESGCM:
         key = self.keys.get(version)

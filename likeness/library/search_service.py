@@ -12,6 +12,9 @@ sends the query there through Redis and waits for the answer:
   template); an unanswered query is taken back after `SEARCH_TIMEOUT_SECONDS`, and
   the queue itself expires when no worker serves it;
 - the answer is face ids and distances only, on a reply key that expires;
+- queries and answers carry a MAC under a key derived from the face keys, an answer
+  bound to its query's id and expiry (`likeness.library.search_seal`): a forged or
+  replayed answer pushed onto the reply key is ignored, and so is a forged query;
 - when the serving worker dies, its lock is released by the kernel and another worker
   on the machine takes over (the lock is tried every few seconds).
 
@@ -23,7 +26,6 @@ happens (`likeness.library.search`).
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import threading
@@ -41,6 +43,7 @@ from numpy.typing import NDArray
 
 from likeness.extensions import db
 from likeness.faces.crypto import keyring
+from likeness.library import search_seal
 from likeness.platform.app_state import per_app
 from likeness.platform.queue import get_redis
 
@@ -85,25 +88,39 @@ def ask(template: NDArray[np.floating], k: int | None, max_distance: float
     query_id = uuid.uuid4().hex
     blob, version = keyring().encrypt_bound(np.asarray(template, np.float32),
                                             query_id.encode())
-    message = json.dumps({"id": query_id, "blob": blob.hex(), "version": version, "k": k,
-                          "max_distance": max_distance, "expires": time.time() + timeout})
+    query = {"id": query_id, "blob": blob.hex(), "version": version, "k": k,
+             "max_distance": max_distance, "expires": time.time() + timeout}
+    message = search_seal.seal("query", query)
     connection = get_redis()
     requests_key = _requests_key()
     try:
         # The list expires too: with no worker serving, queries must not pile up.
         connection.pipeline().rpush(requests_key, message).expire(
             requests_key, timeout + POLL_SECONDS).execute()
-        answer = connection.blpop([_reply_key(query_id)], timeout=timeout)
-        if answer is None:
+        reply = _wait_for_reply(connection, query)
+        if reply is None:
             connection.lrem(requests_key, 1, message)  # no worker will see it now
     except redis.RedisError as exc:
         raise SearchUnavailable("Redis unavailable") from exc
-    if answer is None:
+    if reply is None:
         raise SearchUnavailable(f"no search worker answered within {timeout} s")
-    reply = json.loads(answer[1])
     if "error" in reply:
         raise SearchUnavailable(reply["error"])
     return [(int(face_id), float(distance)) for face_id, distance in reply["hits"]]
+
+
+def _wait_for_reply(connection: redis.Redis, query: dict[str, Any]) -> dict[str, Any] | None:
+    """The first reply sealed for this query before it expires; anything else on the
+    reply key (forged, replayed from another query) is dropped and we keep waiting."""
+    while (remaining := query["expires"] - time.time()) > 0:
+        popped = connection.blpop([_reply_key(query["id"])], timeout=max(1, int(remaining)))
+        if popped is None:
+            continue
+        reply = search_seal.reply_for(query, popped[1])
+        if reply is not None:
+            return reply
+        log.warning("face search: refused a reply that was not sealed for its query")
+    return None
 
 
 def start_server(search: Searcher, record_decryption: RecordDecryption
@@ -168,7 +185,10 @@ def _serve_one(search: Searcher, record_decryption: RecordDecryption) -> None:
     popped = connection.blpop([_requests_key()], timeout=POLL_SECONDS)
     if popped is None:
         return
-    query = json.loads(popped[1])
+    query = search_seal.unseal("query", popped[1])
+    if query is None:
+        log.warning("face search: refused a query that was not sealed by us")
+        return
     if query["expires"] < time.time():
         return  # its asker gave up already
     reply: dict[str, Any]
@@ -182,7 +202,8 @@ def _serve_one(search: Searcher, record_decryption: RecordDecryption) -> None:
         log.exception("face search: a query failed")
         reply = {"error": type(exc).__name__}
     key = _reply_key(str(query["id"]))
-    connection.pipeline().rpush(key, json.dumps(reply)).expire(key, REPLY_TTL_SECONDS).execute()
+    sealed = search_seal.seal("reply", {**reply, "id": query["id"], "expires": query["expires"]})
+    connection.pipeline().rpush(key, sealed).expire(key, REPLY_TTL_SECONDS).execute()
     if answer is not None and answer.decrypted:
         record_decryption(answer.decrypted)
 

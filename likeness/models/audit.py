@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from likeness.models.base import Base, UTCDateTime, utcnow
@@ -15,6 +15,9 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Position in the chain, gap-free from 1, inside the MAC: a deletion leaves a gap
+    # that no later event can close. None for events written before it existed.
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Pseudonymous references only ("staff:3", "person:12", "request:7", "system").
     actor: Mapped[str] = mapped_column(String(40))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from likeness.models.base import Base, UTCDateTime, utcnow
@@ -17,7 +17,11 @@ class OutgoingEmail(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
+    # Links are not stored: each is a placeholder here, and the links themselves are
+    # sealed (`sealed_links`, AES-GCM with a key outside the database) until the mail is
+    # sent, then dropped (`likeness.platform.mail_links`).
     body_text: Mapped[str] = mapped_column(Text)
+    sealed_links: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Paths (relative to the instance folder) of files to attach.
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,6 +8,13 @@ recompute it. The newest event's id and MAC are also kept outside the database
 or all of them, is found too. A restore, which legitimately moves the chain back,
 records an audited re-anchor (`reanchor`). Only pseudonymous references
 ("staff:3", "person:12") go in; never names, emails or templates.
+
+Each event also carries `seq`, its gap-free place in the chain, inside the MAC; the head
+holds it too. Before an event is added, the same transaction checks that the event at
+the stored head is still there with the stored MAC: if the newest events were deleted
+(or all of them), nothing more is written on top of the gap, so the head can never
+move past it. The write is refused (`AuditChainBroken`) and staff are alerted
+(`on_chain_broken`).
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ import hmac
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import select, text
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, text
 
+from likeness.errors import Unavailable
 from likeness.extensions import db
 from likeness.models import AuditEvent, utcnow
 from likeness.platform import audit_head, uow
@@ -34,11 +44,25 @@ GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same for every writer of the chain.
 _PG_AUDIT_LOCK_KEY = 0x4C494B45
 
+_CHAIN_BROKEN_HOOKS: list[Callable[[str], object]] = []
+
+
+class AuditChainBroken(Unavailable):
+    """The chain no longer reaches its head (events deleted), or the head is unreadable:
+    nothing is written until an operator looks (see docs/security.md)."""
+
+
+def on_chain_broken(hook: Callable[[str], object]) -> Callable[[str], object]:
+    """Register `hook(problem)`, called when an audit write is refused (to alert staff)."""
+    _CHAIN_BROKEN_HOOKS.append(hook)
+    return hook
+
 
 def canonical(event: AuditEvent) -> bytes:
     """The bytes that are hashed: every field but the hashes themselves."""
     payload = {
         "id": event.id,
+        **({"seq": event.seq} if event.seq is not None else {}),
         "created_at": event.created_at.isoformat(timespec="microseconds"),
         "actor": event.actor,
         "action": event.action,
@@ -70,8 +94,11 @@ def record(
         # Serialise appenders so two transactions never both extend the same tail.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK_KEY})
     tail = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    if not (uow.in_unit_of_work() and uow.current().audit_reanchoring):
+        _check_head_is_in_the_chain()
     prev_hash = tail.hash if tail else GENESIS_HASH
     event = AuditEvent(
+        seq=_next_seq(tail),
         created_at=utcnow(),
         actor=actor.audit_ref,
         action=action,
@@ -89,13 +116,55 @@ def record(
     return event
 
 
+def _next_seq(tail: AuditEvent | None) -> int:
+    if tail is None:
+        return 1
+    if tail.seq is not None:
+        return tail.seq + 1
+    # The first numbered event after older, unnumbered ones: its place in the chain.
+    return int(db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0) + 1
+
+
+def _check_head_is_in_the_chain() -> None:
+    """Refuse to write when the event at the stored head is gone or differs.
+
+    Read in the caller's transaction (under the append lock on PostgreSQL), so no event
+    is ever chained onto a tail that lost the events after it."""
+    try:
+        head = audit_head.read()
+    except Exception as exc:  # the head store is down: the chain cannot be checked
+        _refuse(f"the chain head ({audit_head.location()}) cannot be read: "
+                f"{type(exc).__name__}")
+    if head is None:
+        return  # a new chain (or a head never stored): verify-audit reports the latter
+    stored = db.session.execute(select(AuditEvent.hash, AuditEvent.seq)
+                                .where(AuditEvent.id == head.id)).first()
+    if stored is None:
+        _refuse(f"event {head.id}, the chain head kept outside the database, is missing: "
+                "events were deleted")
+    if stored.hash != head.hash or (head.seq is not None and stored.seq != head.seq):
+        _refuse(f"event {head.id} differs from the chain head kept outside the database")
+
+
+def _refuse(problem: str) -> NoReturn:
+    log.critical("audit write refused: %s", problem)
+    for hook in _CHAIN_BROKEN_HOOKS:
+        try:
+            hook(problem)
+        except Exception as exc:  # an alert that fails must not hide the refusal
+            log.error("audit chain alert failed: %s", type(exc).__name__)
+    raise AuditChainBroken(str(_l("This cannot be recorded in the audit log right now, so "
+                                  "it was not done. Staff have been alerted; please try "
+                                  "again later.")))
+
+
 def _advance_head_after_commit(event: AuditEvent) -> None:
     """Once this unit of work commits, its newest event becomes the head outside the DB."""
     if not uow.in_unit_of_work():
         return  # nothing commits it here; the next audited use case moves the head on
     work = uow.current()
     first = work.audit_tail is None
-    work.audit_tail = audit_head.Head(event.id, event.hash)
+    work.audit_tail = audit_head.Head(event.id, event.hash, event.seq)
     if first:
         work.after_commit(lambda: audit_head.advance(work.audit_tail))
 
@@ -119,14 +188,19 @@ def verify() -> VerifyResult:
     rows = db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
     )
+    numbered = False
     for event in rows:
+        problem = _continuity(event, checked + 1, numbered)
+        if problem:
+            return VerifyResult(False, checked, event.id, problem, head)
+        numbered = numbered or event.seq is not None
         if event.prev_hash != prev_hash:
             return VerifyResult(False, checked, event.id, "previous hash does not match", head)
         if not hmac.compare_digest(chain_hash(prev_hash, event), event.hash):
             return VerifyResult(False, checked, event.id, "content does not match its MAC",
                                 head)
         if head is not None and event.id == head.id:
-            if event.hash != head.hash:
+            if event.hash != head.hash or head.seq not in {None, event.seq}:
                 return VerifyResult(False, checked, event.id,
                                     "event differs from the chain head kept outside the "
                                     "database", head)
@@ -145,17 +219,30 @@ def verify() -> VerifyResult:
     return VerifyResult(True, checked, head=head)
 
 
+def _continuity(event: AuditEvent, position: int, numbered: bool) -> str | None:
+    """Numbered events count 1, 2, 3 ... by their place in the chain, with no gap."""
+    if event.seq is None:
+        return "an event without a sequence number after numbered ones" if numbered else None
+    if event.seq != position:
+        return (f"sequence number {event.seq} where {position} was expected: "
+                "events are missing or out of order")
+    return None
+
+
 @uow.use_case
 def reanchor(reason: str, *, actor: Actor) -> AuditEvent:
     """Record that the chain legitimately moved back (a restore) and make the new tail
     the head. The event names the head it replaces, so the jump stays on record."""
     previous = audit_head.read()
+    uow.current().audit_reanchoring = True  # the chain moved back on purpose
     event = record("audit.reanchored", actor=actor, details={
         "reason": reason,
-        "previous_head": {"id": previous.id, "hash": previous.hash} if previous else None,
+        "previous_head": ({"id": previous.id, "hash": previous.hash, "seq": previous.seq}
+                          if previous else None),
     })
     work = uow.current()
     # The newest event of the whole restore (hooks may add some after this one).
     uow.after_commit(lambda: audit_head.replace(work.audit_tail or
-                                                audit_head.Head(event.id, event.hash)))
+                                                audit_head.Head(event.id, event.hash,
+                                                                event.seq)))
     return event

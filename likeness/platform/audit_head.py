@@ -7,7 +7,8 @@ newest committed event are also kept somewhere the database cannot reach, and
 
 Where (`AUDIT_HEAD`):
 * unset: the file `instance/audit-head.json` (one machine; development);
-* `redis`: the key `likeness:audit-head` on `REDIS_URL`, readable by every machine;
+* `redis`: the key `likeness:audit-head` on `AUDIT_HEAD_REDIS_URL` (a Redis of its own,
+  which whoever can write the job queue cannot write), or on `REDIS_URL` when unset;
 * `file:/path`: a file on storage the database server cannot write (an NFS share
   mounted by the app servers only, for instance).
 Production should use `redis` on a Redis that is not on the database host (or a
@@ -29,7 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import redis
 from flask import current_app
+
+from likeness.platform.app_state import per_app
 
 REDIS_KEY = "likeness:audit-head"
 
@@ -49,9 +53,10 @@ return 1
 class Head:
     id: int
     hash: str
+    seq: int | None = None  # the event's place in the chain (None: written before it)
 
     def as_json(self) -> str:
-        return json.dumps({"id": self.id, "hash": self.hash})
+        return json.dumps({"id": self.id, "hash": self.hash, "seq": self.seq})
 
 
 def read() -> Head | None:
@@ -60,7 +65,8 @@ def read() -> Head | None:
     if not raw:
         return None
     data = json.loads(raw)
-    return Head(int(data["id"]), str(data["hash"]))
+    seq = data.get("seq")
+    return Head(int(data["id"]), str(data["hash"]), int(seq) if seq is not None else None)
 
 
 def advance(head: Head) -> None:
@@ -94,9 +100,15 @@ def _uses_redis() -> bool:
 
 
 def _redis() -> Any:
+    """`AUDIT_HEAD_REDIS_URL` when set (a Redis the job queue's users cannot write),
+    else the app's Redis."""
     from likeness.platform.queue import get_redis
 
-    return get_redis()
+    url = str(current_app.config.get("AUDIT_HEAD_REDIS_URL") or "")
+    if not url:
+        return get_redis()
+    return per_app("likeness.audit_head_redis", lambda: redis.Redis.from_url(
+        url, socket_connect_timeout=2, socket_timeout=10))
 
 
 def _path() -> Path:

@@ -1,4 +1,7 @@
-"""Email: stored first, delivered by a job (SMTP, or .eml files in development)."""
+"""Email: stored first, delivered by a job (SMTP, or .eml files in development).
+
+The stored copy holds no links, only placeholders; the links are sealed outside the
+database's reach until the mail is sent (`likeness.platform.mail_links`)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from flask_babel import force_locale
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.models import OutgoingEmail, utcnow
-from likeness.platform import outbox
+from likeness.platform import mail_links, outbox
 from likeness.platform.jobs import job
 from likeness.platform.storage import storage
 from likeness.platform.uow import use_case
@@ -57,19 +60,21 @@ def queue_email(
         rendered = render_template(f"email/{template}.txt", **context)
         # Every email says where the privacy notice is and whom to ask (Art. 13, 37(7)).
         footer = render_template("email/_footer.txt")
-    first, _, body = rendered.lstrip().partition("\n")
+        first, _, body = rendered.lstrip().partition("\n")
+        stored_body, links = mail_links.withhold(body.strip() + "\n\n" + footer.strip() + "\n")
     if not first.startswith("Subject:"):
         raise ValueError(f"email template {template} must start with 'Subject:'")
     email = OutgoingEmail(
         recipient=recipient,
         subject=first[len("Subject:"):].strip(),
-        body_text=body.strip() + "\n\n" + footer.strip() + "\n",
+        body_text=stored_body,
         attachments=list(attachments or []),
         then_job=then[0] if then else None,
         then_args=list(then[1]) if then else None,
     )
     db.session.add(email)
-    db.session.flush()
+    db.session.flush()  # the id binds the sealed links to this mail
+    email.sealed_links = mail_links.seal(links, email.id)
     outbox.add("deliver_email", email.id)
     return email
 
@@ -84,12 +89,13 @@ def send_now(recipients: list[str], template: str, *, language: str = "en",
     for recipient in recipients:
         with force_locale(language):
             rendered = render_template(f"email/{template}.txt", **context)
-        first, _, body = rendered.lstrip().partition("\n")
+            first, _, body = rendered.lstrip().partition("\n")
+            stored_body, links = mail_links.withhold(body.strip() + "\n")
         email = OutgoingEmail(recipient=recipient, subject=first[len("Subject:"):].strip(),
-                              body_text=body.strip() + "\n", attachments=[])
+                              body_text=stored_body, attachments=[])
         db.session.add(email)
         db.session.flush()
-        _send(email)
+        _send(email, mail_links.restore(stored_body, links))
         email.sent_at = utcnow()
         sent += 1
     return sent
@@ -102,14 +108,16 @@ def deliver(email_id: int) -> None:
     email = db.session.get(OutgoingEmail, email_id)
     if email is None or email.sent_at is not None:
         return
-    _send(email)
+    _send(email, mail_links.restore(email.body_text,
+                                    mail_links.unseal(email.sealed_links, email.id)))
     email.sent_at = utcnow()
+    email.sealed_links = None  # sent: the stored copy keeps only the placeholders
     if email.then_job:
         outbox.add(email.then_job, *(email.then_args or []))
 
 
-def _send(email: OutgoingEmail) -> None:
-    message = _build_message(email)
+def _send(email: OutgoingEmail, body: str) -> None:
+    message = _build_message(email, body)
     cfg = current_app.config
     if cfg["MAIL_SERVER"]:
         with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
@@ -128,13 +136,13 @@ def _send(email: OutgoingEmail) -> None:
             handle.write(message.as_bytes())
 
 
-def _build_message(email: OutgoingEmail) -> EmailMessage:
+def _build_message(email: OutgoingEmail, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = email.recipient
     message["Subject"] = email.subject
     message["Message-ID"] = make_msgid(domain="likeness.local")
-    message.set_content(email.body_text)
+    message.set_content(body)
     store = storage()  # attachments are stored objects (the bucket, with STORAGE=s3)
     for key in email.attachments:
         name = posixpath.basename(key)

@@ -16,15 +16,14 @@ from datetime import timedelta
 from typing import Any
 
 import redis
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
 from likeness.platform import uow
 from likeness.platform.jobs import is_registered
-from likeness.platform.queue import get_queue, get_redis
+from likeness.platform.queue import DISPATCHER, fetch_job, get_queue
 from likeness.platform.rq_health import job_state
 
 log = logging.getLogger(__name__)
@@ -142,7 +141,7 @@ def _push(rows: list[OutboxJob]) -> int:
         queue = get_queue()
         for row in to_push:
             queue.enqueue(
-                "likeness.platform.jobs.run_outbox_job",
+                DISPATCHER,
                 row.id,
                 job_id=row.rq_job_id,
                 job_timeout=JOB_TIMEOUT,
@@ -163,9 +162,8 @@ def _push(rows: list[OutboxJob]) -> int:
 
 def _rq_failed(row: OutboxJob) -> bool:
     """The job ran and failed (or its worker died): retry without waiting."""
-    try:
-        job = Job.fetch(row.rq_job_id, connection=get_redis())
-    except NoSuchJobError:
+    job = fetch_job(row.rq_job_id)
+    if job is None:
         return False
     return job.get_status(refresh=False) in {
         JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.STARTED}

@@ -10,16 +10,69 @@ and worker and stops it on Ctrl-C.
 
 from __future__ import annotations
 
-from typing import cast
+import logging
+from typing import Any, cast
 
 import redis
 from flask import current_app
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from likeness.platform import embedded_redis
 from likeness.platform.app_state import per_app
 
+log = logging.getLogger(__name__)
+
 _REDIS_KEY = "likeness.redis"
+
+# The one function a worker runs. Anything else found on the queue is refused.
+DISPATCHER = "likeness.platform.jobs.run_outbox_job"
+
+
+class RefusedJob(RuntimeError):
+    """A job on the queue that is not the outbox dispatcher with one outbox id."""
+
+
+class DispatcherJob(Job):
+    """An RQ job that can only ever call the outbox dispatcher.
+
+    Whoever can write to Redis can put any job there. With RQ's default pickle
+    serializer that alone runs code; with JSON it still names any importable function
+    (`os.system`). So jobs are JSON, and this class never imports a name from Redis:
+    the function is fixed, the arguments must be one integer (an outbox id, whose row
+    in the database says what to do), and callbacks named in Redis are ignored.
+    """
+
+    @property
+    def func(self) -> Any:
+        if (self.func_name != DISPATCHER or self.instance is not None or self.kwargs
+                or len(self.args) != 1 or type(self.args[0]) is not int):
+            # The name comes from Redis: log its length and a bounded prefix only.
+            log.error("refused a queued job that is not the outbox dispatcher (job %s, "
+                      "function %.60r)", self.id, self.func_name)
+            raise RefusedJob("only the outbox dispatcher runs on this queue")
+        from likeness.platform.jobs import run_outbox_job
+
+        return run_outbox_job
+
+    # Callbacks and webhooks are named in Redis too (a function; a URL the worker
+    # would call): the outbox needs neither, so none ever runs.
+    def send_webhooks(self, status: Any, *, exc_string: str | None = None) -> None:
+        return None
+
+    @property
+    def success_callback(self) -> None:
+        return None
+
+    @property
+    def failure_callback(self) -> None:
+        return None
+
+    @property
+    def stopped_callback(self) -> None:
+        return None
 
 
 def redis_url() -> str:
@@ -41,7 +94,17 @@ def get_redis() -> redis.Redis:
 
 
 def get_queue() -> Queue:
-    return Queue(current_app.config["RQ_QUEUE"], connection=get_redis())
+    """The job queue: JSON jobs only, and only the outbox dispatcher runs."""
+    return Queue(current_app.config["RQ_QUEUE"], connection=get_redis(),
+                 serializer=JSONSerializer, job_class=DispatcherJob)
+
+
+def fetch_job(job_id: str) -> Job | None:
+    """A job by id, read with the queue's serializer (None when Redis has no such job)."""
+    try:
+        return DispatcherJob.fetch(job_id, connection=get_redis(), serializer=JSONSerializer)
+    except NoSuchJobError:
+        return None
 
 
 def limiter_storage_uri(url: str) -> str:

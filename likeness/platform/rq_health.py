@@ -14,9 +14,10 @@ from pathlib import Path
 
 import redis
 from rq import SimpleWorker
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 from rq.queue import Queue
+
+from likeness.platform.queue import fetch_job
 
 
 def worker_alive(worker_name: str | None, connection: redis.Redis) -> bool:
@@ -52,9 +53,8 @@ def _runs_a_worker(pid: int) -> bool:
 
 def job_state(job_id: str, queue: Queue, queued_ids: set[str]) -> str:
     """"ok" (waiting or running), "lost" (nobody will run it), or "done" (finished)."""
-    try:
-        job = Job.fetch(job_id, connection=queue.connection)
-    except NoSuchJobError:
+    job = fetch_job(job_id)
+    if job is None:
         return "lost"
     status = job.get_status(refresh=False)
     if status in {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}:

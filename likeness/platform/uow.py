@@ -42,6 +42,8 @@ class UnitOfWork:
         self.new_job_ids: list[int] = []
         # The newest audit event of this unit of work (platform.audit_head), if any.
         self.audit_tail: Any = None
+        # Set by an audited re-anchor (a restore): the chain legitimately moved back.
+        self.audit_reanchoring = False
 
     def after_commit(self, hook: Hook) -> None:
         self._after_commit.append(hook)

@@ -15,11 +15,11 @@ import redis
 from flask import Flask, current_app
 from rq import SimpleWorker
 from rq.exceptions import NoSuchJobError
-from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from likeness.extensions import db
 from likeness.platform import daily, health, outbox
-from likeness.platform.queue import get_queue, get_redis
+from likeness.platform.queue import DispatcherJob, fetch_job, get_queue, get_redis
 from likeness.platform.rq_health import worker_alive
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,17 @@ def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> bool:
         )
         sweeper.start()
     try:
-        worker = SimpleWorker([get_queue()], connection=get_redis())
-        return bool(worker.work(burst=burst, logging_level="WARNING"))
+        return bool(make_worker().work(burst=burst, logging_level="WARNING"))
     finally:
         stop.set()
+
+
+def make_worker() -> SimpleWorker:
+    """A worker that reads jobs as JSON and runs only the outbox dispatcher
+    (`likeness.platform.queue.DispatcherJob`): a Redis write cannot run code."""
+    queue = get_queue()
+    return SimpleWorker([queue], connection=get_redis(), job_class=DispatcherJob,
+                        serializer=JSONSerializer)
 
 
 def requeue_orphaned_jobs() -> int:
@@ -68,7 +75,9 @@ def requeue_orphaned_jobs() -> int:
     requeued = 0
     for job_id, execution_id in registry.get_job_and_execution_ids():
         try:
-            job = Job.fetch(job_id, connection=connection)
+            job = fetch_job(job_id)
+            if job is None:
+                raise NoSuchJobError(job_id)
             if worker_alive(job.worker_name, connection):
                 continue
             # The registry entry itself, not through the execution record: that one

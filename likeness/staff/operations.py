@@ -3,6 +3,8 @@
 * No worker seen for `WORKER_ALERT_MINUTES`, or today's daily run missed: checked on
   every health probe (the load balancer asks every few seconds) and by
   `flask ops-check` (cron), so an alert goes out even when every worker is dead.
+* An audit write refused because the chain no longer reaches its head (events were
+  deleted) or the head cannot be read.
 * A job given up after its retries: staff get the job and what it was for, and the
   request it belongs to shows "needs attention".
 
@@ -55,6 +57,12 @@ def alert_given_up(jobs: list[tuple[int, str, list[Any]]]) -> None:
                   jobs=[(job_id, name) for job_id, name, _args in jobs],
                   requests=[args[0] for _id, name, args in jobs
                             if name in REQUEST_JOBS and args])
+
+
+@audit.on_chain_broken
+def alert_audit_chain(problem: str) -> None:
+    """An audit write was refused (events deleted, or the head unreadable): tell staff."""
+    _alert_once("audit-chain", "staff_alert_audit_chain", problem=problem)
 
 
 def needs_attention(request_id: int) -> list[str]:

@@ -121,8 +121,8 @@ def _closed_request(db: Any, reference: str, person_id: int | None, *, files: bo
     db.session.add(RequestStatusChange(request_id=request.id, to_status="closed",
                                        actor="staff:1", note="Jane called"))
     if files:
-        relative = f"responses/{reference}.pdf"
-        (instance_dir() / "responses").mkdir(parents=True, exist_ok=True)
+        relative = f"pdf/responses/{reference}.pdf"
+        (instance_dir() / "pdf/responses").mkdir(parents=True, exist_ok=True)
         (instance_dir() / relative).write_bytes(b"%PDF-1.4 answer")
         request.response_pdf_path = relative
     db.session.flush()
@@ -214,11 +214,11 @@ def test_ended_quitclaims_are_kept_five_years_then_deleted_unless_held(
     jane, john = factories.person(db, "Jane"), factories.person(db, "John")
     photo, held_photo = factories.asset(db), factories.asset(db)
     withdrawn_on = datetime(2026, 3, 1, 12, tzinfo=AMSTERDAM)
-    (instance_dir() / "quitclaims").mkdir(parents=True, exist_ok=True)
-    (instance_dir() / "quitclaims/q1.pdf").write_bytes(b"%PDF-1.4 signed")
+    (instance_dir() / "pdf/quitclaims").mkdir(parents=True, exist_ok=True)
+    (instance_dir() / "pdf/quitclaims/q1.pdf").write_bytes(b"%PDF-1.4 signed")
     gone = factories.quitclaim(db, jane, [photo], valid_until=date(2030, 1, 1),
                                status="withdrawn", withdrawn_at=withdrawn_on,
-                               pdf_path="quitclaims/q1.pdf")
+                               pdf_path="pdf/quitclaims/q1.pdf")
     kept = factories.quitclaim(db, john, [held_photo], valid_until=date(2030, 1, 1),
                                status="withdrawn", withdrawn_at=withdrawn_on)
     active = factories.quitclaim(db, jane, [photo], valid_until=date(2040, 1, 1))
@@ -232,7 +232,7 @@ def test_ended_quitclaims_are_kept_five_years_then_deleted_unless_held(
         _run_daily()
     db.session.expire_all()
     assert db.session.get(Quitclaim, gone.id) is None
-    assert not (instance_dir() / "quitclaims/q1.pdf").exists()
+    assert not (instance_dir() / "pdf/quitclaims/q1.pdf").exists()
     assert db.session.get(Quitclaim, kept.id) is not None
     assert db.session.get(Quitclaim, active.id) is not None
     (event,) = _purge_events(db, "quitclaim_evidence")

@@ -59,16 +59,15 @@ def _unfinished_jobs() -> int:
 
 
 def _outbox_report() -> list[tuple[object, ...]]:
-    from rq.job import Job
-
-    from likeness.platform.queue import get_redis
+    from likeness.platform.queue import fetch_job
 
     db.session.rollback()
     report = []
     for row in db.session.scalars(select(OutboxJob).where(
             OutboxJob.status != OutboxStatus.DONE.value).order_by(OutboxJob.id)):
         try:
-            state = Job.fetch(row.rq_job_id, connection=get_redis()).get_status()
+            job = fetch_job(row.rq_job_id)
+            state = job.get_status() if job is not None else "NoSuchJob"
         except Exception as exc:  # noqa: BLE001 - a report, not logic
             state = type(exc).__name__
         report.append((row.id, row.job_name, row.status, row.attempts, row.last_error, state))

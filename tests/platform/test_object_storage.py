@@ -103,9 +103,9 @@ def test_both_backends_store_list_move_and_delete_the_same_way(backend: Storage)
     assert backend.exists("assets/cd/two.jpg") and not backend.exists("assets/cd/none.jpg")
     assert sorted(backend.keys("assets/")) == ["assets/ab/one.jpg", "assets/cd/two.jpg"]
 
-    backend.move("assets/cd/two.jpg", "aside/assets/cd/two.jpg")
+    backend.move("assets/cd/two.jpg", "pre-restore-t1/assets/cd/two.jpg")
     assert not backend.exists("assets/cd/two.jpg")
-    assert backend.read("aside/assets/cd/two.jpg") == b"two"
+    assert backend.read("pre-restore-t1/assets/cd/two.jpg") == b"two"
 
     backend.delete_prefix("renditions/7/")
     backend.delete("assets/ab/one.jpg")

@@ -65,7 +65,7 @@ with app.app_context():
         answer.render_pdf = render_pdf
     else:
         import likeness.platform.mail as mail
-        mail._send = lambda email: stop_here()
+        mail._send = lambda email, body: stop_here()
     run_worker()
 """
 

@@ -18,11 +18,19 @@ from typing import Any
 
 from flask import current_app
 
-from likeness.platform.storage.base import Storage, StorageUnavailable, check_key
+from likeness.platform.storage.base import (
+    DATA_PREFIXES,
+    NotAStorageKey,
+    Storage,
+    StorageUnavailable,
+    check_key,
+    check_prefix,
+)
 from likeness.platform.storage.local import LocalStorage, write_atomically
 
-__all__ = ["Storage", "StorageUnavailable", "LocalStorage", "asset_key", "asset_path",
-           "check_key", "instance_dir", "rendition_prefix", "storage", "write_atomically"]
+__all__ = ["DATA_PREFIXES", "NotAStorageKey", "Storage", "StorageUnavailable", "LocalStorage",
+           "asset_key", "asset_path", "check_key", "check_prefix", "instance_dir",
+           "rendition_prefix", "storage", "write_atomically"]
 
 _EXTENSION = "likeness.storage"
 

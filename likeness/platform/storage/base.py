@@ -10,6 +10,25 @@ from typing import BinaryIO, Protocol
 # backslashes, nothing a crafted row could use to reach outside the store.
 _KEY = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 
+# The folders that hold data. The local store shares the instance folder with the keys
+# (face keys, audit key, secret key, PDF signing key), the database file, the ledgers
+# and development mail: a row that names any of those (a database write is enough to
+# set one) must not reach it. So a key must start with one of these folders.
+DATA_PREFIXES = ("assets", "renditions", "pdf", "selfies", "exports", "incoming",
+                 "health")
+# The shared erasure and withdrawal ledger (likeness.platform.shared_ledger): only its own
+# books, so `ledger/` in the instance folder (older versions' local logs) stays out of
+# reach. Backups and restores leave the ledger alone (they have their own folder list).
+_LEDGER = re.compile(r"^ledger/(erasures|withdrawals)(/[0-9a-f]{64}\.json)?$")
+# Where a restore moves the old data objects aside (`likeness.platform.backup`): only
+# data objects under it, never a key file.
+_ASIDE = re.compile(r"^pre-restore-[A-Za-z0-9_-]+$")
+
+
+class NotAStorageKey(FileNotFoundError, ValueError):
+    """A name that is not a key of ours. For readers it is an object that does not
+    exist (a 404, never the file it names); for code that checks keys, a ValueError."""
+
 
 class StorageUnavailable(OSError):
     """The store did not answer as it should (unreachable, refused, bucket gone): the
@@ -17,9 +36,39 @@ class StorageUnavailable(OSError):
 
 
 def check_key(key: str) -> str:
-    if not _KEY.fullmatch(key) or any(part in {".", ".."} for part in key.split("/")):
-        raise ValueError(f"not a storage key: {key!r}")
+    """`key` if it names a data object; NotAStorageKey for anything else."""
+    if not _in_data_folder(key, folder=False):
+        # The name may come from a crafted row: not in the message, which may be logged.
+        raise NotAStorageKey("not a storage key of a data object")
     return key
+
+
+def check_prefix(prefix: str) -> str:
+    """`prefix` if it is a data folder or lies in one (`renditions/`, `pdf/responses/`)."""
+    if not _in_data_folder(prefix.rstrip("/") if isinstance(prefix, str) else "", folder=True):
+        raise NotAStorageKey("not a data folder")
+    return prefix
+
+
+def is_data_key(key: str) -> bool:
+    """Whether `key` names a data object (listings yield nothing else)."""
+    return _in_data_folder(key, folder=False)
+
+
+def _in_data_folder(key: object, *, folder: bool) -> bool:
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        return False
+    ledger = _LEDGER.fullmatch(key)
+    if ledger:
+        return folder or ledger.group(2) is not None
+    parts = key.split("/")
+    if any(part in {".", ".."} for part in parts):
+        return False
+    if _ASIDE.fullmatch(parts[0]):
+        parts = parts[1:]
+        if folder and not parts:
+            return True
+    return bool(parts) and parts[0] in DATA_PREFIXES and (folder or len(parts) > 1)
 
 
 class Storage(Protocol):

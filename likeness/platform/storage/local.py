@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from likeness.platform.storage.base import check_key
+from likeness.platform.storage.base import check_key, check_prefix, is_data_key
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -53,7 +53,7 @@ class LocalStorage:
         self.path(key).unlink(missing_ok=True)
 
     def delete_prefix(self, prefix: str) -> None:
-        folder = self.path(prefix.rstrip("/"))
+        folder = self.root / check_prefix(prefix).rstrip("/")
         if prefix.endswith("/"):
             with contextlib.suppress(FileNotFoundError):  # nothing there: nothing to delete
                 shutil.rmtree(folder)
@@ -63,13 +63,16 @@ class LocalStorage:
 
     def keys(self, prefix: str) -> Iterator[str]:
         # Walk the folder the prefix names (or lies in); temporary files are not objects.
+        # Any prefix may be listed ("pre-restore-"), but only data objects are yielded.
+        if prefix.startswith("/") or ".." in prefix.split("/"):
+            return
         folder = self.root / prefix if prefix.endswith("/") else (self.root / prefix).parent
         if not folder.is_dir():
             return
         for path in folder.rglob("*"):
             if path.is_file() and not path.name.startswith(".tmp-"):
                 key = path.relative_to(self.root).as_posix()
-                if key.startswith(prefix):
+                if key.startswith(prefix) and is_data_key(key):
                     yield key
 
     def move(self, source: str, target: str) -> None:

@@ -21,7 +21,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from likeness.platform.storage.base import StorageUnavailable, check_key
+from likeness.platform.storage.base import (
+    StorageUnavailable,
+    check_key,
+    check_prefix,
+    is_data_key,
+)
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 DELETE_BATCH = 1000  # the most keys one DeleteObjects call takes
@@ -107,6 +112,7 @@ class S3Storage:
                 self.client.delete_object(Bucket=self.bucket, Key=name)
 
     def delete_prefix(self, prefix: str) -> None:
+        check_prefix(prefix)
         with _translated(prefix):
             if self.versioned():
                 self._delete_versions(self.prefix + prefix, exact=False)
@@ -125,7 +131,9 @@ class S3Storage:
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
                 for item in page.get("Contents", []):
-                    yield str(item["Key"])[len(self.prefix):]
+                    key = str(item["Key"])[len(self.prefix):]
+                    if is_data_key(key):  # the same objects the local store lists
+                        yield key
 
     def move(self, source: str, target: str) -> None:
         with _translated(source):
