@@ -159,8 +159,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WITHDRAWAL_LOG_FILE": os.environ.get("WITHDRAWAL_LOG_FILE", ""),
         # Selfies are decoded at most this long side (phones shoot 12-50 MP).
         "SELFIE_MAX_SIDE": _env_int("SELFIE_MAX_SIDE", 2048),
-        # Full-size image decodes at once per process (each can take hundreds of MB).
-        "IMAGE_DECODE_CONCURRENCY": _env_int("IMAGE_DECODE_CONCURRENCY", 2),
+        # Memory a decode may take, estimated from the header before decoding (MB):
+        # per selfie, per staff photo, and for all decodes of one process at once.
+        "SELFIE_DECODE_BUDGET_MB": _env_int("SELFIE_DECODE_BUDGET_MB", 200),
+        "PHOTO_DECODE_BUDGET_MB": _env_int("PHOTO_DECODE_BUDGET_MB", 600),
+        "IMAGE_DECODE_BUDGET_MB": _env_int("IMAGE_DECODE_BUDGET_MB", 600),
         # Staff are alerted when no worker was seen for this long.
         "WORKER_ALERT_MINUTES": _env_int("WORKER_ALERT_MINUTES", 10),
         # Dates and times on pages and in emails are those of our users' clock.

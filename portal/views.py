@@ -252,9 +252,11 @@ def new_request() -> ResponseReturnValue:
             photographed_until=form.photographed_until.data,
         )
         try:
+            # Checked (the selfie decoded) before the unit of work takes the write lock.
+            checked = intake.check(filed)
             request_id, _new = idempotency.once(
                 (form.submission.data or "")[:100], "subject-request",
-                lambda: intake.submit(filed).id)
+                lambda: intake.submit(checked).id)
         except DomainError as exc:
             show_error(form, exc)
             status = 400
