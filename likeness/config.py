@@ -58,6 +58,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ENV_NAME": env,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SECRET_KEY_FILE": os.environ.get("SECRET_KEY_FILE", ""),
         "SQLALCHEMY_DATABASE_URI": database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'likeness.db'}"
         ),
@@ -145,7 +146,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LANGUAGES": ("en", "nl"),
         # --- security and operations (see docs/security.md) ---
         # Proxies in front of the app whose X-Forwarded-For/-Proto we believe (0: none).
-        "TRUSTED_PROXY_HOPS": _env_int("TRUSTED_PROXY_HOPS", 0),
+        # Required in production (None: not given): a wrong guess either way is harmful.
+        "TRUSTED_PROXY_HOPS": (_env_int("TRUSTED_PROXY_HOPS", 0)
+                               if os.environ.get("TRUSTED_PROXY_HOPS") else None),
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 30),
         "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
         "STAFF_2FA_ROLES": tuple(r.strip() for r in os.environ.get(
@@ -199,8 +202,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if cfg["CONTROLLER_TYPE"] not in {"public", "private"}:
         raise ConfigError(f"CONTROLLER_TYPE must be public or private, "
                           f"got {cfg['CONTROLLER_TYPE']!r}")
+    local = cfg["ENV_NAME"] in {"development", "testing"}
+    if not cfg["SECRET_KEY"] and cfg["SECRET_KEY_FILE"]:
+        cfg["SECRET_KEY"] = _read_secret_file(str(cfg["SECRET_KEY_FILE"]))
     if not cfg["SECRET_KEY"]:
-        if cfg["ENV_NAME"] in {"development", "testing"}:
+        if local:
             cfg["SECRET_KEY"] = _development_secret(Path(cfg["INSTANCE_PATH"]))
         else:
             raise ConfigError(
@@ -210,6 +216,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             )
     elif cfg["ENV_NAME"] not in {"development", "testing"}:
         check_secret_key(str(cfg["SECRET_KEY"]))
+    if cfg["TRUSTED_PROXY_HOPS"] is None:
+        if not local:
+            raise ConfigError(
+                "TRUSTED_PROXY_HOPS is not set. Say how many proxies (load balancer, nginx) "
+                "stand in front of Likeness: 0 if browsers connect to it directly. Behind a "
+                "proxy with 0, every visitor shares the proxy's address, and the login and "
+                "request-form limits then lock everyone out at once.")
+        cfg["TRUSTED_PROXY_HOPS"] = 0
     # Production behind TLS: HSTS, and `__Host-` cookies (kept by the browser only if
     # Secure, set by this very host, for path /: no subdomain can plant or read them).
     cfg["HTTPS_ONLY"] = bool(cfg["SESSION_COOKIE_SECURE"]) and cfg["ENV_NAME"] not in {
@@ -220,29 +234,47 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 MIN_SECRET_BYTES = 32
-MIN_SECRET_BITS = 128
+MIN_DISTINCT_BYTES = 16
+_GENERATE = "generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
 
 
 def check_secret_key(key: str) -> None:
-    """Refuse a short key, or one whose characters carry little entropy ("aaaa...",
-    a repeated word): it signs sessions and links, and a guessable one forges both."""
-    if len(key.encode()) < MIN_SECRET_BYTES:
-        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes: generate "
-                          "one with `python -c 'import secrets; print(secrets.token_hex(32))'`.")
-    if _estimated_bits(key) < MIN_SECRET_BITS:
-        raise ConfigError("SECRET_KEY looks guessable (too few different characters): "
-                          "generate one with `python -c 'import secrets; "
-                          "print(secrets.token_hex(32))'`.")
+    """Refuse a key that is not hex or base64 of at least 32 bytes, or whose bytes are
+    too alike to be random (fewer than 16 different values: a typo or a placeholder).
+    It signs sessions and links, and a guessable one forges both."""
+    raw = _key_bytes(key.strip())
+    if raw is None:
+        raise ConfigError(f"SECRET_KEY must be hex or base64 (random bytes): {_GENERATE}.")
+    if len(raw) < MIN_SECRET_BYTES:
+        raise ConfigError(f"SECRET_KEY must hold at least {MIN_SECRET_BYTES} bytes (64 hex "
+                          f"digits): {_GENERATE}.")
+    if len(set(raw)) < MIN_DISTINCT_BYTES:
+        raise ConfigError(f"SECRET_KEY has fewer than {MIN_DISTINCT_BYTES} different bytes, "
+                          f"so it is not random (a typo or a placeholder?): {_GENERATE}.")
 
 
-def _estimated_bits(key: str) -> float:
-    """Shannon entropy of the key's characters times its length (an upper bound)."""
-    import math
-    from collections import Counter
+def _key_bytes(key: str) -> bytes | None:
+    """The bytes a hex or base64 (standard or URL-safe, padded or not) key stands for."""
+    import base64
+    import binascii
+    import re
 
-    counts = Counter(key)
-    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
-    return per_char * len(key)
+    if re.fullmatch(r"(?:[0-9a-fA-F]{2})+", key):
+        return bytes.fromhex(key)
+    if not re.fullmatch(r"[A-Za-z0-9+/_-]+={0,2}", key):
+        return None
+    padded = key.rstrip("=") + "=" * (-len(key.rstrip("=")) % 4)
+    try:
+        return base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _read_secret_file(path: str) -> str:
+    try:
+        return Path(path).read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"SECRET_KEY_FILE {path} cannot be read: {exc.strerror}") from exc
 
 
 def database_url(url: str) -> str:

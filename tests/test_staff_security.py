@@ -4,6 +4,7 @@ end, a fresh CSRF token at login, and two-factor authentication for the powerful
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from likeness.app import create_app
 from likeness.config import ConfigError, check_secret_key
 from likeness.errors import InvalidInput
 from likeness.models import StaffRecoveryCode, utcnow
@@ -126,17 +128,60 @@ def test_login_issues_a_new_csrf_token(app: Flask, client: FlaskClient, make_sta
     assert client.post("/admin/logout", data={"csrf_token": before}).status_code == 400
 
 
-@pytest.mark.parametrize("key", ["short-key", "a" * 64, "passwordpasswordpasswordpassword"])
+@pytest.mark.parametrize("key", [
+    "short-key", "a" * 64, "passwordpasswordpasswordpassword",
+    # Long and varied, but a passphrase, not hex or base64 of random bytes.
+    "Tr0ub4dor&3-is-my-long-production-secret!",
+    # 64 hex digits, but only 8 different bytes: a typo or a placeholder.
+    "0123456789abcdef" * 4,
+])
 def test_production_refuses_a_short_or_guessable_secret_key(key: str):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         check_secret_key(key)
 
 
 def test_production_accepts_a_generated_secret_key():
+    import base64
     import secrets
 
     check_secret_key(secrets.token_hex(32))
     check_secret_key(secrets.token_urlsafe(32))
+    check_secret_key(base64.b64encode(secrets.token_bytes(48)).decode())
+
+
+def _production(tmp_path: Path, redis_url: str, **settings: Any) -> Flask:
+    return create_app({"ENV_NAME": "production", "INSTANCE_PATH": str(tmp_path / "prod"),
+                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
+                       "REDIS_URL": redis_url, **settings})
+
+
+def test_production_reads_the_secret_key_from_a_file(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    import secrets
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    key = secrets.token_hex(32)
+    (tmp_path / "secret").write_text(key + "\n")
+    app = _production(tmp_path, redis_url, SECRET_KEY_FILE=str(tmp_path / "secret"),
+                      TRUSTED_PROXY_HOPS=1)
+    assert app.config["SECRET_KEY"] == key
+    with pytest.raises(ConfigError, match="SECRET_KEY_FILE"):
+        _production(tmp_path, redis_url, SECRET_KEY_FILE=str(tmp_path / "missing"),
+                    TRUSTED_PROXY_HOPS=1)
+
+
+def test_production_refuses_to_start_without_trusted_proxy_hops(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    import secrets
+
+    monkeypatch.delenv("TRUSTED_PROXY_HOPS", raising=False)
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_HOPS is not set"):
+        _production(tmp_path, redis_url, SECRET_KEY=secrets.token_hex(32))
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "0")  # said explicitly: no proxy
+    app = _production(tmp_path, redis_url, SECRET_KEY=secrets.token_hex(32))
+    assert app.config["TRUSTED_PROXY_HOPS"] == 0
 
 
 # --- item 5: two-factor authentication ----------------------------------------------
