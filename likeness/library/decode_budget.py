@@ -35,6 +35,8 @@ _DECODER_BPP = {"WEBP": 12, "HEIF": 7}
 # Interlaced PNG is decoded pass by pass into a second full buffer.
 _INTERLACED_EXTRA_BPP = 4
 _RGB_BPP = 4
+# Reducing to a selfie: the small image, its upright copy, and the strips on the way.
+_SHRINK_BPP = 8
 
 
 def can_decode_reduced(image: Image.Image) -> bool:
@@ -98,7 +100,11 @@ def estimate(image: Image.Image, *, max_side: int | None) -> int:
             decoder += _INTERLACED_EXTRA_BPP
         during = (stored + decoder) * pixels
         output = pixels
-    after = stored * output if max_side else max(stored + _RGB_BPP, 2 * _RGB_BPP) * output
+    if max_side:
+        # The reduced copy, made strip by strip while the decoded image is still held.
+        after = stored * output + _SHRINK_BPP * min(output, max_side * max_side)
+    else:
+        after = max(stored + _RGB_BPP, 2 * _RGB_BPP) * output
     return int(max(during, after)) + FIXED_COST
 
 

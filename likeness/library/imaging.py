@@ -178,27 +178,21 @@ def _capture_time(image: Image.Image) -> datetime | None:
 
 
 def _shrunk(image: Image.Image, max_side: int) -> Image.Image:
-    """At most `max_side` long, without a second full-size copy.
+    """At most `max_side` long (at least half of it), without a second full-size copy.
 
     Pillow's own reduce and resize premultiply an RGBA image at full size first (one
     more copy of hundreds of MB): instead, strips of rows are flattened to RGB and
-    reduced one by one, then the small image is resized exactly."""
+    reduced one by one by the smallest whole factor that fits, straight into the small
+    image (no resize of a larger intermediate)."""
     width, height = image.size
     if max(width, height) <= max_side:
         return image
-    factor = max(width, height) // max_side
-    small = image
-    if factor > 1:
-        small = Image.new("RGB", (-(-width // factor), -(-height // factor)), (255, 255, 255))
-        step = factor * 64
-        for top in range(0, height, step):
-            strip = _to_rgb(image.crop((0, top, width, min(height, top + step))))
-            small.paste(strip.reduce(factor), (0, top // factor))
-    if max(small.size) > max_side:
-        scale = max_side / max(small.size)
-        small = small.resize((max(1, round(small.width * scale)),
-                              max(1, round(small.height * scale))),
-                             Image.Resampling.LANCZOS)
+    factor = -(-max(width, height) // max_side)
+    small = Image.new("RGB", (-(-width // factor), -(-height // factor)), (255, 255, 255))
+    step = factor * 16
+    for top in range(0, height, step):
+        strip = _to_rgb(image.crop((0, top, width, min(height, top + step))))
+        small.paste(strip.reduce(factor), (0, top // factor))
     if "exif" in image.info:
         small.info["exif"] = image.info["exif"]  # orientation still applies
     return small

@@ -27,8 +27,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("selfie-webp-59mp", "too large to read as WebP"),
     ("selfie-png-59mp", "too large to read as PNG"),
     ("selfie-png16-59mp", "too large to read as PNG"),
-    # Progressive: every DCT coefficient is kept, whatever the output scale.
-    ("selfie-progressive-59mp", "too large to read as JPEG"),
+    # Progressive: every DCT coefficient is kept, whatever the output scale (4:4:4:
+    # 6 bytes a pixel).
+    ("selfie-progressive444-59mp", "too large to read as JPEG"),
     # BZIP2 unpacks a whole read at once: 324 bytes became 500 MB before the fix.
     ("zip-lying-bzip2", "compressed in a way we do not accept"),
 ])
@@ -44,7 +45,7 @@ def test_a_refused_upload_costs_under_10_mb_and_says_why(
 
 @pytest.mark.parametrize(("case", "budget_mb"), [
     ("selfie-jpeg-59mp", 200),  # decoded at 1/4 scale by the JPEG decoder itself
-    ("selfie-progressive-48mp", 200),
+    ("selfie-progressive-59mp", 200),  # 4:2:0: 3 bytes a pixel of coefficients
     ("selfie-png-40mp", 200),  # PNG cannot decode reduced: within its pixel limit
     ("photo-jpeg-59mp", 600),  # staff photo: decoded whole, stored re-encoded
 ])
