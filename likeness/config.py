@@ -167,6 +167,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SELFIE_DECODE_BUDGET_MB": _env_int("SELFIE_DECODE_BUDGET_MB", 200),
         "PHOTO_DECODE_BUDGET_MB": _env_int("PHOTO_DECODE_BUDGET_MB", 600),
         "IMAGE_DECODE_BUDGET_MB": _env_int("IMAGE_DECODE_BUDGET_MB", 600),
+        # /healthz: the checks and details only for loopback or this bearer token; the
+        # answer is reused for this many seconds; the public probe's rate limit.
+        "HEALTH_TOKEN": os.environ.get("HEALTH_TOKEN", ""),
+        "HEALTH_CACHE_SECONDS": _env_int("HEALTH_CACHE_SECONDS", 5),
+        "HEALTH_LIMIT": os.environ.get("HEALTH_LIMIT", "30 per minute"),
         # Staff are alerted when no worker was seen for this long.
         "WORKER_ALERT_MINUTES": _env_int("WORKER_ALERT_MINUTES", 10),
         # Dates and times on pages and in emails are those of our users' clock.
