@@ -207,6 +207,10 @@ def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
                            channel=channel, biometric_only=biometric_only, form=form)
 
 
+# A language switch while filling in the request form keeps the chosen photo.
+held_files.allow_file("/request", "selfie")
+
+
 @blueprint.route("/request", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 @limiter.limit("5 per day", methods=["POST"], key_func=email_key("request-email"))
