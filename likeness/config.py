@@ -111,7 +111,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Non-file form fields (drawn signatures arrive as data URLs).
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         # Login throttling (Flask-Limiter syntax).
+        # Failed logins per (client address, account), and per address over all accounts;
+        # neither counts a browser the account logged in from before.
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS",
+                                                  "100 per 15 minutes"),
         # Face engine.
         # The lawful default: templates only with biometric consent (see README). `all`
         # is never chosen here: an admin must record its legal basis in the app.

@@ -257,3 +257,36 @@ def test_the_totp_secret_is_not_stored_in_clear(app: Flask, make_staff: Any, db:
     admin = make_staff("admin")
     secret = two_factor._open(admin.totp_secret)
     assert secret.encode() not in admin.totp_secret
+
+
+# --- issue 31: the second step's limit counts wrong codes only ------------------------
+
+def test_correct_codes_do_not_use_up_the_second_steps_limit(app: Flask, make_staff: Any):
+    user = make_staff("admin")
+    client = app.test_client()
+    for _ in range(6):  # six logins within five minutes (the limit is 5 per 5 minutes)
+        client.delete_cookie("session")
+        assert login(client, user.email, PASSWORD).status_code == 302
+
+
+def test_wrong_codes_are_limited_per_account_and_address(app: Flask, make_staff: Any):
+    user = make_staff("admin")
+
+    def second_step_from(address: str, client: FlaskClient | None = None) -> FlaskClient:
+        client = client or app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        page = client.get("/admin/login")
+        client.post("/admin/login", data={
+            "email": user.email, "password": PASSWORD,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+        return client
+
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "203.0.113.20"
+    assert login(owner, user.email, PASSWORD).status_code == 302  # the owner's browser
+    owner.delete_cookie("session")
+    guesser = second_step_from("198.51.100.7")
+    statuses = [enter_code(guesser, "000000").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    second_step_from("203.0.113.20", owner)  # the owner, elsewhere, is not held up
+    assert enter_code(owner, totp_now(user.email, fresh=True)).status_code == 302

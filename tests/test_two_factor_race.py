@@ -9,6 +9,7 @@ context, and a barrier holds both between reading the account and claiming the c
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections.abc import Iterator
@@ -72,10 +73,9 @@ def _both_at_once(app: Flask, user_id: int, code: str, monkeypatch: Any) -> list
     def held(real: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             found = real(*args, **kwargs)
-            try:  # on SQLite the second waits for the write lock instead of reaching here
+            # On SQLite the second waits for the write lock instead of reaching here.
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=5)
-            except threading.BrokenBarrierError:
-                pass
             return found
         return wrapper
 
