@@ -14,6 +14,7 @@ import atexit
 import math
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -58,7 +59,10 @@ class DetectionPool:
         context = multiprocessing.get_context("spawn")
         ready = context.Semaphore(0)
         self._executor = ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_start_worker, initargs=(ready,)
+            self.workers, mp_context=context, initializer=_start_worker,
+            # The parent's pid, read here: a worker reading its own parent only after the
+            # preload would, if the parent died meanwhile, watch pid 1 (its adopter) forever.
+            initargs=(ready, os.getpid()),
         )
         self.lock = threading.Lock()
         self.broken = False
@@ -255,10 +259,15 @@ def detect_raw(image: NDArray[np.uint8], upsample: int, threshold: float) -> lis
 # --- inside the workers ---------------------------------------------------------------
 
 
-def _start_worker(ready: Any) -> None:
+def _start_worker(ready: Any, parent: int) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent handles it and
+    # stops the pool; a worker interrupted while loading would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # engine loads the models and switches Pillow back to refusing truncated images.
     engine.preload()
-    _exit_with_parent(os.getppid())
+    if os.getppid() != parent:
+        os._exit(0)  # the parent died while the models loaded: nobody will use us
+    _exit_with_parent(parent)
     ready.release()
 
 

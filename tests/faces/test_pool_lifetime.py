@@ -46,3 +46,59 @@ def test_a_pool_worker_leaves_when_its_parent_is_killed():
         assert not _alive(worker), "the detection worker outlived its parent"
     finally:
         parent.kill()
+
+
+# The parent is a script file: spawned workers import it too (as __mp_main__), so its
+# top-level patch holds each worker in the middle of its preload until the gate opens.
+PARENT_FILE = """
+import os, time
+from pathlib import Path
+from likeness.faces import engine
+
+_real_preload = engine.preload
+
+
+def _held_preload():
+    Path(os.environ["WORKER_PID_FILE"]).write_text(str(os.getpid()))
+    while not Path(os.environ["PRELOAD_GATE"]).exists():
+        time.sleep(0.05)
+    _real_preload()
+
+
+engine.preload = _held_preload
+
+if __name__ == "__main__":
+    from likeness.faces.workers import DetectionPool
+    DetectionPool(1)
+    time.sleep(120)
+"""
+
+
+def test_a_worker_whose_parent_dies_during_its_preload_leaves(tmp_path: Path):
+    script, pid_file, gate = tmp_path / "parent.py", tmp_path / "worker.pid", tmp_path / "go"
+    script.write_text(PARENT_FILE)
+    env = {**os.environ, "WORKER_PID_FILE": str(pid_file), "PRELOAD_GATE": str(gate),
+           "PYTHONPATH": str(ROOT)}
+    # (stderr: the killed parent's resource tracker reports its leftover semaphores.)
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env=env,
+                              stderr=subprocess.DEVNULL)
+    worker = 0
+    try:
+        for _ in range(600):  # bounded: the worker starts within a minute
+            if pid_file.exists() and pid_file.read_text():
+                worker = int(pid_file.read_text())
+                break
+            time.sleep(0.1)
+        assert worker and _alive(worker), "the worker never started its preload"
+        parent.send_signal(signal.SIGKILL)  # the parent dies while the worker loads
+        parent.wait(timeout=10)
+        gate.write_text("go")  # the preload finishes, after its parent is gone
+        for _ in range(150):  # bounded: at most 30 s
+            if not _alive(worker):
+                break
+            time.sleep(0.2)
+        assert not _alive(worker), "the worker outlived a parent that died during preload"
+    finally:
+        parent.kill()
+        if worker and _alive(worker):
+            os.kill(worker, signal.SIGKILL)
