@@ -66,8 +66,19 @@ class DetectionPool:
         )
         self.lock = threading.Lock()
         self.broken = False
-        # Submitting one task per worker spawns them all now, not on first use.
-        pings = [self._executor.submit(_ping) for _ in range(self.workers)]
+        # Submitting one task per worker spawns them all now, not on first use; with
+        # SIGINT ignored meanwhile (the children inherit that), so a Ctrl-C during start-up
+        # stops this process alone, which then stops them, instead of each printing a
+        # KeyboardInterrupt traceback from its imports.
+        with _sigint_ignored():
+            pings = [self._executor.submit(_ping) for _ in range(self.workers)]
+        try:
+            self._wait_started(ready, pings)
+        except BaseException:
+            self.close()
+            raise
+
+    def _wait_started(self, ready: Any, pings: list[Future[None]]) -> None:
         deadline = time.monotonic() + _START_TIMEOUT_S
         started = 0
         while started < self.workers:
@@ -76,7 +87,6 @@ class DetectionPool:
                 continue
             failed = next((p for p in pings if p.done() and p.exception()), None)
             if failed is not None or time.monotonic() > deadline:
-                self.close()
                 raise RuntimeError("face detection workers did not start") from (
                     failed.exception() if failed else None)
 
@@ -254,6 +264,18 @@ def detect_raw(image: NDArray[np.uint8], upsample: int, threshold: float) -> lis
     rectangles, _, _ = api.face_detector.run(image, upsample, threshold)
     return [Box(*api._trim_css_to_bounds(api._rect_to_css(r), image.shape))
             for r in rectangles]
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change signal handlers; workers ignore it anyway
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # --- inside the workers ---------------------------------------------------------------
