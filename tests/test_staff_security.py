@@ -70,6 +70,22 @@ def test_common_breached_and_personal_passwords_are_refused(app: Flask, password
         accounts.create_staff("dana.vries@example.org", "viewer", password=password)
 
 
+@pytest.mark.parametrize("password", [
+    "correcthorsebatterystaple", "Correct Horse Battery Staple",  # published examples
+    "aboxfullofsharpobjects",  # breached, and zxcvbn alone estimates 10^16 guesses
+])
+def test_passwords_from_the_shipped_breach_list_are_refused(app: Flask, password: str):
+    with pytest.raises(InvalidInput, match="leaked passwords"):
+        accounts.create_staff("dana.vries@example.org", "viewer", password=password)
+
+
+def test_the_shipped_breach_list_is_large_and_offline():
+    from likeness.staff import breached
+
+    assert breached.size() >= 100_000
+    assert breached.is_breached("123456") and not breached.is_breached("tulip orbit marble 7")
+
+
 def test_a_long_unrelated_passphrase_is_accepted(app: Flask):
     user, _ = accounts.create_staff("dana.vries@example.org", "viewer",
                                     password="tulip orbit marble 7")

@@ -56,3 +56,14 @@ def test_an_accepted_large_upload_stays_within_its_budget(
     print(f"\n{case}: {figures['bytes']} bytes, +{figures['added_mb']:.1f} MB")
     assert figures["status"] == 200, figures["message"]
     assert figures["added_mb"] < budget_mb
+
+
+def test_eight_large_selfies_at_once_keep_the_web_process_under_1_gb(
+    workdir: Path, redis_url: str
+):
+    figures: dict[str, Any] = measure("selfies-8-parallel-59mp", workdir, redis_url)
+    print(f"\n8 parallel 59 MP selfies: +{figures['added_mb']:.1f} MB, process peak "
+          f"{figures['peak_kb'] // 1024} MB; {figures['message']}")
+    # Each is accepted, or (when the decode budget stays taken for 30 s) told to retry.
+    assert figures["status"] == 200 or "try again in a minute" in figures["message"]
+    assert figures["peak_kb"] < 1024 * 1024
