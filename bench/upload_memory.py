@@ -85,9 +85,9 @@ def lying_bzip2_zip(path: Path, unpacked_mb: int = 256) -> None:
 CASES: dict[str, tuple[str, str, Any]] = {
     "selfie-phone-jpeg": ("selfie", "12 MP phone JPEG (baseline)",
                           lambda p: _pillow_wh(p, 4000, 3000, "JPEG", quality=85)),
-    "selfie-webp-59mp": ("selfie", "lossless WebP, 7700x7700, a few KB",
-                         lambda p: _pillow(p, SIDE, "WEBP", lossless=True, quality=100,
-                                           method=6)),
+    "selfie-webp-59mp": ("selfie", "lossless WebP, 7700x7700, 38 bytes",
+                         lambda p: _pillow(p, SIDE, "WEBP", lossless=True, quality=0,
+                                           method=0)),
     "selfie-png-59mp": ("selfie", "RGBA PNG, 7700x7700", lambda p: _png(p, SIDE)),
     "selfie-png-40mp": ("selfie", "RGBA PNG, 6300x6300", lambda p: _png(p, 6300)),
     "selfie-png16-59mp": ("selfie", "16-bit RGB PNG, 7700x7700",

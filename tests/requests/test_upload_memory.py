@@ -23,7 +23,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize(("case", "explained_by"), [
-    # A few KB that declares 59 MP: libwebp would hold ~16 bytes per pixel (~900 MB).
+    # 38 bytes that declare 59 MP: libwebp would hold ~16 bytes per pixel (~900 MB).
     ("selfie-webp-59mp", "too large to read as WebP"),
     ("selfie-png-59mp", "too large to read as PNG"),
     ("selfie-png16-59mp", "too large to read as PNG"),
