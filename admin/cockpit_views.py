@@ -22,6 +22,7 @@ from likeness.cockpit import dashboard, dpia, holds, register, retention, review
 from likeness.errors import DomainError
 from likeness.models import Role
 from likeness.platform.clock import AMSTERDAM
+from likeness.web.ids import bounded_int
 
 OFFICERS = (Role.PRIVACY_OFFICER,)
 
@@ -94,7 +95,7 @@ def cockpit_release_hold(hold_id: int) -> ResponseReturnValue:
 @requires(*OFFICERS)
 def cockpit_review() -> ResponseReturnValue:
     form = ReviewForm()
-    flag_id = request.form.get("flag_id", type=int)
+    flag_id = request.form.get("flag_id", type=bounded_int)
     if form.validate_on_submit() and flag_id:
         try:
             if form.action.data == "delete":

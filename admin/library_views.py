@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -99,9 +108,7 @@ def library_share() -> ResponseReturnValue:
             show_error(form, exc)
             status = exc.status
         else:
-            return render_template(
-                "admin/share_made.html", asset_ids=asset_ids,
-                url=url_for("portal.shared", token=token, _external=True))
+            return _share_made(asset_ids, token, url_for("admin.library_index"))
     return render_template("admin/share.html", form=form, asset_ids=asset_ids), status
 
 
@@ -315,9 +322,15 @@ def asset_share(asset_id: int) -> ResponseReturnValue:
         recipient_email=form.recipient_email.data or None, actor=current_user,
         days=form.days.data or 30,
     )
-    # The token is shown once: only its hash is stored.
-    flash(_("Share link (copy it now, it is shown only once): %(url)s",
-            # Built on PUBLIC_BASE_URL, never on the request's Host header (which the
-            # client chooses): the recipient must get a link to us.
-            url=external_url("portal.shared", token=token)), "info")
-    return _back_to(asset_id)
+    return _share_made([asset_id], token, url_for("admin.asset_page", asset_id=asset_id))
+
+
+def _share_made(asset_ids: list[int], token: str, back: str) -> ResponseReturnValue:
+    """The link, shown once on a page of its own: never in a flash message (the session
+    cookie that carries flashes is only signed, so anyone holding it can read them), and
+    built on PUBLIC_BASE_URL, never on the Host header the client chose."""
+    response = make_response(render_template(
+        "admin/share_made.html", asset_ids=asset_ids, back=back,
+        url=external_url("portal.shared", token=token)))
+    response.headers["Cache-Control"] = "no-store"
+    return response

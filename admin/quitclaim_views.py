@@ -19,6 +19,7 @@ from likeness.errors import DomainError
 from likeness.library import catalogue, downloads, people
 from likeness.models import QuitclaimInvitation, Role
 from likeness.web.form_fields import show_error
+from likeness.web.ids import bounded_int
 from likeness.web.stored_files import send_stored
 
 EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
@@ -31,8 +32,8 @@ INVITE_FIELDS = {"email": "new_email", "date_of_birth": "new_birth_date",
 def quitclaim_list() -> ResponseReturnValue:
     state = request.args.get("state")
     state = state if state in records.STATES else None
-    person_id = request.args.get("person_id", type=int)
-    asset_id = request.args.get("asset_id", type=int)
+    person_id = request.args.get("person_id", type=bounded_int)
+    asset_id = request.args.get("asset_id", type=bounded_int)
     return render_template(
         "admin/quitclaims.html",
         rows=records.list_quitclaims(state=state, person_id=person_id, asset_id=asset_id),
@@ -65,9 +66,9 @@ def quitclaim_pdf(quitclaim_id: int) -> ResponseReturnValue:
 def quitclaim_invite() -> ResponseReturnValue:
     form = InviteForm()
     if request.method == "GET":
-        if person_id := request.args.get("person_id", type=int):
+        if person_id := request.args.get("person_id", type=bounded_int):
             form.person.data = person_label(person_id, people.get(person_id).name)
-        if selected := request.args.getlist("asset_id", type=int):
+        if selected := request.args.getlist("asset_id", type=bounded_int):
             form.asset_ids.data = ",".join(str(a) for a in selected)
             form.asset_mode.data = "selected"
     status = 200

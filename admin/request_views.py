@@ -39,6 +39,7 @@ from likeness.models import MatchDecision, RequestStatus, RequestType, Role, Sub
 from likeness.platform.clock import AMSTERDAM
 from likeness.staff import accounts, operations, settings
 from likeness.web import confirmation
+from likeness.web.ids import bounded_int
 from likeness.web.stored_files import send_stored
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
@@ -51,7 +52,7 @@ CANDIDATES_PER_PAGE = 60
 def request_queue() -> ResponseReturnValue:
     type_ = request.args.get("type") or None
     status = request.args.get("status") or None
-    assignee = request.args.get("assignee", type=int)
+    assignee = request.args.get("assignee", type=bounded_int)
     rows = casework.queue(type_=type_ if type_ in {t.value for t in RequestType} else None,
                           status=status if status in {s.value for s in RequestStatus} else None,
                           assignee_id=assignee, include_closed=status in {"closed", "refused"})

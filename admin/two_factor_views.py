@@ -7,6 +7,7 @@ import time
 from flask import flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from admin import blueprint, session_policy
@@ -14,7 +15,7 @@ from admin.forms import TwoFactorForm, TwoFactorSetupForm
 from likeness.errors import DomainError
 from likeness.extensions import db, limiter
 from likeness.models import StaffUser
-from likeness.staff import login_guard, two_factor
+from likeness.staff import accounts, login_guard, two_factor
 from likeness.web.i18n import safe_next
 
 # The password step is valid for this long; then the login starts again.
@@ -23,11 +24,17 @@ PENDING_SECONDS = 300
 
 def _pending_user_key() -> str:
     pending = session.get("two_factor") or {}
-    return f"2fa:{pending.get('user')}"
+    return f"2fa:{pending.get('user')}:{get_remote_address()}"
+
+
+def _failed_code(response: object) -> bool:
+    # Only wrong codes count: a correct one redirects.
+    return getattr(response, "status_code", 200) != 302
 
 
 @blueprint.route("/login/code", methods=["GET", "POST"])
-@limiter.limit("5 per 5 minutes", key_func=_pending_user_key, methods=["POST"])
+@limiter.limit("5 per 5 minutes", key_func=_pending_user_key, methods=["POST"],
+               deduct_when=_failed_code)
 def login_two_factor() -> ResponseReturnValue:
     pending = session.get("two_factor")
     if not isinstance(pending, dict) or time.time() - int(pending.get("at", 0)) > (
@@ -42,13 +49,17 @@ def login_two_factor() -> ResponseReturnValue:
         return redirect(url_for("admin.login"))
     form = TwoFactorForm()
     if form.validate_on_submit():
+        if login_guard.is_frozen(user.email, request):
+            session.pop("two_factor", None)
+            return redirect(url_for("admin.login"))
         if two_factor.verify(user.id, form.code.data or ""):
             target = safe_next(pending.get("next"), url_for("admin.dashboard"))
             session_policy.start(user)
             response = redirect(target)
             login_guard.record_success(user.email, response)
             return response
-        login_guard.record_failure(user.email, request)
+        if login_guard.record_failure(user.email, request):
+            accounts.notify_login_frozen(user.email)
         flash(_("This code is not correct."), "error")
     return render_template("admin/login_code.html", form=form)
 

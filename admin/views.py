@@ -24,7 +24,12 @@ def _failed_login(response: object) -> bool:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed_login
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed_login,
+    key_func=login_guard.limit_key, exempt_when=login_guard.posted_from_known_device,
+)
+@limiter.limit(  # a coarse cap per address across accounts (password spraying)
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+    deduct_when=_failed_login, exempt_when=login_guard.posted_from_known_device,
 )
 def login() -> ResponseReturnValue:
     """Password first; then the second factor when the account has one.
@@ -34,6 +39,11 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data or ""
+        if login_guard.is_frozen(email, request):
+            return render_error(429, _(
+                "After many failed attempts this account accepts logins only from browsers "
+                "it was used in before; its owner was sent an email. Log in from your own "
+                "browser, or ask an administrator."))
         wait = login_guard.wait_seconds(email, request)
         if wait:
             return render_error(429, _("Too many failed attempts for this account from this "
@@ -50,7 +60,8 @@ def login() -> ResponseReturnValue:
             response = redirect(target)
             login_guard.record_success(email, response)
             return response
-        login_guard.record_failure(email, request)
+        if login_guard.record_failure(email, request):
+            accounts.notify_login_frozen(email)
         # One message whether or not the account exists or is active.
         flash(_("Email or password is not correct."), "error")
     return render_template("admin/login.html", form=form)

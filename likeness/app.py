@@ -13,7 +13,7 @@ from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
 from likeness.platform import embedded_redis
 from likeness.platform.database import configure_engine
 from likeness.platform.queue import ensure_embedded_redis, limiter_storage_uri
-from likeness.web import error_pages, form_fields, health, i18n, labels, security, uncommitted
+from likeness.web import error_pages, form_fields, health, i18n, ids, labels, security, uncommitted
 
 # Modules that register jobs (`@job`) and daily tasks (`@daily_task`) when imported.
 # The platform never imports an area; the factory does, here, once.
@@ -54,9 +54,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.register(app)
     register_extensions(app)
     register_areas()
+    ids.register_converters(app)
     register_blueprints(app)
     error_pages.register(app)
     uncommitted.register(app)
+    ids.register_handlers(app)
     health.register(app)
     cli.register(app)
     return app

@@ -84,7 +84,13 @@ def worker_command(burst: bool) -> None:
     """Run an RQ worker in the app context (start several to scale out)."""
     from likeness.platform.worker import run_worker
 
-    run_worker(burst=burst)
+    try:
+        run_worker(burst=burst)
+    except KeyboardInterrupt:
+        # Ctrl-C while starting (loading models, starting the face workers): stop quietly;
+        # the pool was stopped on the way out. Once running, RQ handles Ctrl-C itself.
+        click.echo("Worker stopped.", err=True)
+        sys.exit(130)
 
 
 @click.command("verify-audit")

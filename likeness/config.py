@@ -10,8 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from likeness.config_checks import (
+    ConfigError,
+    _read_secret_file,
+    check_redis_url,
+    check_secret_key,
+    check_single_sign_on,
+)
 from likeness.models.setting import TemplatePolicy
 from likeness.models.staff import Role
 
@@ -19,10 +25,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
 TEMPLATE_POLICIES = tuple(policy.value for policy in TemplatePolicy)
-
-
-class ConfigError(RuntimeError):
-    """A required setting is missing or malformed."""
 
 
 def _env_int(name: str, default: int) -> int:
@@ -64,6 +66,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ENV_NAME": env,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SECRET_KEY_FILE": os.environ.get("SECRET_KEY_FILE", ""),
         "SQLALCHEMY_DATABASE_URI": database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'likeness.db'}"
         ),
@@ -116,7 +119,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Non-file form fields (drawn signatures arrive as data URLs).
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         # Login throttling (Flask-Limiter syntax).
+        # Failed logins per (client address, account), and per address over all accounts;
+        # neither counts a browser the account logged in from before.
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS",
+                                                  "100 per 15 minutes"),
         # Face engine.
         # The lawful default: templates only with biometric consent (see docs/legal.md). `all`
         # is never chosen here: an admin must record its legal basis in the app.
@@ -151,7 +158,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LANGUAGES": ("en", "nl"),
         # --- security and operations (see docs/security.md) ---
         # Proxies in front of the app whose X-Forwarded-For/-Proto we believe (0: none).
-        "TRUSTED_PROXY_HOPS": _env_int("TRUSTED_PROXY_HOPS", 0),
+        # Required in production (None: not given): a wrong guess either way is harmful.
+        "TRUSTED_PROXY_HOPS": (_env_int("TRUSTED_PROXY_HOPS", 0)
+                               if os.environ.get("TRUSTED_PROXY_HOPS") else None),
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 30),
         "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 12),
         "STAFF_2FA_ROLES": tuple(r.strip() for r in os.environ.get(
@@ -194,8 +203,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BACKUP_KEY_FILE": os.environ.get("BACKUP_KEY_FILE", ""),
         # Selfies are decoded at most this long side (phones shoot 12-50 MP).
         "SELFIE_MAX_SIDE": _env_int("SELFIE_MAX_SIDE", 2048),
-        # Full-size image decodes at once per process (each can take hundreds of MB).
-        "IMAGE_DECODE_CONCURRENCY": _env_int("IMAGE_DECODE_CONCURRENCY", 2),
+        # Memory a decode may take, estimated from the header before decoding (MB):
+        # per selfie, per staff photo, and for all decodes of one process at once.
+        "SELFIE_DECODE_BUDGET_MB": _env_int("SELFIE_DECODE_BUDGET_MB", 200),
+        "PHOTO_DECODE_BUDGET_MB": _env_int("PHOTO_DECODE_BUDGET_MB", 600),
+        "IMAGE_DECODE_BUDGET_MB": _env_int("IMAGE_DECODE_BUDGET_MB", 600),
+        # /healthz: the checks and details only for loopback or this bearer token; the
+        # answer is reused for this many seconds; the public probe's rate limit.
+        "HEALTH_TOKEN": os.environ.get("HEALTH_TOKEN", ""),
+        "HEALTH_CACHE_SECONDS": _env_int("HEALTH_CACHE_SECONDS", 5),
+        "HEALTH_LIMIT": os.environ.get("HEALTH_LIMIT", "30 per minute"),
         # Staff are alerted when no worker was seen for this long.
         "WORKER_ALERT_MINUTES": _env_int("WORKER_ALERT_MINUTES", 10),
         # Dates and times on pages and in emails are those of our users' clock.
@@ -232,8 +249,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError(f"CONTROLLER_TYPE must be public or private, "
                           f"got {cfg['CONTROLLER_TYPE']!r}")
     check_single_sign_on(cfg)
+    local = cfg["ENV_NAME"] in {"development", "testing"}
+    if not cfg["SECRET_KEY"] and cfg["SECRET_KEY_FILE"]:
+        cfg["SECRET_KEY"] = _read_secret_file(str(cfg["SECRET_KEY_FILE"]))
     if not cfg["SECRET_KEY"]:
-        if cfg["ENV_NAME"] in {"development", "testing"}:
+        if local:
             cfg["SECRET_KEY"] = _development_secret(Path(cfg["INSTANCE_PATH"]))
         else:
             raise ConfigError(
@@ -246,6 +266,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if cfg["ENV_NAME"] not in {"development", "testing"}:
         for name in ("REDIS_URL", "AUDIT_HEAD_REDIS_URL"):
             check_redis_url(name, str(cfg.get(name) or ""))
+    if cfg["TRUSTED_PROXY_HOPS"] is None:
+        if not local:
+            raise ConfigError(
+                "TRUSTED_PROXY_HOPS is not set. Say how many proxies (load balancer, nginx) "
+                "stand in front of Likeness: 0 if browsers connect to it directly. Behind a "
+                "proxy with 0, every visitor shares the proxy's address, and the login and "
+                "request-form limits then lock everyone out at once.")
+        cfg["TRUSTED_PROXY_HOPS"] = 0
     # Production behind TLS: HSTS, and `__Host-` cookies (kept by the browser only if
     # Secure, set by this very host, for path /: no subdomain can plant or read them).
     cfg["HTTPS_ONLY"] = bool(cfg["SESSION_COOKIE_SECURE"]) and cfg["ENV_NAME"] not in {
@@ -253,57 +281,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if cfg["HTTPS_ONLY"]:
         cfg.setdefault("SESSION_COOKIE_NAME", "__Host-likeness-session")
     return cfg
-
-
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-def check_redis_url(name: str, url: str) -> None:
-    """Outside development Redis must ask for a password (AUTH, or an ACL user), and
-    take TLS (`rediss://`) when it is not on this machine: whoever can write to it can
-    delay work, so it must not be open to anyone on the network. An empty URL (the
-    embedded Redis) and a unix socket (guarded by its file permissions) pass."""
-    if not url or url.startswith("unix://"):
-        return
-    parts = urlsplit(url)
-    if parts.scheme not in {"redis", "rediss"}:
-        raise ConfigError(f"{name} must be a redis://, rediss:// or unix:// URL")
-    if not parts.password:
-        raise ConfigError(
-            f"{name} has no password. Outside development Redis must require one: set "
-            "`requirepass` or an ACL user on the server and put it in the URL "
-            "(redis://USER:PASSWORD@host:6379/0).")
-    host = parts.hostname or ""
-    if parts.scheme != "rediss" and host not in _LOOPBACK and not host.startswith("127."):
-        raise ConfigError(
-            f"{name} points at another machine ({host}) without TLS: use rediss:// so the "
-            "password and the jobs do not cross the network in clear.")
-
-
-MIN_SECRET_BYTES = 32
-MIN_SECRET_BITS = 128
-
-
-def check_secret_key(key: str) -> None:
-    """Refuse a short key, or one whose characters carry little entropy ("aaaa...",
-    a repeated word): it signs sessions and links, and a guessable one forges both."""
-    if len(key.encode()) < MIN_SECRET_BYTES:
-        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes: generate "
-                          "one with `python -c 'import secrets; print(secrets.token_hex(32))'`.")
-    if _estimated_bits(key) < MIN_SECRET_BITS:
-        raise ConfigError("SECRET_KEY looks guessable (too few different characters): "
-                          "generate one with `python -c 'import secrets; "
-                          "print(secrets.token_hex(32))'`.")
-
-
-def _estimated_bits(key: str) -> float:
-    """Shannon entropy of the key's characters times its length (an upper bound)."""
-    import math
-    from collections import Counter
-
-    counts = Counter(key)
-    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
-    return per_char * len(key)
 
 
 def database_url(url: str) -> str:
@@ -328,44 +305,3 @@ def _development_secret(instance: Path) -> str:
 
 # Entra ID's multi-tenant endpoints: their metadata names no issuer a token can match,
 # and any organisation's staff could sign in through them.
-_MULTI_TENANT = {"common", "organizations", "consumers", "{tenantid}"}
-
-
-def check_single_sign_on(cfg: dict[str, Any]) -> None:
-    """Refuse single sign-on settings that would let the wrong people in."""
-    from urllib.parse import urlsplit
-
-    if cfg["LOCAL_LOGIN"] not in {"all", "admins"}:
-        raise ConfigError(f"LOCAL_LOGIN must be all or admins, got {cfg['LOCAL_LOGIN']!r}")
-    issuer = cfg["OIDC_ISSUER"]
-    if not issuer:
-        if cfg["LOCAL_LOGIN"] != "all":
-            raise ConfigError("LOCAL_LOGIN=admins needs single sign-on (OIDC_ISSUER): "
-                              "otherwise only admins could log in.")
-        return
-    if not cfg["OIDC_CLIENT_ID"] or not cfg["OIDC_CLIENT_SECRET"]:
-        raise ConfigError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are "
-                          "needed too (from the app registration at the identity provider).")
-    parts = urlsplit(issuer)
-    loopback = parts.hostname in {"localhost", "127.0.0.1", "::1"}
-    if parts.scheme != "https" and not (
-            loopback and cfg["ENV_NAME"] in {"development", "testing"}):
-        raise ConfigError(f"OIDC_ISSUER must be an https URL, got {issuer!r}")
-    segments = {s.lower() for s in parts.path.split("/") if s}
-    if segments & _MULTI_TENANT:
-        raise ConfigError(
-            "OIDC_ISSUER names a multi-tenant endpoint (common/organizations/consumers): "
-            "use your tenant's own issuer, https://login.microsoftonline.com/<tenant id>/v2.0")
-    tenant = cfg["OIDC_TENANT_ID"]
-    if parts.hostname == "login.microsoftonline.com" and (
-            not tenant or tenant.lower() not in segments):
-        raise ConfigError("For Entra ID set OIDC_TENANT_ID to your tenant id, the one in "
-                          "OIDC_ISSUER (https://login.microsoftonline.com/<tenant id>/v2.0).")
-    if not 1 <= cfg["OIDC_SESSION_MAX_HOURS"] <= 8:
-        raise ConfigError("OIDC_SESSION_MAX_HOURS must be between 1 and 8")
-    roles = {r.value for r in Role}
-    for pair in str(cfg["OIDC_ROLE_MAP"]).split(","):
-        value, _, role = pair.partition("=")
-        if pair.strip() and (not value.strip() or role.strip() not in roles):
-            raise ConfigError(f"OIDC_ROLE_MAP: {pair.strip()!r} is not 'provider value=role' "
-                              f"with a role out of {', '.join(sorted(roles))}")

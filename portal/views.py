@@ -224,6 +224,10 @@ def consent_withdraw(token: str, quitclaim_id: int) -> ResponseReturnValue:
                            channel=channel, biometric_only=biometric_only, form=form)
 
 
+# A language switch while filling in the request form keeps the chosen photo.
+held_files.allow_file("/request", "selfie")
+
+
 @blueprint.route("/request", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 @limiter.limit("5 per day", methods=["POST"], key_func=email_key("request-email"))
@@ -269,9 +273,11 @@ def new_request() -> ResponseReturnValue:
             photographed_until=form.photographed_until.data,
         )
         try:
+            # Checked (the selfie decoded) before the unit of work takes the write lock.
+            checked = intake.check(filed)
             request_id, _new = idempotency.once(
                 (form.submission.data or "")[:100], "subject-request",
-                lambda: intake.submit(filed).id)
+                lambda: intake.submit(checked).id)
         except DomainError as exc:
             show_error(form, exc)
             status = 400

@@ -31,6 +31,19 @@ def test_spellings_of_one_address_share_its_limit(app: Flask, client: FlaskClien
     assert statuses == [200, 200, 200, 429]
 
 
+def test_gmail_dots_and_googlemail_count_as_one_mailbox(app: Flask, client: FlaskClient):
+    spellings = ["dana.vries@gmail.com", "d.a.n.a.v.r.i.e.s@gmail.com",
+                 "DanaVries+x@googlemail.com", "danavries@gmail.com"]
+    statuses = [_ask_manage_link(client, address) for address in spellings]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_dots_elsewhere_are_different_mailboxes(app: Flask, client: FlaskClient):
+    spellings = ["dana.vries@example.org", "danavries@example.org", "d.anavries@example.org",
+                 "da.navries@example.org"]
+    assert [_ask_manage_link(client, address) for address in spellings] == [200] * 4
+
+
 @pytest.mark.parametrize("name", ["Dana\nClick http://evil.example/win", "Dana\r\nBcc: x@y.z",
                                   "Dana\u202egnp.exe", "Dana\x1b[31m"])
 def test_a_name_with_line_breaks_or_control_characters_is_refused(

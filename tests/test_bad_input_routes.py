@@ -255,3 +255,33 @@ def test_bad_input_never_gets_a_500(app: Flask, client: FlaskClient, logged_in: 
         case, response.status_code)
     body = response.get_data(as_text=True) if response.mimetype.startswith("text") else ""
     assert "Traceback" not in body and XSS not in body
+
+
+@pytest.mark.parametrize("digits", [25, 40])
+@pytest.mark.parametrize("path", [
+    "/admin/assets/{n}", "/admin/cockpit/dpia/{n}", "/admin/requests?assignee={n}",
+    "/admin/quitclaims?person_id={n}&asset_id={n}", "/admin/quitclaims/invite?person_id={n}",
+    "/quitclaim/sign/" + TOKEN + "/photo/{n}.jpg",
+])
+def test_ids_too_long_for_the_database_are_not_found(
+    client: FlaskClient, logged_in: Any, path: str, digits: int
+):
+    logged_in("admin")
+    response = client.get(path.format(n="9" * digits))
+    assert response.status_code in {200, 400, 404}, response.status_code
+    if "?" not in path:
+        assert response.status_code == 404
+
+
+def test_a_number_out_of_the_databases_range_is_a_404_not_a_500(app: Flask, client: FlaskClient):
+    @app.get("/_probe/<number>")
+    def probe(number: str) -> str:  # a lookup that does not bound its number
+        from likeness.extensions import db
+        from likeness.models import Asset
+
+        db.session.get(Asset, int(number))
+        return "found"
+
+    response = client.get("/_probe/" + "9" * 25)
+    assert response.status_code == 404
+    assert "This page does not exist" in response.get_data(as_text=True)

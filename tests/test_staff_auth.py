@@ -59,7 +59,7 @@ def test_sixth_wrong_password_is_throttled_with_a_friendly_page(client: FlaskCli
 
 
 def test_throttling_per_ip_covers_many_emails(app: Flask, client: FlaskClient):
-    app.config["LOGIN_LIMIT_PER_IP"] = "3 per 15 minutes"
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
     for n in range(3):
         assert login(client, f"guess{n}@example.org", "whatever pass").status_code == 200
     assert login(client, "guess9@example.org", "whatever pass").status_code == 429
@@ -186,3 +186,62 @@ def test_ensure_admin_creates_the_first_admin_only_once(app: Flask, db: Any):
     assert "no admin created" in second.output
     admins = db.session.scalars(select(StaffUser).where(StaffUser.role == "admin")).all()
     assert len(admins) == 1
+
+
+# --- issue 31: limits per (address, account), known devices, freezing --------------------
+
+def test_one_attacked_account_does_not_lock_out_a_colleague_behind_the_same_address(
+    app: Flask, client: FlaskClient, make_staff: Any
+):
+    app.config["LOGIN_LIMIT_PER_IP"] = "3 per 15 minutes"
+    attacked, colleague = make_staff("librarian"), make_staff("librarian")
+    for _ in range(3):
+        assert login(client, attacked.email, "wrong password!!").status_code == 200
+    assert login(client, attacked.email, "wrong password!!").status_code == 429
+    client.delete_cookie("session")
+    # Same address (one office, one proxy): the colleague's own budget is untouched.
+    assert login(client, colleague.email, PASSWORD).status_code == 302
+
+
+def test_the_owners_own_browser_is_never_held_up_by_the_address_limit(
+    app: Flask, make_staff: Any
+):
+    app.config["LOGIN_LIMIT_PER_IP"] = "3 per 15 minutes"
+    user = make_staff("librarian")
+    owner, attacker = app.test_client(), app.test_client()
+    assert login(owner, user.email, PASSWORD).status_code == 302  # a known device now
+    owner.post("/admin/logout", data={"csrf_token": csrf_token_from(
+        owner.get("/admin/").get_data(as_text=True))})
+    for _ in range(4):
+        login(attacker, user.email, "wrong password!!")
+    assert login(attacker, user.email, PASSWORD).status_code == 429
+    assert login(owner, user.email, PASSWORD).status_code == 302
+
+
+def test_twenty_failures_in_a_row_freeze_unknown_browsers_and_mail_the_owner(
+    app: Flask, make_staff: Any, mailbox: Any
+):
+    import time_machine
+
+    from likeness.models import utcnow
+    from likeness.staff import login_guard
+    from tests.helpers import run_jobs
+
+    app.config["LOGIN_LIMIT_PER_IP"] = app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1000 per minute"
+    user = make_staff("librarian")
+    owner, attacker = app.test_client(), app.test_client()
+    assert login(owner, user.email, PASSWORD).status_code == 302
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        for _ in range(login_guard.FREEZE_AFTER):
+            clock.shift(login_guard.MAX_DELAY + 1)  # past every pause: the slow guesser
+            assert login(attacker, user.email, "wrong password!!").status_code == 200
+        clock.shift(login_guard.MAX_DELAY + 1)
+        frozen = login(attacker, user.email, PASSWORD)  # even the right password
+        assert frozen.status_code == 429
+        assert "its owner was sent an email" in frozen.get_data(as_text=True)
+    run_jobs()
+    (notice,) = mailbox.to(user.email)
+    assert "locked for new browsers" in notice["Subject"]
+    owner.delete_cookie("session")
+    assert login(owner, user.email, PASSWORD).status_code == 302  # the known browser
+    assert login(attacker, user.email, PASSWORD).status_code == 302  # and the lock is lifted

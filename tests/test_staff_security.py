@@ -4,6 +4,7 @@ end, a fresh CSRF token at login, and two-factor authentication for the powerful
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -13,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from likeness.app import create_app
 from likeness.config import ConfigError, check_secret_key
 from likeness.errors import InvalidInput
 from likeness.models import StaffRecoveryCode, utcnow
@@ -66,6 +68,22 @@ def test_the_delay_for_an_unknown_browser_grows_and_then_passes(app: Flask, make
 def test_common_breached_and_personal_passwords_are_refused(app: Flask, password: str):
     with pytest.raises(InvalidInput):
         accounts.create_staff("dana.vries@example.org", "viewer", password=password)
+
+
+@pytest.mark.parametrize("password", [
+    "correcthorsebatterystaple", "Correct Horse Battery Staple",  # published examples
+    "aboxfullofsharpobjects",  # breached, and zxcvbn alone estimates 10^16 guesses
+])
+def test_passwords_from_the_shipped_breach_list_are_refused(app: Flask, password: str):
+    with pytest.raises(InvalidInput, match="leaked passwords"):
+        accounts.create_staff("dana.vries@example.org", "viewer", password=password)
+
+
+def test_the_shipped_breach_list_is_large_and_offline():
+    from likeness.staff import breached
+
+    assert breached.size() >= 100_000
+    assert breached.is_breached("123456") and not breached.is_breached("tulip orbit marble 7")
 
 
 def test_a_long_unrelated_passphrase_is_accepted(app: Flask):
@@ -126,17 +144,60 @@ def test_login_issues_a_new_csrf_token(app: Flask, client: FlaskClient, make_sta
     assert client.post("/admin/logout", data={"csrf_token": before}).status_code == 400
 
 
-@pytest.mark.parametrize("key", ["short-key", "a" * 64, "passwordpasswordpasswordpassword"])
+@pytest.mark.parametrize("key", [
+    "short-key", "a" * 64, "passwordpasswordpasswordpassword",
+    # Long and varied, but a passphrase, not hex or base64 of random bytes.
+    "Tr0ub4dor&3-is-my-long-production-secret!",
+    # 64 hex digits, but only 8 different bytes: a typo or a placeholder.
+    "0123456789abcdef" * 4,
+])
 def test_production_refuses_a_short_or_guessable_secret_key(key: str):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         check_secret_key(key)
 
 
 def test_production_accepts_a_generated_secret_key():
+    import base64
     import secrets
 
     check_secret_key(secrets.token_hex(32))
     check_secret_key(secrets.token_urlsafe(32))
+    check_secret_key(base64.b64encode(secrets.token_bytes(48)).decode())
+
+
+def _production(tmp_path: Path, redis_url: str, **settings: Any) -> Flask:
+    return create_app({"ENV_NAME": "production", "INSTANCE_PATH": str(tmp_path / "prod"),
+                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
+                       "REDIS_URL": redis_url, **settings})
+
+
+def test_production_reads_the_secret_key_from_a_file(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    import secrets
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    key = secrets.token_hex(32)
+    (tmp_path / "secret").write_text(key + "\n")
+    app = _production(tmp_path, redis_url, SECRET_KEY_FILE=str(tmp_path / "secret"),
+                      TRUSTED_PROXY_HOPS=1)
+    assert app.config["SECRET_KEY"] == key
+    with pytest.raises(ConfigError, match="SECRET_KEY_FILE"):
+        _production(tmp_path, redis_url, SECRET_KEY_FILE=str(tmp_path / "missing"),
+                    TRUSTED_PROXY_HOPS=1)
+
+
+def test_production_refuses_to_start_without_trusted_proxy_hops(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    import secrets
+
+    monkeypatch.delenv("TRUSTED_PROXY_HOPS", raising=False)
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_HOPS is not set"):
+        _production(tmp_path, redis_url, SECRET_KEY=secrets.token_hex(32))
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "0")  # said explicitly: no proxy
+    app = _production(tmp_path, redis_url, SECRET_KEY=secrets.token_hex(32))
+    assert app.config["TRUSTED_PROXY_HOPS"] == 0
 
 
 # --- item 5: two-factor authentication ----------------------------------------------
@@ -212,3 +273,36 @@ def test_the_totp_secret_is_not_stored_in_clear(app: Flask, make_staff: Any, db:
     admin = make_staff("admin")
     secret = two_factor._open(admin.totp_secret)
     assert secret.encode() not in admin.totp_secret
+
+
+# --- issue 31: the second step's limit counts wrong codes only ------------------------
+
+def test_correct_codes_do_not_use_up_the_second_steps_limit(app: Flask, make_staff: Any):
+    user = make_staff("admin")
+    client = app.test_client()
+    for _ in range(6):  # six logins within five minutes (the limit is 5 per 5 minutes)
+        client.delete_cookie("session")
+        assert login(client, user.email, PASSWORD).status_code == 302
+
+
+def test_wrong_codes_are_limited_per_account_and_address(app: Flask, make_staff: Any):
+    user = make_staff("admin")
+
+    def second_step_from(address: str, client: FlaskClient | None = None) -> FlaskClient:
+        client = client or app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        page = client.get("/admin/login")
+        client.post("/admin/login", data={
+            "email": user.email, "password": PASSWORD,
+            "csrf_token": csrf_token_from(page.get_data(as_text=True))})
+        return client
+
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "203.0.113.20"
+    assert login(owner, user.email, PASSWORD).status_code == 302  # the owner's browser
+    owner.delete_cookie("session")
+    guesser = second_step_from("198.51.100.7")
+    statuses = [enter_code(guesser, "000000").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    second_step_from("203.0.113.20", owner)  # the owner, elsewhere, is not held up
+    assert enter_code(owner, totp_now(user.email, fresh=True)).status_code == 302

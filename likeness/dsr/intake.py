@@ -15,7 +15,7 @@ from likeness.dsr import casework, links
 from likeness.dsr.deadlines import due_date
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
-from likeness.library.imaging import decode_selfie
+from likeness.library.imaging import DecodedImage, decode_selfie
 from likeness.models import (
     OnBehalf,
     ReceivedVia,
@@ -53,9 +53,19 @@ class Intake:
     photographed_until: date | None = None
 
 
-@use_case
-def submit(intake: Intake) -> SubjectRequest:
-    """Store the request (that instant is the receipt) and email the verification link."""
+@dataclass(frozen=True)
+class CheckedIntake:
+    """A request that passed every check, its selfie decoded: ready to be stored."""
+
+    intake: Intake
+    email: str
+    selfie: DecodedImage | None
+
+
+def check(intake: Intake) -> CheckedIntake:
+    """Validate the form and decode the selfie, or raise the reason. Touches no database:
+    call it before the unit of work, so the (SQLite) write lock is never held while an
+    image decodes, and a damaged photo is reported at once."""
     if intake.type not in {t.value for t in RequestType}:
         raise InvalidInput(_("Choose what you are asking for."))
     if not intake.name.strip():
@@ -77,6 +87,16 @@ def submit(intake: Intake) -> SubjectRequest:
             and intake.photographed_from > intake.photographed_until):
         raise InvalidInput(_("The first date lies after the second."))
     decoded = decode_selfie(intake.selfie) if intake.selfie else None
+    return CheckedIntake(intake, email, decoded)
+
+
+@use_case
+def submit(filed: Intake | CheckedIntake) -> SubjectRequest:
+    """Store the request (that instant is the receipt) and email the verification link.
+
+    Pass a CheckedIntake (from `check`) when this joins a larger unit of work."""
+    checked = filed if isinstance(filed, CheckedIntake) else check(filed)
+    intake, email, decoded = checked.intake, checked.email, checked.selfie
     received_at = utcnow()
     request = SubjectRequest(
         reference="pending-" + secrets.token_hex(6),

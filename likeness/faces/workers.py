@@ -14,6 +14,7 @@ import atexit
 import math
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -58,12 +59,26 @@ class DetectionPool:
         context = multiprocessing.get_context("spawn")
         ready = context.Semaphore(0)
         self._executor = ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_start_worker, initargs=(ready,)
+            self.workers, mp_context=context, initializer=_start_worker,
+            # The parent's pid, read here: a worker reading its own parent only after the
+            # preload would, if the parent died meanwhile, watch pid 1 (its adopter) forever.
+            initargs=(ready, os.getpid()),
         )
         self.lock = threading.Lock()
         self.broken = False
-        # Submitting one task per worker spawns them all now, not on first use.
-        pings = [self._executor.submit(_ping) for _ in range(self.workers)]
+        # Submitting one task per worker spawns them all now, not on first use; with
+        # SIGINT ignored meanwhile (the children inherit that), so a Ctrl-C during start-up
+        # stops this process alone, which then stops them, instead of each printing a
+        # KeyboardInterrupt traceback from its imports.
+        with _sigint_ignored():
+            pings = [self._executor.submit(_ping) for _ in range(self.workers)]
+        try:
+            self._wait_started(ready, pings)
+        except BaseException:
+            self.close()
+            raise
+
+    def _wait_started(self, ready: Any, pings: list[Future[None]]) -> None:
         deadline = time.monotonic() + _START_TIMEOUT_S
         started = 0
         while started < self.workers:
@@ -72,7 +87,6 @@ class DetectionPool:
                 continue
             failed = next((p for p in pings if p.done() and p.exception()), None)
             if failed is not None or time.monotonic() > deadline:
-                self.close()
                 raise RuntimeError("face detection workers did not start") from (
                     failed.exception() if failed else None)
 
@@ -252,13 +266,30 @@ def detect_raw(image: NDArray[np.uint8], upsample: int, threshold: float) -> lis
             for r in rectangles]
 
 
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change signal handlers; workers ignore it anyway
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # --- inside the workers ---------------------------------------------------------------
 
 
-def _start_worker(ready: Any) -> None:
+def _start_worker(ready: Any, parent: int) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the parent handles it and
+    # stops the pool; a worker interrupted while loading would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # engine loads the models and switches Pillow back to refusing truncated images.
     engine.preload()
-    _exit_with_parent(os.getppid())
+    if os.getppid() != parent:
+        os._exit(0)  # the parent died while the models loaded: nobody will use us
+    _exit_with_parent(parent)
     ready.release()
 
 

@@ -6,20 +6,23 @@ image decodes, and it is within the pixel cap. The stored original is re-encoded
 no EXIF (GPS, camera serials), comment segments, ICC profiles or trailing payload
 survive.
 
-Memory: a 200 KB PNG can declare 60 megapixels, and decoding it costs hundreds of
-MB. So the size is read from the header before anything is decoded (above
-`MAX_IMAGE_PIXELS` the file is refused with that limit in the message), at most
-`IMAGE_DECODE_CONCURRENCY` full decodes run at once per process (the others wait,
-or get a "busy, try again" page), and a selfie, which only needs a face, is decoded
-at reduced size: JPEGs by the decoder itself (draft mode, 1/2 to 1/8 scale), other
-formats reduced right after decoding, before any copy is made.
+Memory: a 2 KB WebP can declare 60 megapixels, and decoding it costs close to a GB.
+So the size, mode and format are read from the header first: above `MAX_IMAGE_PIXELS`
+the file is refused with that limit in the message, and the decode's peak memory is
+estimated (likeness.library.decode_budget). A selfie may cost `SELFIE_DECODE_BUDGET_MB`,
+a staff photo `PHOTO_DECODE_BUDGET_MB`; above that the file is refused with the pixel
+limit of its format. Every decode then reserves its estimate from the process's
+`IMAGE_DECODE_BUDGET_MB` (shared by its threads): parallel uploads wait for each other,
+or get a "busy, try again" page. A selfie, which only needs a face, is decoded at
+reduced size: JPEGs by the decoder itself (draft mode, 1/2 to 1/8 scale), other
+formats (which cannot decode reduced, hence their lower pixel limit) reduced strip by
+strip right after decoding, before any copy is made.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import threading
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +33,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from likeness.errors import Unavailable, UnsupportedFile
+from likeness.library import decode_budget
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF"}
 STORED_JPEG_QUALITY = 95
@@ -58,15 +62,8 @@ def _register_heif() -> None:
     register_heif_opener()
 
 
-_DECODE_SLOTS: dict[int, threading.BoundedSemaphore] = {}
-_SLOTS_LOCK = threading.Lock()
 DECODE_WAIT_SECONDS = 30
-
-
-def _decode_slots() -> threading.BoundedSemaphore:
-    size = max(1, int(current_app.config["IMAGE_DECODE_CONCURRENCY"]))
-    with _SLOTS_LOCK:
-        return _DECODE_SLOTS.setdefault(size, threading.BoundedSemaphore(size))
+_FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "HEIF": "HEIC"}
 
 
 def decode_selfie(data: bytes) -> DecodedImage:
@@ -75,21 +72,12 @@ def decode_selfie(data: bytes) -> DecodedImage:
 
 
 def decode_upload(data: bytes, *, max_side: int | None = None) -> DecodedImage:
-    """Validate and decode an uploaded photo, or raise UnsupportedFile with the reason.
+    """Validate and decode an uploaded photo, or raise UnsupportedFile with the reason
+    (Unavailable when the process's decode budget stays taken).
 
     With `max_side`, the image comes back no longer than that (and is decoded small
-    where the format allows)."""
-    slots = _decode_slots()
-    if not slots.acquire(timeout=DECODE_WAIT_SECONDS):
-        raise Unavailable(_("We are processing many photos right now. Please try again in "
-                            "a minute."))
-    try:
-        return _decode(data, max_side)
-    finally:
-        slots.release()
-
-
-def _decode(data: bytes, max_side: int | None) -> DecodedImage:
+    where the format allows) within the selfie budget; without, within the photo
+    budget."""
     limit = current_app.config["MAX_UPLOAD_FILE_BYTES"]
     if not data:
         raise UnsupportedFile(_("The file is empty."))
@@ -105,21 +93,15 @@ def _decode(data: bytes, max_side: int | None) -> DecodedImage:
         with warnings.catch_warnings():
             # Pillow only warns between the cap and twice the cap: make that an error too.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as opened:  # reads the header only
-                source_format = opened.format or ""
-                if source_format not in ALLOWED_FORMATS:
-                    raise UnsupportedFile(_not_supported())
-                width, height = opened.size
-                if width * height > max_pixels:
-                    raise Image.DecompressionBombError("over the pixel cap")
-                if max_side and source_format == "JPEG" and max(width, height) > max_side:
-                    # The JPEG decoder itself scales by 1/2..1/8: the full image never exists.
-                    opened.draft("RGB", (max_side, max_side))
-                opened.load()
-                captured_at = _capture_time(opened)
-                image = _shrunk(opened, max_side) if max_side else opened
-                image = ImageOps.exif_transpose(image)
-                rgb = _to_rgb(image)
+            opened = Image.open(io.BytesIO(data))  # reads the header only
+            cost = _admit(opened, max_side, max_pixels)
+            budget = decode_budget.process_budget(
+                int(current_app.config["IMAGE_DECODE_BUDGET_MB"]) * decode_budget.MB)
+            with budget.reserve(cost, timeout=DECODE_WAIT_SECONDS) as granted:
+                if not granted:
+                    raise Unavailable(_("We are processing many photos right now. Please "
+                                        "try again in a minute."))
+                rgb, captured_at = _decode(opened, max_side)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnsupportedFile(
             _("The image has too many pixels (the limit is %(mp)d megapixels).",
@@ -130,7 +112,42 @@ def _decode(data: bytes, max_side: int | None) -> DecodedImage:
     except (OSError, SyntaxError, ValueError) as exc:
         # Pillow's error for a truncated or corrupt file.
         raise UnsupportedFile(_("The image is damaged or incomplete.")) from exc
-    return DecodedImage(rgb, source_format, hashlib.sha256(data).hexdigest(), captured_at)
+    return DecodedImage(rgb, opened.format or "", hashlib.sha256(data).hexdigest(),
+                        captured_at)
+
+
+def _admit(opened: Image.Image, max_side: int | None, max_pixels: int) -> int:
+    """The decode's estimated peak in bytes, or the reason it may not be decoded."""
+    if (opened.format or "") not in ALLOWED_FORMATS:
+        raise UnsupportedFile(_not_supported())
+    width, height = opened.size
+    if width * height > max_pixels:
+        raise Image.DecompressionBombError("over the pixel cap")
+    key = "SELFIE_DECODE_BUDGET_MB" if max_side else "PHOTO_DECODE_BUDGET_MB"
+    allowed = int(current_app.config[key]) * decode_budget.MB
+    cost = decode_budget.estimate(opened, max_side=max_side)
+    if cost > allowed:
+        limit = decode_budget.pixel_limit(opened, allowed, max_side=max_side)
+        raise UnsupportedFile(_(
+            "This photo is too large to read as %(format)s: for this kind of file the "
+            "limit is %(mp).1f megapixels. Save it as a standard JPEG, or make it smaller.",
+            format=_FORMAT_NAMES.get(opened.format or "", opened.format or ""),
+            mp=limit / 1_000_000))
+    return cost
+
+
+def _decode(opened: Image.Image, max_side: int | None) -> tuple[Image.Image, datetime | None]:
+    """Decode within the estimate: no full-size copy beyond the ones it counted."""
+    if max_side and opened.format == "JPEG" and max(opened.size) > max_side:
+        # The JPEG decoder itself scales by 1/2..1/8: the full image never exists.
+        opened.draft("RGB", decode_budget.draft_target(opened.size, max_side))
+    opened.load()
+    captured_at = _capture_time(opened)
+    image = _shrunk(opened, max_side) if max_side else opened
+    rgb = _to_rgb(image)
+    del image
+    ImageOps.exif_transpose(rgb, in_place=True)
+    return rgb, captured_at
 
 
 _EXIF_IFD = 0x8769
@@ -161,27 +178,21 @@ def _capture_time(image: Image.Image) -> datetime | None:
 
 
 def _shrunk(image: Image.Image, max_side: int) -> Image.Image:
-    """At most `max_side` long, without a second full-size copy.
+    """At most `max_side` long (at least half of it), without a second full-size copy.
 
     Pillow's own reduce and resize premultiply an RGBA image at full size first (one
     more copy of hundreds of MB): instead, strips of rows are flattened to RGB and
-    reduced one by one, then the small image is resized exactly."""
+    reduced one by one by the smallest whole factor that fits, straight into the small
+    image (no resize of a larger intermediate)."""
     width, height = image.size
     if max(width, height) <= max_side:
         return image
-    factor = max(width, height) // max_side
-    small = image
-    if factor > 1:
-        small = Image.new("RGB", (-(-width // factor), -(-height // factor)), (255, 255, 255))
-        step = factor * 64
-        for top in range(0, height, step):
-            strip = _to_rgb(image.crop((0, top, width, min(height, top + step))))
-            small.paste(strip.reduce(factor), (0, top // factor))
-    if max(small.size) > max_side:
-        scale = max_side / max(small.size)
-        small = small.resize((max(1, round(small.width * scale)),
-                              max(1, round(small.height * scale))),
-                             Image.Resampling.LANCZOS)
+    factor = -(-max(width, height) // max_side)
+    small = Image.new("RGB", (-(-width // factor), -(-height // factor)), (255, 255, 255))
+    step = factor * 16
+    for top in range(0, height, step):
+        strip = _to_rgb(image.crop((0, top, width, min(height, top + step))))
+        small.paste(strip.reduce(factor), (0, top // factor))
     if "exif" in image.info:
         small.info["exif"] = image.info["exif"]  # orientation still applies
     return small
@@ -192,9 +203,14 @@ def _not_supported() -> str:
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
+    """RGB on white; an RGB image is returned as it is (no copy)."""
+    if image.mode == "RGB":
+        return image
     if image.mode in {"RGBA", "LA"} or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
+        if "exif" in image.info:
+            background.info["exif"] = image.info["exif"]  # orientation still applies
         return background
     return image.convert("RGB")

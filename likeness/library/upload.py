@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -26,6 +27,13 @@ from likeness.platform.uow import unit_of_work, use_case
 
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
+# Only these methods: others (BZIP2, LZMA) decompress a whole read in one call, so a
+# member that lies about its size unpacks to gigabytes before any check can stop it.
+ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+# A photo (already compressed) hardly shrinks in a ZIP; a member packed far tighter
+# than this declares more than it can honestly hold.
+MAX_ZIP_RATIO = 100
+ZIP_READ_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -111,22 +119,52 @@ def add_zip(
     if sum(m.file_size for m in members) > MAX_ZIP_TOTAL_BYTES:
         raise UnsupportedFile(_("The archive unpacks to more than we accept."))
     limit = current_app.config["MAX_UPLOAD_FILE_BYTES"]
+    too_large = _("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024))
     for member in members:
         name = member.filename
         if not _is_safe_member_name(name):
             yield UploadResult(name, error=_("Refused: the path in the archive is unsafe."))
             continue
-        if member.file_size > limit:
-            yield UploadResult(
-                name, error=_("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024))
-            )
+        refusal = _member_refusal(member, limit)
+        if refusal:
+            yield UploadResult(name, error=refusal)
             continue
         try:
-            content = archive.read(member)
-        except (zipfile.BadZipFile, OSError, RuntimeError):
+            content = _read_member(archive, member, limit)
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, zlib.error):
             yield UploadResult(name, error=_("The file in the archive is damaged."))
             continue
+        if content is None:
+            yield UploadResult(name, error=too_large)
+            continue
         yield add_photo(content, name, actor=actor, collection=collection)
+
+
+def _member_refusal(member: zipfile.ZipInfo, limit: int) -> str | None:
+    """Why a member is not even read, judged from the archive's directory."""
+    if member.compress_type not in ZIP_METHODS:
+        return _("The file in the archive is compressed in a way we do not accept. Make "
+                 "the archive with your computer's ordinary ZIP tool.")
+    if member.file_size > limit:
+        return _("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024))
+    if member.compress_size * MAX_ZIP_RATIO < member.file_size:
+        return _("The file in the archive declares far more data than it holds; it is "
+                 "refused.")
+    return None
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) -> bytes | None:
+    """The member's bytes, read in chunks; None as soon as it passes `limit` (whatever
+    its header said)."""
+    parts: list[bytes] = []
+    total = 0
+    with archive.open(member) as stream:
+        while chunk := stream.read(min(ZIP_READ_CHUNK, limit + 1 - total)):
+            parts.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                return None
+    return b"".join(parts)
 
 
 @use_case

@@ -24,11 +24,19 @@ def normalised_identity(raw: str) -> str:
 
     Mail goes to the normalised address, so `Ｄana+1@Example.org` and
     `dana+2@example.org` count as `dana@example.org`: full-width letters fold to ASCII,
-    case folds, and the `+tag` most providers ignore is dropped."""
+    case folds, the `+tag` most providers ignore is dropped, and Gmail's ignored dots
+    (and its googlemail.com alias) fold to one mailbox."""
     folded = unicodedata.normalize("NFKC", raw or "").strip().casefold()
     with contextlib.suppress(EmailNotValidError):  # an invalid one counts as typed
         folded = validate_email(folded, check_deliverability=False).normalized.casefold()
     local, at, domain = folded.rpartition("@")
     if not at:
         return folded
-    return f"{local.split('+', 1)[0]}@{domain}"
+    local = local.split("+", 1)[0]
+    if domain in _GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+# Gmail delivers d.a.n.a@gmail.com and dana@googlemail.com to dana@gmail.com.
+_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})

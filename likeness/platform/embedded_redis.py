@@ -73,7 +73,12 @@ def ensure_running(instance_path: str | Path, *, stop_at_exit: bool = False) -> 
         "--pidfile", str(instance / "redis.pid"),
         "--logfile", str(instance / "redis.log"),
     ]
-    subprocess.run(args, check=True)  # noqa: S603 - fixed binary, no user input
+    for existing in ("redis.rdb", "redis.log", "redis.pid"):
+        # Queued jobs and their arguments: owner-only, also for a file made earlier.
+        with contextlib.suppress(FileNotFoundError):
+            (instance / existing).chmod(0o600)
+    # umask 077: the dump, log and pid files the server creates are owner-only (0600).
+    subprocess.run(args, check=True, umask=0o077)  # noqa: S603 - fixed binary, no user input
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if is_running(sock):

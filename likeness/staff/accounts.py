@@ -203,3 +203,14 @@ def _verify(password_hash: str, password: str) -> bool:
     except (VerificationError, InvalidHashError):
         return False
 
+
+
+@use_case
+def notify_login_frozen(email: str) -> None:
+    """Tell the owner that their account is frozen for new browsers after many failed
+    logins (nothing happens for an address that is no account: the page said the same)."""
+    user = find_by_email(email)
+    if user is None or not user.is_active:
+        return
+    audit.record("staff.login_frozen", actor=ANONYMOUS, subject=user.audit_ref)
+    mail.queue_email(user.email, "login_frozen", language="en", user=user)

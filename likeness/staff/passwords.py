@@ -1,8 +1,10 @@
 """What a staff password must not be: short, common, breached, or built from the
 account's email address or the product's name.
 
-The list of common and breached passwords is the one zxcvbn ships (30 000 passwords
-from public breach corpora, most common first); nothing is looked up on the network.
+Two lists, both shipped with the app (nothing is looked up on the network): the one
+zxcvbn ships (30 000 passwords from public breach corpora, most common first) and
+`likeness.staff.breached` (425 575 passwords from the SecLists breach lists, and
+passwords published as examples such as `correcthorsebatterystaple`).
 Beyond the list, zxcvbn's estimate of the guesses an attacker needs must reach 10^10
 (patterns such as `Summer2024!!` or keyboard walks fall short of it).
 """
@@ -15,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from likeness.errors import InvalidInput
+from likeness.staff import breached
 
 MIN_LENGTH = 12
 MIN_GUESSES_LOG10 = 10
@@ -31,7 +34,7 @@ def check(password: str, *, email: str = "") -> None:
         if word in letters:
             raise InvalidInput(_("A password may not contain your email address or the name "
                                  "of this service or organisation."))
-    if _is_common(password):
+    if _is_common(password) or breached.is_breached(password):
         raise InvalidInput(_("This password is too common: it appears in lists of leaked "
                              "passwords. Choose another one, for example a few unrelated "
                              "words."))

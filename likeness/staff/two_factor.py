@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 
 from likeness.errors import InvalidInput
 from likeness.extensions import db
@@ -98,13 +98,11 @@ def verify(user_id: int, code: str) -> bool:
     if user.totp_secret is None:
         return False
     step = _matching_step(_open(user.totp_secret), code, after=user.totp_last_step)
-    if step is not None:
-        user.totp_last_step = step
+    if step is not None and _claim_step(user, step):
         audit.record("staff.2fa_passed", actor=user, subject=user.audit_ref)
         return True
     recovery = _unused_recovery_code(user, code)
-    if recovery is not None:
-        recovery.used_at = utcnow()
+    if recovery is not None and _claim_recovery_code(recovery):
         audit.record("staff.recovery_code_used", actor=user, subject=user.audit_ref)
         return True
     audit.record("staff.2fa_failed", actor=user, subject=user.audit_ref)
@@ -140,6 +138,35 @@ def _matching_step(secret: str, code: str, *, after: int | None) -> int | None:
         ):
             return step
     return None
+
+
+def _claim_step(user: StaffUser, step: int) -> bool:
+    """Use up `step` with a conditional update: of two logins posting the same code at
+    once, the database lets exactly one change the row (the other waits for its lock,
+    then finds the step taken and changes nothing)."""
+    claimed = db.session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id,
+               or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(user, ["totp_last_step"])
+    return _rowcount(claimed) == 1
+
+
+def _claim_recovery_code(row: StaffRecoveryCode) -> bool:
+    """Use up a recovery code, once, however many requests post it at the same time."""
+    claimed = db.session.execute(
+        update(StaffRecoveryCode)
+        .where(StaffRecoveryCode.id == row.id, StaffRecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False))
+    db.session.refresh(row, ["used_at"])
+    return _rowcount(claimed) == 1
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _new_recovery_codes(user: StaffUser) -> list[str]:

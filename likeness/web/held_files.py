@@ -104,16 +104,38 @@ def file_key(path: str, field: str) -> str:
     return f"file:{path}:{field}"
 
 
+# The file fields a page's form really has ({path: fields}); a post to the language
+# switch keeps files for these only, so it cannot be used to park data in Redis.
+_FILE_FIELDS: dict[str, frozenset[str]] = {}
+# What one language switch may keep in all (the form's text and its files).
+MAX_KEPT_BYTES = 40 * 1024 * 1024
+MAX_KEPT_FORM_BYTES = 64 * 1024
+
+
+def allow_file(path: str, field: str) -> None:
+    """Declare that the form on `path` has a file input named `field`."""
+    _FILE_FIELDS[path] = _FILE_FIELDS.get(path, frozenset()) | {field}
+
+
 def keep_form(next_url: str, form: MultiDict, files: MultiDict) -> None:
-    """Keep the fields of a form posted to the language switch, for the page `next_url`."""
+    """Keep the fields of a form posted to the language switch, for the page `next_url`:
+    its text up to `MAX_KEPT_FORM_BYTES`, and files only for the page's known file
+    fields, together at most `MAX_KEPT_BYTES` (a larger one is simply not kept)."""
     values = [(k, v) for k, v in form.items(multi=True) if k not in {"csrf_token"}]
-    hold(_form_key(next_url), json.dumps(values).encode())
+    encoded = json.dumps(values).encode()
+    if len(encoded) <= MAX_KEPT_FORM_BYTES:
+        hold(_form_key(next_url), encoded)
     path = urlsplit(next_url).path
-    for name, storage in files.items(multi=True):
-        if isinstance(storage, FileStorage) and storage.filename:
-            content = storage.read()
-            if content:
-                hold(file_key(path, name), content, storage.filename)
+    allowed = _FILE_FIELDS.get(path, frozenset())
+    budget = MAX_KEPT_BYTES
+    for name in sorted(allowed):
+        storage = files.get(name)
+        if not isinstance(storage, FileStorage) or not storage.filename:
+            continue
+        content = storage.stream.read(budget + 1)
+        if content and len(content) <= budget:
+            hold(file_key(path, name), content, storage.filename)
+            budget -= len(content)
 
 
 def kept_form(path: str) -> MultiDict | None:

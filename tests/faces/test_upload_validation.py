@@ -161,3 +161,58 @@ def test_webp_is_accepted(app: Flask, db: Any, librarian: Any):
     with Image.open(FIXTURES / "obama_small.jpg") as image:
         image.save(buffer, "WEBP")
     assert upload.add_photo(buffer.getvalue(), "x.webp", actor=librarian).ok
+
+
+def test_zip_members_packed_other_than_stored_or_deflated_are_not_unpacked(
+    app: Flask, db: Any, librarian: Any
+):
+    photo = (FIXTURES / "biden.jpg").read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bz.jpg", photo, compress_type=zipfile.ZIP_BZIP2)
+        archive.writestr("xz.jpg", photo, compress_type=zipfile.ZIP_LZMA)
+        archive.writestr("ok.jpg", photo, compress_type=zipfile.ZIP_DEFLATED)
+    by_name = {r.filename: r for r in upload.add_zip(buffer.getvalue(), actor=librarian)}
+    assert "compressed in a way we do not accept" in by_name["bz.jpg"].error
+    assert "compressed in a way we do not accept" in by_name["xz.jpg"].error
+    assert by_name["ok.jpg"].ok
+    assert asset_count(db) == 1
+
+
+def test_a_zip_member_packed_tighter_than_a_photo_can_be_is_refused(
+    app: Flask, db: Any, librarian: Any
+):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("flat.jpg", bytes(20 * 1024 * 1024))  # 20 MB -> ~20 KB
+    (result,) = upload.add_zip(buffer.getvalue(), actor=librarian)
+    assert "declares far more data than it holds" in result.error
+    assert asset_count(db) == 0 and stored_files() == []
+
+
+def test_a_zip_member_holding_more_than_it_declares_is_never_read_past_it(
+    app: Flask, db: Any, librarian: Any
+):
+    real = (FIXTURES / "biden.jpg").read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("liar.jpg", real)
+    data = bytearray(buffer.getvalue())
+    declared = (1024).to_bytes(4, "little")
+    data[22:26] = declared  # local header: uncompressed size
+    central = data.index(b"PK\x01\x02")
+    data[central + 24:central + 28] = declared
+    data[central + 20:central + 24] = declared  # compressed size too: a STORED member
+    (result,) = upload.add_zip(bytes(data), actor=librarian)
+    assert "damaged" in result.error  # the first KB only, and its checksum fails
+    assert asset_count(db) == 0
+
+
+def test_reading_a_zip_member_stops_one_byte_past_the_limit(app: Flask):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("big.jpg", bytes(range(256)) * 4000)  # 1 MB
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        member = archive.infolist()[0]
+        assert upload._read_member(archive, member, 500_000) is None
+        assert len(upload._read_member(archive, member, 2_000_000) or b"") == 1_024_000

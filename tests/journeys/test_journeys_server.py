@@ -183,3 +183,25 @@ def test_a_kept_photo_that_expired_is_asked_for_again_not_silently_dropped(
         content_type="multipart/form-data")
     assert chosen.status_code == 200
     assert db.session.scalars(select(SubjectRequest)).one().selfie_path
+
+
+def test_a_language_switch_keeps_only_the_forms_own_file_field_up_to_a_cap(
+        client: FlaskClient, monkeypatch: Any):
+    photo = (FIXTURES / "obama2.jpg").read_bytes()
+
+    def switch(next_url: str, **files: bytes) -> dict[str, Any]:
+        client.delete_cookie("session")
+        token = csrf_token_from(client.get("/request").get_data(as_text=True))
+        data: dict[str, Any] = {"csrf_token": token, "name": "Dana"}
+        data.update({name: (io.BytesIO(content), f"{name}.jpg")
+                     for name, content in files.items()})
+        client.post(f"/lang/nl?next={next_url}", data=data,
+                    content_type="multipart/form-data")
+        with client.session_transaction() as session:
+            return dict(session.get("held", {}))
+
+    held = switch("/request", selfie=photo, extra=photo, another=photo)
+    assert set(held) == {"form:/request", "file:/request:selfie"}  # the form's own field
+    assert set(switch("/consent", selfie=photo)) == {"form:/consent"}  # no file field there
+    monkeypatch.setattr(held_files, "MAX_KEPT_BYTES", len(photo) - 1)
+    assert set(switch("/request", selfie=photo)) == {"form:/request"}  # over the cap

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import numpy as np
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -53,3 +54,29 @@ def test_share_blurs_faces_without_consent_and_dies_with_the_consent(
     run_jobs()
     assert len(mailbox.to("desk@news.example")) == 1
     assert recipient.get("/s/not-a-token").status_code == 404
+
+
+@pytest.mark.parametrize("made_from", ["asset", "library"])
+def test_a_share_link_is_built_on_the_public_address_and_never_put_in_a_flash(
+    app: Flask, client: FlaskClient, tagged_barack: Any, logged_in: Any, made_from: str
+):
+    logged_in("librarian")
+    app.config["PUBLIC_BASE_URL"] = "https://photos.example.org"
+    asset_id = tagged_barack.obama_asset
+    page = client.get(f"/admin/assets/{asset_id}")
+    form = {"csrf_token": csrf_token_from(page.get_data(as_text=True)), "channel": "internal",
+            "recipient_name": "Agency", "days": "7"}
+    if made_from == "asset":
+        path = f"/admin/assets/{asset_id}/share"
+    else:
+        path, form["asset_ids"] = "/admin/library/share", str(asset_id)
+    # The request's own Host (here localhost) never ends up in the link.
+    response = client.post(path, data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert re.search(r"https://photos\.example\.org/s/[A-Za-z0-9_-]+", html), html
+    assert "localhost/s/" not in html
+    assert response.headers["Cache-Control"] == "no-store"
+    # The session cookie (signed, not encrypted) carries no token in a flash.
+    with client.session_transaction() as session:
+        assert not any("/s/" in str(message) for message in session.get("_flashes", []))

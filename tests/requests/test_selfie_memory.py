@@ -1,16 +1,12 @@
-"""Item 1: a tiny PNG that declares 59 megapixels must not cost the web process gigabytes.
+"""Selfies are decoded small, within a memory budget, before the unit of work opens.
 
-The peak memory is measured in a separate process (a fresh web process, as gunicorn
-runs it) that files one request with the maximal selfie through the real form.
+The peak memory of whole uploads is measured in tests/requests/test_upload_memory.py.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import struct
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -20,12 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
-from likeness.errors import Unavailable
-from likeness.library import imaging
+from likeness.dsr import intake
+from likeness.errors import Unavailable, UnsupportedFile
+from likeness.library import decode_budget, imaging
+from likeness.platform import uow
 from tests.helpers import csrf_token_from
 from tests.scenarios import latest_request
 
-ROOT = Path(__file__).resolve().parents[2]
 SIDE = 7700  # 59.3 MP: just under the 60 MP cap
 
 
@@ -42,57 +39,6 @@ def bomb_png(path: Path, side: int = SIDE) -> Path:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body)
                      + chunk(b"IEND", b""))
     return path
-
-
-# Peak memory: VmHWM of this process's address space (made at exec; ru_maxrss would
-# also count the parent's pages at fork time, and pytest's process is large).
-_MEASURE = r"""
-import io, json, re, sys
-from pathlib import Path
-config = json.loads(sys.argv[1])
-from flask_migrate import upgrade
-from likeness.app import create_app
-app = create_app(config)
-with app.app_context():
-    upgrade()
-client = app.test_client()
-data = Path(config["SELFIE"]).read_bytes()
-def peak_kb():
-    status = Path("/proc/self/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
-before = peak_kb()
-response = client.post("/request", data={
-    "type": "access", "name": "Dana", "email": "dana@example.org", "details": "",
-    "language": "en", "selfie_consent": "y",
-    "selfie": (io.BytesIO(data), "selfie.png")}, content_type="multipart/form-data")
-peak = peak_kb()
-print(json.dumps({"status": response.status_code, "before_kb": before, "peak_kb": peak}))
-"""
-
-
-@pytest.fixture(scope="module")
-def maximal_selfie(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return bomb_png(tmp_path_factory.mktemp("bomb") / "selfie.png")
-
-
-def test_one_maximal_selfie_stays_under_600_mb_in_the_web_process(
-    app: Flask, maximal_selfie: Path, tmp_path: Path, redis_url: str
-):
-    assert maximal_selfie.stat().st_size < 400_000
-    config = {
-        "ENV_NAME": "testing", "TESTING": True, "WTF_CSRF_ENABLED": False,
-        "INSTANCE_PATH": str(tmp_path / "web"), "REDIS_URL": redis_url,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'web.db'}",
-        "RQ_QUEUE": "memory-test", "SELFIE": str(maximal_selfie),
-    }
-    result = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(config)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=240, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    measured: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    assert measured["status"] == 200  # accepted: a big selfie is not an attack in itself
-    print(f"\nweb process with a 59 MP selfie: {measured['before_kb'] // 1024} MB before, "
-          f"{measured['peak_kb'] // 1024} MB at its peak")
-    assert measured["peak_kb"] < 600 * 1024, f"peak {measured['peak_kb'] // 1024} MB"
 
 
 def test_a_phone_photo_is_accepted_and_kept_at_reduced_size(
@@ -129,13 +75,70 @@ def test_above_the_stated_limit_the_answer_says_so_without_decoding(
     assert "the limit is 60 megapixels" in response.get_data(as_text=True)
 
 
-def test_only_a_bounded_number_of_decodes_run_at_once(app: Flask, monkeypatch: Any):
-    app.config["IMAGE_DECODE_CONCURRENCY"] = 1
+def _jpeg(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 130, 140)).save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def test_decodes_wait_for_the_process_memory_budget_and_then_say_busy(
+    app: Flask, monkeypatch: Any
+):
+    app.config["IMAGE_DECODE_BUDGET_MB"] = 50
     monkeypatch.setattr(imaging, "DECODE_WAIT_SECONDS", 0)
-    slots = imaging._decode_slots()
-    assert slots.acquire(timeout=0)  # another request is decoding right now
-    try:
+    budget = decode_budget.process_budget(50 * decode_budget.MB)
+    photo = _jpeg(1000, 800)  # ~3 MB to decode, ~11 MB with fixed costs
+    with budget.reserve(45 * decode_budget.MB, timeout=0) as granted:
+        assert granted  # other requests are decoding 45 MB worth right now
         with pytest.raises(Unavailable):
-            imaging.decode_upload(b"\xff\xd8 not even decoded")
-    finally:
-        slots.release()
+            imaging.decode_upload(photo)
+    # Once they are done, the same photo decodes, and gives its share back.
+    assert imaging.decode_upload(photo).image.size == (1000, 800)
+    assert budget.free == budget.capacity
+
+
+def test_a_photo_over_its_format_budget_is_refused_with_the_limit(app: Flask):
+    app.config["PHOTO_DECODE_BUDGET_MB"] = 40
+    with pytest.raises(UnsupportedFile) as refused:
+        imaging.decode_upload(_jpeg(3000, 2000))  # 6 MP: ~54 MB with its clean-up
+    assert "too large to read as JPEG" in refused.value.message
+    assert "megapixels" in refused.value.message
+
+
+def test_a_landscape_jpeg_selfie_is_decoded_reduced(app: Flask):
+    decoded = imaging.decode_selfie(_jpeg(6000, 4000))
+    assert max(decoded.image.size) <= app.config["SELFIE_MAX_SIDE"]
+    assert decode_budget.draft_scale((6000, 4000), app.config["SELFIE_MAX_SIDE"]) == 4
+
+
+def test_the_selfie_is_decoded_before_the_unit_of_work_opens(
+    app: Flask, client: FlaskClient, db: Any, monkeypatch: Any
+):
+    seen: list[bool] = []
+    real = intake.decode_selfie
+
+    def spy(data: bytes) -> Any:
+        seen.append(uow.in_unit_of_work())
+        return real(data)
+
+    monkeypatch.setattr(intake, "decode_selfie", spy)
+    page = client.get("/request")
+    response = client.post("/request", data={
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "type": "access",
+        "name": "Dana", "email": "dana@example.org", "details": "", "language": "en",
+        "selfie_consent": "y", "selfie": (io.BytesIO(_jpeg(1200, 900)), "me.jpg"),
+    }, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert seen == [False]  # no transaction (no SQLite write lock) during the decode
+
+
+def test_a_damaged_selfie_is_reported_at_once(client: FlaskClient, db: Any):
+    page = client.get("/request")
+    response = client.post("/request", data={
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "type": "access",
+        "name": "Dana", "email": "dana@example.org", "details": "", "language": "en",
+        "selfie_consent": "y", "selfie": (io.BytesIO(_jpeg(1200, 900)[:5000]), "me.jpg"),
+    }, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "The image is damaged or incomplete." in response.get_data(as_text=True)
+    assert latest_request(db) is None

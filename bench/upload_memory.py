@@ -1,0 +1,244 @@
+"""Peak memory a single upload adds to a fresh web process, per format and size.
+
+Each case runs in its own process (as a gunicorn worker would): the app is created,
+warmed up with one ordinary upload of the same kind, then the case's file is posted
+through the real request form (selfies) or given to the library's upload service
+(staff photos, ZIP archives). The figure is the growth of the process's peak resident
+memory (VmHWM) over the warmed-up process. The baseline printed first is the same
+measurement for an ordinary 12 MP phone JPEG selfie; every other case is also shown as a
+ratio of it.
+
+Targets (issue 31): an accepted format at ~60 MP adds at most 200 MB per selfie and
+600 MB per staff photo; a refused format or size adds under 10 MB.
+
+    .venv/bin/python bench/upload_memory.py [CASE ...]        (default: every case)
+    .venv/bin/python bench/upload_memory.py --json CASE       (one case, one JSON line)
+"""
+
+from __future__ import annotations
+
+import argparse
+import bz2
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SIDE = 7700  # 59.3 MP: just under the 60 MP cap
+MB = 1024 * 1024
+
+
+def _png(path: Path, side: int, *, sixteen_bit: bool = False) -> None:
+    """A flat PNG written row by row (a few hundred KB, whatever it declares)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    compressor = zlib.compressobj(9)
+    if sixteen_bit:  # 16-bit RGB
+        row = b"\x00" + b"\x80\x00\x90\x00\xa0\x00" * side
+        header = struct.pack(">IIBBBBB", side, side, 16, 2, 0, 0, 0)
+    else:  # 8-bit RGBA
+        row = b"\x00" + b"\x80\x90\xa0\xff" * side
+        header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)
+    body = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body)
+                     + chunk(b"IEND", b""))
+
+
+def _pillow(path: Path, side: int, fmt: str, **options: Any) -> None:
+    from PIL import Image
+
+    image = Image.new("RGB", (side, side), (120, 130, 140))
+    image.save(path, fmt, **options)
+
+
+def lying_bzip2_zip(path: Path, unpacked_mb: int = 256) -> None:
+    """A ZIP whose one BZIP2 member unpacks to `unpacked_mb` MB of zeros but declares
+    1 KB: a size check on the header alone lets it through."""
+    compressor = bz2.BZ2Compressor(9)
+    block = bytes(MB)
+    packed = b"".join(compressor.compress(block) for _ in range(unpacked_mb))
+    packed += compressor.flush()
+    # Built by hand (zipfile would write the true size): local header, data, directory.
+    name = b"photo.jpg"
+    crc, declared = 0, 1024
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 46, 0, zipfile.ZIP_BZIP2, 0, 0x5C21,
+                        crc, len(packed), declared, len(name), 0) + name
+    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 46, 46, 0, zipfile.ZIP_BZIP2, 0,
+                          0x5C21, crc, len(packed), declared, len(name), 0, 0, 0, 0, 0,
+                          0) + name
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central),
+                      len(local) + len(packed), 0)
+    path.write_bytes(local + packed + central + end)
+
+
+# name: (kind, what, make(path)); kind "selfie" posts the request form, "photo" and
+# "zip" call the staff upload service.
+CASES: dict[str, tuple[str, str, Any]] = {
+    "selfie-phone-jpeg": ("selfie", "12 MP phone JPEG (baseline)",
+                          lambda p: _pillow_wh(p, 4000, 3000, "JPEG", quality=85)),
+    "selfie-webp-59mp": ("selfie", "lossless WebP, 7700x7700, 38 bytes",
+                         lambda p: _pillow(p, SIDE, "WEBP", lossless=True, quality=0,
+                                           method=0)),
+    "selfie-png-59mp": ("selfie", "RGBA PNG, 7700x7700", lambda p: _png(p, SIDE)),
+    "selfie-png-40mp": ("selfie", "RGBA PNG, 6300x6300", lambda p: _png(p, 6300)),
+    "selfie-png16-59mp": ("selfie", "16-bit RGB PNG, 7700x7700",
+                          lambda p: _png(p, SIDE, sixteen_bit=True)),
+    "selfie-jpeg-59mp": ("selfie", "baseline JPEG, 7700x7700",
+                         lambda p: _pillow(p, SIDE, "JPEG", quality=80)),
+    "selfie-progressive-59mp": ("selfie", "progressive JPEG 4:2:0, 7700x7700",
+                                lambda p: _pillow(p, SIDE, "JPEG", quality=80,
+                                                  progressive=True)),
+    "selfie-progressive444-59mp": ("selfie", "progressive JPEG 4:4:4, 7700x7700",
+                                   lambda p: _pillow(p, SIDE, "JPEG", quality=80,
+                                                     progressive=True, subsampling=0)),
+    "selfies-8-parallel-59mp": ("selfie8", "8 progressive 4:2:0 JPEG selfies at once, 7700x7700",
+                                lambda p: _pillow(p, SIDE, "JPEG", quality=80,
+                                                  progressive=True)),
+    "photo-jpeg-59mp": ("photo", "staff photo, baseline JPEG, 7700x7700",
+                        lambda p: _pillow(p, SIDE, "JPEG", quality=80)),
+    "zip-lying-bzip2": ("zip", "ZIP, BZIP2 member of 256 MB declaring 1 KB",
+                        lambda p: lying_bzip2_zip(p)),
+}
+
+
+def _pillow_wh(path: Path, width: int, height: int, fmt: str, **options: Any) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (width, height), (120, 130, 140)).save(path, fmt, **options)
+
+
+_CHILD = r"""
+import io, json, re, sys, zipfile
+from pathlib import Path
+case, kind, path, warm = sys.argv[1:5]
+config = json.loads(sys.argv[5])
+from flask_migrate import upgrade
+from likeness.app import create_app
+app = create_app(config)
+def peak_kb():
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+if kind in ("selfie", "selfie8"):
+    with app.app_context():
+        upgrade()
+    def run_one(data, n):
+        client = app.test_client()
+        response = client.post("/request", data={
+            "type": "access", "name": "Dana", "email": f"dana{n}@example.org",
+            "details": "", "language": "en", "selfie_consent": "y",
+            "selfie": (io.BytesIO(data), "selfie")}, content_type="multipart/form-data")
+        page = response.get_data(as_text=True)
+        summary = page.split('id="error-summary"', 1)[-1] if "error-summary" in page else ""
+        found = re.search(r"<li>(?:<a [^>]*>)?([^<]+)", summary)
+        return response.status_code, (found.group(1).strip() if found else "")
+    def run(data, n):
+        if kind == "selfie":
+            return run_one(data, n)
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(8) as pool:  # eight visitors posting at the same moment
+            results = list(pool.map(lambda i: run_one(data, n * 10 + i), range(8)))
+        statuses = sorted({status for status, _message in results})
+        return statuses[-1], "; ".join(sorted({m for _s, m in results if m}))
+    run(Path(warm).read_bytes(), 0)
+    run(b"not an image at all", 1)  # the error page, rendered once
+else:
+    from likeness.library import upload
+    from likeness.library.imaging import decode_upload
+    from likeness.errors import DomainError
+    from likeness.platform.actor import SYSTEM
+    def run(data, n):
+        with app.test_request_context():
+            if kind == "photo":
+                try:
+                    decoded = decode_upload(data)
+                    decoded.encoded()
+                    return 200, ""
+                except DomainError as exc:
+                    return 400, exc.message
+            try:
+                results = list(upload.add_zip(data, actor=SYSTEM))
+            except DomainError as exc:
+                return 400, exc.message
+            errors = [r.error for r in results if r.error]
+            return (400 if errors else 200), "; ".join(errors)
+    run(Path(warm).read_bytes(), 0)
+data = Path(path).read_bytes()
+before = peak_kb()
+status, message = run(data, 2)
+peak = peak_kb()
+print(json.dumps({"case": case, "status": status, "message": message, "bytes": len(data),
+                  "before_kb": before, "peak_kb": peak, "added_mb": (peak - before) / 1024}))
+"""
+
+
+def measure(case: str, workdir: Path, redis_url: str) -> dict[str, Any]:
+    """Run one case in a fresh process; its figures as a dict."""
+    kind, _what, make = CASES[case]
+    path = workdir / case
+    if not path.exists():
+        make(path)
+    warm = workdir / f"warm-{kind}"
+    if not warm.exists():
+        if kind == "zip":
+            with zipfile.ZipFile(warm, "w") as archive:
+                archive.writestr("readme.txt", b"not a photo")
+        else:
+            _pillow_wh(warm, 800, 600, "JPEG", quality=85)
+    run_dir = Path(tempfile.mkdtemp(dir=workdir))
+    config = {
+        "ENV_NAME": "testing", "TESTING": True, "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False, "INSTANCE_PATH": str(run_dir / "instance"),
+        "REDIS_URL": redis_url, "RQ_QUEUE": f"memory-{case}",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{run_dir / 'web.db'}",
+    }
+    result = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", _CHILD, case, kind, str(path), str(warm), json.dumps(config)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{case} failed:\n{result.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("cases", nargs="*", default=list(CASES))
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from likeness.platform import embedded_redis
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        redis_url = os.environ.get("REDIS_URL") or embedded_redis.ensure_running(
+            workdir / "redis")
+        try:
+            if args.json:
+                for case in args.cases:
+                    print(json.dumps(measure(case, workdir, redis_url)))
+                return
+            baseline = measure("selfie-phone-jpeg", workdir, redis_url)["added_mb"]
+            print(f"{'case':26} {'file':>9} {'status':>6} {'added MB':>9} {'x base':>7}")
+            for case in args.cases:
+                figures = measure(case, workdir, redis_url)
+                ratio = figures["added_mb"] / baseline if baseline > 0 else float("nan")
+                print(f"{case:26} {figures['bytes']:>9} {figures['status']:>6} "
+                      f"{figures['added_mb']:>9.1f} {ratio:>7.1f}  "
+                      f"(process peak {figures['peak_kb'] // 1024} MB) "
+                      f"{figures['message'][:60]}", flush=True)
+        finally:
+            if not os.environ.get("REDIS_URL"):
+                embedded_redis.stop(workdir / "redis")
+
+
+if __name__ == "__main__":
+    main()
