@@ -42,6 +42,10 @@ class DecodedImage:
     sha256: str  # of the uploaded bytes: the same upload is recognised as a duplicate
     # When the photo was taken (EXIF DateTimeOriginal), read before the metadata goes.
     captured_at: datetime | None = None
+    # The EXIF Orientation the decoder applied (1 = none), and the size of the pixels as
+    # the file stored them: face regions in the file's metadata are measured on those.
+    orientation: int = 1
+    stored_size: tuple[int, int] = (0, 0)
 
     def encoded(self) -> bytes:
         """The stored original: re-encoded JPEG without any metadata (no EXIF, comment
@@ -117,6 +121,7 @@ def _decode(data: bytes, max_side: int | None) -> DecodedImage:
                     opened.draft("RGB", (max_side, max_side))
                 opened.load()
                 captured_at = _capture_time(opened)
+                orientation = _orientation(opened)
                 image = _shrunk(opened, max_side) if max_side else opened
                 image = ImageOps.exif_transpose(image)
                 rgb = _to_rgb(image)
@@ -130,7 +135,17 @@ def _decode(data: bytes, max_side: int | None) -> DecodedImage:
     except (OSError, SyntaxError, ValueError) as exc:
         # Pillow's error for a truncated or corrupt file.
         raise UnsupportedFile(_("The image is damaged or incomplete.")) from exc
-    return DecodedImage(rgb, source_format, hashlib.sha256(data).hexdigest(), captured_at)
+    return DecodedImage(rgb, source_format, hashlib.sha256(data).hexdigest(), captured_at,
+                        orientation, (width, height))
+
+
+def _orientation(image: Image.Image) -> int:
+    """The orientation `ImageOps.exif_transpose` applies (EXIF, or XMP tiff:Orientation)."""
+    try:
+        value = image.getexif().get(0x0112)
+    except (ValueError, TypeError, OSError):
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 _EXIF_IFD = 0x8769

@@ -7,6 +7,7 @@ import posixpath
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from likeness.errors import DomainError, UnsupportedFile
 from likeness.extensions import db
-from likeness.library import erasing
+from likeness.library import erasing, metadata_import
 from likeness.library.catalogue import get
 from likeness.library.imaging import decode_upload
 from likeness.models import Asset, AssetStatus
@@ -24,6 +25,9 @@ from likeness.platform.actor import Actor
 from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import unit_of_work, use_case
 
+_T = TypeVar("_T")
+
+MAX_SIDECAR_BYTES = metadata_import.MAX_SIDECAR_BYTES
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
 
@@ -43,10 +47,13 @@ class UploadResult:
 
 
 def add_photo(
-    data: bytes, filename: str, *, actor: Actor, collection: str | None = None
+    data: bytes, filename: str, *, actor: Actor, collection: str | None = None,
+    sidecar: bytes | None = None,
 ) -> UploadResult:
     """Store one photo and queue its indexing. One unit of work per photo.
 
+    Face regions and names in its metadata (and in its `.xmp` `sidecar`) are read
+    before it is re-encoded, and kept with it for the indexing job.
     A bad file raises nothing: its result carries the reason, and nothing is stored.
     """
     display_name = _display_name(filename)
@@ -62,6 +69,7 @@ def add_photo(
         return UploadResult(display_name, error=_(
             "This photo was erased at someone's request and cannot be added again. Use the "
             "blurred version from the library, if it is still there."))
+    imported = metadata_import.read_upload(data, decoded, sidecar)
     try:
         with unit_of_work() as work:
             key = asset_key(decoded.sha256)
@@ -78,11 +86,15 @@ def add_photo(
                 captured_at=decoded.captured_at,
                 collection=collection or None,
                 uploaded_by_id=actor.staff_id,
+                imported_regions=imported,
             )
             db.session.add(asset)
             db.session.flush()
             outbox.add("index_asset", asset.id)
             audit.record("asset.uploaded", actor=actor, subject=f"asset:{asset.id}")
+            if imported is not None:
+                audit.record("asset.metadata_imported", actor=actor, subject=f"asset:{asset.id}",
+                             details=metadata_import.summary(imported))
     except IntegrityError:
         # The same photo arrived concurrently: the other upload won; use its asset.
         existing = db.session.scalar(select(Asset).where(Asset.sha256 == decoded.sha256))
@@ -101,6 +113,8 @@ def add_zip(
     except zipfile.BadZipFile as exc:
         raise UnsupportedFile(_("This is not a ZIP archive we can read.")) from exc
     members = [m for m in archive.infolist() if not m.is_dir() and not _is_metadata(m.filename)]
+    sidecars = {m.filename.lower(): m for m in members if _is_sidecar(m.filename)}
+    members = [m for m in members if not _is_sidecar(m.filename)]
     if len(members) > MAX_ZIP_MEMBERS:
         raise UnsupportedFile(
             _("The archive holds more than %(n)d files.", n=MAX_ZIP_MEMBERS)
@@ -123,7 +137,29 @@ def add_zip(
         except (zipfile.BadZipFile, OSError, RuntimeError):
             yield UploadResult(name, error=_("The file in the archive is damaged."))
             continue
-        yield add_photo(content, name, actor=actor, collection=collection)
+        yield add_photo(content, name, actor=actor, collection=collection,
+                        sidecar=_read_sidecar(archive, sidecar_for(name, sidecars)))
+
+
+def sidecar_for(photo_name: str, sidecars: dict[str, _T]) -> _T | None:
+    """The sidecar of a photo among `sidecars` (keys lower-cased names, as in the same
+    folder): `photo.jpg.xmp` (darktable, digiKam), else `photo.xmp` (Lightroom)."""
+    lowered = photo_name.lower()
+    stem, _dot, _ext = lowered.rpartition(".")
+    return sidecars.get(f"{lowered}.xmp") or (sidecars.get(f"{stem}.xmp") if stem else None)
+
+
+def _read_sidecar(archive: zipfile.ZipFile, member: zipfile.ZipInfo | None) -> bytes | None:
+    if member is None or member.file_size > MAX_SIDECAR_BYTES:
+        return None
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, OSError, RuntimeError):
+        return None
+
+
+def _is_sidecar(name: str) -> bool:
+    return name.lower().endswith(".xmp")
 
 
 @use_case
