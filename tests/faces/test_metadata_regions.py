@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from PIL import Image, ImageDraw, ImageOps
+from sqlalchemy import select
 
 from likeness.library import metadata_import
 from likeness.library import upload as uploads
@@ -24,6 +26,7 @@ from likeness.library.imaging import decode_upload
 from likeness.models import Asset
 from likeness.platform import exiftool
 from tests.faces import xmp_files
+from tests.helpers import csrf_token_from
 
 SHOWN = (400, 200)  # the upright photo, width x height
 JANE = ((0.10, 0.20, 0.30, 0.70), "Doe, Jane")  # a name with a comma
@@ -182,3 +185,47 @@ def test_a_dead_exiftool_is_started_again(app: Flask, written: dict[tuple[str, i
     process.popen.wait()
     assert exiftool.read_json(path, ["Orientation"])["Orientation"] == 1
     assert exiftool._process is not process
+
+
+def _sidecar_pair(tmp_path: Path, stem: str) -> tuple[bytes, bytes, list[int]]:
+    """A photo stored turned (orientation 6) and exiftool's sidecar holding its region."""
+    tagged = tmp_path / f"{stem}-tagged.jpg"
+    _photo(6, [JANE]).save(tagged, quality=95)
+    xmp_files.write({tagged: _tags("mwg", 6, [JANE], (200, 400))}, tmp_path)
+    xmp_files.sidecar(tagged, tmp_path / f"{stem}-tagged.xmp")
+    plain = tmp_path / f"{stem}.jpg"
+    stored = _photo(6, [JANE])
+    stored.putpixel((1, 1), (len(stem), 0, 0))
+    stored.save(plain, quality=95)
+    xmp_files.write({plain: {"Orientation": 6}}, tmp_path)
+    data = plain.read_bytes()
+    return data, (tmp_path / f"{stem}-tagged.xmp").read_bytes(), _red_box(data)
+
+
+def test_the_upload_page_pairs_a_photo_with_its_sidecar(
+        app: Flask, db: Any, client: FlaskClient, logged_in: Any, tmp_path: Path):
+    logged_in("librarian")
+    photo, sidecar, expected = _sidecar_pair(tmp_path, "portrait")
+    token = csrf_token_from(client.get("/admin/library/upload").get_data(as_text=True))
+    response = client.post("/admin/library/upload", data={
+        "csrf_token": token, "files": [(io.BytesIO(photo), "portrait.jpg"),
+                                       (io.BytesIO(sidecar), "portrait.jpg.xmp")]},
+        headers={"Accept": "application/json"}, content_type="multipart/form-data")
+    (result,) = response.get_json()["results"]  # the sidecar is not a photo of its own
+    assert result["ok"], result
+    (region,) = db.session.get(Asset, result["asset_id"]).imported_regions["regions"]
+    assert region["name"] == "Doe, Jane" and _close(region["box"], expected)
+
+
+def test_import_photos_takes_the_sidecar_next_to_the_photo(app: Flask, db: Any,
+                                                          tmp_path: Path):
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    photo, sidecar, expected = _sidecar_pair(tmp_path, "event")
+    (folder / "event.jpg").write_bytes(photo)
+    (folder / "event.xmp").write_bytes(sidecar)
+    result = app.test_cli_runner().invoke(args=["import-photos", str(folder)])
+    assert "1 added" in result.output, result.output
+    asset = db.session.scalars(select(Asset)).one()
+    (region,) = asset.imported_regions["regions"]
+    assert region["name"] == "Doe, Jane" and _close(region["box"], expected)
