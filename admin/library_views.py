@@ -127,6 +127,7 @@ def upload() -> ResponseReturnValue:
     # `.xmp` sidecars travel with their photos (photo.jpg.xmp or photo.xmp).
     sidecars = {(f.filename or "").lower(): f for f in files
                 if (f.filename or "").lower().endswith(".xmp")}
+    paired: set[int] = set()
     for storage in files:
         name = storage.filename or ""
         if name.lower() in sidecars:
@@ -139,9 +140,12 @@ def upload() -> ResponseReturnValue:
                 results.append(uploads.UploadResult(name, error=exc.message))
         else:
             sidecar = uploads.sidecar_for(name, sidecars)
+            paired.add(id(sidecar))
             results.append(uploads.add_photo(
                 data, name, actor=current_user, collection=collection,
                 sidecar=sidecar.read(uploads.MAX_SIDECAR_BYTES + 1) if sidecar else None))
+    results += [uploads.UploadResult(name, error=uploads.unpaired_sidecar())
+                for name, sidecar in sidecars.items() if id(sidecar) not in paired]
     if not results:
         if wants_json():
             return jsonify(error=_("Choose one or more photos.")), 400

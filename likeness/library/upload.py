@@ -122,6 +122,7 @@ def add_zip(
     if sum(m.file_size for m in members) > MAX_ZIP_TOTAL_BYTES:
         raise UnsupportedFile(_("The archive unpacks to more than we accept."))
     limit = current_app.config["MAX_UPLOAD_FILE_BYTES"]
+    paired: set[str] = set()
     for member in members:
         name = member.filename
         if not _is_safe_member_name(name):
@@ -137,8 +138,18 @@ def add_zip(
         except (zipfile.BadZipFile, OSError, RuntimeError):
             yield UploadResult(name, error=_("The file in the archive is damaged."))
             continue
+        sidecar = sidecar_for(name, sidecars)
+        if sidecar is not None:
+            paired.add(sidecar.filename)
         yield add_photo(content, name, actor=actor, collection=collection,
-                        sidecar=_read_sidecar(archive, sidecar_for(name, sidecars)))
+                        sidecar=_read_sidecar(archive, sidecar))
+    for member in sidecars.values():
+        if member.filename not in paired:
+            yield UploadResult(member.filename, error=unpaired_sidecar())
+
+
+def unpaired_sidecar() -> str:
+    return _("This .xmp sidecar was not used: no photo of the same name came with it.")
 
 
 def sidecar_for(photo_name: str, sidecars: dict[str, _T]) -> _T | None:

@@ -58,7 +58,8 @@ def _faces(db: Any, asset_id: int) -> list[Face]:
 
 
 def test_orientation_6_names_land_on_the_detected_faces_and_staff_confirm_them(
-        app: Flask, db: Any, client: FlaskClient, logged_in: Any, tmp_path: Path):
+        app: Flask, db: Any, client: FlaskClient, logged_in: Any, tmp_path: Path,
+        policy_all: None):
     librarian = logged_in("librarian")
     asset_id = _upload(tmp_path, librarian, 6, "mwg",
                        [(LEFT, "Doe, Jane"), (RIGHT, None), (NOWHERE, "Piet Jansen")])
@@ -90,6 +91,13 @@ def test_orientation_6_names_land_on_the_detected_faces_and_staff_confirm_them(
     assert (left.person_id, left.tag_source, left.imported_name) == (
         jane.id, TagSource.METADATA.value, None)
     assert (ghost.person_id, ghost.tag_source) == (existing.id, TagSource.METADATA.value)
+    # Under policy `all` detected faces have templates; a region the detector did not see
+    # as a face gets none, not even after the policy job ran for the new tags.
+    run_jobs()
+    db.session.expire_all()
+    left, ghost, right = _faces(db, asset_id)
+    assert left.template_ciphertext is not None and right.template_ciphertext is not None
+    assert ghost.template_ciphertext is None
     # The import and the tags are in the audit trail, without the names.
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(
         ["asset.metadata_imported", "asset.metadata_matched", "face.tagged"]))).all()

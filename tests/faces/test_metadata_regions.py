@@ -165,9 +165,12 @@ def test_sidecars_in_both_naming_forms_come_with_their_photos_in_a_zip(
             zf.writestr(f"shoot/{stem}.jpg", plain.read_bytes())
         zf.writestr("shoot/first.jpg.xmp", (tmp_path / "tagged.xmp").read_bytes())
         zf.writestr("shoot/second.xmp", (tmp_path / "tagged.xmp").read_bytes())
-    results = list(uploads.add_zip(archive.getvalue(), actor=librarian))
+        zf.writestr("shoot/orphan.xmp", (tmp_path / "tagged.xmp").read_bytes())
+    *results, orphan = list(uploads.add_zip(archive.getvalue(), actor=librarian))
     assert [r.filename for r in results] == ["first.jpg", "second.jpg"]
     assert all(r.ok and not r.duplicate for r in results)
+    assert orphan.filename == "shoot/orphan.xmp"
+    assert orphan.error == "This .xmp sidecar was not used: no photo of the same name came with it."
     expected = _red_box((tmp_path / "first.jpg").read_bytes())
     for result in results:
         asset = db.session.get(Asset, result.asset_id)
