@@ -11,8 +11,8 @@ reference (never a name), and PLUS model-release fields:
 * `plus:ModelReleaseID`: opaque references of the valid quitclaims.
 
 Regions are measured on the photo upright, as Likeness shows it, in relative units.
-A photo exported once gets a new sidecar whenever a quitclaim on it is withdrawn or
-expires (job `refresh_xmp_sidecars`, from the same unit of work as the change).
+A photo exported once gets a new sidecar whenever a quitclaim on it is signed, withdrawn
+or expires (job `refresh_xmp_sidecars`, from the same unit of work as the change).
 """
 
 from __future__ import annotations

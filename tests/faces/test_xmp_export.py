@@ -7,9 +7,11 @@ exiftool reads them back; withdrawing the consent rewrites them.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -17,13 +19,16 @@ from sqlalchemy import select
 from likeness.consent import withdrawal
 from likeness.library import xmp_export
 from likeness.models import Asset, AuditEvent, Quitclaim
+from likeness.platform import daily
 from likeness.platform.actor import CLI
+from likeness.platform.clock import AMSTERDAM
 from likeness.platform.storage import storage
 from tests.faces import xmp_files
 from tests.helpers import run_jobs
 from tests.scenarios import invite_and_open, sign
 
 TAGS = ("ModelReleaseStatus", "ModelReleaseID", "ImageRegion")
+
 
 
 def test_export_says_limited_release_per_face_and_none_after_withdrawal(
@@ -78,6 +83,29 @@ def test_export_says_limited_release_per_face_and_none_after_withdrawal(
     exports = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "asset.xmp_exported")).all()
     assert len(exports) == 4  # two by the command, two rewritten after the withdrawal
+
+    # A new signature rewrites them again, and so does its expiry.
+    mailbox.messages.clear()
+    path = invite_and_open(client, mailbox, scenario, librarian)
+    assert sign(client, path, channels=["website"]).status_code == 302
+    run_jobs()
+    assert _stored(db, scenario.obama_asset, tmp_path)["ModelReleaseStatus"] == "MR-LMR"
+    renewed = db.session.scalars(select(Quitclaim).where(Quitclaim.id != quitclaim.id)).one()
+    after_end = datetime.combine(renewed.valid_until + timedelta(days=1),
+                                 datetime.min.time().replace(hour=12), tzinfo=AMSTERDAM)
+    with time_machine.travel(after_end, tick=False):
+        daily.schedule_if_due()
+        run_jobs()
+        assert _stored(db, scenario.obama_asset, tmp_path)["ModelReleaseStatus"] == "MR-NON"
+
+
+def _stored(db: Any, asset_id: int, tmp_path: Path) -> dict[str, Any]:
+    """The sidecar in the storage, as exiftool reads it."""
+    db.session.expire_all()
+    copy = tmp_path / f"stored-{asset_id}.xmp"
+    with storage().open(xmp_export.sidecar_key(db.session.get(Asset, asset_id))) as handle:
+        copy.write_bytes(handle.read())
+    return xmp_files.read_back(copy, *TAGS)
 
 
 def test_export_of_an_unknown_collection_says_so(app: Flask):
