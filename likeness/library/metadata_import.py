@@ -62,11 +62,24 @@ def read_upload(data: bytes, decoded: DecodedImage,
 def _read_sidecar(tmp: str, sidecar: bytes, decoded: DecodedImage) -> dict[str, Any]:
     if len(sidecar) > MAX_SIDECAR_BYTES:
         return {"regions": [], "names": [], "warnings": ["sidecar_too_large"]}
+    if not is_plain_xmp(sidecar):
+        return {"regions": [], "names": [], "warnings": ["sidecar_not_xmp"]}
     path = os.path.join(tmp, "upload.xmp")
     with open(path, "wb") as handle:
         handle.write(sidecar)
     # The orientation is the image's own, never the sidecar's copy of it (pigallery2#979).
     return _extract(exiftool.read_json(path, TAGS), decoded)
+
+
+def is_plain_xmp(data: bytes) -> bool:
+    """An XMP packet and nothing else: starts like one, and declares no document type or
+    entities (no XML bombs, no external entities; XMP never needs them). exiftool gets
+    nothing else to parse, and any XMP parsed in Python must go through defusedxml."""
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith((b"<?xpacket", b"<x:xmpmeta", b"<?xml", b"<rdf:RDF")):
+        return False
+    lowered = data.lower()
+    return b"<!doctype" not in lowered and b"<!entity" not in lowered
 
 
 def _extract(meta: dict[str, Any], decoded: DecodedImage) -> dict[str, Any]:

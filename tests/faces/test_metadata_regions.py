@@ -232,3 +232,31 @@ def test_import_photos_takes_the_sidecar_next_to_the_photo(app: Flask, db: Any,
     asset = db.session.scalars(select(Asset)).one()
     (region,) = asset.imported_regions["regions"]
     assert region["name"] == "Doe, Jane" and _close(region["box"], expected)
+
+
+def test_one_face_written_in_three_schemas_is_one_region(app: Flask, tmp_path: Path):
+    path = tmp_path / "all.jpg"
+    _photo(8, [JANE]).save(path, quality=95)
+    # digiKam-style: MWG with the name, Microsoft and IPTC repeating the same area unnamed.
+    tags = {**_tags("mwg", 8, [JANE], (200, 400)), **xmp_files.mp([(JANE[0], None)], 8),
+            **xmp_files.iptc([(JANE[0], None)], 8, (200, 400))}
+    xmp_files.write({path: tags}, tmp_path)
+    data = path.read_bytes()
+    imported = metadata_import.read_upload(data, decode_upload(data))
+    assert imported is not None
+    (region,) = imported["regions"]
+    assert (region["kind"], region["name"]) == ("mwg", "Doe, Jane")
+    assert _close(region["box"], _red_box(data))
+
+
+def test_a_sidecar_with_entity_declarations_is_not_read(app: Flask, tmp_path: Path):
+    photo, sidecar, _expected = _sidecar_pair(tmp_path, "bomb")
+    text = sidecar.decode()
+    start = text.index("<x:xmpmeta")
+    bomb = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' + text[start:]).encode()
+    imported = metadata_import.read_upload(photo, decode_upload(photo), bomb)
+    assert imported == {"regions": [], "names": [], "warnings": ["sidecar_not_xmp"]}
+    # The same sidecar without the declarations is read.
+    imported = metadata_import.read_upload(photo, decode_upload(photo), sidecar)
+    assert imported is not None and imported["regions"][0]["name"] == "Doe, Jane"
