@@ -20,7 +20,10 @@ EDITORS = (Role.LIBRARIAN, Role.PRIVACY_OFFICER)
 @blueprint.get("/library/imported-names")
 @requires(*EDITORS)
 def imported_names() -> ResponseReturnValue:
-    return render_template("admin/imported_names.html", rows=metadata_import.pending(),
+    rows = metadata_import.pending()
+    on_file = metadata_import.people_named([f.imported_name or "" for f, _a in rows])
+    matches = {f.id: on_file.get((f.imported_name or "").casefold(), []) for f, _a in rows}
+    return render_template("admin/imported_names.html", rows=rows, matches=matches,
                            form=StaffActionForm())
 
 

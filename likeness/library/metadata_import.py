@@ -165,6 +165,26 @@ def pending(limit: int = 500) -> list[tuple[Face, Asset]]:
         .order_by(Asset.id, Face.left).limit(limit)).all()]
 
 
+def people_named(names: list[str]) -> dict[str, list[Person]]:
+    """People on file (not suppressed) by lower-cased name: who a confirmation would tag."""
+    found: dict[str, list[Person]] = {}
+    for name in {n.casefold(): n for n in names if n}.values():
+        found[name.casefold()] = [p for p in _same_name(name) if not p.is_suppressed]
+    return found
+
+
+def _same_name(name: str) -> list[Person]:
+    """Everyone on file of this name, in any case. Compared in Python: SQLite's lower()
+    knows only ASCII, and "Özil" must find "özil" on both databases."""
+    key = name.casefold()
+    if name.isascii():
+        where = func.lower(Person.name) == name.lower()
+    else:
+        where = func.length(Person.name).between(len(name) - 2, len(name) + 2)
+    return [p for p in db.session.scalars(select(Person).where(where))
+            if p.name.casefold() == key]
+
+
 @dataclass
 class Confirmed:
     tagged: int = 0
@@ -188,7 +208,7 @@ def confirm(face_ids: list[int], *, actor: Actor) -> Confirmed:
             face.imported_name = None
             result.refused.append((face.id, _("This face may not be tagged.")))
             continue
-        same = db.session.scalars(select(Person).where(func.lower(Person.name) == key)).all()
+        same = _same_name(name)
         if any(p.is_suppressed for p in same):
             face.imported_name = None
             result.refused.append((face.id, _("This person asked for erasure: their face "

@@ -152,3 +152,28 @@ def test_dismissing_a_name_keeps_the_face(app: Flask, db: Any, client: FlaskClie
     (face,) = _faces(db, result.asset_id or 0)
     assert face.imported_name is None and face.person_id is None
     assert db.session.scalar(select(Person).where(Person.name == "Someone Else")) is None
+
+
+def test_confirming_finds_people_on_file_in_any_case_and_leaves_ambiguous_names(
+        app: Flask, db: Any, client: FlaskClient, logged_in: Any, upload: Any):
+    librarian = logged_in("librarian")
+    (asset_id,) = upload("obama.jpg", index=False)  # faces placed by hand: no detector needed
+    umlaut = Face(asset_id=asset_id, top=10, right=60, bottom=60, left=10,
+                  imported_name="Özil, Mesut")
+    twice = Face(asset_id=asset_id, top=10, right=160, bottom=60, left=110,
+                 imported_name="Jan Jansen")
+    db.session.add_all([umlaut, twice])
+    db.session.commit()
+    mesut = people.create("özil, mesut", actor=librarian)
+    people.create("Jan Jansen", actor=librarian)
+    people.create("jan jansen", actor=librarian)
+
+    html = client.get("/admin/library/imported-names").get_data(as_text=True)
+    assert "özil, mesut</a> (on file)" in html
+    assert "Several people have this name" in html
+    result = metadata_import.confirm([umlaut.id, twice.id], actor=librarian)
+    assert (result.tagged, result.people_created) == (1, 0)
+    assert [face_id for face_id, _reason in result.refused] == [twice.id]
+    db.session.expire_all()
+    assert db.session.get(Face, umlaut.id).person_id == mesut.id
+    assert db.session.get(Face, twice.id).imported_name == "Jan Jansen"  # still waiting
