@@ -177,3 +177,17 @@ def test_confirming_finds_people_on_file_in_any_case_and_leaves_ambiguous_names(
     db.session.expire_all()
     assert db.session.get(Face, umlaut.id).person_id == mesut.id
     assert db.session.get(Face, twice.id).imported_name == "Jan Jansen"  # still waiting
+
+
+def test_only_editors_decide_and_an_empty_choice_is_refused(
+        app: Flask, client: FlaskClient, logged_in: Any):
+    logged_in("viewer")
+    assert client.get("/admin/library/imported-names").status_code == 403
+    logged_in("librarian")
+    html = client.get("/admin/library/imported-names").get_data(as_text=True)
+    assert "No names waiting." in html
+    response = client.post("/admin/library/imported-names", data={
+        "csrf_token": csrf_token_from(html), "decision": "confirm", "face": ["x", "-1"]},
+        follow_redirects=True)
+    assert response.status_code == 200
+    assert "Tick one or more names first." in response.get_data(as_text=True)
