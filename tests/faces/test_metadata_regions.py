@@ -260,3 +260,25 @@ def test_a_sidecar_with_entity_declarations_is_not_read(app: Flask, tmp_path: Pa
     # The same sidecar without the declarations is read.
     imported = metadata_import.read_upload(photo, decode_upload(photo), sidecar)
     assert imported is not None and imported["regions"][0]["name"] == "Doe, Jane"
+
+
+def test_iptc_circles_and_polygons_become_their_bounding_boxes(app: Flask, tmp_path: Path):
+    path = tmp_path / "shapes.jpg"
+    _photo(1, []).save(path, quality=95)
+    # 400 x 200: a circle at (100, 100) with radius 0.1 of the width (40 px), and a
+    # polygon in pixels around x 250..350, y 40..160.
+    circle = {"RegionBoundary": {"RbShape": "circle", "RbUnit": "relative", "RbX": 0.25,
+                                 "RbY": 0.5, "RbRx": 0.1},
+              "PersonInImage": ["Round"]}
+    polygon = {"RegionBoundary": {"RbShape": "polygon", "RbUnit": "pixel", "RbVertices": [
+        {"RbX": 250, "RbY": 40}, {"RbX": 350, "RbY": 100}, {"RbX": 300, "RbY": 160}]},
+        "PersonInImageWDetails": [{"PersonName": "Poly"}]}
+    product = {"RegionBoundary": {"RbShape": "rectangle", "RbUnit": "relative", "RbX": 0.0,
+                                  "RbY": 0.0, "RbW": 0.1, "RbH": 0.1},
+               "RCtype": [{"Identifier": ["http://cv.iptc.org/newscodes/imageregiontype/product"]}]}
+    xmp_files.write({path: {"ImageRegion": [circle, polygon, product]}}, tmp_path)
+    data = path.read_bytes()
+    imported = metadata_import.read_upload(data, decode_upload(data))
+    assert imported is not None
+    regions = {r["name"]: r["box"] for r in imported["regions"]}
+    assert regions == {"Round": [60, 140, 140, 60], "Poly": [40, 350, 160, 250]}
