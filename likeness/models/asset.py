@@ -59,7 +59,7 @@ class Asset(Base):
     # Face regions and names read from the upload's XMP/IPTC (and its sidecar) before it
     # was re-encoded, in pixels of the stored image (metadata_regions.extract); matched
     # to the detected faces by the indexing job. None when the file carried none.
-    imported_regions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    imported_regions: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     # When an XMP sidecar (release status, no names) was last written for the image bank;
     # None: never exported, so consent changes do not write one either.
     xmp_exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

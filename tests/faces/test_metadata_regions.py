@@ -20,11 +20,12 @@ from flask.testing import FlaskClient
 from PIL import Image, ImageDraw, ImageOps
 from sqlalchemy import select
 
-from likeness.library import metadata_import
+from likeness.library import erasing, metadata_import, people
 from likeness.library import upload as uploads
 from likeness.library.imaging import decode_upload
-from likeness.models import Asset
+from likeness.models import Asset, Face
 from likeness.platform import exiftool
+from likeness.platform.uow import unit_of_work
 from tests.faces import xmp_files
 from tests.helpers import csrf_token_from
 
@@ -282,3 +283,27 @@ def test_iptc_circles_and_polygons_become_their_bounding_boxes(app: Flask, tmp_p
     assert imported is not None
     regions = {r["name"]: r["box"] for r in imported["regions"]}
     assert regions == {"Round": [60, 140, 140, 60], "Poly": [40, 350, 160, 250]}
+
+
+def test_erasure_forgets_the_name_wherever_metadata_brought_it(
+        app: Flask, db: Any, librarian: Any, tmp_path: Path):
+    path = tmp_path / "named.jpg"
+    _photo(1, [JANE, UNNAMED]).save(path, quality=95)
+    xmp_files.write({path: {**_tags("mwg", 1, [JANE, UNNAMED], SHOWN),
+                            "PersonInImage": ["Doe, Jane", "Piet Jansen"]}}, tmp_path)
+    result = uploads.add_photo(path.read_bytes(), "named.jpg", actor=librarian)
+    asset = db.session.get(Asset, result.asset_id)
+    waiting = Face(asset_id=asset.id, top=40, right=120, bottom=140, left=40,
+                   imported_name="Doe, Jane")
+    db.session.add(waiting)
+    person = people.create("doe, jane", actor=librarian)
+    db.session.commit()
+
+    with unit_of_work():  # as the erasure's unit of work does
+        person.is_suppressed = True
+        erasing.suppress_person(person)
+    db.session.expire_all()
+    asset = db.session.get(Asset, result.asset_id)
+    assert [r["name"] for r in asset.imported_regions["regions"]] == [None, None]
+    assert asset.imported_regions["names"] == ["Piet Jansen"]
+    assert db.session.get(Face, waiting.id).imported_name is None
