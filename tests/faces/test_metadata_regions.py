@@ -307,3 +307,17 @@ def test_erasure_forgets_the_name_wherever_metadata_brought_it(
     assert [r["name"] for r in asset.imported_regions["regions"]] == [None, None]
     assert asset.imported_regions["names"] == ["Piet Jansen"]
     assert db.session.get(Face, waiting.id).imported_name is None
+
+
+def test_the_photo_page_shows_names_without_areas_and_why_areas_were_not_used(
+        app: Flask, client: FlaskClient, logged_in: Any, tmp_path: Path):
+    librarian = logged_in("librarian")
+    path = tmp_path / "cropped.jpg"
+    _photo(1, [JANE]).save(path, quality=95)
+    xmp_files.write({path: _tags("mwg", 1, [JANE], (400, 400))}, tmp_path)
+    result = uploads.add_photo(path.read_bytes(), "cropped.jpg", actor=librarian)
+    page = client.get(f"/admin/assets/{result.asset_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Named in the file, without a face area: Doe, Jane" in html
+    assert "drawn on an image of another shape" in html
