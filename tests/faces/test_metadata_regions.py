@@ -321,3 +321,15 @@ def test_the_photo_page_shows_names_without_areas_and_why_areas_were_not_used(
     html = page.get_data(as_text=True)
     assert "Named in the file, without a face area: Doe, Jane" in html
     assert "drawn on an image of another shape" in html
+
+
+@pytest.mark.parametrize("kind", ["PNG", "WEBP"])
+def test_regions_are_read_from_png_and_webp_too(app: Flask, tmp_path: Path, kind: str):
+    path = tmp_path / f"photo.{kind.lower()}"
+    _photo(1, [JANE]).save(path, kind)
+    xmp_files.write({path: _tags("mwg", 1, [JANE], SHOWN)}, tmp_path)
+    data = path.read_bytes()
+    imported = metadata_import.read_upload(data, decode_upload(data))
+    assert imported is not None
+    (region,) = imported["regions"]
+    assert region["name"] == "Doe, Jane" and _close(region["box"], _red_box(data))
