@@ -115,7 +115,7 @@ def add_zip(
     members = [m for m in archive.infolist() if not m.is_dir() and not _is_metadata(m.filename)]
     sidecars = {m.filename.lower(): m for m in members if _is_sidecar(m.filename)}
     members = [m for m in members if not _is_sidecar(m.filename)]
-    if len(members) > MAX_ZIP_MEMBERS:
+    if len(members) + len(sidecars) > MAX_ZIP_MEMBERS:
         raise UnsupportedFile(
             _("The archive holds more than %(n)d files.", n=MAX_ZIP_MEMBERS)
         )
