@@ -90,8 +90,11 @@ def forget_imported_name(name: str) -> int:
         regions = [{**r, "name": None} if (r.get("name") or "").casefold() == key else r
                    for r in imported.get("regions", [])]
         names = [n for n in imported.get("names", []) if n.casefold() != key]
-        if regions != imported.get("regions", []) or names != imported.get("names", []):
-            asset.imported_regions = {**imported, "regions": regions, "names": names}
+        dismissed = [n for n in imported.get("dismissed", []) if n != key]
+        if (regions != imported.get("regions", []) or names != imported.get("names", [])
+                or dismissed != imported.get("dismissed", [])):
+            asset.imported_regions = {**imported, "regions": regions, "names": names,
+                                      "dismissed": dismissed}
             changed += 1
     return changed
 

@@ -111,7 +111,7 @@ def attach(asset: Asset, faces: list[Face]) -> dict[str, int]:
     regions = (asset.imported_regions or {}).get("regions", [])
     if not regions:
         return {}
-    suppressed = _suppressed_names()
+    suppressed = _suppressed_names() | set((asset.imported_regions or {}).get("dismissed", []))
     pairs = sorted(
         ((iou(_xyxy(r["box"]), _xyxy(list(f.box))), i, f) for i, r in enumerate(regions)
          for f in faces),
@@ -124,12 +124,12 @@ def attach(asset: Asset, faces: list[Face]) -> dict[str, int]:
         if index not in matched and id(face) not in used:
             matched[index] = face
             used.add(id(face))
-    counts = {"matched": 0, "from_metadata": 0, "suppressed": 0}
+    counts = {"matched": 0, "from_metadata": 0, "not_proposed": 0}
     for index, region in enumerate(regions):
         name = region.get("name")
         if name and name.casefold() in suppressed:
-            name = None  # erased: never proposed again
-            counts["suppressed"] += 1
+            name = None  # erased, or dismissed by staff: never proposed again
+            counts["not_proposed"] += 1
         found = matched.get(index)
         if found is not None:
             face = found
@@ -234,6 +234,11 @@ def dismiss(face_ids: list[int], *, actor: Actor) -> int:
     """Drop the imported names of these faces (the faces themselves stay)."""
     faces = _faces(face_ids)
     for face in faces:
+        # Remembered with the photo, so a re-index does not propose the name again.
+        imported = dict(face.asset.imported_regions or {})
+        dismissed = set(imported.get("dismissed", []))
+        dismissed.add((face.imported_name or "").casefold())
+        face.asset.imported_regions = {**imported, "dismissed": sorted(dismissed)}
         face.imported_name = None
         audit.record("face.imported_name_dismissed", actor=actor, subject=f"face:{face.id}")
     return len(faces)

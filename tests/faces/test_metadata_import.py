@@ -152,6 +152,14 @@ def test_dismissing_a_name_keeps_the_face(app: Flask, db: Any, client: FlaskClie
     (face,) = _faces(db, result.asset_id or 0)
     assert face.imported_name is None and face.person_id is None
     assert db.session.scalar(select(Person).where(Person.name == "Someone Else")) is None
+    # Checking the photo for faces again does not bring the dismissed name back.
+    asset = db.session.get(Asset, result.asset_id)
+    asset.status = AssetStatus.PENDING.value
+    db.session.commit()
+    indexing.index_asset(asset.id)
+    db.session.expire_all()
+    (face,) = _faces(db, result.asset_id or 0)
+    assert face.imported_name is None
 
 
 def test_confirming_finds_people_on_file_in_any_case_and_leaves_ambiguous_names(
