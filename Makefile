@@ -8,14 +8,21 @@ export FLASK_APP := wsgi:app
 
 .PHONY: run test lint lock screenshots translations update-translations install install-test system-deps browser-deps axe clean-venv bench
 
-# System libraries: WeasyPrint needs Pango; browser tests need Debian's chromium.
+# System libraries: WeasyPrint needs Pango; photo metadata needs exiftool; browser tests
+# need Debian's chromium.
 # Installed only when missing, and only where we may (root with apt-get).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# Face regions and names already in photos (XMP/IPTC) are read and written with exiftool.
+METADATA_PACKAGES := libimage-exiftool-perl
 system-deps:
 	@if ! ldconfig -p | grep -q libpangoft2; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	  else echo "Please install: $(SYSTEM_PACKAGES)"; exit 1; fi; fi
+	@if ! command -v exiftool >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(METADATA_PACKAGES); \
+	  else echo "Please install: $(METADATA_PACKAGES)"; exit 1; fi; fi
 
 browser-deps:
 	@if ! command -v chromium >/dev/null; then \

@@ -75,6 +75,7 @@ from admin import (  # noqa: E402,F401  (registers the routes)
     cockpit_views,
     disclosure_views,
     library_views,
+    metadata_views,
     people_views,
     quitclaim_views,
     request_views,

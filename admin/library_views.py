@@ -130,17 +130,29 @@ def upload() -> ResponseReturnValue:
     form = UploadForm()
     collection = (form.collection.data or "").strip() or None
     results: list[uploads.UploadResult] = []
-    for storage in request.files.getlist("files"):
-        data = storage.read()
+    files = request.files.getlist("files")
+    # `.xmp` sidecars travel with their photos (photo.jpg.xmp or photo.xmp).
+    sidecars = {(f.filename or "").lower(): f for f in files
+                if (f.filename or "").lower().endswith(".xmp")}
+    paired: set[int] = set()
+    for storage in files:
         name = storage.filename or ""
+        if name.lower() in sidecars:
+            continue
+        data = storage.read()
         if name.lower().endswith(".zip") or storage.mimetype in ZIP_TYPES:
             try:
                 results.extend(uploads.add_zip(data, actor=current_user, collection=collection))
             except DomainError as exc:
                 results.append(uploads.UploadResult(name, error=exc.message))
         else:
-            results.append(uploads.add_photo(data, name, actor=current_user,
-                                            collection=collection))
+            sidecar = uploads.sidecar_for(name, sidecars)
+            paired.add(id(sidecar))
+            results.append(uploads.add_photo(
+                data, name, actor=current_user, collection=collection,
+                sidecar=sidecar.read(uploads.MAX_SIDECAR_BYTES + 1) if sidecar else None))
+    results += [uploads.UploadResult(name, error=uploads.unpaired_sidecar())
+                for name, sidecar in sidecars.items() if id(sidecar) not in paired]
     if not results:
         if wants_json():
             return jsonify(error=_("Choose one or more photos.")), 400

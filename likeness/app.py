@@ -21,6 +21,7 @@ AREA_MODULES = (
     "likeness.platform.mail",
     "likeness.platform.daily",
     "likeness.library.indexing",
+    "likeness.library.xmp_export",
     "likeness.library.face_templates",
     "likeness.library.disclosures",
     "likeness.consent.signing",

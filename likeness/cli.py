@@ -188,15 +188,19 @@ IMPORT_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"}
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--collection", default=None, help="Put the photos in this collection (event).")
 def import_photos_command(directory: Path, collection: str | None) -> None:
-    """Import every photo under DIRECTORY (recursively); indexing runs on the workers."""
+    """Import every photo under DIRECTORY (recursively), with its `.xmp` sidecar if there is
+    one (photo.jpg.xmp or photo.xmp); indexing runs on the workers."""
     from likeness.library import upload
 
     files = sorted(p for p in directory.rglob("*") if p.suffix.lower() in IMPORT_SUFFIXES)
+    sidecars = {str(p).lower(): p for p in directory.rglob("*") if p.suffix.lower() == ".xmp"}
     added = duplicates = failed = 0
     with click.progressbar(files, label="Importing", show_pos=True) as bar:
         for path in bar:
+            sidecar = upload.sidecar_for(str(path), sidecars)
             result = upload.add_photo(path.read_bytes(), path.name, actor=CLI,
-                                      collection=collection)
+                                      collection=collection,
+                                      sidecar=_head(sidecar, upload.MAX_SIDECAR_BYTES + 1))
             if result.error:
                 failed += 1
                 click.echo(f"\n{path}: {result.error}", err=True)
@@ -207,6 +211,14 @@ def import_photos_command(directory: Path, collection: str | None) -> None:
     click.echo(f"{added} added, {duplicates} already in the library, {failed} refused.")
     if failed:
         sys.exit(1)
+
+
+def _head(path: Path | None, limit: int) -> bytes | None:
+    """At most `limit` bytes of the file (more than the limit is refused, not read)."""
+    if path is None:
+        return None
+    with path.open("rb") as handle:
+        return handle.read(limit)
 
 
 @click.command("find-face")

@@ -1,5 +1,5 @@
 """`flask` commands for operators: backups and restores, two-factor resets, health and
-single sign-on checks."""
+single sign-on checks, and exports for the image bank."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from likeness.platform.actor import CLI
 
 def register(app: Flask) -> None:
     for command in (backup_command, restore_command, recover_restore_command,
-                    reset_two_factor_command, ops_check_command, sso_check_command):
+                    reset_two_factor_command, ops_check_command, sso_check_command,
+                    export_xmp_command):
         app.cli.add_command(command)
 
 
@@ -139,3 +140,36 @@ def sso_check_command() -> None:
                f"{config['OIDC_ROLE_MAP']}. Password login: {config['LOCAL_LOGIN']}.")
     click.echo("Register https://<the address staff use>/admin/login/sso/callback as the "
                "redirect URI at the provider.")
+
+
+@click.command("export-xmp")
+@click.argument("collection")
+@click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also copy the sidecars here, named <original file name>.xmp.")
+def export_xmp_command(collection: str, target: Path | None) -> None:
+    """Write an XMP sidecar (release status, person references, no names) for every
+    indexed photo of COLLECTION; from then on they are rewritten when consent ends."""
+    from likeness.extensions import db
+    from likeness.library import xmp_export
+    from likeness.models import Asset
+
+    asset_ids = xmp_export.collection_assets(collection)
+    if not asset_ids:
+        raise click.ClickException(f"No photos in collection {collection!r}.")
+    written = skipped = 0
+    used: set[str] = set()
+    for asset_id in asset_ids:
+        data = xmp_export.export_asset(asset_id, actor=CLI)
+        if data is None:
+            skipped += 1
+            continue
+        written += 1
+        if target is not None:
+            asset = db.session.get(Asset, asset_id)
+            name = f"{asset.original_filename if asset else asset_id}.xmp"
+            if name.lower() in used:  # two photos of the same name: keep both
+                name = f"{asset_id}-{name}"
+            used.add(name.lower())
+            target.mkdir(parents=True, exist_ok=True)
+            (target / name).write_bytes(data)
+    click.echo(f"{written} sidecars written; {skipped} photos skipped (faces not known yet).")

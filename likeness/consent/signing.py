@@ -14,7 +14,7 @@ from likeness.consent import portal as consent_portal
 from likeness.consent.invitations import open_invitation
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
-from likeness.library import people
+from likeness.library import people, xmp_export
 from likeness.models import (
     Channel,
     InvitationStatus,
@@ -158,6 +158,7 @@ def sign(token: str, signature: Signature) -> Quitclaim:
                           "guardian_signature": quitclaim.guardian_signature_kind})
     age_answers.flag_if_conflicting(quitclaim, signed_as_minor=is_minor)
     outbox.add("render_quitclaim_pdf", quitclaim.id)
+    xmp_export.refresh_later(list(invitation.asset_ids))  # exported sidecars say so too
     if signature.biometric_consent:
         people.allow_biometrics(person.id, actor=signer)
         outbox.add("enforce_template_policy")

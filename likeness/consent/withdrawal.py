@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from likeness.consent import history, records, withdrawal_log
 from likeness.errors import Gone, InvalidInput
-from likeness.library import disclosures, face_templates, people
+from likeness.library import disclosures, face_templates, people, xmp_export
 from likeness.models import Quitclaim, QuitclaimStatus, TakedownReason, TemplatePolicy, utcnow
 from likeness.platform import audit, mail
 from likeness.platform.actor import SYSTEM, Actor
@@ -98,6 +98,7 @@ def _apply_loss(
             face_templates.delete_templates_of(quitclaim.person_id, actor=actor,
                                                reason="biometric consent ended")
     asset_ids = [a.asset_id for a in quitclaim.assets]
+    xmp_export.refresh_later(asset_ids)  # sidecars already with the image bank say so too
     tasks = disclosures.take_down(
         asset_ids, channels, actor=actor, quitclaim_id=quitclaim.id,
         reason=TakedownReason.EXPIRY if reason == "consent expired"

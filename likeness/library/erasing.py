@@ -66,12 +66,41 @@ def delete_photo(asset: Asset, *, actor: Actor, request_id: int | None = None) -
 
 
 def suppress_person(person: Person, *, request_id: int | None = None) -> None:
-    """Record the person's suppression in the ledger (the caller sets the flags) and
-    reduce the row to what suppression needs (`likeness.library.suppression`)."""
+    """Record the person's suppression in the ledger (the caller sets the flags), forget
+    their name wherever photos' own metadata brought it in, and reduce the row to what
+    suppression needs (`likeness.library.suppression`)."""
+    forget_imported_name(person.name)
     _remember(ErasureLedgerEntry(kind=ErasureKind.PERSON_SUPPRESSED.value,
                                  person_id=person.id, request_id=request_id,
                                  facts=suppression.facts_of(person)))
     suppression.reduce(person)
+
+
+def forget_imported_name(name: str) -> int:
+    """Remove a name from what uploads' metadata brought in (names waiting on faces, and
+    the regions and names kept with photos); returns how many places held it. The
+    regions stay, unnamed: a face is still a face to blur."""
+    key = name.strip().casefold()
+    if not key:
+        return 0
+    changed = 0
+    for face in db.session.scalars(select(Face).where(Face.imported_name.is_not(None))):
+        if (face.imported_name or "").casefold() == key:
+            face.imported_name = None
+            changed += 1
+    for asset in db.session.scalars(select(Asset).where(Asset.imported_regions.is_not(None))
+                                    .execution_options(yield_per=500)):
+        imported = asset.imported_regions or {}
+        regions = [{**r, "name": None} if (r.get("name") or "").casefold() == key else r
+                   for r in imported.get("regions", [])]
+        names = [n for n in imported.get("names", []) if n.casefold() != key]
+        dismissed = [n for n in imported.get("dismissed", []) if n != key]
+        if (regions != imported.get("regions", []) or names != imported.get("names", [])
+                or dismissed != imported.get("dismissed", [])):
+            asset.imported_regions = {**imported, "regions": regions, "names": names,
+                                      "dismissed": dismissed}
+            changed += 1
+    return changed
 
 
 def _photo_facts(sha256: str) -> dict[str, Any]:

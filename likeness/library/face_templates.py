@@ -25,6 +25,7 @@ from likeness.models import (
     Asset,
     AssetStatus,
     Face,
+    FaceOrigin,
     Person,
     Quitclaim,
     QuitclaimStatus,
@@ -56,7 +57,10 @@ def enforce_template_policy() -> None:
         Face.bottom - Face.top >= detection.MIN_ENCODABLE_PX,
         Face.person_id.is_(None) | Face.person_id.not_in(refusing),
         # Retention purged this untagged face's template: none again until it is tagged.
-        Face.template_purged_at.is_(None) | Face.person_id.is_not(None))
+        Face.template_purged_at.is_(None) | Face.person_id.is_not(None),
+        # A region only the photo's metadata names, where the detector saw no face: no
+        # landmarks to trust, so no template (it is kept, tagged and blurred without one).
+        Face.origin == FaceOrigin.DETECTOR.value)
     not_allowed: Any = Face.person_id.in_(refusing)
     if policy == TemplatePolicy.CONSENTED_ONLY:
         wanted = wanted.where(Face.person_id.in_(consenting))
@@ -106,12 +110,14 @@ def encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
     """Compute, encrypt and set the templates of these faces (flushes nothing).
 
     Faces of a person who chose no biometrics are skipped, whoever asks, and so are faces
-    too small for a reliable template (`detection.encodable`)."""
+    too small for a reliable template (`detection.encodable`) and regions only the photo's
+    metadata named (the detector saw no face there)."""
     added: dict[int, np.ndarray] = {}
     by_asset: dict[int, list[Face]] = {}
     refusing = set(db.session.scalars(_refusing_people()))
     for face in faces:
-        if face.person_id in refusing or not detection.encodable(engine.Box(*face.box)):
+        if (face.person_id in refusing or not detection.encodable(engine.Box(*face.box))
+                or face.origin == FaceOrigin.METADATA.value):
             continue
         by_asset.setdefault(face.asset_id, []).append(face)
     for asset_id, asset_faces in by_asset.items():

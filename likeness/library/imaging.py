@@ -46,6 +46,10 @@ class DecodedImage:
     sha256: str  # of the uploaded bytes: the same upload is recognised as a duplicate
     # When the photo was taken (EXIF DateTimeOriginal), read before the metadata goes.
     captured_at: datetime | None = None
+    # The EXIF Orientation the decoder applied (1 = none), and the size of the pixels as
+    # the file stored them: face regions in the file's metadata are measured on those.
+    orientation: int = 1
+    stored_size: tuple[int, int] = (0, 0)
 
     def encoded(self) -> bytes:
         """The stored original: re-encoded JPEG without any metadata (no EXIF, comment
@@ -101,7 +105,9 @@ def decode_upload(data: bytes, *, max_side: int | None = None) -> DecodedImage:
                 if not granted:
                     raise Unavailable(_("We are processing many photos right now. Please "
                                         "try again in a minute."))
+                stored_size = opened.size
                 rgb, captured_at = _decode(opened, max_side)
+                orientation = _orientation(opened)  # after load: PNG may keep EXIF late
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnsupportedFile(
             _("The image has too many pixels (the limit is %(mp)d megapixels).",
@@ -113,7 +119,7 @@ def decode_upload(data: bytes, *, max_side: int | None = None) -> DecodedImage:
         # Pillow's error for a truncated or corrupt file.
         raise UnsupportedFile(_("The image is damaged or incomplete.")) from exc
     return DecodedImage(rgb, opened.format or "", hashlib.sha256(data).hexdigest(),
-                        captured_at)
+                        captured_at, orientation, stored_size)
 
 
 def _admit(opened: Image.Image, max_side: int | None, max_pixels: int) -> int:
@@ -148,6 +154,15 @@ def _decode(opened: Image.Image, max_side: int | None) -> tuple[Image.Image, dat
     del image
     ImageOps.exif_transpose(rgb, in_place=True)
     return rgb, captured_at
+
+
+def _orientation(image: Image.Image) -> int:
+    """The orientation `ImageOps.exif_transpose` applies (EXIF, or XMP tiff:Orientation)."""
+    try:
+        value = image.getexif().get(0x0112)
+    except (ValueError, TypeError, OSError):
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 _EXIF_IFD = 0x8769

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.faces import detection, engine, index
+from likeness.library import metadata_import
 from likeness.library.face_templates import seal
 from likeness.models import Asset, AssetStatus, Face, TemplatePolicy, utcnow
 from likeness.platform import audit
@@ -77,13 +78,20 @@ def index_asset(asset_id: int, prepared: Analysis | None = None) -> None:
                                  error=analysis.error)
         audit.record("asset.index_failed", actor=SYSTEM, subject=f"asset:{asset.id}")
         return
-    for existing in list(asset.faces):  # a previous failed attempt's leftovers
-        db.session.delete(existing)
-    faces = [Face(asset_id=asset.id, **found.box.__dict__) for found in analysis.found]
+    # A previous attempt's leftovers go, except what came from the photo's metadata (or
+    # was tagged from it): a re-index never wipes imported names.
+    kept = [f for f in asset.faces if metadata_import.is_imported(f)]
+    for existing in list(asset.faces):
+        if existing not in kept:
+            db.session.delete(existing)
+    found_new = [found for found in analysis.found
+                 if not metadata_import.overlaps_any(found.box.__dict__, kept)]
+    faces = [Face(asset_id=asset.id, **found.box.__dict__) for found in found_new]
     db.session.add_all(faces)
     db.session.flush()
+    imported = metadata_import.attach(asset, [*kept, *faces])
     # A face too small to encode reliably keeps its box (it is blurred) but no template.
-    with_template = [(face, found.template) for face, found in zip(faces, analysis.found,
+    with_template = [(face, found.template) for face, found in zip(faces, found_new,
                                                                    strict=True)
                      if found.template is not None]
     added = seal([face for face, _t in with_template], [t for _f, t in with_template])
@@ -98,6 +106,9 @@ def index_asset(asset_id: int, prepared: Analysis | None = None) -> None:
         subject=f"asset:{asset.id}",
         details={"faces": len(faces), "templates_created": len(added), "policy": policy.value},
     )
+    if imported:
+        audit.record("asset.metadata_matched", actor=SYSTEM, subject=f"asset:{asset.id}",
+                     details=imported)
 
 
 def _analyse(asset_id: int, sha256: str, policy: TemplatePolicy) -> Analysis:

@@ -121,6 +121,8 @@ def _suppress_again(entry: ErasureLedgerEntry) -> dict[str, int]:
     for face in db.session.scalars(select(Face).where(Face.person_id == person.id)):
         _forget_face(face)
         changed += 1
+    if person.name:  # photos' own metadata must not bring the name back either
+        changed += int(bool(erasing.forget_imported_name(person.name)))
     changed += int(suppression.reduce(person))
     emails = _purge_emails(addresses, before=entry.erased_at)
     answers = _remove_answers(person.id, addresses, before=entry.erased_at,

@@ -8,6 +8,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from likeness.errors import DomainError, UnsupportedFile
 from likeness.extensions import db
-from likeness.library import erasing, near_duplicates
+from likeness.library import erasing, metadata_import, near_duplicates
 from likeness.library.catalogue import get
 from likeness.library.imaging import decode_upload
 from likeness.models import Asset, AssetStatus
@@ -25,6 +26,9 @@ from likeness.platform.actor import Actor
 from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import unit_of_work, use_case
 
+_T = TypeVar("_T")
+
+MAX_SIDECAR_BYTES = metadata_import.MAX_SIDECAR_BYTES
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
 # Only these methods: others (BZIP2, LZMA) decompress a whole read in one call, so a
@@ -51,10 +55,13 @@ class UploadResult:
 
 
 def add_photo(
-    data: bytes, filename: str, *, actor: Actor, collection: str | None = None
+    data: bytes, filename: str, *, actor: Actor, collection: str | None = None,
+    sidecar: bytes | None = None,
 ) -> UploadResult:
     """Store one photo and queue its indexing. One unit of work per photo.
 
+    Face regions and names in its metadata (and in its `.xmp` `sidecar`) are read
+    before it is re-encoded, and kept with it for the indexing job.
     A bad file raises nothing: its result carries the reason, and nothing is stored.
     """
     display_name = _display_name(filename)
@@ -71,6 +78,8 @@ def add_photo(
             "This photo was erased at someone's request and cannot be added again. Use the "
             "blurred version from the library, if it is still there."))
     held = near_duplicates.erased_match(decoded.image)
+    # A photo held as a near-duplicate of an erased one brings no names in.
+    imported = None if held is not None else metadata_import.read_upload(data, decoded, sidecar)
     try:
         with unit_of_work() as work:
             key = asset_key(decoded.sha256)
@@ -87,6 +96,7 @@ def add_photo(
                 captured_at=decoded.captured_at,
                 collection=collection or None,
                 uploaded_by_id=actor.staff_id,
+                imported_regions=imported,
             )
             db.session.add(asset)
             db.session.flush()
@@ -94,6 +104,9 @@ def add_photo(
             audit.record("asset.uploaded", actor=actor, subject=f"asset:{asset.id}")
             if held is not None:
                 near_duplicates.hold(asset, held, actor=actor)
+            if imported is not None:
+                audit.record("asset.metadata_imported", actor=actor, subject=f"asset:{asset.id}",
+                             details=metadata_import.summary(imported))
     except IntegrityError:
         # The same photo arrived concurrently: the other upload won; use its asset.
         existing = db.session.scalar(select(Asset).where(Asset.sha256 == decoded.sha256))
@@ -112,7 +125,9 @@ def add_zip(
     except zipfile.BadZipFile as exc:
         raise UnsupportedFile(_("This is not a ZIP archive we can read.")) from exc
     members = [m for m in archive.infolist() if not m.is_dir() and not _is_metadata(m.filename)]
-    if len(members) > MAX_ZIP_MEMBERS:
+    sidecars = {m.filename.lower(): m for m in members if _is_sidecar(m.filename)}
+    members = [m for m in members if not _is_sidecar(m.filename)]
+    if len(members) + len(sidecars) > MAX_ZIP_MEMBERS:
         raise UnsupportedFile(
             _("The archive holds more than %(n)d files.", n=MAX_ZIP_MEMBERS)
         )
@@ -120,6 +135,7 @@ def add_zip(
         raise UnsupportedFile(_("The archive unpacks to more than we accept."))
     limit = current_app.config["MAX_UPLOAD_FILE_BYTES"]
     too_large = _("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024))
+    paired: set[str] = set()
     for member in members:
         name = member.filename
         if not _is_safe_member_name(name):
@@ -138,6 +154,40 @@ def add_zip(
             yield UploadResult(name, error=too_large)
             continue
         yield add_photo(content, name, actor=actor, collection=collection)
+        sidecar = sidecar_for(name, sidecars)
+        if sidecar is not None:
+            paired.add(sidecar.filename)
+        yield add_photo(content, name, actor=actor, collection=collection,
+                        sidecar=_read_sidecar(archive, sidecar))
+    for member in sidecars.values():
+        if member.filename not in paired:
+            yield UploadResult(member.filename, error=unpaired_sidecar())
+
+
+def unpaired_sidecar() -> str:
+    return _("This .xmp sidecar was not used: no photo of the same name came with it.")
+
+
+def sidecar_for(photo_name: str, sidecars: dict[str, _T]) -> _T | None:
+    """The sidecar of a photo among `sidecars` (keys lower-cased names, as in the same
+    folder): `photo.jpg.xmp` (darktable, digiKam), else `photo.xmp` (Lightroom)."""
+    lowered = photo_name.lower()
+    stem, _dot, _ext = lowered.rpartition(".")
+    return sidecars.get(f"{lowered}.xmp") or (sidecars.get(f"{stem}.xmp") if stem else None)
+
+
+def _read_sidecar(archive: zipfile.ZipFile, member: zipfile.ZipInfo | None) -> bytes | None:
+    # Read as carefully as a photo member: accepted methods only, in chunks, cut at the limit.
+    if member is None or _member_refusal(member, MAX_SIDECAR_BYTES):
+        return None
+    try:
+        return _read_member(archive, member, MAX_SIDECAR_BYTES)
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, zlib.error):
+        return None
+
+
+def _is_sidecar(name: str) -> bool:
+    return name.lower().endswith(".xmp")
 
 
 def _member_refusal(member: zipfile.ZipInfo, limit: int) -> str | None:

@@ -6,6 +6,7 @@ from likeness.models.asset import (
     Face,
     FaceIndexChange,
     FaceIndexState,
+    FaceOrigin,
     SuggestionRejection,
     TagSource,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "StaffRecoveryCode",
     "Asset",
     "AssetStatus",
+    "FaceOrigin",
     "AuditEvent",
     "Base",
     "Breach",

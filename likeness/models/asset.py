@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +22,15 @@ class TagSource(StrEnum):
     MANUAL = "manual"
     SUGGESTED = "suggested"
     CONFIRMED = "confirmed"
+    # A name the photo's own metadata (XMP/IPTC) carried, confirmed by staff.
+    METADATA = "metadata"
+
+
+class FaceOrigin(StrEnum):
+    DETECTOR = "detector"
+    # A region the photo's metadata named where the detector found no face: kept (and
+    # blurred like any face) so nothing the photographer tagged is lost.
+    METADATA = "metadata"
 
 
 class Asset(Base):
@@ -49,6 +59,13 @@ class Asset(Base):
     # None when the file did not say: the upload date stands in for it.
     captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     indexed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Face regions and names read from the upload's XMP/IPTC (and its sidecar) before it
+    # was re-encoded, in pixels of the stored image (metadata_regions.extract); matched
+    # to the detected faces by the indexing job. None when the file carried none.
+    imported_regions: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    # When an XMP sidecar (release status, no names) was last written for the image bank;
+    # None: never exported, so consent changes do not write one either.
+    xmp_exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     faces: Mapped[list[Face]] = relationship(
         back_populates="asset", cascade="all, delete-orphan", order_by="Face.left"
@@ -81,6 +98,10 @@ class Face(Base):
     tagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     tagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_not_a_face: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(10), default=FaceOrigin.DETECTOR.value)
+    # The name the photo's metadata gave this face, waiting for staff to confirm it
+    # (personal data: cleared when confirmed or dismissed).
+    imported_name: Mapped[str | None] = mapped_column(String(200))
     # Erasure may require this face blurred in every rendition from now on.
     is_always_blurred: Mapped[bool] = mapped_column(Boolean, default=False)
     # Retention: when the face was last untagged (untagged since detection when None),

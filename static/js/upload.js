@@ -30,12 +30,13 @@
     if (cls) li.className = cls;
   }
 
-  function uploadOne(file) {
+  function uploadOne(file, sidecar) {
     const li = row(file.name);
     const data = new FormData();
     data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
     data.append("collection", form.querySelector("[name=collection]").value);
     data.append("files", file, file.name);
+    if (sidecar) data.append("files", sidecar, sidecar.name); // names already in the photo
     return new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
@@ -87,8 +88,23 @@
     if (pending.size) setTimeout(poll, 1000);
   }
 
+  // An .xmp sidecar travels with its photo: photo.jpg.xmp or photo.xmp.
+  const isSidecar = (file) => file.name.toLowerCase().endsWith(".xmp");
+  function sidecarOf(file, sidecars) {
+    const name = file.name.toLowerCase();
+    const stem = name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : null;
+    return sidecars.get(name + ".xmp") || (stem !== null ? sidecars.get(stem + ".xmp") : undefined);
+  }
+
   async function send(files) {
-    for (const file of files) await uploadOne(file); // one at a time: kind to the server
+    const sidecars = new Map(files.filter(isSidecar).map((f) => [f.name.toLowerCase(), f]));
+    const used = new Set();
+    for (const file of files.filter((f) => !isSidecar(f))) { // one at a time: kind to the server
+      const sidecar = sidecarOf(file, sidecars);
+      if (sidecar) used.add(sidecar);
+      await uploadOne(file, sidecar);
+    }
+    for (const sidecar of sidecars.values()) if (!used.has(sidecar)) await uploadOne(sidecar);
     poll();
   }
 
