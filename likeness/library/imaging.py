@@ -106,8 +106,9 @@ def decode_upload(data: bytes, *, max_side: int | None = None) -> DecodedImage:
                     raise Unavailable(_("We are processing many photos right now. Please "
                                         "try again in a minute."))
                 stored_size = opened.size
+                # Before the decode: it turns the pixels upright in place, tag included.
+                orientation = _orientation(opened)
                 rgb, captured_at = _decode(opened, max_side)
-                orientation = _orientation(opened)  # after load: PNG may keep EXIF late
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnsupportedFile(
             _("The image has too many pixels (the limit is %(mp)d megapixels).",

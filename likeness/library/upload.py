@@ -153,7 +153,6 @@ def add_zip(
         if content is None:
             yield UploadResult(name, error=too_large)
             continue
-        yield add_photo(content, name, actor=actor, collection=collection)
         sidecar = sidecar_for(name, sidecars)
         if sidecar is not None:
             paired.add(sidecar.filename)
