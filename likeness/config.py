@@ -239,6 +239,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             )
     elif cfg["ENV_NAME"] not in {"development", "testing"}:
         check_secret_key(str(cfg["SECRET_KEY"]))
+    check_dpo_contact(cfg)
     # Production behind TLS: HSTS, and `__Host-` cookies (kept by the browser only if
     # Secure, set by this very host, for path /: no subdomain can plant or read them).
     cfg["HTTPS_ONLY"] = bool(cfg["SESSION_COOKIE_SECURE"]) and cfg["ENV_NAME"] not in {
@@ -250,6 +251,20 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 MIN_SECRET_BYTES = 32
 MIN_SECRET_BITS = 128
+
+
+def check_dpo_contact(cfg: dict[str, Any]) -> None:
+    """Large-scale processing of biometric data makes a DPO mandatory (GDPR Art. 37(1)(c)):
+    production does not start without the DPO's contact details in the environment."""
+    if cfg["ENV_NAME"] == "production" and not str(cfg.get("DPO_CONTACT") or "").strip():
+        raise ConfigError(
+            "DPO_CONTACT is not set. With LIKENESS_ENV=production Likeness refuses to start "
+            "without the data protection officer's contact details (GDPR Art. 37: "
+            "large-scale processing of biometric data makes a DPO mandatory). Export "
+            "DPO_CONTACT, e.g. DPO_CONTACT='Functionaris gegevensbescherming, "
+            "fg@example.org'. This start-up check reads the environment setting only: a "
+            "contact saved under Settings -> Transparency does not count for it."
+        )
 
 
 def check_secret_key(key: str) -> None:
