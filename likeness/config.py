@@ -14,6 +14,7 @@ from typing import Any
 from likeness.config_checks import (
     ConfigError,
     _read_secret_file,
+    check_dpo_contact,
     check_redis_url,
     check_secret_key,
     check_single_sign_on,
@@ -274,6 +275,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
                 "proxy with 0, every visitor shares the proxy's address, and the login and "
                 "request-form limits then lock everyone out at once.")
         cfg["TRUSTED_PROXY_HOPS"] = 0
+    check_dpo_contact(cfg)
     # Production behind TLS: HSTS, and `__Host-` cookies (kept by the browser only if
     # Secure, set by this very host, for path /: no subdomain can plant or read them).
     cfg["HTTPS_ONLY"] = bool(cfg["SESSION_COOKIE_SECURE"]) and cfg["ENV_NAME"] not in {

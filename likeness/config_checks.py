@@ -124,3 +124,17 @@ def check_single_sign_on(cfg: dict[str, Any]) -> None:
         if pair.strip() and (not value.strip() or role.strip() not in roles):
             raise ConfigError(f"OIDC_ROLE_MAP: {pair.strip()!r} is not 'provider value=role' "
                               f"with a role out of {', '.join(sorted(roles))}")
+
+
+def check_dpo_contact(cfg: dict[str, Any]) -> None:
+    """Large-scale processing of biometric data makes a DPO mandatory (GDPR Art. 37(1)(c)):
+    production does not start without the DPO's contact details in the environment."""
+    if cfg["ENV_NAME"] == "production" and not str(cfg.get("DPO_CONTACT") or "").strip():
+        raise ConfigError(
+            "DPO_CONTACT is not set. With LIKENESS_ENV=production Likeness refuses to start "
+            "without the data protection officer's contact details (GDPR Art. 37: "
+            "large-scale processing of biometric data makes a DPO mandatory). Export "
+            "DPO_CONTACT, e.g. DPO_CONTACT='Functionaris gegevensbescherming, "
+            "fg@example.org'. This start-up check reads the environment setting only: a "
+            "contact saved under Settings -> Transparency does not count for it."
+        )

@@ -145,6 +145,7 @@ def test_settings_that_would_let_the_wrong_people_in_stop_start_up(
 def test_settings_for_an_entra_tenant_are_accepted_and_checked():
     tenant = "1b2c3d4e-0000-4000-8000-000000000001"
     base = {"ENV_NAME": "production", "SECRET_KEY": uuid.uuid4().hex * 2,
+            "DPO_CONTACT": "fg@example.org",
             "OIDC_ISSUER": f"https://login.microsoftonline.com/{tenant}/v2.0",
             "OIDC_TENANT_ID": tenant, "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s"}
     assert load_config(base)["OIDC_ROLES_CLAIM"] == "roles"

@@ -59,6 +59,7 @@ def test_production_cookies_are_secure(app: Flask, tmp_path, redis_url: str):
     production = create_app(
         {
             "ENV_NAME": "production",
+            "DPO_CONTACT": "fg@example.org",
             "SECRET_KEY": "f3b1c9e07a5d4b2c8e6f0a1d3c5b7e9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e0b",
             "TRUSTED_PROXY_HOPS": 0,
             "INSTANCE_PATH": str(tmp_path / "prod"),

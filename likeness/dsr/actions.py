@@ -52,6 +52,8 @@ def perform(request_id: int, *, actor: Actor, decision: str = "") -> SubjectRequ
     identity.require_established(request)
     handler(request, actor, decision)
     casework.record_action(request, DONE, f"{request.type} carried out")
+    # The selfie served the search only: once the request is carried out it goes.
+    casework.forget_selfie(request, actor=actor, reason="carried out")
     casework.set_status(request, RequestStatus.IN_PROGRESS.value, actor=actor)
     outbox.add("render_response", request.id)
     audit.record(f"request.{request.type}_performed", actor=actor,

@@ -1,11 +1,12 @@
-"""The requests part of the daily run: remind staff of deadlines (once a day), and let
-unverified requests go after 14 days."""
+"""The requests part of the daily run: remind staff of deadlines (once a day), let
+unverified requests go after 14 days, and delete reference selfies at the latest 30 days
+after the last search."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from likeness.dsr import casework
 from likeness.extensions import db
@@ -18,6 +19,7 @@ from likeness.staff import accounts
 
 REMINDED_ON = "deadline_reminder_sent_on"
 UNVERIFIED_DAYS = 14
+SELFIE_DAYS = 30
 
 
 @daily_task("unverified_requests")
@@ -43,6 +45,22 @@ def purge_unverified(today: date) -> dict[str, int]:
                             note="email address not confirmed within 14 days")
         audit.record("request.purged_unverified", actor=SYSTEM, subject=f"request:{request.id}")
     return {"unverified_purged": len(stale)}
+
+
+@daily_task("stale_selfies")
+def purge_stale_selfies(today: date) -> dict[str, int]:
+    """A reference selfie and its template go at the latest 30 days after the last search
+    (or, when no search ran, 30 days after receipt), even while the request is open."""
+    cutoff = utcnow() - timedelta(days=SELFIE_DAYS)
+    stale = db.session.scalars(select(SubjectRequest).where(
+        or_(SubjectRequest.selfie_path.is_not(None),
+            SubjectRequest.selfie_template_ciphertext.is_not(None)),
+        func.coalesce(SubjectRequest.last_search_at, SubjectRequest.received_at) < cutoff,
+    )).all()
+    for request in stale:
+        casework.forget_selfie(request, actor=SYSTEM,
+                               reason=f"{SELFIE_DAYS} days after the last search")
+    return {"selfies_deleted": len(stale)} if stale else {}
 
 
 @daily_task("request_deadlines")

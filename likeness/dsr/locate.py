@@ -77,6 +77,7 @@ def start(request_id: int, *, actor: Actor, early_reason: str = "") -> SubjectRe
     request.search_chunks_total = 0
     request.search_chunks_done = 0
     request.search_run = secrets.token_hex(8)
+    request.last_search_at = utcnow()
     outbox.add("prepare_search", request.id, request.search_run)
     audit.record("request.search_started", actor=actor, subject=f"request:{request.id}")
     return request

@@ -104,7 +104,8 @@ class SubjectRequest(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(Text)
     refusal_reason: Mapped[str | None] = mapped_column(Text)
-    # Optional reference selfie: used for this request only, purged on close.
+    # Optional reference selfie: used for this request only; deleted at carry-out, on
+    # close, and at the latest 30 days after the last search (likeness.dsr.daily).
     selfie_path: Mapped[str | None] = mapped_column(String(255))
     selfie_template_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     response_pdf_path: Mapped[str | None] = mapped_column(String(255))
@@ -151,6 +152,8 @@ class SubjectRequest(Base):
     objection_grounds: Mapped[str | None] = mapped_column(Text)
     restriction_lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     selfie_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When staff last started a face search: the selfie goes at the latest 30 days later.
+    last_search_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Registered by staff from an email, letter or call: received_at is the real receipt.
     received_via: Mapped[str] = mapped_column(String(20), default=ReceivedVia.PORTAL.value)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))

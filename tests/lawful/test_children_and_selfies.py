@@ -106,7 +106,7 @@ def test_an_unverified_requests_selfie_is_gone_after_14_days(
         AuditEvent.action == "request.purged_unverified")).one()
 
 
-def test_a_selfie_is_gone_as_soon_as_the_answer_is_sent(
+def test_a_selfie_is_gone_as_soon_as_the_request_is_carried_out(
     app: Flask, client: FlaskClient, db: Any, mailbox: Any, make_staff: Any
 ):
     officer = make_staff("privacy_officer")
@@ -117,10 +117,12 @@ def test_a_selfie_is_gone_as_soon_as_the_answer_is_sent(
     actions.perform(subject_request.id, actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
-    assert subject_request.response_pdf_path and selfie.exists()  # a draft, not yet sent
+    # Carried out: the answer is a draft, not yet sent, and the selfie is already gone.
+    assert subject_request.response_pdf_path and not selfie.exists()
+    assert subject_request.selfie_deleted_at is not None
     send_answer(subject_request.id, officer)
     db.session.refresh(subject_request)
-    assert not selfie.exists() and subject_request.selfie_deleted_at is not None
+    assert subject_request.selfie_path is None
 
 
 def test_a_refusal_deletes_the_selfie_at_once(
