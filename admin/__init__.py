@@ -72,6 +72,7 @@ from admin import (  # noqa: E402,F401  (registers the routes)
     cockpit_log_views,
     cockpit_views,
     disclosure_views,
+    integration_views,
     library_views,
     people_views,
     quitclaim_views,

@@ -111,6 +111,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         # Login throttling (Flask-Limiter syntax).
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
+        # The image-bank API (/api/v1, see docs/api.md): requests per key, and how long
+        # a rotated key keeps working next to its successor.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
+        "API_KEY_ROTATION_GRACE_HOURS": _env_int("API_KEY_ROTATION_GRACE_HOURS", 24 * 7),
+        "API_TITLE": "Likeness image-bank API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
         # Face engine.
         # The lawful default: templates only with biometric consent (see README). `all`
         # is never chosen here: an admin must record its legal basis in the app.

@@ -217,6 +217,22 @@ CASES: dict[str, list[Case]] = {
     "portal.confirm_request_identity": [
         Case("GET", f"/request/confirm/{TOKEN}", staff=False),
         *_posts(f"/request/confirm/{TOKEN}", {"decision": SQLI}, staff=False)],
+    # --- integrations (the API itself, with a key, is fuzzed in tests/api) ---
+    "admin.integration_list": [*_posts("/admin/integrations",
+                                       {"name": XSS, "allowed_hosts": SQLI},
+                                       {"name": HUGE, "allowed_hosts": HUGE})],
+    "admin.integration_page": [Case("GET", "/admin/integrations/99999999999999999999"),
+                               *_posts("/admin/integrations/999999",
+                                       {"label": XSS, "scopes": "root"})],
+    "admin.integration_hosts": [*_posts("/admin/integrations/999999/hosts",
+                                        {"allowed_hosts": CONTROL})],
+    "admin.api_key_rotate": [*_posts("/admin/api-keys/999999/rotate", {})],
+    "admin.api_key_revoke": [*_posts("/admin/api-keys/999999/revoke", {})],
+    "api.asset_permissions": [
+        Case("GET", f"/api/v1/assets/{XSS}/permissions?channel=" + SQLI, staff=False),
+        Case("GET", "/api/v1/assets/" + "A" * 3000 + "/permissions", staff=False)],
+    "api.bulk_permissions": [Case("POST", "/api/v1/permissions:query",
+                                  {"external_ids": HUGE}, staff=False)],
 }
 
 

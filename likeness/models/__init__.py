@@ -27,6 +27,7 @@ from likeness.models.disclosure import (
     TakedownTask,
 )
 from likeness.models.erasure import ErasureKind, ErasureLedgerEntry
+from likeness.models.integration import ApiKey, ExternalAsset, Integration, Scope
 from likeness.models.mail import OutgoingEmail
 from likeness.models.outbox import OutboxJob, OutboxStatus
 from likeness.models.person import Person
@@ -67,6 +68,10 @@ from likeness.models.staff import Role, StaffUser
 
 __all__ = [
     "AgeAnswer",
+    "ApiKey",
+    "ExternalAsset",
+    "Integration",
+    "Scope",
     "ConsentLink",
     "FormSubmission",
     "StaffRecoveryCode",

@@ -1,0 +1,87 @@
+"""The image-bank API, /api/v1: machine clients with API keys (see docs/api.md).
+
+Every route needs a valid key and the scope its view declares with `@requires_scope`,
+checked once in `before_request`: a view that declares none is refused (fail closed).
+Errors are RFC 9457 problem details (likeness.web.problem). The blueprint is exempt
+from CSRF (no cookies are involved) and rate-limited per key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, g, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_smorest import Blueprint
+
+from likeness.extensions import limiter
+from likeness.integrations import keys
+from likeness.models import Scope
+from likeness.web import problem
+
+blueprint = Blueprint("api", __name__, description="The image bank asks Likeness.")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Open without a key: the self-hosted document viewer.
+PUBLIC_ENDPOINTS = {"api.docs"}
+_BEARER = re.compile(r"^Bearer ([^\s]+)$")
+
+
+def requires_scope(scope: Scope) -> Callable[[F], F]:
+    """Mark a view as needing `scope`. Enforced in `authenticate` below."""
+
+    def mark(view: F) -> F:
+        view.required_scope = scope  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def presented_key() -> str | None:
+    match = _BEARER.match(request.headers.get("Authorization", ""))
+    return match.group(1) if match else None
+
+
+def rate_limit_key() -> str:
+    """Count per key (its public prefix); requests without a well-formed key per address."""
+    match = keys.KEY_PATTERN.match(presented_key() or "")
+    return f"apikey:{match.group(1)}" if match else f"ip:{get_remote_address()}"
+
+
+# Counted before authentication (Flask-Limiter checks first), so a flood of bad keys is
+# throttled too.
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(blueprint)
+
+
+@blueprint.before_request
+def authenticate() -> ResponseReturnValue | None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    scope = getattr(view, "required_scope", None)
+    try:
+        key = keys.find_key(presented_key())
+        if scope is None:
+            raise keys.ApiKeyRefused(403, _("This operation is not open to API keys."))
+        keys.require_scope(key, scope)
+    except keys.ApiKeyRefused as refused:
+        headers = {"WWW-Authenticate": 'Bearer realm="likeness"'} if refused.status == 401 else {}
+        return problem.response(refused.status, refused.reason, headers=headers)
+    g.api_key_id = key.id
+    g.integration_id = key.integration_id
+    rule = request.url_rule.rule if request.url_rule else request.path
+    keys.record_use(key.id, request.method, rule)
+    return None
+
+
+def integration_id() -> int:
+    """The integration of the key this request came with."""
+    return int(g.integration_id)
+
+
+from api import views  # noqa: E402,F401  (registers the routes)

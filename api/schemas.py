@@ -1,0 +1,63 @@
+"""Request and response bodies of /api/v1 (marshmallow; the OpenAPI document is made
+from these)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from likeness.integrations.permissions import Code, Decision
+from likeness.models import Channel
+
+CHANNELS = [c.value for c in Channel]
+MAX_PAIRS = 1000
+EXTERNAL_ID = validate.Length(min=1, max=200)
+
+
+class ChannelQuery(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS),
+                            metadata={"description": "Where the photo would be used."})
+
+
+class BulkQuery(Schema):
+    external_ids = fields.List(fields.String(validate=EXTERNAL_ID), required=True,
+                               validate=validate.Length(min=1, max=MAX_PAIRS))
+    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True,
+                           validate=validate.Length(min=1, max=len(CHANNELS)))
+
+
+class ReasonSchema(Schema):
+    code = fields.String(required=True, validate=validate.OneOf(
+        [c.value for c in Code] + ["not_registered"]))
+    person_ref = fields.String(allow_none=True, metadata={
+        "description": "Opaque reference of the person (never a name)."})
+    quitclaim_id = fields.Integer(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+
+
+class BoxSchema(Schema):
+    top = fields.Integer(required=True)
+    right = fields.Integer(required=True)
+    bottom = fields.Integer(required=True)
+    left = fields.Integer(required=True)
+
+
+class FaceDecisionSchema(Schema):
+    face_id = fields.Integer(required=True)
+    box = fields.Nested(BoxSchema, required=True)
+    decision = fields.String(required=True, validate=validate.OneOf([d.value for d in Decision]))
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    valid_until = fields.Date(allow_none=True)
+
+
+class PermissionSchema(Schema):
+    external_id = fields.String(required=True)
+    channel = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf([d.value for d in Decision]))
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    faces = fields.List(fields.Nested(FaceDecisionSchema), required=True)
+    valid_until = fields.Date(allow_none=True)
+    checked_at = fields.DateTime(required=True)
+
+
+class BulkResultSchema(Schema):
+    results = fields.List(fields.Nested(PermissionSchema), required=True)
