@@ -21,6 +21,7 @@ from flask_smorest import Blueprint
 from likeness.extensions import limiter
 from likeness.integrations import keys
 from likeness.models import Scope
+from likeness.platform.actor import NamedActor
 from likeness.web import problem
 
 blueprint = Blueprint("api", __name__, description="The image bank asks Likeness.")
@@ -79,9 +80,14 @@ def authenticate() -> ResponseReturnValue | None:
     return None
 
 
+def key_actor() -> NamedActor:
+    """The key of this request as the actor of what it changes (audited as apikey:<id>)."""
+    return NamedActor(f"apikey:{g.api_key_id}")
+
+
 def integration_id() -> int:
     """The integration of the key this request came with."""
     return int(g.integration_id)
 
 
-from api import views  # noqa: E402,F401  (registers the routes)
+from api import asset_views, views  # noqa: E402,F401  (registers the routes)

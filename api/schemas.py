@@ -3,12 +3,16 @@ from these)."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from likeness.integrations.permissions import Code, Decision
 from likeness.models import Channel
 
 CHANNELS = [c.value for c in Channel]
+LIGHTS = ["green", "amber", "red"]
 MAX_PAIRS = 1000
 EXTERNAL_ID = validate.Length(min=1, max=200)
 
@@ -61,3 +65,41 @@ class PermissionSchema(Schema):
 
 class BulkResultSchema(Schema):
     results = fields.List(fields.Nested(PermissionSchema), required=True)
+
+
+class AssetForm(Schema):
+    """The photo's facts, sent with it (multipart/form-data)."""
+
+    url = fields.String(validate=validate.Length(min=1, max=2000), metadata={
+        "description": "Fetch the photo from here (an allow-listed host of the integration; "
+                       "redirects are not followed) instead of uploading `file`."})
+    collection = fields.String(validate=validate.Length(max=200))
+    captured_at = fields.AwareDateTime(default_timezone=UTC)
+    photographer = fields.String(validate=validate.Length(max=200))
+
+
+class AssetFile(Schema):
+    file = Upload(metadata={"description": "The photo (JPEG, PNG, HEIC ...)."})
+
+
+class FaceConsentSchema(Schema):
+    face_id = fields.Integer(required=True)
+    box = fields.Nested(BoxSchema, required=True)
+    person_ref = fields.String(allow_none=True)
+    consent = fields.Dict(keys=fields.String(validate=validate.OneOf(CHANNELS)),
+                          values=fields.String(validate=validate.OneOf(LIGHTS)), metadata={
+        "description": "Per channel: green (consented), amber (consented, ends within 30 "
+                       "days), red (not usable), today."})
+    blurred = fields.Boolean(required=True)
+
+
+class AssetSchema(Schema):
+    external_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["pending", "indexed",
+                                                                   "failed"]))
+    collection = fields.String(allow_none=True)
+    captured_at = fields.DateTime(allow_none=True)
+    photographer = fields.String(allow_none=True)
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+    faces = fields.List(fields.Nested(FaceConsentSchema), required=True)

@@ -231,6 +231,8 @@ CASES: dict[str, list[Case]] = {
     "api.asset_permissions": [
         Case("GET", f"/api/v1/assets/{XSS}/permissions?channel=" + SQLI, staff=False),
         Case("GET", "/api/v1/assets/" + "A" * 3000 + "/permissions", staff=False)],
+    "api.put_asset": [Case("PUT", f"/api/v1/assets/{XSS}", staff=False)],
+    "api.get_asset": [Case("GET", "/api/v1/assets/" + SQLI, staff=False)],
     "api.bulk_permissions": [Case("POST", "/api/v1/permissions:query",
                                   {"external_ids": HUGE}, staff=False)],
 }

@@ -22,6 +22,12 @@ from tests.helpers import csrf_token_from
 URL = "/api/v1/assets/IMG-1/permissions?channel=website"
 
 
+# For this whole module: a small limit, so the per-key test needs few requests.
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    return {"API_RATE_LIMIT": "3 per minute"}
+
+
 def _auth(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
@@ -134,11 +140,6 @@ def test_a_refused_key_leaves_no_trace_of_use(client: FlaskClient, db: Any, inte
     client.get(URL, headers=_auth("lk_0123456789ab_" + "A" * 43))
     assert db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "api.called")).first() is None
-
-
-@pytest.fixture
-def app_overrides() -> dict[str, Any]:
-    return {"API_RATE_LIMIT": "3 per minute"}
 
 
 def test_each_key_has_its_own_rate_limit(client: FlaskClient, make_key: Any):

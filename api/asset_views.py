@@ -1,0 +1,74 @@
+"""Registering photos under the image bank's ids, and reading them back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from api import blueprint, integration_id, key_actor, requires_scope
+from api.schemas import AssetFile, AssetForm, AssetSchema
+from likeness.errors import InvalidInput
+from likeness.integrations import assets, fetch, keys, permissions
+from likeness.models import Scope
+
+
+@blueprint.route("/assets/<string:external_id>", methods=["PUT"])
+@requires_scope(Scope.ASSETS_WRITE)
+@blueprint.arguments(AssetForm, location="form")
+@blueprint.arguments(AssetFile, location="files")
+@blueprint.response(200, AssetSchema, description="The photo was registered already.")
+@blueprint.alt_response(201, schema=AssetSchema, description="The photo is registered.")
+def put_asset(form: dict[str, Any], files: dict[str, Any],
+              external_id: str) -> tuple[dict[str, Any], int]:
+    """Register a photo: upload `file`, or give a `url` Likeness fetches. It goes through
+    the same pipeline as staff uploads (formats, size, erasure checks, face detection)."""
+    _check_external_id(external_id)
+    upload, url = files.get("file"), form.get("url")
+    if (upload is None) == (url is None):
+        raise InvalidInput(_("Send either a file or a url."), field="file")
+    if upload is not None:
+        data, filename = upload.read(), upload.filename or "photo"
+    else:
+        integration = keys.get_integration(integration_id())
+        fetched = fetch.fetch(str(url), list(integration.allowed_hosts))
+        data, filename = fetched.data, fetched.filename
+    registered = assets.register(
+        integration_id(), external_id, data, filename, actor=key_actor(),
+        collection=form.get("collection"), captured_at=form.get("captured_at"),
+        photographer=form.get("photographer"))
+    return _present(assets.describe(integration_id(), external_id)), (
+        201 if registered.created else 200)
+
+
+@blueprint.route("/assets/<string:external_id>", methods=["GET"])
+@requires_scope(Scope.ASSETS_READ)
+@blueprint.response(200, AssetSchema)
+def get_asset(external_id: str) -> dict[str, Any]:
+    """The photo, its faces and their consent per channel today."""
+    return _present(assets.describe(integration_id(), external_id))
+
+
+def _check_external_id(external_id: str) -> None:
+    if not 0 < len(external_id) <= 200:
+        raise InvalidInput(_("An external_id has 1 to 200 characters."), field="external_id")
+
+
+def _present(view: assets.AssetView) -> dict[str, Any]:
+    asset = view.asset
+    return {
+        "external_id": view.external_id,
+        "status": asset.status,
+        "collection": asset.collection,
+        "captured_at": asset.captured_at,
+        "photographer": view.photographer,
+        "width": asset.width,
+        "height": asset.height,
+        "faces": [{"face_id": face.id,
+                   "box": dict(zip(("top", "right", "bottom", "left"), face.box, strict=True)),
+                   "person_ref": permissions.person_ref(face.person_id)
+                   if face.person_id is not None else None,
+                   "consent": {channel: light.value for channel, light in
+                               view.consent.faces.get(face.id, {}).items()},
+                   "blurred": face.id in view.consent.blurred} for face in view.faces],
+    }
