@@ -23,7 +23,7 @@ def put_asset(form: dict[str, Any], files: dict[str, Any],
               external_id: str) -> tuple[dict[str, Any], int]:
     """Register a photo: upload `file`, or give a `url` Likeness fetches. It goes through
     the same pipeline as staff uploads (formats, size, erasure checks, face detection)."""
-    _check_external_id(external_id)
+    check_external_id(external_id)
     upload, url = files.get("file"), form.get("url")
     if (upload is None) == (url is None):
         raise InvalidInput(_("Send either a file or a url."), field="file")
@@ -49,9 +49,9 @@ def get_asset(external_id: str) -> dict[str, Any]:
     return _present(assets.describe(integration_id(), external_id))
 
 
-def _check_external_id(external_id: str) -> None:
+def check_external_id(external_id: str, *, field: str = "external_id") -> None:
     if not 0 < len(external_id) <= 200:
-        raise InvalidInput(_("An external_id has 1 to 200 characters."), field="external_id")
+        raise InvalidInput(_("An id of the image bank has 1 to 200 characters."), field=field)
 
 
 def _present(view: assets.AssetView) -> dict[str, Any]:

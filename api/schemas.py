@@ -9,9 +9,10 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from likeness.integrations.permissions import Code, Decision
-from likeness.models import Channel
+from likeness.models import Channel, RequestType
 
 CHANNELS = [c.value for c in Channel]
+REQUEST_TYPES = [t.value for t in RequestType]
 LIGHTS = ["green", "amber", "red"]
 MAX_PAIRS = 1000
 EXTERNAL_ID = validate.Length(min=1, max=200)
@@ -103,3 +104,68 @@ class AssetSchema(Schema):
     width = fields.Integer(required=True)
     height = fields.Integer(required=True)
     faces = fields.List(fields.Nested(FaceConsentSchema), required=True)
+
+
+class SubjectSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    date_of_birth = fields.Date(allow_none=True)
+    is_minor = fields.Boolean(load_default=False)
+    guardian_name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    guardian_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+
+
+class SubjectResultSchema(Schema):
+    external_ref = fields.String(required=True)
+    person_ref = fields.String(required=True, metadata={
+        "description": "The reference permission answers and events use for this person."})
+
+
+class InvitationSchema(Schema):
+    external_ref = fields.String(required=True, validate=EXTERNAL_ID)
+    external_ids = fields.List(fields.String(validate=EXTERNAL_ID), required=True,
+                               validate=validate.Length(min=1, max=200))
+    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)), required=True,
+                           validate=validate.Length(min=1, max=len(CHANNELS)))
+    validity_months = fields.Integer(load_default=60, validate=validate.Range(1, 120))
+    language = fields.String(load_default="nl", validate=validate.OneOf(["nl", "en"]))
+    third_parties = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class InvitationResultSchema(Schema):
+    invitation_id = fields.Integer(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+class RequestSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(REQUEST_TYPES))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    details = fields.String(load_default="", validate=validate.Length(max=5000))
+    language = fields.String(load_default="nl", validate=validate.OneOf(["nl", "en"]))
+
+
+class RequestResultSchema(Schema):
+    reference = fields.String(required=True)
+    status = fields.String(required=True)
+    received_at = fields.DateTime(required=True)
+    due_on = fields.Date(required=True)
+
+
+class EventsQuery(Schema):
+    after = fields.String(load_default="0", validate=validate.Regexp(r"^[0-9]{1,18}$"),
+                          metadata={"description": "The `next_cursor` of the last page."})
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class EventSchema(Schema):
+    cursor = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(
+        ["consent.granted", "consent.withdrawn", "consent.expired"]))
+    created_at = fields.DateTime(required=True)
+    data = fields.Dict(required=True)
+
+
+class EventsSchema(Schema):
+    events = fields.List(fields.Nested(EventSchema), required=True)
+    next_cursor = fields.String(required=True)

@@ -233,6 +233,12 @@ CASES: dict[str, list[Case]] = {
         Case("GET", "/api/v1/assets/" + "A" * 3000 + "/permissions", staff=False)],
     "api.put_asset": [Case("PUT", f"/api/v1/assets/{XSS}", staff=False)],
     "api.get_asset": [Case("GET", "/api/v1/assets/" + SQLI, staff=False)],
+    "api.put_subject": [Case("PUT", "/api/v1/subjects/" + XSS, {"name": CONTROL},
+                             staff=False)],
+    "api.post_invitation": [Case("POST", "/api/v1/invitations", {"channels": SQLI},
+                                 staff=False)],
+    "api.post_request": [Case("POST", "/api/v1/requests", {"type": XSS}, staff=False)],
+    "api.get_events": [Case("GET", "/api/v1/events?after=" + SQLI, staff=False)],
     "api.bulk_permissions": [Case("POST", "/api/v1/permissions:query",
                                   {"external_ids": HUGE}, staff=False)],
 }

@@ -27,7 +27,14 @@ from likeness.models.disclosure import (
     TakedownTask,
 )
 from likeness.models.erasure import ErasureKind, ErasureLedgerEntry
-from likeness.models.integration import ApiKey, ExternalAsset, Integration, Scope
+from likeness.models.integration import (
+    ApiKey,
+    ExternalAsset,
+    ExternalSubject,
+    Integration,
+    IntegrationEvent,
+    Scope,
+)
 from likeness.models.mail import OutgoingEmail
 from likeness.models.outbox import OutboxJob, OutboxStatus
 from likeness.models.person import Person
@@ -70,7 +77,9 @@ __all__ = [
     "AgeAnswer",
     "ApiKey",
     "ExternalAsset",
+    "ExternalSubject",
     "Integration",
+    "IntegrationEvent",
     "Scope",
     "ConsentLink",
     "FormSubmission",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -98,4 +99,35 @@ class ExternalAsset(Base):
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"),
                                           index=True)
     photographer: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExternalSubject(Base):
+    """A person the image bank registered under its own opaque reference."""
+
+    __tablename__ = "external_subject"
+    __table_args__ = (UniqueConstraint("integration_id", "external_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("integration.id", ondelete="CASCADE"))
+    external_ref: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IntegrationEvent(Base):
+    """A consent event for one integration, written in the unit of work of the change
+    itself (so none is lost and none is told before it is true). The events feed reads
+    these by id (the cursor); webhook delivery can work from the same rows. Thin: ids,
+    references and channels, never names or templates."""
+
+    __tablename__ = "integration_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("integration.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
