@@ -28,8 +28,8 @@ blueprint = Blueprint("api", __name__, description="The image bank asks Likeness
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Open without a key: the self-hosted document viewer.
-PUBLIC_ENDPOINTS = {"api.docs"}
+# Open without a key: none (the document and its viewer are served outside this blueprint).
+PUBLIC_ENDPOINTS: set[str] = set()
 _BEARER = re.compile(r"^Bearer ([^\s]+)$")
 
 

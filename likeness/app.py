@@ -9,7 +9,7 @@ from flask import Flask
 
 from likeness import cli
 from likeness.config import PROJECT_ROOT, load_config
-from likeness.extensions import OpenApi, babel, csrf, db, limiter, login_manager, migrate
+from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
 from likeness.platform import embedded_redis
 from likeness.platform.database import configure_engine
 from likeness.platform.queue import ensure_embedded_redis, limiter_storage_uri
@@ -112,8 +112,11 @@ def register_blueprints(app: Flask) -> None:
 def register_api(app: Flask) -> None:
     """The image-bank API: no cookies, so no CSRF; requests counted per key."""
     from api import blueprint as api_blueprint
+    from api import viewer
+    from api.openapi import OpenApi
 
     csrf.exempt(api_blueprint)
     # One per app (it keeps itself in app.extensions): the document of this app's routes.
     api = OpenApi(app)
     api.register_blueprint(api_blueprint, url_prefix="/api/v1")
+    app.register_blueprint(viewer.blueprint, url_prefix="/api/v1")

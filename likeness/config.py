@@ -118,6 +118,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "API_TITLE": "Likeness image-bank API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
         # Face engine.
         # The lawful default: templates only with biometric consent (see README). `all`
         # is never chosen here: an admin must record its legal basis in the app.

@@ -7,7 +7,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
@@ -21,11 +20,3 @@ babel = Babel()
 # No default limits: only the routes that need throttling declare them.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-
-class OpenApi(Api):
-    """flask-smorest's Api without its app-wide JSON error handler: the app's own
-    handlers (likeness.web.error_pages) answer API paths with problem details and
-    every other path with an error page."""
-
-    def _register_error_handlers(self) -> None:
-        return None
