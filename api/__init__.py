@@ -12,11 +12,14 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import Request, current_app, g, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
+from marshmallow import Schema
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from likeness.extensions import limiter
 from likeness.integrations import keys
@@ -24,7 +27,25 @@ from likeness.models import Scope
 from likeness.platform.actor import NamedActor
 from likeness.web import problem
 
-blueprint = Blueprint("api", __name__, description="The image bank asks Likeness.")
+
+class MultipartParser(FlaskParser):
+    """webargs with one more location, `multipart`: the form fields and the files of a
+    multipart/form-data body together (a photo with its facts)."""
+
+    __location_map__ = dict(multipart="load_multipart", **FlaskParser.__location_map__)
+
+    def load_multipart(self, req: Request, schema: Schema) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = MultipartParser()
+    # Documented as one multipart/form-data request body.
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, "multipart": "multipart/form-data"}
+
+
+blueprint = ApiBlueprint("api", __name__, description="The image bank asks Likeness.")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from api import blueprint, integration_id, key_actor, requires_scope
-from api.schemas import AssetFile, AssetForm, AssetSchema
+from api.schemas import AssetForm, AssetSchema
 from likeness.errors import InvalidInput
 from likeness.integrations import assets, fetch, keys, permissions
 from likeness.models import Scope
@@ -15,16 +15,14 @@ from likeness.models import Scope
 
 @blueprint.route("/assets/<string:external_id>", methods=["PUT"])
 @requires_scope(Scope.ASSETS_WRITE)
-@blueprint.arguments(AssetForm, location="form")
-@blueprint.arguments(AssetFile, location="files")
+@blueprint.arguments(AssetForm, location="multipart")
 @blueprint.response(200, AssetSchema, description="The photo was registered already.")
 @blueprint.alt_response(201, schema=AssetSchema, description="The photo is registered.")
-def put_asset(form: dict[str, Any], files: dict[str, Any],
-              external_id: str) -> tuple[dict[str, Any], int]:
+def put_asset(form: dict[str, Any], external_id: str) -> tuple[dict[str, Any], int]:
     """Register a photo: upload `file`, or give a `url` Likeness fetches. It goes through
     the same pipeline as staff uploads (formats, size, erasure checks, face detection)."""
     check_external_id(external_id)
-    upload, url = files.get("file"), form.get("url")
+    upload, url = form.get("file"), form.get("url")
     if (upload is None) == (url is None):
         raise InvalidInput(_("Send either a file or a url."), field="file")
     if upload is not None:

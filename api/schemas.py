@@ -69,7 +69,9 @@ class BulkResultSchema(Schema):
 
 
 class AssetForm(Schema):
-    """The photo's facts, sent with it (multipart/form-data)."""
+    """The photo (or where to fetch it) and its facts, as multipart/form-data."""
+
+    file = Upload(metadata={"description": "The photo (JPEG, PNG, HEIC ...)."})
 
     url = fields.String(validate=validate.Length(min=1, max=2000), metadata={
         "description": "Fetch the photo from here (an allow-listed host of the integration; "
@@ -77,10 +79,6 @@ class AssetForm(Schema):
     collection = fields.String(validate=validate.Length(max=200))
     captured_at = fields.AwareDateTime(default_timezone=UTC)
     photographer = fields.String(validate=validate.Length(max=200))
-
-
-class AssetFile(Schema):
-    file = Upload(metadata={"description": "The photo (JPEG, PNG, HEIC ...)."})
 
 
 class FaceConsentSchema(Schema):

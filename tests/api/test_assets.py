@@ -128,7 +128,7 @@ def test_either_a_file_or_a_url(client, bearer, fields):
                                     {"photographer": "p" * 201}])
 def test_bad_facts_are_422(client, bearer, fields):
     response = _put(client, bearer, "X", photo="obama.jpg", **fields)
-    assert response.status_code == 422 and response.get_json()["errors"]["form"]
+    assert response.status_code == 422 and response.get_json()["errors"]["multipart"]
 
 
 def test_an_external_id_too_long_is_refused(client, bearer):
