@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from api import blueprint, integration_id, key_actor, requires_scope
-from api.schemas import AssetForm, AssetSchema
+from api.schemas import AssetForm, AssetSchema, ChannelQuery
 from likeness.errors import InvalidInput
-from likeness.integrations import assets, fetch, keys, permissions
+from likeness.integrations import assets, fetch, keys, permissions, renditions
 from likeness.models import Scope
+from likeness.web.stored_files import send_stored
 
 
 @blueprint.route("/assets/<string:external_id>", methods=["PUT"])
@@ -45,6 +47,22 @@ def put_asset(form: dict[str, Any], external_id: str) -> tuple[dict[str, Any], i
 def get_asset(external_id: str) -> dict[str, Any]:
     """The photo, its faces and their consent per channel today."""
     return _present(assets.describe(integration_id(), external_id))
+
+
+@blueprint.route("/assets/<string:external_id>/rendition", methods=["GET"])
+@requires_scope(Scope.ASSETS_READ)
+@blueprint.arguments(ChannelQuery, location="query")
+@blueprint.doc(responses={"200": {"description": "The photo (JPEG), faces not allowed on the "
+                                                 "channel blurred.",
+                                  "content": {"image/jpeg": {"schema": {
+                                      "type": "string", "format": "binary"}}}}})
+def get_rendition(query: dict[str, Any], external_id: str) -> Response:
+    """For a channel that allows blurred publication: the photo with every face that is
+    not allowed there blurred."""
+    asset_id = assets.asset_id_for(integration_id(), external_id)
+    key = renditions.for_channel(integration_id(), asset_id, query["channel"],
+                                 actor=key_actor())
+    return send_stored(key, "image/jpeg")
 
 
 def check_external_id(external_id: str, *, field: str = "external_id") -> None:

@@ -114,6 +114,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # The image-bank API (/api/v1, see docs/api.md): requests per key, and how long
         # a rotated key keeps working next to its successor.
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
+        # Channels where an image bank may fetch a photo with the faces not allowed there
+        # blurred (comma-separated, e.g. "internal,website"); none by default.
+        "API_BLURRED_CHANNELS": os.environ.get("API_BLURRED_CHANNELS", ""),
         "API_KEY_ROTATION_GRACE_HOURS": _env_int("API_KEY_ROTATION_GRACE_HOURS", 24 * 7),
         "API_TITLE": "Likeness image-bank API",
         "API_VERSION": "v1",

@@ -241,6 +241,8 @@ CASES: dict[str, list[Case]] = {
     "api.get_events": [Case("GET", "/api/v1/events?after=" + SQLI, staff=False)],
     "api_viewer.docs": [Case("GET", "/api/v1/docs?x=" + XSS, staff=False)],
     "api-docs.openapi_json": [Case("GET", "/api/v1/openapi.json?x=" + SQLI, staff=False)],
+    "api.get_rendition": [Case("GET", "/api/v1/assets/1/rendition?channel=" + XSS,
+                               staff=False)],
     "api.bulk_permissions": [Case("POST", "/api/v1/permissions:query",
                                   {"external_ids": HUGE}, staff=False)],
 }
