@@ -133,7 +133,7 @@ def main() -> None:
     parser.add_argument("--faces", type=int, default=10, help="faces per asset")
     parser.add_argument("--full", action="store_true", help="100,000 assets x 10 faces")
     parser.add_argument("--singles", type=int, default=300)
-    parser.add_argument("--bulks", type=int, default=15)
+    parser.add_argument("--bulks", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
     if args.full:

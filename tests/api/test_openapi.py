@@ -7,8 +7,11 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.browser import chromium, live_server
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
@@ -45,3 +48,23 @@ def test_the_document_and_its_viewer_are_served_without_a_cdn(client: FlaskClien
     assert page.status_code == 200 and "/static/js/api-docs.js" in html
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing from elsewhere
     assert client.get("/static/js/api-docs.js").status_code == 200
+
+
+@pytest.mark.browser
+def test_the_viewer_shows_every_operation_in_a_browser_without_outside_requests(
+        committed_app: Flask):
+    with live_server(committed_app) as base, chromium() as page:
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url)
+                if not r.url.startswith(base) else None)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base + "/api/v1/docs")
+        page.locator(".api-operation").first.wait_for()
+        headings = page.locator(".api-operation h2").all_inner_texts()
+        spec = json.loads(DOCUMENT.read_text())
+        expected = {f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops
+                    if m != "parameters"}
+        assert set(headings) == expected
+        assert page.get_by_text("consented", exact=False).first.is_visible()
+        assert outside == [] and errors == []
