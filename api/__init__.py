@@ -88,15 +88,20 @@ def authenticate() -> ResponseReturnValue | None:
     scope = getattr(view, "required_scope", None)
     try:
         key = keys.find_key(presented_key())
+    except keys.ApiKeyRefused as refused:
+        return problem.response(refused.status, refused.reason,
+                                headers={"WWW-Authenticate": 'Bearer realm="likeness"'})
+    rule = request.url_rule.rule if request.url_rule else request.path
+    try:
         if scope is None:
             raise keys.ApiKeyRefused(403, _("This operation is not open to API keys."))
         keys.require_scope(key, scope)
     except keys.ApiKeyRefused as refused:
-        headers = {"WWW-Authenticate": 'Bearer realm="likeness"'} if refused.status == 401 else {}
-        return problem.response(refused.status, refused.reason, headers=headers)
+        # A known key used beyond its scopes is a use too: audited, as refused.
+        keys.record_use(key.id, request.method, rule, refused=True)
+        return problem.response(refused.status, refused.reason)
     g.api_key_id = key.id
     g.integration_id = key.integration_id
-    rule = request.url_rule.rule if request.url_rule else request.path
     keys.record_use(key.id, request.method, rule)
     return None
 

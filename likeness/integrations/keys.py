@@ -164,12 +164,16 @@ def find_key(presented: str | None) -> ApiKey:
 
 
 @use_case
-def record_use(key_id: int, method: str, endpoint: str) -> None:
-    """Every use of a key is audited (its id, never the key) and stamps last-used."""
+def record_use(key_id: int, method: str, endpoint: str, *, refused: bool = False) -> None:
+    """Every use of a key is audited (its id, never the key) and stamps last-used; a use
+    beyond the key's scopes is audited as refused."""
     key = _get_key(key_id)
     key.last_used_at = utcnow()
-    audit.record("api.called", actor=key, subject=f"integration:{key.integration_id}",
-                 details={"method": method, "endpoint": endpoint})
+    details: dict[str, object] = {"method": method, "endpoint": endpoint}
+    if refused:
+        details["refused"] = "scope"
+    audit.record("api.refused" if refused else "api.called", actor=key,
+                 subject=f"integration:{key.integration_id}", details=details)
 
 
 def require_scope(key: ApiKey, scope: Scope) -> None:

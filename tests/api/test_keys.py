@@ -65,10 +65,13 @@ def test_a_valid_key_gets_through_and_only_a_fingerprint_is_stored(
     assert stored.secret_sha256 != secret and len(stored.secret_sha256) == 64
 
 
-def test_a_key_without_the_scope_is_forbidden(client: FlaskClient, make_key: Any):
+def test_a_key_without_the_scope_is_forbidden_and_the_attempt_audited(
+        client: FlaskClient, db: Any, make_key: Any):
     secret = make_key(["subjects:write"])
     body = _problem(client.get(URL, headers=_auth(secret)), 403)
     assert "assets:read" in body["detail"]
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api.refused"))
+    assert event.details["refused"] == "scope" and event.actor.startswith("apikey:")
 
 
 def test_an_expired_key_stops_working(client: FlaskClient, make_key: Any):
