@@ -25,6 +25,7 @@ from likeness.extensions import limiter
 from likeness.integrations import keys
 from likeness.models import Scope
 from likeness.platform.actor import NamedActor
+from likeness.platform.text import has_control_characters
 from likeness.web import problem
 
 
@@ -84,6 +85,9 @@ limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_
 def authenticate() -> ResponseReturnValue | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
+    if any(isinstance(v, str) and has_control_characters(v)
+           for v in (request.view_args or {}).values()):
+        return problem.response(400, _("An id of the image bank is plain text."))
     view = current_app.view_functions.get(request.endpoint or "")
     scope = getattr(view, "required_scope", None)
     try:

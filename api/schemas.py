@@ -6,16 +6,32 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from likeness.integrations.permissions import Code, Decision
 from likeness.models import Channel, RequestType
+from likeness.platform.text import has_control_characters
 
 CHANNELS = [c.value for c in Channel]
 REQUEST_TYPES = [t.value for t in RequestType]
 LIGHTS = ["green", "amber", "red"]
 MAX_PAIRS = 1000
-EXTERNAL_ID = validate.Length(min=1, max=200)
+
+
+def _plain(multiline: bool = False) -> validate.Validator:
+    """No control or format characters (PostgreSQL refuses NUL; names must be one line)."""
+
+    def check(value: str) -> bool:
+        if has_control_characters(value, multiline=multiline):
+            raise ValidationError("Control characters are not allowed.")
+        return True
+
+    return check  # type: ignore[return-value]
+
+
+PLAIN = _plain()
+TEXT = _plain(multiline=True)
+EXTERNAL_ID = [validate.Length(min=1, max=200), PLAIN]
 
 
 class ChannelQuery(Schema):
@@ -73,12 +89,12 @@ class AssetForm(Schema):
 
     file = Upload(metadata={"description": "The photo (JPEG, PNG, HEIC ...)."})
 
-    url = fields.String(validate=validate.Length(min=1, max=2000), metadata={
+    url = fields.String(validate=[validate.Length(min=1, max=2000), PLAIN], metadata={
         "description": "Fetch the photo from here (an allow-listed host of the integration; "
                        "redirects are not followed) instead of uploading `file`."})
-    collection = fields.String(validate=validate.Length(max=200))
+    collection = fields.String(validate=[validate.Length(max=200), PLAIN])
     captured_at = fields.AwareDateTime(default_timezone=UTC)
-    photographer = fields.String(validate=validate.Length(max=200))
+    photographer = fields.String(validate=[validate.Length(max=200), PLAIN])
 
 
 class FaceConsentSchema(Schema):
@@ -105,11 +121,11 @@ class AssetSchema(Schema):
 
 
 class SubjectSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), PLAIN])
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     date_of_birth = fields.Date(allow_none=True)
     is_minor = fields.Boolean(load_default=False)
-    guardian_name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    guardian_name = fields.String(allow_none=True, validate=[validate.Length(max=200), PLAIN])
     guardian_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
 
@@ -127,7 +143,7 @@ class InvitationSchema(Schema):
                            validate=validate.Length(min=1, max=len(CHANNELS)))
     validity_months = fields.Integer(load_default=60, validate=validate.Range(1, 120))
     language = fields.String(load_default="nl", validate=validate.OneOf(["nl", "en"]))
-    third_parties = fields.String(load_default="", validate=validate.Length(max=1000))
+    third_parties = fields.String(load_default="", validate=[validate.Length(max=1000), TEXT])
 
 
 class InvitationResultSchema(Schema):
@@ -137,9 +153,9 @@ class InvitationResultSchema(Schema):
 
 class RequestSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(REQUEST_TYPES))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), PLAIN])
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    details = fields.String(load_default="", validate=validate.Length(max=5000))
+    details = fields.String(load_default="", validate=[validate.Length(max=5000), TEXT])
     language = fields.String(load_default="nl", validate=validate.OneOf(["nl", "en"]))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import ExternalAsset, IntegrationEvent, Quitclaim
+from likeness.web.form_fields import MAX_ID
 
 MAX_PAGE = 500
 
@@ -52,6 +53,8 @@ def consent_changed(quitclaim: Quitclaim, kind: str) -> None:
 
 def after(integration_id: int, cursor: int, *, limit: int = 100) -> list[IntegrationEvent]:
     """The integration's events after `cursor` (an event id; 0 for the beginning)."""
+    if cursor >= MAX_ID:
+        return []  # past every id there can be (and out of the column's range)
     return list(db.session.scalars(
         select(IntegrationEvent).where(IntegrationEvent.integration_id == integration_id,
                                        IntegrationEvent.id > cursor)

@@ -179,3 +179,14 @@ def test_a_url_is_fetched_only_from_an_allowed_host_without_redirects(
     assert response.status_code == status, response.get_data(as_text=True)
     assert words in response.get_json()["detail"]
     assert _assets(db) == 0
+
+
+def test_control_characters_in_ids_and_facts_are_refused(client, bearer, db):
+    # PostgreSQL cannot store NUL at all; names and ids are one line of plain text.
+    assert client.get("/api/v1/assets/A%00B/permissions?channel=website",
+                      headers=bearer).status_code == 400
+    response = _put(client, bearer, "IMG-1", photo="obama.jpg", photographer="P\x00")
+    assert response.status_code == 422 and _assets(db) == 0
+    bulk = client.post("/api/v1/permissions:query", headers=bearer,
+                       json={"external_ids": ["A\x00"], "channels": ["website"]})
+    assert bulk.status_code == 422
