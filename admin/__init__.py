@@ -74,6 +74,7 @@ from admin import (  # noqa: E402,F401  (registers the routes)
     cockpit_log_views,
     cockpit_views,
     disclosure_views,
+    integration_views,
     library_views,
     metadata_views,
     people_views,

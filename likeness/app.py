@@ -112,3 +112,17 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(portal_blueprint)
     app.register_blueprint(admin_blueprint, url_prefix="/admin")
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    """The image-bank API: no cookies, so no CSRF; requests counted per key."""
+    from api import blueprint as api_blueprint
+    from api import viewer
+    from api.openapi import OpenApi
+
+    csrf.exempt(api_blueprint)
+    # One per app (it keeps itself in app.extensions): the document of this app's routes.
+    api = OpenApi(app)
+    api.register_blueprint(api_blueprint, url_prefix="/api/v1")
+    app.register_blueprint(viewer.blueprint, url_prefix="/api/v1")

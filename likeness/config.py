@@ -125,6 +125,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS",
                                                   "100 per 15 minutes"),
+        # The image-bank API (/api/v1, see docs/api.md): requests per key, and how long
+        # a rotated key keeps working next to its successor.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
+        # Channels where an image bank may fetch a photo with the faces not allowed there
+        # blurred (comma-separated, e.g. "internal,website"); none by default.
+        "API_BLURRED_CHANNELS": os.environ.get("API_BLURRED_CHANNELS", ""),
+        "API_KEY_ROTATION_GRACE_HOURS": _env_int("API_KEY_ROTATION_GRACE_HOURS", 24 * 7),
+        "API_TITLE": "Likeness image-bank API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
         # Face engine.
         # The lawful default: templates only with biometric consent (see docs/legal.md). `all`
         # is never chosen here: an admin must record its legal basis in the app.

@@ -19,3 +19,4 @@ csrf = CSRFProtect()
 babel = Babel()
 # No default limits: only the routes that need throttling declare them.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+

@@ -224,6 +224,34 @@ CASES: dict[str, list[Case]] = {
     "portal.confirm_request_identity": [
         Case("GET", f"/request/confirm/{TOKEN}", staff=False),
         *_posts(f"/request/confirm/{TOKEN}", {"decision": SQLI}, staff=False)],
+    # --- integrations (the API itself, with a key, is fuzzed in tests/api) ---
+    "admin.integration_list": [*_posts("/admin/integrations",
+                                       {"name": XSS, "allowed_hosts": SQLI},
+                                       {"name": HUGE, "allowed_hosts": HUGE})],
+    "admin.integration_page": [Case("GET", "/admin/integrations/99999999999999999999"),
+                               *_posts("/admin/integrations/999999",
+                                       {"label": XSS, "scopes": "root"})],
+    "admin.integration_hosts": [*_posts("/admin/integrations/999999/hosts",
+                                        {"allowed_hosts": CONTROL})],
+    "admin.api_key_rotate": [*_posts("/admin/api-keys/999999/rotate", {})],
+    "admin.api_key_revoke": [*_posts("/admin/api-keys/999999/revoke", {})],
+    "api.asset_permissions": [
+        Case("GET", f"/api/v1/assets/{XSS}/permissions?channel=" + SQLI, staff=False),
+        Case("GET", "/api/v1/assets/" + "A" * 3000 + "/permissions", staff=False)],
+    "api.put_asset": [Case("PUT", f"/api/v1/assets/{XSS}", staff=False)],
+    "api.get_asset": [Case("GET", "/api/v1/assets/" + SQLI, staff=False)],
+    "api.put_subject": [Case("PUT", "/api/v1/subjects/" + XSS, {"name": CONTROL},
+                             staff=False)],
+    "api.post_invitation": [Case("POST", "/api/v1/invitations", {"channels": SQLI},
+                                 staff=False)],
+    "api.post_request": [Case("POST", "/api/v1/requests", {"type": XSS}, staff=False)],
+    "api.get_events": [Case("GET", "/api/v1/events?after=" + SQLI, staff=False)],
+    "api_viewer.docs": [Case("GET", "/api/v1/docs?x=" + XSS, staff=False)],
+    "api-docs.openapi_json": [Case("GET", "/api/v1/openapi.json?x=" + SQLI, staff=False)],
+    "api.get_rendition": [Case("GET", "/api/v1/assets/1/rendition?channel=" + XSS,
+                               staff=False)],
+    "api.bulk_permissions": [Case("POST", "/api/v1/permissions:query",
+                                  {"external_ids": HUGE}, staff=False)],
 }
 
 

@@ -85,18 +85,20 @@ def for_assets(asset_ids: list[int], *, on: date | None = None) -> dict[int, Ass
         .where(Face.asset_id.in_(asset_ids), Face.is_not_a_face.is_(False))
     ).all()
     covered = _valid_channels(asset_ids, on)
+    channels = [channel.value for channel in Channel]  # once: enum access is slow per face
+    amber = timedelta(days=AMBER_DAYS)
     for face_id, asset_id, person_id, blurred, suppressed in faces:
         consent = result[asset_id]
         if blurred:
             consent.blurred.add(face_id)
         lights = {}
-        for channel in Channel:
+        for channel in channels:
             light = Light.RED
             if person_id is not None and not suppressed and asset_id not in restricted:
-                until = covered.get((person_id, asset_id, channel.value))
+                until = covered.get((person_id, asset_id, channel))
                 if until is not None:
-                    light = Light.AMBER if until - on < timedelta(days=AMBER_DAYS) else Light.GREEN
-            lights[channel.value] = light
+                    light = Light.AMBER if until - on < amber else Light.GREEN
+            lights[channel] = light
         consent.faces[face_id] = lights
     return result
 

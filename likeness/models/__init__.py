@@ -28,6 +28,14 @@ from likeness.models.disclosure import (
     TakedownTask,
 )
 from likeness.models.erasure import ErasureKind, ErasureLedgerEntry
+from likeness.models.integration import (
+    ApiKey,
+    ExternalAsset,
+    ExternalSubject,
+    Integration,
+    IntegrationEvent,
+    Scope,
+)
 from likeness.models.mail import OutgoingEmail
 from likeness.models.outbox import OutboxJob, OutboxStatus
 from likeness.models.person import Person
@@ -68,6 +76,12 @@ from likeness.models.staff import Role, StaffUser
 
 __all__ = [
     "AgeAnswer",
+    "ApiKey",
+    "ExternalAsset",
+    "ExternalSubject",
+    "Integration",
+    "IntegrationEvent",
+    "Scope",
     "ConsentLink",
     "FormSubmission",
     "StaffRecoveryCode",

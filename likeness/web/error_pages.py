@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
@@ -14,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from likeness.errors import DomainError
 from likeness.extensions import db
 from likeness.platform.storage import StorageUnavailable
+from likeness.web import problem
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +41,11 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, message: str | None = None) -> ResponseReturnValue:
+def render_error(status: int, message: str | None = None, *,
+                 errors: Any = None) -> ResponseReturnValue:
     title, default_message = MESSAGES.get(status, MESSAGES[500])
+    if problem.is_api_request():
+        return problem.response(status, str(message or default_message), errors=errors)
     return (
         render_template(
             "errors/error.html", status=status, title=title, message=message or default_message
@@ -53,7 +58,9 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     status = error.code or 500
     if status >= 500:
         db.session.rollback()
-    return render_error(status)
+    # webargs (the API's input parsing) puts the per-field messages here.
+    data = getattr(error, "data", None) or {}
+    return render_error(status, errors=data.get("messages") if isinstance(data, dict) else None)
 
 
 def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
@@ -64,7 +71,8 @@ def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
 
 def handle_domain_error(error: DomainError) -> ResponseReturnValue:
     db.session.rollback()
-    return render_error(error.status, error.message)
+    errors = {error.field: [error.message]} if error.field else None
+    return render_error(error.status, error.message, errors=errors)
 
 
 def handle_database_unreachable(error: Exception) -> ResponseReturnValue:

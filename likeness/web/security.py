@@ -39,8 +39,11 @@ def trust_proxies(app: Flask) -> None:
 
 
 def limit_request_body() -> None:
-    """Public portal forms get a small body limit; staff (uploads) the large one."""
-    if request.blueprint != "admin":
+    """Public portal forms get a small body limit; staff (uploads) the large one; the
+    image-bank API one photo (and its form fields)."""
+    if request.blueprint == "api":
+        request.max_content_length = current_app.config["MAX_UPLOAD_FILE_BYTES"] + 1024 * 1024
+    elif request.blueprint != "admin":
         request.max_content_length = current_app.config["PORTAL_MAX_CONTENT_LENGTH"]
 
 

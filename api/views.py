@@ -1,0 +1,78 @@
+"""The /api/v1 routes: thin, one service call each."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from flask_babel import gettext as _
+
+from api import blueprint, integration_id, requires_scope
+from api.schemas import (
+    MAX_PAIRS,
+    BulkQuery,
+    BulkResultSchema,
+    ChannelQuery,
+    PermissionSchema,
+)
+from likeness.errors import DomainError
+from likeness.integrations import assets, permissions
+from likeness.models import Scope, utcnow
+
+
+class TooMany(DomainError):
+    status = 413
+
+
+@blueprint.route("/assets/<string:external_id>/permissions", methods=["GET"])
+@requires_scope(Scope.ASSETS_READ)
+@blueprint.arguments(ChannelQuery, location="query")
+@blueprint.response(200, PermissionSchema)
+def asset_permissions(query: dict[str, Any], external_id: str) -> dict[str, Any]:
+    """May this photo be used on this channel? Per face, with reasons."""
+    asset_id = assets.asset_id_for(integration_id(), external_id)
+    decision = permissions.decide([asset_id], [query["channel"]])[(asset_id, query["channel"])]
+    return _present(external_id, decision)
+
+
+@blueprint.route("/permissions:query", methods=["POST"])
+@requires_scope(Scope.ASSETS_READ)
+@blueprint.arguments(BulkQuery)
+@blueprint.response(200, BulkResultSchema)
+def bulk_permissions(query: dict[str, Any]) -> dict[str, Any]:
+    """Up to 1,000 (asset, channel) pairs at once; unregistered ids answer `unknown`."""
+    external_ids = list(dict.fromkeys(query["external_ids"]))
+    channels = list(dict.fromkeys(query["channels"]))
+    if len(external_ids) * len(channels) > MAX_PAIRS:
+        raise TooMany(_("Ask for at most %(n)d assets x channels at once.", n=MAX_PAIRS))
+    known = assets.asset_ids_for(integration_id(), external_ids)
+    decisions = permissions.decide(sorted(set(known.values())), channels)
+    checked_at = utcnow()
+    results = []
+    for external_id in external_ids:
+        for channel in channels:
+            asset_id = known.get(external_id)
+            if asset_id is None:
+                results.append({"external_id": external_id, "channel": channel,
+                                "decision": permissions.Decision.UNKNOWN.value,
+                                "reasons": [{"code": "not_registered"}], "faces": [],
+                                "valid_until": None, "checked_at": checked_at})
+            else:
+                results.append(_present(external_id, decisions[(asset_id, channel)]))
+    return {"results": results}
+
+
+def _present(external_id: str, decision: permissions.AssetDecision) -> dict[str, Any]:
+    return {
+        "external_id": external_id,
+        "channel": decision.channel,
+        "decision": decision.decision.value,
+        "reasons": [asdict(r) for r in decision.reasons],
+        "faces": [{"face_id": f.face_id,
+                   "box": dict(zip(("top", "right", "bottom", "left"), f.box, strict=True)),
+                   "decision": f.decision.value,
+                   "reasons": [asdict(r) for r in f.reasons],
+                   "valid_until": f.valid_until} for f in decision.faces],
+        "valid_until": decision.valid_until,
+        "checked_at": decision.checked_at,
+    }

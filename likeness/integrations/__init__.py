@@ -1,0 +1,1 @@
+"""Image banks beside Likeness: integrations, API keys, their asset ids, permission checks."""
