@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from admin.forms import StaffActionForm
 from admin.lookups import person_choice
 from admin.request_forms import (
+    AskForCheckForm,
     AssignForm,
     CloseForm,
     ExtendForm,
@@ -93,8 +94,15 @@ def _ask_person(request_id: int, form: StaffActionForm) -> str:
 
 def _identity_check(request_id: int, form: IdentityCheckForm) -> str:
     identity.record_identity_check(request_id, method=form.method.data or "",
-                                   why=form.why.data or "", actor=current_user)
+                                   outcome=form.outcome.data or "", why=form.why.data or "",
+                                   address=form.address.data or "", actor=current_user)
     return _("Identity check recorded.")
+
+
+def _ask_for_check(request_id: int, form: AskForCheckForm) -> str:
+    identity.ask_requester_for_check(request_id, method=form.method.data or "",
+                                     actor=current_user)
+    return _("We told the requester that an identity check is needed, and how.")
 
 
 def _relationship_check(request_id: int, form: RelationshipCheckForm) -> str:
@@ -136,6 +144,7 @@ CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "perform": (PerformForm, _perform),
     "ask-person": (StaffActionForm, _ask_person),
     "identity-check": (IdentityCheckForm, _identity_check),
+    "ask-for-check": (AskForCheckForm, _ask_for_check),
     "relationship-check": (RelationshipCheckForm, _relationship_check),
     "objection-decision": (ObjectionDecisionForm, _objection_decision),
     "send-answer": (StaffActionForm, _send_answer),

@@ -15,6 +15,7 @@ from admin import blueprint, case_confirmations, requires
 from admin.case_actions import CASE_ACTIONS
 from admin.forms import StaffActionForm
 from admin.request_forms import (
+    AskForCheckForm,
     AssignForm,
     CloseForm,
     ExtendForm,
@@ -32,7 +33,17 @@ from admin.request_forms import (
     ScopeForm,
     UnfoundedForm,
 )
-from likeness.dsr import action_texts, answer, casework, identity, intake, locate, scope, steps
+from likeness.dsr import (
+    action_texts,
+    answer,
+    casework,
+    identity,
+    intake,
+    locate,
+    readiness,
+    scope,
+    steps,
+)
 from likeness.errors import DomainError, InvalidInput
 from likeness.library import people
 from likeness.models import MatchDecision, RequestStatus, RequestType, Role, SubjectRequest
@@ -126,6 +137,12 @@ def request_page(request_id: int) -> ResponseReturnValue:
         identity_form=IdentityCheckForm(), relationship_form=RelationshipCheckForm(),
         objection_form=ObjectionDecisionForm(), unfounded_form=UnfoundedForm(),
         blockers=identity.blockers(subject_request),
+        carry_out_blockers=readiness.carry_out_blockers(subject_request),
+        send_blockers=readiness.send_blockers(subject_request),
+        ask_check_form=AskForCheckForm(), check_methods=identity.METHODS,
+        not_scanned_notice=case_confirmations.not_scanned_notice(subject_request),
+        checked_by=(accounts.get(subject_request.identity_checked_by_id)
+                    if subject_request.identity_checked_by_id else None),
         scope_summary=scope.summary(subject_request), scope_is_set=scope.is_set(subject_request),
         policy=settings.template_policy().value,
         person_with_requester_email=(None if subject_request.person_id

@@ -109,3 +109,14 @@ def send_answer(request_id: int, officer: Any) -> None:
     run_jobs()
     answer.send(request_id, actor=officer)
     run_jobs()
+
+
+def record_identity_check(request_id: int, officer: Any) -> None:
+    """A privacy officer records a video call that confirmed the requester: confirmed faces
+    tagged to nobody are then tied to them (`likeness.dsr.identity`)."""
+    from likeness.dsr import identity
+
+    identity.record_identity_check(
+        request_id, method="video_call", outcome="confirmed",
+        why="On a video call I compared the requester with each confirmed photo.",
+        actor=officer)

@@ -263,9 +263,9 @@ def record_action(request: SubjectRequest, kind: str, detail: str = "", *,
 
 
 def tell_person(request: SubjectRequest, template: str, **context: Any) -> None:
-    """Email the requester in their language; a request registered without an address
-    is answered by post, so nothing is queued for it."""
-    if request.email:
+    """Email the requester in their language, only at an address confirmed by link; a
+    request registered without an address is answered by post, so nothing is queued."""
+    if request.email and request.email_verified_at is not None:
         mail.queue_email(request.email, template, language=request.language,
                          request=request, **context)
 

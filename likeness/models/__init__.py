@@ -42,6 +42,7 @@ from likeness.models.quitclaim import (
     SignatureKind,
 )
 from likeness.models.request import (
+    IdentityCheckMethod,
     Match,
     MatchDecision,
     ObjectionDecision,
@@ -103,6 +104,7 @@ __all__ = [
     "QuitclaimEvent",
     "QuitclaimInvitation",
     "QuitclaimStatus",
+    "IdentityCheckMethod",
     "ReceivedVia",
     "RecipientNotice",
     "RequestAction",

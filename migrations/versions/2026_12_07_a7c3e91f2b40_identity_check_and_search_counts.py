@@ -1,0 +1,40 @@
+"""identity check method and outcome; what a request search left out and compared
+
+Revision ID: a7c3e91f2b40
+Revises: 5d1f0c2a9e47
+Create Date: 2026-12-07 06:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+
+revision = 'a7c3e91f2b40'
+down_revision = '5d1f0c2a9e47'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('subject_request', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('identity_check_method', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('identity_check_outcome', sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column('identity_check_address', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('identity_check_requested_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('search_photos_not_scanned', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('search_faces_compared', sa.Integer(), nullable=False,
+                                      server_default='0'))
+    # Checks recorded before methods and outcomes were named were recorded as passed.
+    op.execute("UPDATE subject_request SET identity_check_outcome = 'confirmed' "
+               "WHERE identity_checked_at IS NOT NULL")
+
+
+def downgrade():
+    with op.batch_alter_table('subject_request', schema=None) as batch_op:
+        batch_op.drop_column('search_faces_compared')
+        batch_op.drop_column('search_photos_not_scanned')
+        batch_op.drop_column('identity_check_requested_at')
+        batch_op.drop_column('identity_check_address')
+        batch_op.drop_column('identity_check_outcome')
+        batch_op.drop_column('identity_check_method')
