@@ -25,6 +25,7 @@ from admin.request_forms import (
     PerformForm,
     RefuseForm,
     RelationshipCheckForm,
+    ScopeApprovalForm,
     ScopeForm,
     UnfoundedForm,
 )
@@ -75,11 +76,19 @@ def _locate(request_id: int, form: LocateForm) -> str:
 
 
 def _scope(request_id: int, form: ScopeForm) -> str:
-    scope.set_scope(request_id, collections=form.collections.data or [],
-                    date_from=form.date_from.data, date_until=form.date_until.data,
-                    library_wide_reason=form.library_wide_reason.data or "",
-                    actor=current_user)
+    saved = scope.set_scope(request_id, collections=form.collections.data or [],
+                            date_from=form.date_from.data, date_until=form.date_until.data,
+                            library_wide_reason=form.library_wide_reason.data or "",
+                            actor=current_user)
+    if scope.awaiting_approval(saved):
+        return _("Scope saved. It goes beyond what the requester named: a second privacy "
+                 "officer or an admin must approve it before the search.")
     return _("Scope saved. Start the search when you are ready.")
+
+
+def _approve_scope(request_id: int, form: ScopeApprovalForm) -> str:
+    scope.approve(request_id, reason=form.reason.data or "", actor=current_user)
+    return _("Wider scope approved. The search can start.")
 
 
 def _perform(request_id: int, form: PerformForm) -> str:
@@ -141,6 +150,7 @@ CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "link-person": (LinkPersonForm, _link_person),
     "locate": (LocateForm, _locate),
     "scope": (ScopeForm, _scope),
+    "approve-scope": (ScopeApprovalForm, _approve_scope),
     "perform": (PerformForm, _perform),
     "ask-person": (StaffActionForm, _ask_person),
     "identity-check": (IdentityCheckForm, _identity_check),

@@ -100,6 +100,11 @@ CHECK_METHODS = [SelectChoice(v, label) for v, label in [
 ]]
 
 
+class ScopeApprovalForm(FlaskForm):
+    reason = TextAreaField(_l("Why the wider scope is needed (at least a sentence)"),
+                           validators=[DataRequired(), Length(max=2000)])
+
+
 class IdentityCheckForm(FlaskForm):
     method = RadioField(_l("How identity was checked (never an ID copy)"),
                         choices=CHECK_METHODS, validators=[DataRequired()])

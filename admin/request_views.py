@@ -30,6 +30,7 @@ from admin.request_forms import (
     RefuseForm,
     RegisterRequestForm,
     RelationshipCheckForm,
+    ScopeApprovalForm,
     ScopeForm,
     UnfoundedForm,
 )
@@ -134,6 +135,8 @@ def request_page(request_id: int) -> ResponseReturnValue:
         action_form=StaffActionForm(), person_form=LinkPersonForm(),
         assign_form=AssignForm(), decision_form=MatchDecisionForm(),
         locate_form=LocateForm(), scope_form=_scope_form(subject_request),
+        scope_approval_form=ScopeApprovalForm(),
+        scope_awaiting_approval=scope.awaiting_approval(subject_request),
         identity_form=IdentityCheckForm(), relationship_form=RelationshipCheckForm(),
         objection_form=ObjectionDecisionForm(), unfounded_form=UnfoundedForm(),
         blockers=identity.blockers(subject_request),
@@ -159,9 +162,11 @@ def request_file(request_id: int, kind: str) -> ResponseReturnValue:
 
 
 def _scope_form(subject_request: SubjectRequest) -> ScopeForm:
-    """Prefilled with the scope set, or else with the dates the requester named."""
+    """Prefilled with the scope set, or else with what the requester named: the
+    collections their words name, and their dates."""
     r = subject_request
-    form = ScopeForm(collections=r.scope_collections or [],
+    form = ScopeForm(collections=r.scope_collections or ([] if scope.is_set(r)
+                                                        else scope.named_collections(r)),
                      date_from=r.scope_from or r.requested_from,
                      date_until=r.scope_until or r.requested_until)
     form.collections.choices = [(c, c) for c in scope.collections()]

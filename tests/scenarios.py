@@ -120,3 +120,17 @@ def record_identity_check(request_id: int, officer: Any) -> None:
         request_id, method="video_call", outcome="confirmed",
         why="On a video call I compared the requester with each confirmed photo.",
         actor=officer)
+
+
+def approve_wider_scope(request_id: int) -> None:
+    """A second person (an admin, not the handler) approves a scope beyond what the
+    requester named, as `likeness.dsr.scope` requires before the search."""
+    import uuid
+
+    from likeness.dsr import scope
+    from likeness.staff import accounts
+
+    approver, _ = accounts.create_staff(f"approver-{uuid.uuid4().hex[:6]}@example.org",
+                                        "admin", password="correct horse 42")
+    scope.approve(request_id, reason="The requester could not say where; a wider scan is "
+                  "the only way to find the photos.", actor=approver)

@@ -106,6 +106,9 @@ def send_message(request_id: int, body: str, *, actor: Actor,
     _require_open(request)
     if not body.strip():
         raise InvalidInput(_("Write a message."))
+    if request.email and request.email_verified_at is None:
+        raise InvalidInput(_("The email address is not confirmed yet: nothing is sent to it "
+                             "before the person uses the link we sent."))
     db.session.add(RequestMessage(request_id=request.id, author=actor.audit_ref,
                                   body=body[:5000]))
     if ask_information:

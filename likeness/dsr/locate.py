@@ -77,6 +77,9 @@ def start(request_id: int, *, actor: Actor, early_reason: str = "") -> SubjectRe
                                  "say why it cannot wait."))
         request.early_search_reason = early_reason.strip()[:2000]
         audit.record("request.early_search", actor=actor, subject=f"request:{request.id}")
+    if scope.awaiting_approval(request):
+        raise InvalidInput(_("The scope goes beyond what the requester named: a second "
+                             "privacy officer or an admin must approve it before the search."))
     request.search_status = SearchStatus.RUNNING.value
     request.search_chunks_total = 0
     request.search_chunks_done = 0

@@ -166,6 +166,13 @@ class SubjectRequest(Base):
     scope_from: Mapped[date | None] = mapped_column(Date)
     scope_until: Mapped[date | None] = mapped_column(Date)
     scope_library_wide_reason: Mapped[str | None] = mapped_column(Text)
+    # A scope beyond what the requester named waits for a second privacy officer or an
+    # admin (never whoever set it, nor the case's assignee), with their reason.
+    scope_widens: Mapped[bool] = mapped_column(Boolean, default=False)
+    scope_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    scope_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scope_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    scope_approval_reason: Mapped[str | None] = mapped_column(Text)
     # An objection is decided: upheld (erasure effects) or rejected (compelling grounds).
     objection_decision: Mapped[str | None] = mapped_column(String(10))
     objection_grounds: Mapped[str | None] = mapped_column(Text)

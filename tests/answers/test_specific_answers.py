@@ -31,6 +31,7 @@ from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
 from tests.helpers import csrf_token_from, link_in, run_jobs
 from tests.scenarios import (
+    approve_wider_scope,
     invite_and_open,
     latest_request,
     send_answer,
@@ -165,6 +166,7 @@ def test_the_requesters_own_confirmed_face_is_not_blurred_in_the_copy(
 
     scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="Not named", actor=officer)
+    approve_wider_scope(subject_request.id)
     locate.start(subject_request.id, actor=officer)
     run_jobs()
     (match, _face, _asset), = locate.candidates(subject_request.id)

@@ -19,7 +19,13 @@ from likeness.library import tagging
 from likeness.models import Face, Person, SubjectRequest
 from likeness.platform.storage import instance_dir
 from tests.helpers import csrf_token_from, link_in, run_jobs
-from tests.scenarios import latest_request, send_answer, submit_request, verify_by_email
+from tests.scenarios import (
+    approve_wider_scope,
+    latest_request,
+    send_answer,
+    submit_request,
+    verify_by_email,
+)
 
 
 def _tag(db: Any, asset_id: int, name: str, email: str, librarian: Any) -> Person:
@@ -38,6 +44,7 @@ def _searched(db: Any, officer: Any, *, tagged_only: bool = False) -> SubjectReq
     subject_request = latest_request(db)
     scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="Nothing named", actor=officer)
+    approve_wider_scope(subject_request.id)
     locate.start(subject_request.id, actor=officer)
     run_jobs()
     for match, face, _asset in locate.candidates(subject_request.id):

@@ -23,7 +23,14 @@ from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
 from likeness.staff import settings
 from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import invite_and_open, latest_request, sign, submit_request, verify_by_email
+from tests.scenarios import (
+    approve_wider_scope,
+    invite_and_open,
+    latest_request,
+    sign,
+    submit_request,
+    verify_by_email,
+)
 
 
 def _signed(client, mailbox, scenario, librarian, **fields) -> Quitclaim:
@@ -115,6 +122,7 @@ def test_a_second_search_under_consented_only_finishes(
     subject_request = latest_request(db)
     scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="The requester could not say where", actor=officer)
+    approve_wider_scope(subject_request.id)
     for _ in range(2):
         locate.start(subject_request.id, actor=officer)
         run_jobs()

@@ -22,6 +22,7 @@ from likeness.platform.storage import instance_dir
 from likeness.staff import settings
 from tests.helpers import run_jobs
 from tests.scenarios import (
+    approve_wider_scope,
     faces_by_file,
     latest_request,
     send_answer,
@@ -51,6 +52,7 @@ def _located(client: FlaskClient, mailbox: Any, db: Any, officer: Any, type_: st
     scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="The requester named no event or date",
                     actor=officer)
+    approve_wider_scope(subject_request.id)
     locate.start(subject_request.id, actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
