@@ -1,5 +1,6 @@
 """identity check method and outcome; what a request search left out and compared;
-approval of a scope wider than the requester named
+approval of a scope wider than the requester named; a DPIA version's conclusion
+(positive or not) and its AP prior-consultation reference
 
 Revision ID: a7c3e91f2b40
 Revises: 5d1f0c2a9e47
@@ -38,12 +39,19 @@ def upgrade():
         batch_op.create_foreign_key(
             batch_op.f('fk_subject_request_scope_approved_by_id_staff_user'), 'staff_user',
             ['scope_approved_by_id'], ['id'])
+    with op.batch_alter_table('dpia_version', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('conclusion_positive', sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column('ap_consultation_reference', sa.String(length=200),
+                                      nullable=True))
     # Checks recorded before methods and outcomes were named were recorded as passed.
     op.execute("UPDATE subject_request SET identity_check_outcome = 'confirmed' "
                "WHERE identity_checked_at IS NOT NULL")
 
 
 def downgrade():
+    with op.batch_alter_table('dpia_version', schema=None) as batch_op:
+        batch_op.drop_column('ap_consultation_reference')
+        batch_op.drop_column('conclusion_positive')
     with op.batch_alter_table('subject_request', schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f('fk_subject_request_scope_approved_by_id_staff_user'), type_='foreignkey')

@@ -22,7 +22,7 @@ from likeness.models import AuditEvent, Face, Person, Quitclaim, SubjectRequest
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
 from likeness.staff import settings
-from tests.helpers import csrf_token_from, run_jobs
+from tests.helpers import csrf_token_from, positive_dpia_version, run_jobs
 from tests.scenarios import (
     approve_wider_scope,
     invite_and_open,
@@ -82,7 +82,7 @@ def test_templates_come_back_when_the_policy_returns_to_all(
     upload("two_people.jpg")
     settings.set_template_policy("off", actor=admin)
     settings.set_template_policy("all", actor=admin, legal_basis="Art. 9(2)(g) with a law",
-                                 dpia_reference="DPIA-7")
+                                 dpia_reference="DPIA-7", dpia_version_id=positive_dpia_version())
     run_jobs()
     assert db.session.scalar(select(func.count()).select_from(Face).where(
         Face.template_ciphertext.is_not(None))) == 2

@@ -33,7 +33,7 @@ from likeness.models import (
 from likeness.platform.actor import CLI
 from likeness.platform.storage import instance_dir
 from likeness.staff import accounts, settings
-from tests.helpers import FIXTURES, run_jobs
+from tests.helpers import FIXTURES, positive_dpia_version, run_jobs
 from tests.platform.test_faults import _worker_env
 from tests.scenarios import submit_request, verify_by_email
 
@@ -100,7 +100,8 @@ def test_killed_while_rendering_the_answer_and_sending_the_mail_ends_as_a_clean_
     client = app.test_client()
     settings.set_template_policy(TemplatePolicy.ALL, actor=CLI,  # so the library is searchable
                                  legal_basis="Test: a legal basis beyond consent",
-                                 dpia_reference="DPIA-TEST-1")
+                                 dpia_reference="DPIA-TEST-1",
+                                 dpia_version_id=positive_dpia_version())
     officer_id = accounts.create_staff("dpo@example.org", "privacy_officer",
                                        password="privacy pass 1")[0].id
     librarian_id = accounts.create_staff("lib@example.org", "librarian",
