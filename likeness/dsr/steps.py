@@ -39,8 +39,8 @@ LABELS = {
 
 # What the current step asks of staff, in one line under the bar.
 HINTS = {
-    "verify": _l("Waiting for the person to confirm their email address (or record an "
-                 "identity check)."),
+    "verify": _l("Waiting for the person to confirm their email address through the link "
+                 "we sent; a request without one needs a recorded identity check."),
     "link": _l("Link the person this request is about, if they are in Likeness."),
     "locate": _l("Search the library for the person's face."),
     "decide": _l("Confirm or reject each candidate. You can change a decision until you "
