@@ -15,6 +15,7 @@ from admin import blueprint, case_confirmations, requires
 from admin.case_actions import CASE_ACTIONS
 from admin.forms import StaffActionForm
 from admin.request_forms import (
+    CHECK_METHODS,
     AskForCheckForm,
     AssignForm,
     CloseForm,
@@ -142,7 +143,8 @@ def request_page(request_id: int) -> ResponseReturnValue:
         blockers=identity.blockers(subject_request),
         carry_out_blockers=readiness.carry_out_blockers(subject_request),
         send_blockers=readiness.send_blockers(subject_request),
-        ask_check_form=AskForCheckForm(), check_methods=identity.METHODS,
+        ask_check_form=AskForCheckForm(),
+        check_methods={choice.value: choice.label for choice in CHECK_METHODS},
         not_scanned_notice=case_confirmations.not_scanned_notice(subject_request),
         checked_by=(accounts.get(subject_request.identity_checked_by_id)
                     if subject_request.identity_checked_by_id else None),
