@@ -23,6 +23,7 @@ from tests.helpers import run_jobs
 from tests.scenarios import (
     approve_wider_scope,
     latest_request,
+    record_identity_check,
     send_answer,
     submit_request,
     verify_by_email,
@@ -44,6 +45,7 @@ def _objection_with_a_shared_photo(client: FlaskClient, db: Any, mailbox: Any, u
     run_jobs()
     (match, _face, _asset), = locate.candidates(subject_request.id)
     locate.decide(match.id, "confirmed", actor=officer)
+    record_identity_check(subject_request.id, officer)  # his face is tagged to nobody
     actions.perform(subject_request.id, actor=officer)
     run_jobs()
     assert db.session.get(Asset, asset_id).is_restricted
