@@ -96,6 +96,8 @@ def test_refusing_after_acting_sends_a_new_answer(
     submit_request(client, type_="objection", details="Gala")
     verify_by_email(client, mailbox)
     subject_request = latest_request(db)
+    locate.start(subject_request.id, actor=officer)  # no scope: finds nothing
+    run_jobs()
     actions.perform(subject_request.id, actor=officer, decision="restricted first")
     run_jobs()
     db.session.refresh(subject_request)

@@ -124,9 +124,9 @@ def test_killed_while_rendering_the_answer_and_sending_the_mail_ends_as_a_clean_
     officer = accounts.get(officer_id)
     for match in db.session.scalars(select(Match).where(Match.request_id == request_id)):
         locate.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
-    identity.record_identity_check(request_id, method="Passport shown at the desk",
-                                   why="The tagged person has no address on file",
-                                   actor=officer)
+    identity.record_identity_check(request_id, method="in_person", outcome="confirmed",
+                                   why="The tagged person has no address on file; seen at "
+                                   "the desk", actor=officer)
     mailbox.messages.clear()
     actions.perform(request_id, actor=officer, decision="")  # the erasure (web side)
 
