@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from admin.forms import StaffActionForm
 from admin.lookups import person_choice
 from admin.request_forms import (
+    AskForCheckForm,
     AssignForm,
     CloseForm,
     ExtendForm,
@@ -24,6 +25,7 @@ from admin.request_forms import (
     PerformForm,
     RefuseForm,
     RelationshipCheckForm,
+    ScopeApprovalForm,
     ScopeForm,
     UnfoundedForm,
 )
@@ -74,11 +76,19 @@ def _locate(request_id: int, form: LocateForm) -> str:
 
 
 def _scope(request_id: int, form: ScopeForm) -> str:
-    scope.set_scope(request_id, collections=form.collections.data or [],
-                    date_from=form.date_from.data, date_until=form.date_until.data,
-                    library_wide_reason=form.library_wide_reason.data or "",
-                    actor=current_user)
+    saved = scope.set_scope(request_id, collections=form.collections.data or [],
+                            date_from=form.date_from.data, date_until=form.date_until.data,
+                            library_wide_reason=form.library_wide_reason.data or "",
+                            actor=current_user)
+    if scope.awaiting_approval(saved):
+        return _("Scope saved. It goes beyond what the requester named: a second privacy "
+                 "officer or an admin must approve it before the search.")
     return _("Scope saved. Start the search when you are ready.")
+
+
+def _approve_scope(request_id: int, form: ScopeApprovalForm) -> str:
+    scope.approve(request_id, reason=form.reason.data or "", actor=current_user)
+    return _("Wider scope approved. The search can start.")
 
 
 def _perform(request_id: int, form: PerformForm) -> str:
@@ -93,8 +103,15 @@ def _ask_person(request_id: int, form: StaffActionForm) -> str:
 
 def _identity_check(request_id: int, form: IdentityCheckForm) -> str:
     identity.record_identity_check(request_id, method=form.method.data or "",
-                                   why=form.why.data or "", actor=current_user)
+                                   outcome=form.outcome.data or "", why=form.why.data or "",
+                                   address=form.address.data or "", actor=current_user)
     return _("Identity check recorded.")
+
+
+def _ask_for_check(request_id: int, form: AskForCheckForm) -> str:
+    identity.ask_requester_for_check(request_id, method=form.method.data or "",
+                                     actor=current_user)
+    return _("We told the requester that an identity check is needed, and how.")
 
 
 def _relationship_check(request_id: int, form: RelationshipCheckForm) -> str:
@@ -133,9 +150,11 @@ CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "link-person": (LinkPersonForm, _link_person),
     "locate": (LocateForm, _locate),
     "scope": (ScopeForm, _scope),
+    "approve-scope": (ScopeApprovalForm, _approve_scope),
     "perform": (PerformForm, _perform),
     "ask-person": (StaffActionForm, _ask_person),
     "identity-check": (IdentityCheckForm, _identity_check),
+    "ask-for-check": (AskForCheckForm, _ask_for_check),
     "relationship-check": (RelationshipCheckForm, _relationship_check),
     "objection-decision": (ObjectionDecisionForm, _objection_decision),
     "send-answer": (StaffActionForm, _send_answer),

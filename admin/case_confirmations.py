@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from likeness.dsr import answer, locate
+from likeness.dsr import answer, locate, readiness
 from likeness.models import RequestType, SubjectRequest
 
 
@@ -24,7 +24,25 @@ class Confirmation:
     yes: str
 
 
+def not_scanned_notice(request: SubjectRequest) -> str:
+    """What the last search left out, or "" when it left out nothing."""
+    count = request.search_photos_not_scanned or 0
+    if not count:
+        return ""
+    return ngettext("%(num)d photo with untagged faces was not scanned.",
+                    "%(num)d photos with untagged faces were not scanned.", count)
+
+
 def _carry_out(request: SubjectRequest) -> Confirmation:
+    confirmation = _carry_out_of_type(request)
+    notice = not_scanned_notice(request)
+    if not notice:
+        return confirmation
+    return Confirmation(confirmation.title, f"{notice} {confirmation.message}",
+                        confirmation.yes)
+
+
+def _carry_out_of_type(request: SubjectRequest) -> Confirmation:
     confirmed = locate.confirmed(request.id)
     photos = len({asset.id for _match, _face, asset in confirmed})
     final = _("Decisions on the candidates can no longer be changed afterwards.")
@@ -67,6 +85,12 @@ def _carry_out(request: SubjectRequest) -> Confirmation:
 
 
 def _send_answer(request: SubjectRequest) -> Confirmation:
+    if not request.email:
+        return Confirmation(
+            _("Send the answer by post?"),
+            _("Print the answer and post it to the address checked: %(address)s. It is "
+              "then marked as sent.", address=request.identity_check_address or "—"),
+            _("Mark as sent by post"))
     message = _("The answer goes to %(email)s at once and cannot be called back. Read it first.",
                 email=request.email)
     if not answer.reviewed(request):
@@ -86,9 +110,17 @@ def _refuse(request: SubjectRequest) -> Confirmation:
 ASKS_FIRST = {"perform": _carry_out, "send-answer": _send_answer, "refuse": _refuse}
 
 
+# While these say no, the action is not asked about (no dialog that then fails): the
+# service refuses with the reasons, which the page shows.
+BLOCKED_BY = {"perform": readiness.carry_out_blockers, "send-answer": readiness.send_blockers}
+
+
 def for_action(action: str, request: SubjectRequest) -> Confirmation | None:
     make = ASKS_FIRST.get(action)
-    return make(request) if make else None
+    blocked = BLOCKED_BY.get(action)
+    if make is None or (blocked is not None and blocked(request)):
+        return None
+    return make(request)
 
 
 def all_for(request: SubjectRequest) -> dict[str, Confirmation]:

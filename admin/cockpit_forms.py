@@ -102,6 +102,13 @@ class DpiaForm(FlaskForm):
     dpo_advice = TextAreaField(_l("Advice of the data protection officer"),
                                validators=[Length(max=20000)])
     conclusion = TextAreaField(_l("Conclusion"), validators=[Length(max=20000)])
+    outcome = RadioField(_l("The conclusion"), choices=[
+        SelectChoice("positive", _l("Positive: the processing may go ahead")),
+        SelectChoice("negative", _l("Negative: not as it stands")),
+    ], validators=[DataRequired(_l("Say whether the conclusion is positive."))])
+    ap_reference = StringField(
+        _l("Reference of the prior consultation of the AP (Art. 36; required where a "
+           "residual risk stays high)"), validators=[Length(max=200)])
 
 
 def _id_list(form: Any, field: Any) -> None:

@@ -140,6 +140,7 @@ def cockpit_dpia() -> ResponseReturnValue:
             "necessity": latest.necessity if latest else "",
             "dpo_advice": latest.dpo_advice if latest else "",
             "conclusion": latest.conclusion if latest else "",
+            "ap_reference": (latest.ap_consultation_reference or "") if latest else "",
             "risks": [*dpia.starting_risks(), {}],  # one empty row to add a risk
         })
     elif form.validate_on_submit():
@@ -149,7 +150,9 @@ def cockpit_dpia() -> ResponseReturnValue:
             version = dpia.save(description=form.description.data or "",
                                 necessity=form.necessity.data or "", risks=risks,
                                 dpo_advice=form.dpo_advice.data or "",
-                                conclusion=form.conclusion.data or "", actor=current_user)
+                                conclusion=form.conclusion.data or "", actor=current_user,
+                                positive=form.outcome.data == "positive",
+                                ap_reference=form.ap_reference.data or "")
         except DomainError as exc:
             form.form_errors.append(exc.message)
             status = exc.status

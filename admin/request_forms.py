@@ -93,11 +93,34 @@ class ScopeForm(FlaskForm):
         validators=[Length(max=2000)])
 
 
+CHECK_METHODS = [SelectChoice(v, label) for v, label in [
+    ("video_call", _l("Video call: I compared the person with the photos")),
+    ("event_questions", _l("Questions about the event only the person can answer")),
+    ("in_person", _l("In person, at our desk")),
+]]
+
+
+class ScopeApprovalForm(FlaskForm):
+    reason = TextAreaField(_l("Why the wider scope is needed (at least a sentence)"),
+                           validators=[DataRequired(), Length(max=2000)])
+
+
 class IdentityCheckForm(FlaskForm):
-    method = StringField(_l("How identity was checked (never an ID copy)"),
-                         validators=[DataRequired(), Length(max=500)])
-    why = TextAreaField(_l("Why this check is proportionate"),
+    method = RadioField(_l("How identity was checked (never an ID copy)"),
+                        choices=CHECK_METHODS, validators=[DataRequired()])
+    outcome = RadioField(_l("Outcome"), choices=[
+        SelectChoice("confirmed", _l("The requester is the person on the photos")),
+        SelectChoice("failed", _l("Not confirmed")),
+    ], validators=[DataRequired()])
+    why = TextAreaField(_l("Why this check suffices"),
                         validators=[DataRequired(), Length(max=1500)])
+    address = TextAreaField(_l("Postal address checked (requests without an email address; "
+                               "the answer goes there)"), validators=[Length(max=500)])
+
+
+class AskForCheckForm(FlaskForm):
+    method = RadioField(_l("How identity will be checked"), choices=CHECK_METHODS,
+                        validators=[DataRequired()])
 
 
 class RelationshipCheckForm(FlaskForm):

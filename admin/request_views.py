@@ -15,6 +15,8 @@ from admin import blueprint, case_confirmations, requires
 from admin.case_actions import CASE_ACTIONS
 from admin.forms import StaffActionForm
 from admin.request_forms import (
+    CHECK_METHODS,
+    AskForCheckForm,
     AssignForm,
     CloseForm,
     ExtendForm,
@@ -29,10 +31,21 @@ from admin.request_forms import (
     RefuseForm,
     RegisterRequestForm,
     RelationshipCheckForm,
+    ScopeApprovalForm,
     ScopeForm,
     UnfoundedForm,
 )
-from likeness.dsr import action_texts, answer, casework, identity, intake, locate, scope, steps
+from likeness.dsr import (
+    action_texts,
+    answer,
+    casework,
+    identity,
+    intake,
+    locate,
+    readiness,
+    scope,
+    steps,
+)
 from likeness.errors import DomainError, InvalidInput
 from likeness.library import people
 from likeness.models import MatchDecision, RequestStatus, RequestType, Role, SubjectRequest
@@ -124,9 +137,18 @@ def request_page(request_id: int) -> ResponseReturnValue:
         action_form=StaffActionForm(), person_form=LinkPersonForm(),
         assign_form=AssignForm(), decision_form=MatchDecisionForm(),
         locate_form=LocateForm(), scope_form=_scope_form(subject_request),
+        scope_approval_form=ScopeApprovalForm(),
+        scope_awaiting_approval=scope.awaiting_approval(subject_request),
         identity_form=IdentityCheckForm(), relationship_form=RelationshipCheckForm(),
         objection_form=ObjectionDecisionForm(), unfounded_form=UnfoundedForm(),
         blockers=identity.blockers(subject_request),
+        carry_out_blockers=readiness.carry_out_blockers(subject_request),
+        send_blockers=readiness.send_blockers(subject_request),
+        ask_check_form=AskForCheckForm(),
+        check_methods={choice.value: choice.label for choice in CHECK_METHODS},
+        not_scanned_notice=case_confirmations.not_scanned_notice(subject_request),
+        checked_by=(accounts.get(subject_request.identity_checked_by_id)
+                    if subject_request.identity_checked_by_id else None),
         scope_summary=scope.summary(subject_request), scope_is_set=scope.is_set(subject_request),
         policy=settings.template_policy().value,
         person_with_requester_email=(None if subject_request.person_id
@@ -143,9 +165,11 @@ def request_file(request_id: int, kind: str) -> ResponseReturnValue:
 
 
 def _scope_form(subject_request: SubjectRequest) -> ScopeForm:
-    """Prefilled with the scope set, or else with the dates the requester named."""
+    """Prefilled with the scope set, or else with what the requester named: the
+    collections their words name, and their dates."""
     r = subject_request
-    form = ScopeForm(collections=r.scope_collections or [],
+    form = ScopeForm(collections=r.scope_collections or ([] if scope.is_set(r)
+                                                        else scope.named_collections(r)),
                      date_from=r.scope_from or r.requested_from,
                      date_until=r.scope_until or r.requested_until)
     form.collections.choices = [(c, c) for c in scope.collections()]

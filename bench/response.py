@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 
 from likeness.app import create_app  # noqa: E402
-from likeness.dsr import actions, answer, identity, intake, locate  # noqa: E402
+from likeness.dsr import actions, answer, identity, intake, links, locate  # noqa: E402
 from likeness.extensions import db  # noqa: E402
 from likeness.faces import engine  # noqa: E402
 from likeness.library import people, upload  # noqa: E402
@@ -83,12 +83,15 @@ def prepare(count: int, long_side: int) -> int:
         type="access", name="Barack Example", received_via="email",
         received_at=datetime.now(UTC), details="Every photo of me", language="en",
         email="barack@example.org"), actor=officer)
+    intake.verify(links.verification_token(request))  # the address, confirmed by link
     locate.link_person(request.id, person.id, actor=officer)
-    identity.record_identity_check(request.id, method="Passport at the desk",
-                                   why="Bench: the person came in", actor=officer)
+    identity.record_identity_check(request.id, method="in_person", outcome="confirmed",
+                                   why="Bench: the person came in and was compared",
+                                   actor=officer)
     for face in db.session.query(Face).filter(Face.person_id == person.id):
         db.session.add(Match(request_id=request.id, face_id=face.id, distance=0.0,
                              decision="confirmed"))
+    db.session.get(SubjectRequest, request.id).search_status = "done"  # matched by hand
     db.session.commit()
     actions.perform(request.id, actor=officer)
     return request.id

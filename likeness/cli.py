@@ -269,8 +269,12 @@ def retire_face_key_command(version: int) -> None:
 @click.command("template-policy")
 @click.argument("policy", required=False, type=click.Choice([p.value for p in TemplatePolicy]))
 @click.option("--basis", default="", help="Legal basis (required for `all`).")
-@click.option("--dpia", default="", help="DPIA reference (required for `all`).")
-def template_policy_command(policy: str | None, basis: str, dpia: str) -> None:
+@click.option("--dpia", default="", help="DPIA reference (defaults to the version's label).")
+@click.option("--dpia-version", default=0, type=int,
+              help="Number of the saved DPIA version `all` relies on (required for `all`): "
+                   "complete and concluded positively.")
+def template_policy_command(policy: str | None, basis: str, dpia: str,
+                            dpia_version: int) -> None:
     """Show or set the face template policy (`off` purges every stored template)."""
     from likeness.staff import settings
 
@@ -279,10 +283,23 @@ def template_policy_command(policy: str | None, basis: str, dpia: str) -> None:
         return
     try:
         purged = settings.set_template_policy(policy, actor=CLI, legal_basis=basis,
-                                              dpia_reference=dpia)
+                                              dpia_reference=dpia,
+                                              dpia_version_id=_dpia_version_id(dpia_version))
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Template policy is now {policy}; {purged} template(s) purged.")
+
+
+def _dpia_version_id(number: int) -> int | None:
+    """The id of DPIA version `number` (as people name it: "DPIA v3"), or None."""
+    from sqlalchemy import select
+
+    from likeness.extensions import db
+    from likeness.models import DpiaVersion
+
+    if not number:
+        return None
+    return db.session.scalar(select(DpiaVersion.id).where(DpiaVersion.number == number))
 
 
 @click.command("deadline")

@@ -239,9 +239,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if cfg["FACE_TEMPLATE_POLICY"] == TemplatePolicy.ALL.value:
         raise ConfigError(
             "FACE_TEMPLATE_POLICY=all cannot be set from the environment: a template of "
-            "every face needs a legal basis beyond consent, which an admin records with the "
-            "DPIA reference on the Settings page (or `flask template-policy all --basis ... "
-            "--dpia ...`)."
+            "every face needs a legal basis beyond consent, which an admin records with a "
+            "complete, positive DPIA version on the Settings page (or `flask template-policy "
+            "all --basis ... --dpia-version N`)."
         )
     if cfg["FACE_TEMPLATE_POLICY"] not in TEMPLATE_POLICIES:
         raise ConfigError(

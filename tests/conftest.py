@@ -33,7 +33,14 @@ from likeness.library import upload as uploads
 from likeness.platform import embedded_redis
 from likeness.platform.known_warnings import KNOWN_WARNINGS
 from likeness.staff import accounts
-from tests.helpers import FIXTURES, enrol_two_factor, free_port, login, run_jobs
+from tests.helpers import (
+    FIXTURES,
+    enrol_two_factor,
+    free_port,
+    login,
+    positive_dpia_version,
+    run_jobs,
+)
 
 # --- real services ------------------------------------------------------------------
 
@@ -316,7 +323,8 @@ def policy_all(app: Flask) -> None:
 
     settings.set_template_policy(TemplatePolicy.ALL, actor=CLI,
                                  legal_basis="Test: a legal basis beyond consent",
-                                 dpia_reference="DPIA-TEST-1")
+                                 dpia_reference="DPIA-TEST-1",
+                                 dpia_version_id=positive_dpia_version())
 
 
 @pytest.fixture

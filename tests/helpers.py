@@ -85,3 +85,18 @@ def link_in(message: Any, marker: str) -> str:
     match = re.search(r"https?://[^\s]+(" + re.escape(marker) + r"[^\s]*)", text)
     assert match, text
     return match.group(1)
+
+
+def positive_dpia_version() -> int:
+    """Save a complete DPIA version that concludes the processing may go ahead: what the
+    template policy `all` relies on (`likeness.staff.settings`). Returns its id."""
+    from likeness.cockpit import dpia
+    from likeness.platform.actor import CLI
+
+    version = dpia.save(
+        description="Face recognition across the image bank", necessity="Needed to find "
+        "every photo of a person", risks=[dpia.Risk("Leak", "low", "high", "Encryption",
+                                                    "low")],
+        dpo_advice="Go ahead", conclusion="Acceptable with these measures", positive=True,
+        actor=CLI)
+    return version.id

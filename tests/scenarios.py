@@ -109,3 +109,28 @@ def send_answer(request_id: int, officer: Any) -> None:
     run_jobs()
     answer.send(request_id, actor=officer)
     run_jobs()
+
+
+def record_identity_check(request_id: int, officer: Any) -> None:
+    """A privacy officer records a video call that confirmed the requester: confirmed faces
+    tagged to nobody are then tied to them (`likeness.dsr.identity`)."""
+    from likeness.dsr import identity
+
+    identity.record_identity_check(
+        request_id, method="video_call", outcome="confirmed",
+        why="On a video call I compared the requester with each confirmed photo.",
+        actor=officer)
+
+
+def approve_wider_scope(request_id: int) -> None:
+    """A second person (an admin, not the handler) approves a scope beyond what the
+    requester named, as `likeness.dsr.scope` requires before the search."""
+    import uuid
+
+    from likeness.dsr import scope
+    from likeness.staff import accounts
+
+    approver, _ = accounts.create_staff(f"approver-{uuid.uuid4().hex[:6]}@example.org",
+                                        "admin", password="correct horse 42")
+    scope.approve(request_id, reason="The requester could not say where; a wider scan is "
+                  "the only way to find the photos.", actor=approver)

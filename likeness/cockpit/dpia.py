@@ -84,24 +84,37 @@ def starting_risks() -> list[dict[str, str]]:
 
 @use_case
 def save(*, description: str, necessity: str, risks: list[Risk], dpo_advice: str,
-         conclusion: str, actor: Actor) -> DpiaVersion:
-    """Save the assessment as a new version, with the facts as they are now. Audited."""
+         conclusion: str, actor: Actor, positive: bool | None = None,
+         ap_reference: str = "") -> DpiaVersion:
+    """Save the assessment as a new version, with the facts as they are now. Audited.
+
+    A version is complete or not saved: description, necessity, the DPO's advice and the
+    conclusion are filled in, and a positive conclusion where a residual risk stays high
+    names the prior consultation of the AP (Art. 36)."""
     kept = [r for r in risks if r.risk.strip()]
     for risk in kept:
         if {risk.likelihood, risk.severity, risk.residual} - set(LEVELS):
             raise InvalidInput(_("Choose low, medium or high for every risk."))
     if not kept:
         raise InvalidInput(_("Describe at least one risk."))
+    if not all(text.strip() for text in (description, necessity, dpo_advice, conclusion)):
+        raise InvalidInput(_("Fill in the description, the necessity and proportionality, "
+                             "the advice of the data protection officer and the conclusion."))
+    if positive and any(r.residual == "high" for r in kept) and not ap_reference.strip():
+        raise InvalidInput(_("A residual risk stays high: the Autoriteit Persoonsgegevens must "
+                             "be consulted first (Art. 36). Give the reference of that "
+                             "consultation."))
     number = (db.session.scalar(select(func.max(DpiaVersion.number))) or 0) + 1
     version = DpiaVersion(
         number=number, facts=facts.collect(), description=description.strip()[:20000],
         necessity=necessity.strip()[:20000], risks=[r.as_dict() for r in kept],
         dpo_advice=dpo_advice.strip()[:20000], conclusion=conclusion.strip()[:20000],
+        conclusion_positive=positive, ap_consultation_reference=ap_reference.strip()[:200] or None,
         created_by_id=actor.staff_id)
     db.session.add(version)
     db.session.flush()
     audit.record("dpia.saved", actor=actor, subject=f"dpia:{version.id}",
-                 details={"number": number, "risks": len(kept)})
+                 details={"number": number, "risks": len(kept), "positive": positive})
     return version
 
 

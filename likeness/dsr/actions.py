@@ -1,7 +1,8 @@
 """Acting on a request, per type. Each action is idempotent and audited.
 
 Nothing is done on an unconfirmed match: only faces staff confirmed count, and nothing at
-all until the requester's identity is established (`likeness.dsr.identity`). The answer is
+all until the requester's identity is established (`likeness.dsr.identity`) and, for
+requests about photos, a search ran (`likeness.dsr.readiness`). The answer is
 then drafted by a job, and staff send it after reviewing it (`likeness.dsr.answer`).
 """
 
@@ -11,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from likeness.consent import withdrawal
-from likeness.dsr import casework, erasure, identity, locate, objection
+from likeness.dsr import casework, erasure, locate, objection, readiness
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.library import disclosures
@@ -49,7 +50,7 @@ def perform(request_id: int, *, actor: Actor, decision: str = "") -> SubjectRequ
         RequestType.RECTIFICATION.value: _rectification,
         RequestType.WITHDRAWAL.value: _withdrawal,
     }[request.type]
-    identity.require_established(request)
+    readiness.require_carry_out(request)
     handler(request, actor, decision)
     casework.record_action(request, DONE, f"{request.type} carried out")
     # The selfie served the search only: once the request is carried out it goes.

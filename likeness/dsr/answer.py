@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from PIL import Image
 from sqlalchemy import func, select
 
-from likeness.dsr import action_texts, casework, export, links, objection
+from likeness.dsr import action_texts, casework, export, links, objection, readiness
 from likeness.dsr.answer_content import AnswerContent, gather
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
@@ -71,6 +71,7 @@ def send(request_id: int, *, actor: Actor) -> SubjectRequest:
         raise InvalidInput(_("The answer is still being prepared."))
     if request.answer_sent_at is not None:
         return request  # a second press sends nothing twice
+    readiness.require_send(request)
     lifting = objection.restriction_to_lift(request)
     then = ("lift_restriction", [request.id]) if lifting else None
     if request.email:

@@ -106,6 +106,9 @@ def send_message(request_id: int, body: str, *, actor: Actor,
     _require_open(request)
     if not body.strip():
         raise InvalidInput(_("Write a message."))
+    if request.email and request.email_verified_at is None:
+        raise InvalidInput(_("The email address is not confirmed yet: nothing is sent to it "
+                             "before the person uses the link we sent."))
     db.session.add(RequestMessage(request_id=request.id, author=actor.audit_ref,
                                   body=body[:5000]))
     if ask_information:
@@ -263,9 +266,9 @@ def record_action(request: SubjectRequest, kind: str, detail: str = "", *,
 
 
 def tell_person(request: SubjectRequest, template: str, **context: Any) -> None:
-    """Email the requester in their language; a request registered without an address
-    is answered by post, so nothing is queued for it."""
-    if request.email:
+    """Email the requester in their language, only at an address confirmed by link; a
+    request registered without an address is answered by post, so nothing is queued."""
+    if request.email and request.email_verified_at is not None:
         mail.queue_email(request.email, template, language=request.language,
                          request=request, **context)
 

@@ -150,7 +150,10 @@ def verify(token: str) -> SubjectRequest:
     if request.email_verified_at is not None:
         raise Gone(_("This address was already confirmed. Use the status link we sent."))
     request.email_verified_at = utcnow()
-    casework.set_status(request, RequestStatus.OPEN.value, actor=SUBJECT)
+    if request.status == RequestStatus.AWAITING_VERIFICATION.value:
+        casework.set_status(request, RequestStatus.OPEN.value, actor=SUBJECT)
+    else:  # registered by staff, who work on it already: the timeline notes the link
+        casework.set_status(request, request.status, actor=SUBJECT, note="email confirmed")
     mail.queue_email(request.email, "request_received", language=request.language,
                      request=request, url=links.status_url(request))
     audit.record("request.verified", actor=SUBJECT, subject=f"request:{request.id}")
@@ -197,8 +200,10 @@ class Registration:
 @use_case
 def register(registration: Registration, *, actor: Actor) -> SubjectRequest:
     """Register a request received outside the portal, with its real receipt time (the
-    deadline counts from that day). The channel it came through stands in for the email
-    confirmation; the answer goes by email when an address is given, else by post."""
+    deadline counts from that day). An address given by phone or in a letter proves
+    nothing: it is sent a confirmation link, and nothing else goes to it before that link
+    is used. Without an address the answer goes by post, after a recorded identity check
+    (`dsr.identity`)."""
     r = registration
     if r.type not in {t.value for t in RequestType}:
         raise InvalidInput(_("Choose what the person asks for."))
@@ -227,7 +232,7 @@ def register(registration: Registration, *, actor: Actor) -> SubjectRequest:
         email=email, details=r.details.strip()[:5000], language=r.language,
         received_at=r.received_at, due_on=due_date(r.received_at),
         received_via=r.received_via, registered_by_id=actor.staff_id,
-        email_verified_at=utcnow(), on_behalf=r.on_behalf,
+        on_behalf=r.on_behalf,
         subject_name=r.subject_name.strip()[:200] or None,
         stated_relationship=r.stated_relationship.strip()[:500] or None,
     )
@@ -243,8 +248,9 @@ def register(registration: Registration, *, actor: Actor) -> SubjectRequest:
     casework.set_status(request, RequestStatus.OPEN.value, actor=actor,
                         note=f"registered by staff (received by {r.received_via})")
     if email:
-        mail.queue_email(email, "request_received", language=request.language,
-                         request=request, url=links.status_url(request))
+        mail.queue_email(email, "request_verify", language=request.language, request=request,
+                         url=external_url("portal.verify_request",
+                                          token=links.verification_token(request)))
     audit.record("request.registered", actor=actor, subject=f"request:{request.id}",
                  details={"type": request.type, "via": r.received_via})
     return request

@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from numpy.typing import NDArray
 from PIL import Image
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, distinct, func, select, update
 
 from likeness.dsr import casework, scope
 from likeness.errors import InvalidInput, NotFound
@@ -35,11 +35,13 @@ from likeness.library import people, search
 from likeness.library.imaging import decode_upload
 from likeness.models import (
     Asset,
+    AssetStatus,
     AuditEvent,
     Face,
     Match,
     MatchDecision,
     Person,
+    ReceivedVia,
     SearchStatus,
     SubjectRequest,
     TemplatePolicy,
@@ -67,15 +69,22 @@ def start(request_id: int, *, actor: Actor, early_reason: str = "") -> SubjectRe
     if settings.template_policy() == TemplatePolicy.OFF and request.person_id is None:
         raise InvalidInput(_("Face recognition is switched off: link the person, whose "
                              "tagged photos are then the candidates."))
-    if request.email_verified_at is None:
+    # Staff registered a letter or call themselves: searching is no disclosure, and the
+    # answer still waits for the address (or a recorded check, `dsr.identity`).
+    if request.email_verified_at is None and request.received_via == ReceivedVia.PORTAL.value:
         if not early_reason.strip():
             raise InvalidInput(_("The email address is not confirmed yet. To search anyway, "
                                  "say why it cannot wait."))
         request.early_search_reason = early_reason.strip()[:2000]
         audit.record("request.early_search", actor=actor, subject=f"request:{request.id}")
+    if scope.awaiting_approval(request):
+        raise InvalidInput(_("The scope goes beyond what the requester named: a second "
+                             "privacy officer or an admin must approve it before the search."))
     request.search_status = SearchStatus.RUNNING.value
     request.search_chunks_total = 0
     request.search_chunks_done = 0
+    request.search_faces_compared = 0
+    request.search_photos_not_scanned = None
     request.search_run = secrets.token_hex(8)
     request.last_search_at = utcnow()
     outbox.add("prepare_search", request.id, request.search_run)
@@ -122,13 +131,30 @@ def prepare(request_id: int, run: str) -> None:
         chunks = [asset_ids[i:i + size] for i in range(0, len(asset_ids), size)]
     request.search_chunks_total = len(chunks)
     request.search_chunks_done = 0
+    request.search_photos_not_scanned = (
+        _photos_not_scanned(request, scanned=bool(queries))
+        if policy == TemplatePolicy.CONSENTED_ONLY else None)
     for number, chunk in enumerate(chunks):
         outbox.add("search_chunk", request.id, run, number, chunk)
     if not chunks:
         request.search_status = SearchStatus.DONE.value
     audit.record("request.search_prepared", actor=SYSTEM, subject=f"request:{request.id}",
                  details={"policy": policy.value, "queries": len(queries),
-                          "chunks": request.search_chunks_total})
+                          "chunks": request.search_chunks_total,
+                          "photos_not_scanned": request.search_photos_not_scanned})
+
+
+def _photos_not_scanned(request: SubjectRequest, *, scanned: bool) -> int:
+    """Photos with faces the search could only have compared by scanning them (no
+    template, not excluded) that it did not scan: outside the scope, or every one of them
+    when there was nothing to compare with. The case page says so (no silent gaps)."""
+    where = Asset.status == AssetStatus.INDEXED.value
+    if scanned:
+        # NOT IN a subquery, not NOT(filter): a NULL collection must count as outside.
+        where = where & Asset.id.not_in(select(Asset.id).where(scope.asset_filter(request)))
+    return int(db.session.scalar(
+        select(func.count(distinct(Face.asset_id))).join(Asset, Asset.id == Face.asset_id)
+        .where(where, Face.is_not_a_face.is_(False), ~_not_to_scan(request))) or 0)
 
 
 Prepared = tuple[str, list[tuple[int, float]], int]
@@ -169,7 +195,9 @@ def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int],
         AuditEvent.subject == marker).limit(1))
     if already is None:
         db.session.execute(update(SubjectRequest).where(SubjectRequest.id == request.id).values(
-            search_chunks_done=SubjectRequest.search_chunks_done + 1))
+            search_chunks_done=SubjectRequest.search_chunks_done + 1,
+            # Bystanders included: compared in memory, counted, never stored.
+            search_faces_compared=SubjectRequest.search_faces_compared + encoded))
         audit.record("request.search_chunk_done", actor=SYSTEM, subject=marker,
                      details={"assets": len(asset_ids), "faces": encoded,
                               "candidates": len(found)})

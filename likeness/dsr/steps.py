@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from likeness.dsr import identity
 from likeness.extensions import db
 from likeness.models import (
     Match,
     MatchDecision,
-    ReceivedVia,
     RequestStatus,
     SearchStatus,
     SubjectRequest,
@@ -39,8 +39,8 @@ LABELS = {
 
 # What the current step asks of staff, in one line under the bar.
 HINTS = {
-    "verify": _l("Waiting for the person to confirm their email address (or record an "
-                 "identity check)."),
+    "verify": _l("Waiting for the person to confirm their email address through the link "
+                 "we sent; a request without one needs a recorded identity check."),
     "link": _l("Link the person this request is about, if they are in Likeness."),
     "locate": _l("Search the library for the person's face."),
     "decide": _l("Confirm or reject each candidate. You can change a decision until you "
@@ -94,8 +94,7 @@ def progress(request: SubjectRequest, *, carried_out: bool, reviewed: bool) -> P
     acted = carried_out or refused or request.objection_decision is not None
     searched = request.search_status == SearchStatus.DONE.value or total > 0
     facts = {
-        "verify": (request.email_verified_at is not None
-                   or request.received_via != ReceivedVia.PORTAL.value),
+        "verify": not identity.address_blockers(request),
         "link": request.person_id is not None,
         "locate": searched,
         "decide": searched and pending == 0,

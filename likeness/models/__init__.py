@@ -51,6 +51,7 @@ from likeness.models.quitclaim import (
     SignatureKind,
 )
 from likeness.models.request import (
+    IdentityCheckMethod,
     Match,
     MatchDecision,
     ObjectionDecision,
@@ -119,6 +120,7 @@ __all__ = [
     "QuitclaimEvent",
     "QuitclaimInvitation",
     "QuitclaimStatus",
+    "IdentityCheckMethod",
     "ReceivedVia",
     "RecipientNotice",
     "RequestAction",

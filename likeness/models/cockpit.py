@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from likeness.models.base import Base, UTCDateTime, utcnow
@@ -80,6 +80,11 @@ class DpiaVersion(Base):
     risks: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     dpo_advice: Mapped[str] = mapped_column(Text, default="")
     conclusion: Mapped[str] = mapped_column(Text, default="")
+    # Whether the conclusion is that the processing may go ahead (None: not concluded).
+    conclusion_positive: Mapped[bool | None] = mapped_column(Boolean)
+    # Art. 36: where a residual risk stays high, the reference of the prior consultation
+    # of the Autoriteit Persoonsgegevens.
+    ap_consultation_reference: Mapped[str | None] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -61,6 +61,15 @@ class SearchStatus(StrEnum):
     DONE = "done"
 
 
+class IdentityCheckMethod(StrEnum):
+    """How a privacy officer checked that the requester is the person on the photos
+    (never a copy of an ID document)."""
+
+    VIDEO_CALL = "video_call"  # the officer compares the person with the photos
+    EVENT_QUESTIONS = "event_questions"  # what only someone who was there can answer
+    IN_PERSON = "in_person"  # a visit to the desk
+
+
 class OnBehalf(StrEnum):
     """Who the request is about: the requester, their child, or someone they represent."""
 
@@ -120,6 +129,10 @@ class SubjectRequest(Base):
     search_run: Mapped[str] = mapped_column(String(16), default="")
     search_chunks_total: Mapped[int] = mapped_column(Integer, default=0)
     search_chunks_done: Mapped[int] = mapped_column(Integer, default=0)
+    # What the last search left out and looked at: photos with faces it could not compare
+    # (outside the scope, or no scope set), and bystander faces compared in memory only.
+    search_photos_not_scanned: Mapped[int | None] = mapped_column(Integer)
+    search_faces_compared: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Filed for someone else: the answer waits until staff checked the relationship.
     on_behalf: Mapped[str] = mapped_column(String(20), default=OnBehalf.SELF.value)
@@ -136,6 +149,13 @@ class SubjectRequest(Base):
     identity_check: Mapped[str | None] = mapped_column(Text)
     identity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     identity_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # The check itself: a named method (`IdentityCheckMethod`), its outcome ("confirmed" or
+    # "failed"), and, for a request without an email address, the postal address checked.
+    identity_check_method: Mapped[str | None] = mapped_column(String(20))
+    identity_check_outcome: Mapped[str | None] = mapped_column(String(10))
+    identity_check_address: Mapped[str | None] = mapped_column(Text)
+    # When the requester was told that a check is needed, and how.
+    identity_check_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A search before the email address is confirmed needs a privacy officer's reason.
     early_search_reason: Mapped[str | None] = mapped_column(Text)
     # Where and when the requester says they were photographed (optional).
@@ -147,6 +167,13 @@ class SubjectRequest(Base):
     scope_from: Mapped[date | None] = mapped_column(Date)
     scope_until: Mapped[date | None] = mapped_column(Date)
     scope_library_wide_reason: Mapped[str | None] = mapped_column(Text)
+    # A scope beyond what the requester named waits for a second privacy officer or an
+    # admin (never whoever set it, nor the case's assignee), with their reason.
+    scope_widens: Mapped[bool] = mapped_column(Boolean, default=False)
+    scope_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    scope_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scope_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    scope_approval_reason: Mapped[str | None] = mapped_column(Text)
     # An objection is decided: upheld (erasure effects) or rejected (compelling grounds).
     objection_decision: Mapped[str | None] = mapped_column(String(10))
     objection_grounds: Mapped[str | None] = mapped_column(Text)

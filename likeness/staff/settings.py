@@ -19,7 +19,7 @@ from sqlalchemy import update
 from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db
 from likeness.faces import index
-from likeness.models import Face, Role, Setting, StaffUser, TemplatePolicy, utcnow
+from likeness.models import DpiaVersion, Face, Role, Setting, StaffUser, TemplatePolicy, utcnow
 from likeness.platform import audit, outbox
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
@@ -83,10 +83,12 @@ def set_template_policy(
         if isinstance(actor, StaffUser) and actor.role != Role.ADMIN.value:
             raise Forbidden(_("Only an administrator can switch face recognition on for "
                               "every face."))
-        if not legal_basis or not dpia_reference:
+        if not legal_basis:
             raise InvalidInput(_("A template of every face needs a legal basis beyond "
                                  "consent: record the legal basis and the reference of the "
                                  "DPIA."))
+        version = _supporting_dpia(dpia_version_id)
+        dpia_reference = dpia_reference or version.label
     previous = template_policy()
     _store(TEMPLATE_POLICY, policy.value, actor)
     if policy == TemplatePolicy.ALL:
@@ -107,6 +109,28 @@ def set_template_policy(
         details["dpia_version_id"] = dpia_version_id
     audit.record("setting.template_policy_changed", actor=actor, details=details)
     return purged
+
+
+def _supporting_dpia(version_id: int | None) -> DpiaVersion:
+    """The saved DPIA version `all` relies on: complete, concluded positively, and with
+    the AP's prior consultation where a residual risk stays high (Art. 35, 36)."""
+    version = db.session.get(DpiaVersion, version_id) if version_id else None
+    if version is None:
+        raise InvalidInput(_("A template of every face needs a saved DPIA version (Cockpit → "
+                             "DPIA): choose the version this policy relies on."))
+    if not all(text.strip() for text in (version.description, version.necessity,
+                                          version.dpo_advice, version.conclusion)):
+        raise InvalidInput(_("%(label)s is incomplete: its description, necessity, DPO advice "
+                             "and conclusion must all be filled in.", label=version.label))
+    if not version.conclusion_positive:
+        raise InvalidInput(_("%(label)s does not conclude that the processing may go ahead.",
+                             label=version.label))
+    high = any(r.get("residual") == "high" for r in version.risks or [])
+    if high and not version.ap_consultation_reference:
+        raise InvalidInput(_("%(label)s leaves a high residual risk without a prior "
+                             "consultation of the Autoriteit Persoonsgegevens (Art. 36).",
+                             label=version.label))
+    return version
 
 
 @use_case

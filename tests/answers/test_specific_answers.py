@@ -31,8 +31,10 @@ from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
 from tests.helpers import csrf_token_from, link_in, run_jobs
 from tests.scenarios import (
+    approve_wider_scope,
     invite_and_open,
     latest_request,
+    record_identity_check,
     send_answer,
     sign,
     submit_request,
@@ -165,10 +167,12 @@ def test_the_requesters_own_confirmed_face_is_not_blurred_in_the_copy(
 
     scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="Not named", actor=officer)
+    approve_wider_scope(subject_request.id)
     locate.start(subject_request.id, actor=officer)
     run_jobs()
     (match, _face, _asset), = locate.candidates(subject_request.id)
     locate.decide(match.id, "confirmed", actor=officer)
+    record_identity_check(subject_request.id, officer)  # his face is tagged to nobody
     actions.perform(subject_request.id, actor=officer)
     send_answer(subject_request.id, officer)
     db.session.refresh(subject_request)

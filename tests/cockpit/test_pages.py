@@ -294,7 +294,8 @@ def test_switching_to_all_records_and_links_the_dpia_version(
 ):
     admin = logged_in("admin")
     version = dpia.save(description="d", necessity="n", dpo_advice="a", conclusion="c",
-                        risks=[dpia.Risk("r", "low", "low", "m", "low")], actor=admin)
+                        risks=[dpia.Risk("r", "low", "low", "m", "low")], positive=True,
+                        actor=admin)
     db.session.commit()
     token = csrf_token_from(client.get("/admin/settings").get_data(as_text=True))
     response = client.post("/admin/settings", data={

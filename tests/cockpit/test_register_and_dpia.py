@@ -45,7 +45,8 @@ def test_the_register_pdf_carries_the_live_figures_and_the_recorded_basis(
     _library(db)
     version = dpia.save(description="Faces in our image bank", necessity="n",
                         risks=[dpia.Risk("Leak", "low", "high", "Encryption", "low")],
-                        dpo_advice="Go ahead", conclusion="Acceptable", actor=admin)
+                        dpo_advice="Go ahead", conclusion="Acceptable", positive=True,
+                        actor=admin)
     settings.set_template_policy(TemplatePolicy.ALL, actor=admin,
                                  legal_basis="Art. 9(2)(g) GDPR with the Archiefwet 1995",
                                  dpia_reference="DPIA-2026-07", dpia_version_id=version.id)

@@ -15,7 +15,7 @@ from likeness.library import search, tagging
 from likeness.models import AuditEvent, Face, FaceIndexState
 from likeness.platform.actor import CLI
 from likeness.staff import settings
-from tests.helpers import FIXTURES, run_jobs
+from tests.helpers import FIXTURES, positive_dpia_version, run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
 pytestmark = pytest.mark.usefixtures("policy_all")
@@ -61,7 +61,8 @@ def test_a_face_too_small_to_encode_keeps_its_box_but_never_gets_a_template(
     db.session.add(Face(asset_id=asset_id, top=5, right=25, bottom=25, left=5))
     db.session.commit()
     settings.set_template_policy("all", actor=CLI, legal_basis="Test: a legal basis",
-                                 dpia_reference="DPIA-TEST-2")
+                                 dpia_reference="DPIA-TEST-2",
+                                 dpia_version_id=positive_dpia_version())
     run_jobs()  # the policy job makes the templates the policy asks for
     sizes = {(f.right - f.left): f.template_ciphertext is not None
              for f in db.session.scalars(select(Face).where(Face.asset_id == asset_id))}

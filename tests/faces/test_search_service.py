@@ -30,7 +30,7 @@ from likeness.platform.actor import CLI
 from likeness.platform.queue import get_redis
 from likeness.staff import accounts, settings
 from tests.conftest import make_config
-from tests.helpers import FIXTURES, run_jobs
+from tests.helpers import FIXTURES, positive_dpia_version, run_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,7 +89,8 @@ def _search_until_answered(template: np.ndarray, seconds: float) -> list[search.
 def test_one_worker_per_machine_holds_the_index_and_another_takes_over(web: Flask):
     settings.set_template_policy(TemplatePolicy.ALL, actor=CLI,
                                  legal_basis="Test: a legal basis beyond consent",
-                                 dpia_reference="DPIA-TEST-1")
+                                 dpia_reference="DPIA-TEST-1",
+                                 dpia_version_id=positive_dpia_version())
     staff, _ = accounts.create_staff("lib@example.org", "librarian", password="correct horse 42")
     staff_id = staff.id
     for name in ("obama.jpg", "obama2.jpg", "biden.jpg"):

@@ -14,7 +14,7 @@ from likeness.library import face_templates, people, tagging
 from likeness.models import Face, Person, Quitclaim, TemplatePolicy
 from likeness.platform.actor import CLI, person_actor
 from likeness.staff import settings
-from tests.helpers import csrf_token_from, run_jobs
+from tests.helpers import csrf_token_from, positive_dpia_version, run_jobs
 from tests.scenarios import invite_and_open, sign
 
 
@@ -25,7 +25,9 @@ def _templates_of(db: Any, person_id: int) -> int:
 
 def _policy(policy: str) -> None:
     settings.set_template_policy(policy, actor=CLI, legal_basis="Test basis",
-                                 dpia_reference="DPIA-T")
+                                 dpia_reference="DPIA-T",
+                                 dpia_version_id=(positive_dpia_version() if policy == "all"
+                                                  else None))
 
 
 @pytest.mark.parametrize("policy", [p.value for p in TemplatePolicy])

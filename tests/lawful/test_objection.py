@@ -20,7 +20,14 @@ from likeness.library import sharing, tagging
 from likeness.models import Asset, Face, OutgoingEmail, RecipientNotice, ShareLink
 from likeness.platform.storage import instance_dir
 from tests.helpers import run_jobs
-from tests.scenarios import latest_request, send_answer, submit_request, verify_by_email
+from tests.scenarios import (
+    approve_wider_scope,
+    latest_request,
+    record_identity_check,
+    send_answer,
+    submit_request,
+    verify_by_email,
+)
 
 
 def _objection_with_a_shared_photo(client: FlaskClient, db: Any, mailbox: Any, upload: Any,
@@ -33,10 +40,12 @@ def _objection_with_a_shared_photo(client: FlaskClient, db: Any, mailbox: Any, u
     subject_request = latest_request(db)
     scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="One photo", actor=officer)
+    approve_wider_scope(subject_request.id)
     locate.start(subject_request.id, actor=officer)
     run_jobs()
     (match, _face, _asset), = locate.candidates(subject_request.id)
     locate.decide(match.id, "confirmed", actor=officer)
+    record_identity_check(subject_request.id, officer)  # his face is tagged to nobody
     actions.perform(subject_request.id, actor=officer)
     run_jobs()
     assert db.session.get(Asset, asset_id).is_restricted

@@ -12,13 +12,14 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
 from likeness.app import create_app
+from likeness.cockpit import dpia
 from likeness.config import ConfigError, load_config
 from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db as _db
 from likeness.models import AuditEvent, Face, Setting, TemplatePolicy
 from likeness.staff import settings
 from tests.conftest import make_config
-from tests.helpers import csrf_token_from
+from tests.helpers import csrf_token_from, positive_dpia_version
 
 
 def test_a_new_installation_runs_consented_only(app: Flask, db: Any, upload: Any):
@@ -44,10 +45,15 @@ def test_all_needs_an_admin_a_legal_basis_and_a_dpia_reference(
     with pytest.raises(Forbidden):
         settings.set_template_policy("all", actor=officer, legal_basis="x", dpia_reference="y")
     with pytest.raises(InvalidInput, match="legal basis"):
-        settings.set_template_policy("all", actor=admin, legal_basis="Art. 9(2)(g)")
+        settings.set_template_policy("all", actor=admin, legal_basis="",
+                                     dpia_version_id=positive_dpia_version())
+    with pytest.raises(InvalidInput, match="saved DPIA version"):
+        settings.set_template_policy("all", actor=admin, legal_basis="Art. 9(2)(g)",
+                                     dpia_reference="DPIA-2026-04")
     assert settings.template_policy() == TemplatePolicy.CONSENTED_ONLY
     settings.set_template_policy("all", actor=admin, legal_basis="Art. 9(2)(g) and Act X",
-                                 dpia_reference="DPIA-2026-04")
+                                 dpia_reference="DPIA-2026-04",
+                                 dpia_version_id=positive_dpia_version())
     state = settings.policy_state()
     assert state.policy == TemplatePolicy.ALL
     assert (state.legal_basis, state.dpia_reference) == ("Art. 9(2)(g) and Act X", "DPIA-2026-04")
@@ -65,9 +71,11 @@ def test_the_settings_page_records_and_shows_the_basis(
     refused = client.post("/admin/settings", data={"csrf_token": token, "policy": "all"})
     assert refused.status_code == 400
     assert "legal basis" in refused.get_data(as_text=True)
+    version_id = positive_dpia_version()
+    db.session.commit()
     client.post("/admin/settings", data={
         "csrf_token": token, "policy": "all", "legal_basis": "Art. 9(2)(g) and Act X",
-        "dpia_reference": "DPIA-2026-04"})
+        "dpia_reference": "DPIA-2026-04", "dpia_version": str(version_id)})
     html = client.get("/admin/settings").get_data(as_text=True)
     assert "Current policy: all" in html
     assert "Art. 9(2)(g) and Act X" in html and "DPIA-2026-04" in html
@@ -104,3 +112,47 @@ def test_staff_see_the_warning_until_an_admin_confirms(
     assert warning in page
     client.post("/admin/settings/confirm-policy", data={"csrf_token": csrf_token_from(page)})
     assert warning not in client.get("/admin/").get_data(as_text=True)
+
+
+RISK_LOW = dpia.Risk("A wrong match", "low", "high", "Every match confirmed", "low")
+RISK_HIGH = dpia.Risk("Profiling of bystanders", "high", "high", "Scope", "high")
+
+
+def _assessment(**fields: Any) -> dict[str, Any]:
+    return {"description": "Face recognition across the image bank",
+            "necessity": "Without it no request can find every photo",
+            "dpo_advice": "Proceed with the measures listed", "conclusion": "Acceptable",
+            "risks": [RISK_LOW], "positive": True, **fields}
+
+
+def test_all_needs_a_complete_positive_dpia_version_and_the_ap_where_risk_stays_high(
+    app: Flask, db: Any, make_staff: Any
+):
+    admin = make_staff("admin")
+    basis = "Art. 9(2)(g) GDPR with Act X"
+    # A version with any of these fields empty cannot be saved at all.
+    for empty in ("description", "necessity", "dpo_advice", "conclusion"):
+        with pytest.raises(InvalidInput, match="Fill in the description"):
+            dpia.save(**_assessment(**{empty: "  "}), actor=admin)
+    # A positive conclusion with a high residual risk needs the AP's prior consultation.
+    with pytest.raises(InvalidInput, match="Art. 36"):
+        dpia.save(**_assessment(risks=[RISK_HIGH]), actor=admin)
+
+    negative = dpia.save(**_assessment(positive=False, conclusion="Not as it stands"),
+                         actor=admin)
+    with pytest.raises(InvalidInput, match="does not conclude"):
+        settings.set_template_policy("all", actor=admin, legal_basis=basis,
+                                     dpia_version_id=negative.id)
+    undecided = dpia.save(**_assessment(positive=None), actor=admin)
+    with pytest.raises(InvalidInput, match="does not conclude"):
+        settings.set_template_policy("all", actor=admin, legal_basis=basis,
+                                     dpia_version_id=undecided.id)
+    assert settings.template_policy() == TemplatePolicy.CONSENTED_ONLY
+
+    consulted = dpia.save(**_assessment(risks=[RISK_HIGH], ap_reference="AP z2026-01234"),
+                          actor=admin)
+    settings.set_template_policy("all", actor=admin, legal_basis=basis,
+                                 dpia_version_id=consulted.id)
+    state = settings.policy_state()
+    assert state.policy == TemplatePolicy.ALL and state.dpia_version_id == consulted.id
+    assert state.dpia_reference == consulted.label  # no reference typed: the version's

@@ -22,8 +22,15 @@ from likeness.models import AuditEvent, Face, Person, Quitclaim, SubjectRequest
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
 from likeness.staff import settings
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import invite_and_open, latest_request, sign, submit_request, verify_by_email
+from tests.helpers import csrf_token_from, positive_dpia_version, run_jobs
+from tests.scenarios import (
+    approve_wider_scope,
+    invite_and_open,
+    latest_request,
+    sign,
+    submit_request,
+    verify_by_email,
+)
 
 
 def _signed(client, mailbox, scenario, librarian, **fields) -> Quitclaim:
@@ -75,7 +82,7 @@ def test_templates_come_back_when_the_policy_returns_to_all(
     upload("two_people.jpg")
     settings.set_template_policy("off", actor=admin)
     settings.set_template_policy("all", actor=admin, legal_basis="Art. 9(2)(g) with a law",
-                                 dpia_reference="DPIA-7")
+                                 dpia_reference="DPIA-7", dpia_version_id=positive_dpia_version())
     run_jobs()
     assert db.session.scalar(select(func.count()).select_from(Face).where(
         Face.template_ciphertext.is_not(None))) == 2
@@ -89,6 +96,8 @@ def test_refusing_after_acting_sends_a_new_answer(
     submit_request(client, type_="objection", details="Gala")
     verify_by_email(client, mailbox)
     subject_request = latest_request(db)
+    locate.start(subject_request.id, actor=officer)  # no scope: finds nothing
+    run_jobs()
     actions.perform(subject_request.id, actor=officer, decision="restricted first")
     run_jobs()
     db.session.refresh(subject_request)
@@ -115,6 +124,7 @@ def test_a_second_search_under_consented_only_finishes(
     subject_request = latest_request(db)
     scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="The requester could not say where", actor=officer)
+    approve_wider_scope(subject_request.id)
     for _ in range(2):
         locate.start(subject_request.id, actor=officer)
         run_jobs()

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from likeness.dsr import intake, links
+from likeness.dsr import intake, links, scope
 from likeness.extensions import db
 from likeness.library import upload
 from likeness.models import Match, SubjectRequest
@@ -60,6 +60,14 @@ def test_file_a_request_then_staff_locate_and_confirm(committed_app: Flask, tmp_
                 "The requester could not name an event")
             page.get_by_role("button", name="Save scope").click()
             page.get_by_text("2 photos").wait_for()
+            # The whole library goes beyond what was named: a second person approves it.
+            page.locator("#scope-approval").wait_for()
+            approver, _ = accounts.create_staff("admin@example.org", "admin",
+                                                password="second pair 77")
+            scope.approve(stored.id, reason="He could not name an event; the library is "
+                          "small.", actor=approver)
+            page.reload()
+            page.get_by_text("Wider scope approved").wait_for()
             page.locator("#locate").get_by_role("button", name="Search").click()
             page.get_by_text("The search has started.").wait_for()
             run_jobs()

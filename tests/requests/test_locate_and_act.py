@@ -22,8 +22,10 @@ from likeness.platform.storage import instance_dir
 from likeness.staff import settings
 from tests.helpers import run_jobs
 from tests.scenarios import (
+    approve_wider_scope,
     faces_by_file,
     latest_request,
+    record_identity_check,
     send_answer,
     submit_request,
     verify_by_email,
@@ -51,6 +53,7 @@ def _located(client: FlaskClient, mailbox: Any, db: Any, officer: Any, type_: st
     scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="The requester named no event or date",
                     actor=officer)
+    approve_wider_scope(subject_request.id)
     locate.start(subject_request.id, actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
@@ -91,6 +94,7 @@ def test_access_request_finds_him_staff_confirm_and_the_answer_is_complete(
     subject_request = _located(client, mailbox, db, officer, "access")
     for match in db.session.scalars(select(Match).where(Match.request_id == subject_request.id)):
         locate.decide(match.id, "confirmed", actor=officer)
+    record_identity_check(subject_request.id, officer)  # his faces are tagged to nobody
     actions.perform(subject_request.id, actor=officer)
     run_jobs()
     db.session.refresh(subject_request)
@@ -142,6 +146,7 @@ def test_erasure_twice_ends_as_once_and_he_is_never_suggested_again(
     run_jobs()
     for match in db.session.scalars(select(Match).where(Match.request_id == subject_request.id)):
         locate.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
+    record_identity_check(subject_request.id, officer)
 
     kept = "The 2026 annual report print run is kept for the public archive (Art. 17(3)(d))."
     actions.perform(subject_request.id, actor=officer, decision=kept)
@@ -200,6 +205,7 @@ def test_objection_restricts_the_confirmed_photos_at_once(
     first = db.session.scalars(select(Match).where(Match.request_id == subject_request.id)
                                .order_by(Match.distance)).first()
     locate.decide(first.id, "confirmed", actor=officer)
+    record_identity_check(subject_request.id, officer)
     actions.perform(subject_request.id, actor=officer, decision="Use stops.")
     face = db.session.get(Face, first.face_id)
     assert library_asset(face.asset_id).is_restricted

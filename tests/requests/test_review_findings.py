@@ -20,7 +20,12 @@ from likeness.models import Face, Match, SubjectRequest
 from likeness.platform.actor import CLI
 from tests.helpers import csrf_token_from, run_jobs
 from tests.requests.test_locate_and_act import _located
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.scenarios import (
+    latest_request,
+    record_identity_check,
+    submit_request,
+    verify_by_email,
+)
 
 
 def _selfie_key_version(request: SubjectRequest) -> int:
@@ -63,6 +68,7 @@ def test_an_erased_face_cannot_be_tagged_to_a_new_person(
     subject_request = _located(client, mailbox, db, officer, "erasure")
     for match in db.session.scalars(select(Match).where(Match.request_id == subject_request.id)):
         locate.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
+    record_identity_check(subject_request.id, officer)  # his faces are tagged to nobody
     actions.perform(subject_request.id, actor=officer, decision="")
     erased = db.session.scalars(select(Face).where(Face.is_always_blurred.is_(True))).first()
     assert erased is not None

@@ -33,7 +33,7 @@ from likeness.models import (
 from likeness.platform.actor import CLI
 from likeness.platform.storage import instance_dir
 from likeness.staff import accounts, settings
-from tests.helpers import FIXTURES, run_jobs
+from tests.helpers import FIXTURES, positive_dpia_version, run_jobs
 from tests.platform.test_faults import _worker_env
 from tests.scenarios import submit_request, verify_by_email
 
@@ -100,7 +100,8 @@ def test_killed_while_rendering_the_answer_and_sending_the_mail_ends_as_a_clean_
     client = app.test_client()
     settings.set_template_policy(TemplatePolicy.ALL, actor=CLI,  # so the library is searchable
                                  legal_basis="Test: a legal basis beyond consent",
-                                 dpia_reference="DPIA-TEST-1")
+                                 dpia_reference="DPIA-TEST-1",
+                                 dpia_version_id=positive_dpia_version())
     officer_id = accounts.create_staff("dpo@example.org", "privacy_officer",
                                        password="privacy pass 1")[0].id
     librarian_id = accounts.create_staff("lib@example.org", "librarian",
@@ -123,9 +124,9 @@ def test_killed_while_rendering_the_answer_and_sending_the_mail_ends_as_a_clean_
     officer = accounts.get(officer_id)
     for match in db.session.scalars(select(Match).where(Match.request_id == request_id)):
         locate.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
-    identity.record_identity_check(request_id, method="Passport shown at the desk",
-                                   why="The tagged person has no address on file",
-                                   actor=officer)
+    identity.record_identity_check(request_id, method="in_person", outcome="confirmed",
+                                   why="The tagged person has no address on file; seen at "
+                                   "the desk", actor=officer)
     mailbox.messages.clear()
     actions.perform(request_id, actor=officer, decision="")  # the erasure (web side)
 

@@ -1,0 +1,50 @@
+"""Whether a request may be carried out, or its answer sent, and if not, why not.
+
+The case page shows these reasons in the step bar and disables the buttons with them;
+`dsr.actions.perform` and `dsr.answer.send` refuse on the same reasons, so the page and
+the services can never disagree.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from likeness.dsr import identity
+from likeness.errors import InvalidInput
+from likeness.models import RequestStatus, RequestType, SearchStatus, SubjectRequest
+
+# These act on the photos found: without a search nothing can have been found.
+SEARCH_FIRST = {RequestType.ACCESS.value, RequestType.ERASURE.value,
+                RequestType.OBJECTION.value, RequestType.RESTRICTION.value}
+
+
+def carry_out_blockers(request: SubjectRequest) -> list[str]:
+    """Why "Carry out" is not possible yet (empty: it is)."""
+    reasons = identity.blockers(request)
+    if request.type in SEARCH_FIRST:
+        if request.search_status == SearchStatus.RUNNING.value:
+            reasons.append(_("The search is still running."))
+        elif request.search_status != SearchStatus.DONE.value:
+            reasons.append(_("No search has run yet: search the library first, so the answer "
+                             "covers every photo of the person."))
+    return reasons
+
+
+def send_blockers(request: SubjectRequest) -> list[str]:
+    """Why the answer may not be sent yet. A refusal discloses nothing about the photos,
+    but it too goes only to a confirmed address (or by post after a recorded check)."""
+    if request.status == RequestStatus.REFUSED.value:
+        return identity.address_blockers(request)
+    return identity.blockers(request)
+
+
+def require_carry_out(request: SubjectRequest) -> None:
+    reasons = carry_out_blockers(request)
+    if reasons:
+        raise InvalidInput(" ".join(reasons))
+
+
+def require_send(request: SubjectRequest) -> None:
+    reasons = send_blockers(request)
+    if reasons:
+        raise InvalidInput(" ".join(reasons))
