@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from likeness.dsr import identity
+from likeness.dsr import casework, identity
 from likeness.errors import InvalidInput
 from likeness.models import RequestStatus, RequestType, SearchStatus, SubjectRequest
 
@@ -33,7 +33,10 @@ def carry_out_blockers(request: SubjectRequest) -> list[str]:
 def send_blockers(request: SubjectRequest) -> list[str]:
     """Why the answer may not be sent yet. A refusal discloses nothing about the photos,
     but it too goes only to a confirmed address (or by post after a recorded check)."""
-    if request.status == RequestStatus.REFUSED.value:
+    if request.status == RequestStatus.REFUSED.value or casework.carried_out(request.id):
+        # Carrying out required the identity first (`carry_out_blockers`). What acting did
+        # since (an erasure untags the faces and reduces the person to a suppression
+        # record) must not block the answer to the very person it was done for.
         return identity.address_blockers(request)
     return identity.blockers(request)
 

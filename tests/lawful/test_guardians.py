@@ -25,7 +25,14 @@ from likeness.errors import InvalidInput
 from likeness.models import Person, SubjectRequest
 from likeness.platform.clock import today as amsterdam_today
 from tests.helpers import csrf_token_from, link_in, run_jobs
-from tests.scenarios import latest_request, send_answer, sign, submit_request, verify_by_email
+from tests.scenarios import (
+    approve_wider_scope,
+    latest_request,
+    send_answer,
+    sign,
+    submit_request,
+    verify_by_email,
+)
 
 PARENT = "michelle@example.org"
 
@@ -63,6 +70,7 @@ def _parents_request(client: FlaskClient, db: Any, mailbox: Any, officer: Any,
     request = latest_request(db)
     scope.set_scope(request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="The requester named no event", actor=officer)
+    approve_wider_scope(request.id)  # beyond what was named: a second person approves
     locate.start(request.id, actor=officer)
     run_jobs()
     for match, _face, _asset in locate.candidates(request.id):
@@ -157,6 +165,8 @@ def test_the_parents_address_counts_only_for_a_child_and_only_when_filed_for_the
         request = _filed_for(client, db, mailbox, officer, child, on_behalf)
         assert identity.established(request) is counts
         if counts:
+            locate.start(request.id, actor=officer)  # acting needs a search first
+            run_jobs()
             actions.perform(request.id, actor=officer)
         else:
             with pytest.raises(InvalidInput, match="filed as themselves|18 or older"):

@@ -16,7 +16,12 @@ from likeness.models import AuditEvent, SubjectRequest, utcnow
 from likeness.platform import daily
 from likeness.platform.storage import instance_dir
 from tests.helpers import run_jobs
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.scenarios import (
+    approve_wider_scope,
+    latest_request,
+    submit_request,
+    verify_by_email,
+)
 
 
 def _search(db: Any, request_id: int, officer: Any) -> None:
@@ -34,6 +39,7 @@ def _searched_request(client: FlaskClient, mailbox: Any, db: Any, officer: Any) 
     scope.set_scope(subject_request.id, collections=[], date_from=None, date_until=None,
                     library_wide_reason="The requester named no event or date",
                     actor=officer)
+    approve_wider_scope(subject_request.id)  # beyond what was named: a second person
     _search(db, subject_request.id, officer)
     db.session.refresh(subject_request)
     assert subject_request.selfie_template_ciphertext is not None
