@@ -52,3 +52,38 @@ def test_the_request_list_and_the_case_page_reflow_at_320_pixels(demo_app: Any, 
         assert page.get_by_label("Extend by").is_visible()
         j.check("candidates")
         assert j.horizontal_scroll("candidates-320") == []
+
+
+def test_staff_tables_and_the_breach_decision_pass_wcag_22_aa(demo_app: Any, journey: Any):
+    """The pages with an action column (named for screen readers) and the breach decision's
+    radio groups (a fieldset each, without aria-required), on the desktop and the phone."""
+    from likeness.cockpit import breaches
+    from likeness.models.base import utcnow
+    from likeness.platform.actor import CLI
+
+    officer = data.staff("privacy_officer")
+    admin = data.staff("admin")
+    breach_id = breaches.record(discovered_at=utcnow(), description="A laptop was stolen.",
+                                actor=CLI).id
+    with journey(phone=False) as j:
+        page = j.page
+        data.log_in(j, officer)
+        j.goto(f"/admin/cockpit/breaches/{breach_id}", "breach")
+        decision = page.locator("#decision")
+        assert decision.get_by_role("group", name="Notify the Autoriteit Persoonsgegevens?"
+                                    ).is_visible()
+        decision.get_by_role("group", name="Notify the Autoriteit Persoonsgegevens?"
+                             ).get_by_label("No").check()
+        decision.get_by_role("group", name="Notify the people concerned?").get_by_label(
+            "No").check()
+        decision.get_by_label("Reasons").fill("The laptop's disk was encrypted.")
+        decision.get_by_role("button", name="Record decision").click()
+        page.get_by_text("Decision recorded.").wait_for()
+        j.check("breach-decided")
+        j.goto("/admin/cockpit/retention", "retention")
+        j.goto("/admin/takedowns", "takedowns")
+        assert page.get_by_role("columnheader", name="Actions").count() == 1
+    with journey(phone=False) as j:
+        data.log_in(j, admin)
+        j.goto("/admin/staff", "staff")
+        assert j.page.get_by_role("columnheader", name="Actions").count() == 1
