@@ -394,3 +394,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The browser journeys count the page states they check from zero in each run (in the
+    controlling process only: pytest-xdist's workers add to the same count)."""
+    if not hasattr(session.config, "workerinput"):
+        from tests.journeys.browser import reset_state_count
+
+        reset_state_count()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
+                            config: pytest.Config) -> None:
+    """How many page states the browser journeys checked with axe-core (WCAG 2.2 AA)."""
+    from tests.journeys.browser import state_count
+
+    checks, pages = state_count()
+    if checks:
+        terminalreporter.write_sep("-", "accessibility")
+        terminalreporter.write_line(
+            f"axe-core (WCAG 2.2 AA) checked {checks} page states (page x viewport) "
+            f"on {pages} distinct pages")

@@ -61,7 +61,9 @@ def input_attrs(field: Field, field_id: str, required: bool,
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
         attrs["aria-invalid"] = "true"
-    if required:
+    # A group of radio buttons or checkboxes renders as a list, where aria-required is not
+    # allowed (axe's aria-allowed-attr): its fieldset's legend carries the required mark.
+    if required and field.type not in ("RadioField", "MultiCheckboxField"):
         attrs["aria-required"] = "true"
     return attrs
 

@@ -1,5 +1,10 @@
 """A browser journey: Chromium with axe-core injected, a check (accessibility and a
-screenshot, on the phone and the desktop viewport) of every page visited."""
+screenshot, on the phone and the desktop viewport) of every page visited.
+
+Accessibility means WCAG 2.2 AA: axe-core runs only the rules tagged for levels A and AA of
+WCAG 2.0, 2.1 and 2.2, and any violation of those, whatever axe calls its impact, fails the
+journey. Every check is counted (see `STATES`), and the session's count is printed at the end
+of the run."""
 
 from __future__ import annotations
 
@@ -24,10 +29,30 @@ DOC_IMAGES = ROOT / "docs" / "img"
 UPDATE_DOC_SCREENSHOTS = os.environ.get("LIKENESS_DOC_SCREENSHOTS") == "1"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-BLOCKING = {"critical", "serious"}
+# WCAG 1.4.10 (reflow): at 320 CSS pixels wide a page scrolls in one direction only.
+NARROW = {"width": 320, "height": 640}
+# The axe-core rule tags of WCAG 2.2 level AA (which includes the A and AA rules of 2.0/2.1).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# The folder where each test process notes the page states it checked (one line each), so
+# the count survives pytest-xdist's worker processes; the summary adds them up.
+STATES = ARTIFACTS / "_states"
 
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
+# The page's horizontal overflow at the current width, and the outermost elements that
+# stick out to the right (what to fix), for the failure message.
+OVERFLOW = """() => {
+  const root = document.documentElement, width = root.clientWidth;
+  const sticksOut = (e) => e.getBoundingClientRect().right > width + 0.5;
+  const wide = [...document.body.querySelectorAll("*")].filter(
+    (e) => sticksOut(e) && !(e.parentElement && sticksOut(e.parentElement)));
+  const describe = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+    [...e.classList].map((c) => "." + c).join("") +
+    " (" + Math.round(e.getBoundingClientRect().right) + "px)";
+  return {scroll: root.scrollWidth, width: width, wide: wide.slice(0, 6).map(describe)};
+}"""
+
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                          resultTypes: ["violations"]});
   return result.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}));
 }"""
@@ -55,7 +80,7 @@ class Journey:
         return response
 
     def check(self, name: str, *, both: bool = True) -> None:
-        """axe-core (no critical or serious violation) and a screenshot, on this
+        """axe-core (no WCAG 2.2 AA violation) and a screenshot, on this
         viewport and, with `both`, the other one too."""
         self.step += 1
         self._check_here(name, "phone" if self.phone else "desktop")
@@ -68,15 +93,31 @@ class Journey:
                 self.page.set_viewport_size(self.viewport)
         self.checked.append(self.page.url)
 
+    def horizontal_scroll(self, name: str) -> list[str]:
+        """At 320 CSS pixels wide, what makes this page scroll sideways (nothing, when it
+        reflows); the page state is checked with axe-core there too."""
+        self.step += 1
+        self.page.set_viewport_size(NARROW)
+        try:
+            self.page.wait_for_load_state()
+            overflow = self.page.evaluate(OVERFLOW)
+            self._check_here(name, "320px")
+        finally:
+            self.page.set_viewport_size(self.viewport)
+        if overflow["scroll"] <= overflow["width"]:
+            return []
+        return [f"{self.page.url} is {overflow['scroll']}px wide at {overflow['width']}px: "
+                + ", ".join(overflow["wide"])]
+
     def _check_here(self, name: str, viewport: str) -> None:
         self.page.wait_for_load_state()
         self.page.screenshot(path=str(self.folder / f"{self.step:02d}-{name}-{viewport}.png"),
                              full_page=True)
-        for violation in self.page.evaluate(RUN_AXE):
-            if violation["impact"] in BLOCKING:
-                self.problems.append(
-                    f"{self.page.url} [{viewport}] {violation['impact']} {violation['id']}: "
-                    f"{violation['help']} at {violation['nodes']}")
+        for violation in self.page.evaluate(RUN_AXE, WCAG_TAGS):
+            self.problems.append(
+                f"{self.page.url} [{viewport}] {violation['impact']} {violation['id']}: "
+                f"{violation['help']} at {violation['nodes']}")
+        _count_state(f"{self.folder.name} {self.step:02d} {viewport} {self.page.url}")
 
     def doc_screenshot(self, name: str) -> Path:
         """This screen for the documentation (docs/img/<name>.png with `make screenshots`;
@@ -106,6 +147,26 @@ class Journey:
         assert self.problems == [], "\n".join(self.problems)
 
 
+def _count_state(line: str) -> None:
+    STATES.mkdir(parents=True, exist_ok=True)
+    with (STATES / f"{os.getpid()}.txt").open("a", encoding="utf-8") as notes:
+        notes.write(line + "\n")
+
+
+def reset_state_count() -> None:
+    """Start the session's count of checked page states at zero."""
+    shutil.rmtree(STATES, ignore_errors=True)
+
+
+def state_count() -> tuple[int, int]:
+    """(page states checked with axe-core, distinct pages among them) in this session."""
+    if not STATES.is_dir():
+        return 0, 0
+    lines = [line for notes in STATES.glob("*.txt")
+             for line in notes.read_text(encoding="utf-8").splitlines() if line]
+    return len(lines), len({line.rsplit(" ", 1)[-1].split("?")[0] for line in lines})
+
+
 def _name_of(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.split("?")[0].lower()).strip("-")[:40] or "home"
 
@@ -114,7 +175,7 @@ def _name_of(path: str) -> str:
 def journey_browser(app: Flask, test_name: str, *, phone: bool = True,
                     locale: str = "en-GB", javascript: bool = True) -> Iterator[Journey]:
     """Chromium on the app (served on loopback) with axe-core in every page. At the end,
-    no page visited may have had a critical or serious axe violation."""
+    no page state checked may have had a WCAG 2.2 AA violation."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
