@@ -182,6 +182,11 @@ CASES: dict[str, list[Case]] = {
                                         "received_on": "31-02-2026", "channel": SQLI},
                                        {"type": "access", "name": HUGE, "email": "a@b.c"})],
     "admin.takedown_list": [Case("GET", "/admin/takedowns?state=" + SQLI)],
+    "admin.imported_names": [Case("GET", "/admin/library/imported-names?x=" + XSS)],
+    "admin.imported_names_decide": [*_posts("/admin/library/imported-names",
+                                            {"face": ["99999999999999999999999", SQLI],
+                                             "decision": XSS},
+                                            {"face": "999999", "decision": "confirm"})],
     "admin.takedown_done": [*_posts("/admin/takedowns/999999/done", {"note": HUGE})],
     # --- cockpit ---
     "admin.cockpit_dashboard": [Case("GET", "/admin/cockpit/?x=" + XSS)],

@@ -4,9 +4,9 @@ in production the app does not start without the DPO contact setting."""
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,13 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _production(**overrides: str) -> dict[str, str]:
-    return {"ENV_NAME": "production", "SECRET_KEY": uuid.uuid4().hex * 2, **overrides}
+    # Everything else production needs is given, so the DPO contact is what is missing.
+    return {"ENV_NAME": "production", "SECRET_KEY": secrets.token_hex(32),
+            "TRUSTED_PROXY_HOPS": 0, **overrides}
 
 
 def test_production_refuses_to_start_without_the_dpo_contact(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("DPO_CONTACT", raising=False)
     with pytest.raises(ConfigError) as refused:
-        create_app({**_production(), "REDIS_URL": "redis://127.0.0.1:1/0"})
+        create_app({**_production(), "REDIS_URL": "redis://:pw@127.0.0.1:1/0"})
     message = str(refused.value)
     assert "DPO_CONTACT is not set" in message
     assert "Art. 37" in message
@@ -50,7 +52,8 @@ def test_development_and_testing_start_without_it():
 def test_the_operator_sees_the_setting_named_when_the_app_will_not_start(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k != "DPO_CONTACT"}
     env.update(FLASK_APP="wsgi:app", LIKENESS_ENV="production",
-               SECRET_KEY=uuid.uuid4().hex * 2, LIKENESS_INSTANCE=str(tmp_path),
+               SECRET_KEY=secrets.token_hex(32), TRUSTED_PROXY_HOPS="0", REDIS_URL="",
+               LIKENESS_INSTANCE=str(tmp_path),
                DATABASE_URL=f"sqlite:///{tmp_path / 'prod.db'}")
     done = subprocess.run([sys.executable, "-m", "flask", "routes"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)

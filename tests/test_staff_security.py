@@ -166,9 +166,10 @@ def test_production_accepts_a_generated_secret_key():
 
 
 def _production(tmp_path: Path, redis_url: str, **settings: Any) -> Flask:
+    # The DPO contact is required in production too (tests/test_dpo_contact_start_up.py).
     return create_app({"ENV_NAME": "production", "INSTANCE_PATH": str(tmp_path / "prod"),
                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
-                       "REDIS_URL": redis_url, **settings})
+                       "REDIS_URL": redis_url, "DPO_CONTACT": "fg@example.org", **settings})
 
 
 def test_production_reads_the_secret_key_from_a_file(

@@ -3,7 +3,7 @@ settings (a real OpenID Connect provider on loopback, see tests/sso_provider.py)
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -137,15 +137,15 @@ def test_password_login_can_be_kept_for_admins_only(app: Flask, client: FlaskCli
 def test_settings_that_would_let_the_wrong_people_in_stop_start_up(
         issuer: str, tenant: str, message: str):
     with pytest.raises(ConfigError, match=message):
-        load_config({"ENV_NAME": "production", "SECRET_KEY": uuid.uuid4().hex * 2,
+        load_config({"ENV_NAME": "production", "SECRET_KEY": secrets.token_hex(32),
                      "OIDC_ISSUER": issuer, "OIDC_TENANT_ID": tenant,
                      "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s"})
 
 
 def test_settings_for_an_entra_tenant_are_accepted_and_checked():
     tenant = "1b2c3d4e-0000-4000-8000-000000000001"
-    base = {"ENV_NAME": "production", "SECRET_KEY": uuid.uuid4().hex * 2,
-            "DPO_CONTACT": "fg@example.org",
+    base = {"ENV_NAME": "production", "SECRET_KEY": secrets.token_hex(32),
+            "DPO_CONTACT": "fg@example.org", "TRUSTED_PROXY_HOPS": 0,
             "OIDC_ISSUER": f"https://login.microsoftonline.com/{tenant}/v2.0",
             "OIDC_TENANT_ID": tenant, "OIDC_CLIENT_ID": "c", "OIDC_CLIENT_SECRET": "s"}
     assert load_config(base)["OIDC_ROLES_CLAIM"] == "roles"

@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 FORMAT = "likeness-backup/1"
 # Key prefixes of stored objects that hold data (`incoming`: messages staff registered).
 DATA_FOLDERS = ("assets", "pdf", "selfies", "exports", "incoming")
-CACHE_FOLDERS = ("renditions",)
+# Made again from the data when needed (XMP sidecars: at the next export or consent change).
+CACHE_FOLDERS = ("renditions", "sidecars")
 RESTORING_MARKER = "restore-in-progress"
 
 RestoreHook = Callable[[], dict[str, int] | None]

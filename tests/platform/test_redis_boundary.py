@@ -144,7 +144,9 @@ GOOD_SECRET = "f3b1c9e07a5d4b2c8e6f0a1d3c5b7e9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e0b"
 def _production(tmp_path: Path, **settings: str) -> Flask:
     from likeness.app import create_app
 
+    # What else production requires is said explicitly (each has its own tests).
     return create_app({"ENV_NAME": "production", "SECRET_KEY": GOOD_SECRET,
+                       "TRUSTED_PROXY_HOPS": 0, "DPO_CONTACT": "fg@example.org",
                        "INSTANCE_PATH": str(tmp_path / "prod"),
                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.db'}",
                        **settings})

@@ -15,7 +15,7 @@ _KEY = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 # and development mail: a row that names any of those (a database write is enough to
 # set one) must not reach it. So a key must start with one of these folders.
 DATA_PREFIXES = ("assets", "renditions", "pdf", "selfies", "exports", "incoming",
-                 "health")
+                 "health", "sidecars")
 # The shared erasure and withdrawal ledger (likeness.platform.shared_ledger): only its own
 # books, so `ledger/` in the instance folder (older versions' local logs) stays out of
 # reach. Backups and restores leave the ledger alone (they have their own folder list).
