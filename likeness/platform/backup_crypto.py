@@ -23,8 +23,6 @@ requires the archive's sha256 to be one the audit chain recorded at backup time.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
 import secrets
@@ -36,11 +34,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import AuditEvent
+from likeness.platform import key_files
 from likeness.platform.app_state import per_app
 
 MAGIC = b"LIKENESS-SEALED-BACKUP/1\n"
@@ -61,33 +59,11 @@ def backup_key() -> bytes:
 
 
 def _load_key() -> bytes:
-    raw = current_app.config.get("BACKUP_KEY") or ""
-    if raw:
-        return _parse(raw, "BACKUP_KEY")
-    path = Path(current_app.config.get("BACKUP_KEY_FILE")
-                or Path(current_app.config["INSTANCE_PATH"]) / "backup-key")
-    if path.exists():
-        return _parse(path.read_text().strip(), str(path))
-    if current_app.config["ENV_NAME"] in {"development", "testing"}:
-        key = secrets.token_bytes(KEY_BYTES)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(base64.b64encode(key).decode())
-        return key
-    raise SealError("No backup key: set BACKUP_KEY (base64 of 32 random bytes) or "
-                    "BACKUP_KEY_FILE, and keep a copy apart from the backups and the "
-                    "database: without it no backup can be restored.")
-
-
-def _parse(raw: str, source: str) -> bytes:
-    try:
-        key = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise SealError(f"{source} is not base64") from exc
-    if len(key) < KEY_BYTES:
-        raise SealError(f"{source} must hold at least {KEY_BYTES} bytes")
-    return key
+    return key_files.load(
+        "BACKUP_KEY", "BACKUP_KEY_FILE", "backup-key", error=SealError,
+        missing="No backup key: set BACKUP_KEY (base64 of 32 random bytes) or "
+        "BACKUP_KEY_FILE, and keep a copy apart from the backups and the database: "
+        "without it no backup can be restored.")
 
 
 def _archive_key(salt: bytes) -> AESGCM:
