@@ -216,6 +216,7 @@ def app(
         # Flask-Limiter keeps the key prefix of the first app it saw: start each test
         # with no counters instead.
         limiter.reset()
+        _forget_login_failures()
         connection = _db.engine.connect()
         transaction = connection.begin()
         original_session = _db.session
@@ -362,6 +363,18 @@ def _uses_the_named_database(item: pytest.Item) -> bool:
     if "sqlite" in params.values():
         return False
     return "migrated" in getattr(item, "fixturenames", ())
+
+
+def _forget_login_failures() -> None:
+    """Failed logins per account live in Redis for a week (likeness.staff.login_guard).
+    With a shared `REDIS_URL` they would carry over from earlier tests and earlier runs of
+    the suite, and freeze the accounts the tests fail on purpose: start each test without."""
+    from likeness.platform.queue import get_redis
+
+    redis = get_redis()
+    keys = list(redis.scan_iter(match="likeness:login-failures:*", count=500))
+    if keys:
+        redis.delete(*keys)
 
 
 def pytest_configure(config: pytest.Config) -> None:
