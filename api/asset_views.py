@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from api import blueprint, integration_id, key_actor, requires_scope
+from api.access import blueprint, integration_id, key_actor, requires_scope
 from api.schemas import AssetForm, AssetSchema, ChannelQuery
 from likeness.errors import InvalidInput
 from likeness.integrations import assets, fetch, keys, permissions, renditions

@@ -1,6 +1,6 @@
 """The OpenAPI document of /api/v1, generated from the routes and schemas (flask-smorest).
 
-`flask openapi write docs/openapi.json` writes it; tests/api/test_openapi.py fails when
+`flask openapi write docs/openapi.json` writes it; tests/integrations/test_openapi.py fails when
 the committed document and the code disagree. The app serves it at /api/v1/openapi.json
 and a self-hosted viewer at /api/v1/docs.
 """

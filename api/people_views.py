@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from api import blueprint, integration_id, key_actor, requires_scope
+from api.access import blueprint, integration_id, key_actor, requires_scope
 from api.asset_views import check_external_id
 from api.schemas import (
     EventsQuery,

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from api import blueprint, integration_id, requires_scope
+from api.access import blueprint, integration_id, requires_scope
 from api.schemas import (
     MAX_PAIRS,
     BulkQuery,

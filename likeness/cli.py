@@ -276,13 +276,13 @@ def retire_face_key_command(version: int) -> None:
 def template_policy_command(policy: str | None, basis: str, dpia: str,
                             dpia_version: int) -> None:
     """Show or set the face template policy (`off` purges every stored template)."""
-    from likeness.staff import settings
+    from likeness.library import policy_settings
 
     if policy is None:
-        click.echo(settings.template_policy().value)
+        click.echo(policy_settings.template_policy().value)
         return
     try:
-        purged = settings.set_template_policy(policy, actor=CLI, legal_basis=basis,
+        purged = policy_settings.set_template_policy(policy, actor=CLI, legal_basis=basis,
                                               dpia_reference=dpia,
                                               dpia_version_id=_dpia_version_id(dpia_version))
     except DomainError as exc:
@@ -322,12 +322,15 @@ def deadline_command(timestamp: str) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo_command() -> None:
+@click.option("--photos", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A folder with the demo's photo files (default: the ones shipped with "
+                   "Likeness).")
+def seed_demo_command(photos: Path | None) -> None:
     """Fill a fresh instance with sample photos, people, quitclaims and a request."""
     from likeness import demo
 
     try:
-        seeded = demo.seed()
+        seeded = demo.seed(photos or demo.DEMO_PHOTOS)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Demo ready: {seeded.photos} photos, people {', '.join(seeded.people)}, "

@@ -1,7 +1,7 @@
 """A first look with content: `flask seed-demo` fills a fresh instance with the sample
-photos (tests/fixtures), people, a signed quitclaim, one about to expire, an invitation
-waiting for a parent's signature and an access request with a reference photo, so a
-newcomer sees every page with real content.
+photos (shipped in likeness/demo_photos, or a folder given with `--photos`), people, a
+signed quitclaim, one about to expire, an invitation waiting for a parent's signature and
+an access request with a reference photo, so a newcomer sees every page with real content.
 
 Everything goes through the real use cases (upload, indexing, tagging, invitations,
 signing, request intake), so the demo stays true as the code changes. It refuses an
@@ -17,7 +17,6 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
-from likeness.config import PROJECT_ROOT
 from likeness.consent import invitations, signing
 from likeness.dsr import intake, links
 from likeness.errors import InvalidInput
@@ -38,7 +37,8 @@ from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.jobs import run_outbox_job
 from likeness.platform.uow import use_case
 
-FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
+# Sample photos shipped with the code, so a demo needs nothing from the test suite.
+DEMO_PHOTOS = Path(__file__).resolve().parent / "demo_photos"
 WING = "Opening of the new wing"
 PARTY = "Summer party"
 PHOTOS = (("obama.jpg", WING), ("two_people.jpg", WING), ("obama3.jpg", PARTY),
@@ -60,15 +60,20 @@ def holds_data() -> bool:
                for model in (Asset, Person, Quitclaim, SubjectRequest))
 
 
-def seed(fixtures: Path = FIXTURES) -> Seeded:
-    """Fill an empty instance with the demo; InvalidInput if it already holds data."""
+def seed(photos: Path = DEMO_PHOTOS) -> Seeded:
+    """Fill an empty instance with the demo; InvalidInput if it already holds data or a
+    photo is missing from `photos`."""
+    missing = [name for name in (*(n for n, _ in PHOTOS), SELFIE)
+               if not (photos / name).is_file()]
+    if missing:
+        raise InvalidInput(f"The demo needs {', '.join(missing)} in {photos}.")
     if holds_data():
         raise InvalidInput("This instance already holds photos, people, quitclaims or "
                            "requests: seed-demo only fills a fresh one.")
     seeded = Seeded()
     assets: dict[str, int] = {}
     for name, collection in PHOTOS:
-        result = upload.add_photo((fixtures / name).read_bytes(), name, actor=CLI,
+        result = upload.add_photo((photos / name).read_bytes(), name, actor=CLI,
                                   collection=collection)
         if result.asset_id is None:
             raise InvalidInput(f"{name}: {result.error}")
@@ -102,7 +107,7 @@ def seed(fixtures: Path = FIXTURES) -> Seeded:
     stored = intake.submit(intake.Intake(
         type="access", name="Barack Obama", email="barack@example.org",
         details="I was photographed at the opening of the new wing.", language="en",
-        selfie=(fixtures / SELFIE).read_bytes(), selfie_consent=True, event=WING))
+        selfie=(photos / SELFIE).read_bytes(), selfie_consent=True, event=WING))
     intake.verify(links.verification_token(stored))
     seeded.request_reference = stored.reference
     run_waiting_jobs()  # the signed PDFs and the emails

@@ -1,7 +1,4 @@
 """The portal: pages for photographed people and data subjects (no login; signed links)."""
 
-from flask import Blueprint
-
-blueprint = Blueprint("portal", __name__)
-
-from portal import views  # noqa: E402,F401  (registers the routes)
+from portal import consent, pages, requests  # noqa: E402,F401  (registers the routes)
+from portal.blueprint import blueprint  # noqa: F401  (what the app factory registers)

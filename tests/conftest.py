@@ -318,11 +318,11 @@ def upload(app: Flask, librarian: Any) -> Any:
 @pytest.fixture
 def policy_all(app: Flask) -> None:
     """Template policy `all`, as an admin records it (legal basis and DPIA reference)."""
+    from likeness.library import policy_settings
     from likeness.models import TemplatePolicy
     from likeness.platform.actor import CLI
-    from likeness.staff import settings
 
-    settings.set_template_policy(TemplatePolicy.ALL, actor=CLI,
+    policy_settings.set_template_policy(TemplatePolicy.ALL, actor=CLI,
                                  legal_basis="Test: a legal basis beyond consent",
                                  dpia_reference="DPIA-TEST-1",
                                  dpia_version_id=positive_dpia_version())

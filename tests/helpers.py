@@ -89,7 +89,7 @@ def link_in(message: Any, marker: str) -> str:
 
 def positive_dpia_version() -> int:
     """Save a complete DPIA version that concludes the processing may go ahead: what the
-    template policy `all` relies on (`likeness.staff.settings`). Returns its id."""
+    template policy `all` relies on (`likeness.library.policy_settings`). Returns its id."""
     from likeness.cockpit import dpia
     from likeness.platform.actor import CLI
 

@@ -14,8 +14,9 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from likeness.cockpit import audit_view, holds, schedules
+from likeness.cockpit import audit_view, holds, schedules, transparency
 from likeness.extensions import db
+from likeness.library import policy_settings
 from likeness.models import (
     Asset,
     Disclosure,
@@ -29,12 +30,11 @@ from likeness.models import (
     utcnow,
 )
 from likeness.platform.clock import today as amsterdam_today
-from likeness.staff import settings, transparency
 
 
 def collect() -> dict[str, Any]:
     """Every fact the register and the DPIA state, as of now."""
-    state = settings.policy_state()
+    state = policy_settings.policy_state()
     return {
         "as_of": utcnow().isoformat(timespec="seconds"),
         "organisation": current_app.config["ORGANISATION_NAME"],

@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 
 from likeness.consent import history, records, withdrawal_log
 from likeness.errors import Gone, InvalidInput
-from likeness.library import disclosures, face_templates, people, xmp_export
+from likeness.library import disclosures, face_templates, people, policy_settings, xmp_export
 from likeness.models import Quitclaim, QuitclaimStatus, TakedownReason, TemplatePolicy, utcnow
 from likeness.platform import audit, mail
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.links import external_url
 from likeness.platform.uow import use_case
-from likeness.staff import accounts, settings
+from likeness.staff import accounts
 
 
 @use_case
@@ -77,7 +77,7 @@ def expire(quitclaim: Quitclaim, *, actor: Actor = SYSTEM) -> None:
     audit.record("quitclaim.expired", actor=actor, subject=f"quitclaim:{quitclaim.id}")
     lost = [c.channel for c in quitclaim.channels if c.withdrawn_at is None]
     # Under `consented-only` a template exists only by this consent: it ends with it.
-    biometric = (settings.template_policy() == TemplatePolicy.CONSENTED_ONLY
+    biometric = (policy_settings.template_policy() == TemplatePolicy.CONSENTED_ONLY
                  and quitclaim.biometric_consent and quitclaim.biometric_withdrawn_at is None)
     _apply_loss(quitclaim, lost, biometric, reason="consent expired", actor=actor)
 

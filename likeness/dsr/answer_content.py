@@ -17,10 +17,9 @@ from sqlalchemy import func, or_, select
 
 from likeness.cockpit import schedules
 from likeness.consent import guardians, records
-from likeness.consent import status as consent_status
 from likeness.dsr import identity, locate
 from likeness.extensions import db
-from likeness.library import blur, catalogue, disclosures
+from likeness.library import blur, catalogue, consent_status, disclosures
 from likeness.library.renditions import Purpose, render
 from likeness.models import (
     Asset,

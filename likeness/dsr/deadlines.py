@@ -32,7 +32,7 @@ from likeness.platform.clock import local_date
 
 # Days declared equal to a generally recognised holiday by Royal Decree under art. 3(3)
 # Algemene termijnenwet, as published in the Staatscourant. Add the days of each new
-# decree here (and a test in tests/test_deadlines.py).
+# decree here (and a test in tests/dsr/test_deadlines.py).
 DECLARED_DAYS: frozenset[date] = frozenset(
     {
         # Besluit gelijkstelling van 28 april 2023, 19 mei 2023, 10 mei 2024,

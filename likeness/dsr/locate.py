@@ -31,7 +31,7 @@ from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.faces import detection, engine
 from likeness.faces.crypto import keyring
-from likeness.library import people, search
+from likeness.library import people, policy_settings, search
 from likeness.library.imaging import decode_upload
 from likeness.models import (
     Asset,
@@ -52,7 +52,6 @@ from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
 from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import use_case
-from likeness.staff import settings
 
 
 def _selfie_aad(request_id: int) -> bytes:
@@ -66,7 +65,7 @@ def start(request_id: int, *, actor: Actor, early_reason: str = "") -> SubjectRe
     Before the requester confirmed their email address a search runs only with a
     privacy officer's reason (recorded and audited)."""
     request = casework.get(request_id)
-    if settings.template_policy() == TemplatePolicy.OFF and request.person_id is None:
+    if policy_settings.template_policy() == TemplatePolicy.OFF and request.person_id is None:
         raise InvalidInput(_("Face recognition is switched off: link the person, whose "
                              "tagged photos are then the candidates."))
     # Staff registered a letter or call themselves: searching is no disclosure, and the
@@ -115,7 +114,7 @@ def prepare(request_id: int, run: str) -> None:
                 # The request has no key-version column: the version leads the blob.
                 request.selfie_template_ciphertext = version.to_bytes(2, "big") + blob
     _tagged_faces_as_matches(request)
-    policy = settings.template_policy()
+    policy = policy_settings.template_policy()
     queries = _queries(request)
     if policy != TemplatePolicy.OFF:
         for template in queries:  # the faces that hold a template, at once

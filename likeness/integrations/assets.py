@@ -9,10 +9,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from likeness.consent import status
 from likeness.errors import Conflict, DomainError, NotFound
 from likeness.extensions import db
 from likeness.integrations.fetch import TooLarge
+from likeness.library import consent_status
 from likeness.library import upload as uploads
 from likeness.models import Asset, ExternalAsset, Face
 from likeness.platform import audit
@@ -105,7 +105,7 @@ class AssetView:
     external_id: str
     asset: Asset
     photographer: str | None
-    consent: status.AssetConsent
+    consent: consent_status.AssetConsent
     faces: list[Face]
 
 
@@ -117,4 +117,5 @@ def describe(integration_id: int, external_id: str) -> AssetView:
         raise NotFound(_("No asset with this external_id is registered."))
     faces = list(db.session.scalars(select(Face).where(
         Face.asset_id == asset.id, Face.is_not_a_face.is_(False)).order_by(Face.left)))
-    return AssetView(external_id, asset, row.photographer, status.for_asset(asset.id), faces)
+    return AssetView(external_id, asset, row.photographer,
+                     consent_status.for_asset(asset.id), faces)

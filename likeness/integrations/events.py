@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import ExternalAsset, IntegrationEvent, Quitclaim
-from likeness.web.form_fields import MAX_ID
+from likeness.models.base import MAX_ID
 
 MAX_PAGE = 500
 

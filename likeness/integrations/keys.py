@@ -21,10 +21,10 @@ from sqlalchemy import select
 from likeness.errors import Conflict, InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.models import ApiKey, Integration, Scope, utcnow
+from likeness.models.base import MAX_ID
 from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
-from likeness.web.form_fields import MAX_ID
 
 KEY_PATTERN = re.compile(r"^lk_([0-9a-f]{12})_([A-Za-z0-9_-]{32,64})$")
 HOST_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*"

@@ -1,7 +1,7 @@
 """May this photo be used on this channel? Per asset and per face, with reasons.
 
 One domain function, `decide`, for the API's single and bulk checks. It starts from the
-consent status the library uses (likeness.consent.status: green/amber/red per face and
+consent status the library uses (likeness.library.consent_status: green/amber/red per face and
 channel) and explains each face with reason codes. Closed by default: a face nobody has
 identified is `unknown`, a photo whose faces are not detected yet is `unknown`, and
 anything not proven consented is `denied`; never `allowed` for want of a fact.
@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from sqlalchemy import or_, select
 
-from likeness.consent import status
 from likeness.extensions import db
+from likeness.library import consent_status
 from likeness.models import (
     Asset,
     Face,
@@ -126,7 +126,7 @@ def decide(asset_ids: list[int], channels: list[str], *,
     """The decision for every (asset, channel) pair."""
     on = on or amsterdam_today()
     checked_at = utcnow()
-    consent = status.for_assets(asset_ids, on=on)
+    consent = consent_status.for_assets(asset_ids, on=on)
     facts = _facts(asset_ids)
     result = {}
     for asset_id in asset_ids:
@@ -136,7 +136,7 @@ def decide(asset_ids: list[int], channels: list[str], *,
     return result
 
 
-def _decide_one(consent: status.AssetConsent, channel: str, facts: _Facts, on: date,
+def _decide_one(consent: consent_status.AssetConsent, channel: str, facts: _Facts, on: date,
                 checked_at: datetime) -> AssetDecision:
     asset_id = consent.asset_id
     asset_reasons: list[Reason] = []
@@ -148,7 +148,7 @@ def _decide_one(consent: status.AssetConsent, channel: str, facts: _Facts, on: d
         asset_reasons.append(Reason(Code.NOT_INDEXED))
     faces = []
     for face_id, box, person_id in facts.faces.get(asset_id, []):
-        light = consent.faces.get(face_id, {}).get(channel, status.Light.RED)
+        light = consent.faces.get(face_id, {}).get(channel, consent_status.Light.RED)
         faces.append(_face(face_id, box, person_id, light, face_id in consent.blurred,
                            asset_id, channel, facts, on))
     decisions = {f.decision for f in faces}
@@ -168,7 +168,7 @@ def _decide_one(consent: status.AssetConsent, channel: str, facts: _Facts, on: d
 
 
 def _face(face_id: int, box: tuple[int, int, int, int], person_id: int | None,
-          light: status.Light, blurred: bool, asset_id: int, channel: str, facts: _Facts,
+          light: consent_status.Light, blurred: bool, asset_id: int, channel: str, facts: _Facts,
           on: date) -> FaceDecision:
     if blurred:
         return FaceDecision(face_id, box, Decision.ALLOWED, [Reason(Code.BLURRED)])
@@ -195,7 +195,7 @@ def _face(face_id: int, box: tuple[int, int, int, int], person_id: int | None,
         elif consented is None or qc.valid_until > (consented.valid_until or date.min):
             consented = reason
     if consented is not None:
-        if light != status.Light.RED and not blockers:
+        if light != consent_status.Light.RED and not blockers:
             return FaceDecision(face_id, box, Decision.ALLOWED, [consented],
                                 consented.valid_until)
         return FaceDecision(face_id, box, Decision.DENIED, [consented, *blockers])

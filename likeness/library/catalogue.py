@@ -12,9 +12,9 @@ from math import ceil
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
-from likeness.consent import status as consent_status
 from likeness.errors import NotFound
 from likeness.extensions import db
+from likeness.library import consent_status
 from likeness.models import Asset, Channel, Face
 from likeness.platform import audit
 from likeness.platform.actor import Actor

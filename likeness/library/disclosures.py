@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, select
 
-from likeness.consent import status as consent_status
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
+from likeness.library import consent_status
 from likeness.models import (
     Asset,
     Channel,

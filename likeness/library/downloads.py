@@ -6,10 +6,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from likeness.consent import status as consent_status
 from likeness.errors import Conflict, Forbidden, InvalidInput
 from likeness.faces.engine import Box
-from likeness.library import catalogue, disclosures
+from likeness.library import catalogue, consent_status, disclosures
 from likeness.library.renditions import Purpose, render
 from likeness.models import Channel, DisclosureKind
 from likeness.platform import audit

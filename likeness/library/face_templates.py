@@ -21,6 +21,7 @@ from sqlalchemy import select
 from likeness.extensions import db
 from likeness.faces import detection, engine, index
 from likeness.faces.crypto import keyring
+from likeness.library.policy_settings import template_policy
 from likeness.models import (
     Asset,
     AssetStatus,
@@ -36,7 +37,6 @@ from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
 from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import use_case
-from likeness.staff.settings import template_policy
 
 
 @job("enforce_template_policy")

@@ -20,6 +20,7 @@ from likeness.extensions import db
 from likeness.faces import detection, engine, index
 from likeness.library import metadata_import
 from likeness.library.face_templates import seal
+from likeness.library.policy_settings import template_policy
 from likeness.models import Asset, AssetStatus, Face, TemplatePolicy, utcnow
 from likeness.platform import audit
 from likeness.platform.actor import SYSTEM
@@ -27,7 +28,6 @@ from likeness.platform.jobs import job
 from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import use_case
 from likeness.platform.worker import on_worker_start
-from likeness.staff.settings import template_policy
 
 log = logging.getLogger(__name__)
 

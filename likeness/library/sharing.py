@@ -10,11 +10,10 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from likeness.consent import status as consent_status
 from likeness.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.faces.engine import Box
-from likeness.library import disclosures
+from likeness.library import consent_status, disclosures
 from likeness.library.downloads import NOT_INDEXED
 from likeness.library.renditions import Purpose, render
 from likeness.models import (

@@ -28,8 +28,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from likeness.consent import status as consent_status
 from likeness.extensions import db
+from likeness.library import consent_status
 from likeness.models import (
     Asset,
     AssetStatus,

@@ -22,6 +22,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Our ids are INTEGER columns: 32-bit on PostgreSQL. Ids read from URLs, forms and API
+# queries are checked against this before they reach the database.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

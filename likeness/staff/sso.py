@@ -1,6 +1,6 @@
 """Staff single sign-on with the organisation's identity provider (OpenID Connect).
 
-Authlib runs the authorization-code flow with PKCE, a nonce and a state (admin/sso_views.py);
+Authlib runs the authorization-code flow with PKCE, a nonce and a state (admin/staff/sso.py);
 this module decides what a verified sign-in means. The id_token must come from the
 configured tenant-specific issuer, for our client id, signed with a key in the provider's
 JWKS. An account is keyed on issuer + subject (never the email) and made at the first

@@ -12,9 +12,8 @@ from wtforms import Field, SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from likeness.errors import DomainError
+from likeness.models.base import MAX_ID
 from likeness.platform.text import has_control_characters
-
-MAX_ID = 2**31 - 1  # the largest id a PostgreSQL integer column holds
 
 
 def parse_ids(text: str) -> list[int]:

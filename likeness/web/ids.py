@@ -17,11 +17,10 @@ from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter, Map
 
 from likeness.extensions import db
+from likeness.models.base import MAX_ID
 
 log = logging.getLogger(__name__)
 
-# Our ids are INTEGER columns (32-bit on PostgreSQL).
-MAX_ID = 2**31 - 1
 
 
 class BoundedIntConverter(IntegerConverter):

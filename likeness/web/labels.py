@@ -11,6 +11,7 @@ from flask import Flask
 from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import lazy_gettext as _l
 
+from likeness.cockpit import transparency
 from likeness.models import (
     Channel,
     DisclosureKind,
@@ -23,7 +24,6 @@ from likeness.models import (
     TakedownReason,
     TemplatePolicy,
 )
-from likeness.staff import transparency
 
 CHANNEL_LABELS = {
     Channel.INTERNAL.value: _l("Internal use"),

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from likeness.cockpit import audit_view, dpia, holds
-from likeness.consent import status as consent_status
+from likeness.library import consent_status, policy_settings
 from likeness.models import (
     Asset,
     AuditEvent,
@@ -33,7 +33,6 @@ from likeness.platform import audit
 from likeness.platform.actor import SYSTEM
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.clock import today as amsterdam_today
-from likeness.staff import settings
 from tests.cockpit import factories
 from tests.helpers import csrf_token_from
 
@@ -302,7 +301,7 @@ def test_switching_to_all_records_and_links_the_dpia_version(
         "csrf_token": token, "policy": "all", "legal_basis": "Art. 9(2)(g) with the law X",
         "dpia_reference": "", "dpia_version": str(version.id)})
     assert response.status_code == 302
-    state = settings.policy_state()
+    state = policy_settings.policy_state()
     assert state.dpia_version_id == version.id and state.dpia_reference == "DPIA v1"
     page = client.get("/admin/settings").get_data(as_text=True)
     assert f'href="/admin/cockpit/dpia/{version.id}"' in page

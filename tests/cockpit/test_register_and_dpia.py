@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from likeness.cockpit import dpia, register, schedules
+from likeness.library import policy_settings
 from likeness.models import AuditEvent, Face, TemplatePolicy
-from likeness.staff import settings
 from tests.cockpit import factories
 
 
@@ -47,7 +47,7 @@ def test_the_register_pdf_carries_the_live_figures_and_the_recorded_basis(
                         risks=[dpia.Risk("Leak", "low", "high", "Encryption", "low")],
                         dpo_advice="Go ahead", conclusion="Acceptable", positive=True,
                         actor=admin)
-    settings.set_template_policy(TemplatePolicy.ALL, actor=admin,
+    policy_settings.set_template_policy(TemplatePolicy.ALL, actor=admin,
                                  legal_basis="Art. 9(2)(g) GDPR with the Archiefwet 1995",
                                  dpia_reference="DPIA-2026-07", dpia_version_id=version.id)
     schedules.save({schedules.EMAIL_DAYS.key: 45}, actor=admin)

@@ -23,12 +23,12 @@ from sqlalchemy import func, select
 from likeness.app import create_app
 from likeness.extensions import db as _db
 from likeness.faces import engine
-from likeness.library import search, search_service, tagging
+from likeness.library import policy_settings, search, search_service, tagging
 from likeness.library import upload as uploads
 from likeness.models import AuditEvent, Face, StaffUser, TemplatePolicy
 from likeness.platform.actor import CLI
 from likeness.platform.queue import get_redis
-from likeness.staff import accounts, settings
+from likeness.staff import accounts
 from tests.conftest import make_config
 from tests.helpers import FIXTURES, positive_dpia_version, run_jobs
 
@@ -87,7 +87,7 @@ def _search_until_answered(template: np.ndarray, seconds: float) -> list[search.
 
 
 def test_one_worker_per_machine_holds_the_index_and_another_takes_over(web: Flask):
-    settings.set_template_policy(TemplatePolicy.ALL, actor=CLI,
+    policy_settings.set_template_policy(TemplatePolicy.ALL, actor=CLI,
                                  legal_basis="Test: a legal basis beyond consent",
                                  dpia_reference="DPIA-TEST-1",
                                  dpia_version_id=positive_dpia_version())

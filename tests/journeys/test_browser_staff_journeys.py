@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from likeness.extensions import db
-from likeness.library import people
+from likeness.library import people, policy_settings
 from likeness.models import Person, QuitclaimInvitation, ShareLinkAsset, TemplatePolicy
 from likeness.platform.actor import CLI
-from likeness.staff import settings
 from tests.helpers import run_jobs
 from tests.journeys import data
 
@@ -132,7 +131,7 @@ def test_dangerous_actions_ask_first_and_say_what_will_happen(demo_app: Any, jou
     db.session.remove()
     assert db.session.get(Person, stranger_id) is None
     assert db.session.get(Person, joe_id) is not None
-    assert settings.template_policy() == TemplatePolicy.OFF
+    assert policy_settings.template_policy() == TemplatePolicy.OFF
 
 
 def test_the_case_page_leads_through_the_steps_and_asks_before_carrying_out(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -55,6 +56,17 @@ def test_seed_demo_fills_a_fresh_instance_and_refuses_one_with_data(committed_ap
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0 and "already holds" in again.output
     assert count(Asset) == 4
+
+
+def test_seed_demo_with_a_folder_missing_photos_names_them_and_adds_nothing(
+        committed_app: Flask, tmp_path: Path):
+    from likeness.extensions import db
+
+    (tmp_path / "obama.jpg").write_bytes((FIXTURES / "obama.jpg").read_bytes())
+    result = committed_app.test_cli_runner().invoke(args=["seed-demo", "--photos", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "two_people.jpg" in result.output and "obama.jpg," not in result.output
+    assert db.session.scalar(select(func.count()).select_from(Asset)) == 0
 
 
 def test_staff_edit_a_persons_details_audited_without_the_values(

@@ -1,0 +1,172 @@
+"""Forms of the privacy officer's cockpit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from likeness.cockpit import schedules
+from likeness.cockpit.dpia import LEVEL_LABELS
+from likeness.models import HoldScope
+from likeness.platform.clock import AMSTERDAM
+from likeness.web.form_fields import MAX_ID, parse_ids
+
+LEVEL_CHOICES = [SelectChoice(value, label) for value, label in LEVEL_LABELS.items()]
+YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
+
+
+def _period_field(period: schedules.Period) -> IntegerField:
+    unit = _l("days") if period.unit == "days" else _l("years")
+    return IntegerField(
+        period.label, validators=[InputRequired(), NumberRange(period.minimum, period.maximum)],
+        description=_l("In %(unit)s, from %(min)d to %(max)d.", unit=unit, min=period.minimum,
+                       max=period.maximum))
+
+
+class RetentionForm(FlaskForm):
+    untagged_template_days = _period_field(schedules.UNTAGGED_TEMPLATE_DAYS)
+    closed_request_years = _period_field(schedules.CLOSED_REQUEST_YEARS)
+    email_days = _period_field(schedules.EMAIL_DAYS)
+    expired_review_days = _period_field(schedules.EXPIRED_REVIEW_DAYS)
+    quitclaim_evidence_years = _period_field(schedules.QUITCLAIM_EVIDENCE_YEARS)
+
+    FIELDS = {
+        "untagged_template_days": schedules.UNTAGGED_TEMPLATE_DAYS,
+        "closed_request_years": schedules.CLOSED_REQUEST_YEARS,
+        "email_days": schedules.EMAIL_DAYS,
+        "expired_review_days": schedules.EXPIRED_REVIEW_DAYS,
+        "quitclaim_evidence_years": schedules.QUITCLAIM_EVIDENCE_YEARS,
+    }
+
+    def values(self) -> dict[str, int]:
+        return {period.key: int(getattr(self, name).data) for name, period in self.FIELDS.items()}
+
+
+class HoldForm(FlaskForm):
+    scope = SelectField(_l("On"), choices=[
+        SelectChoice(HoldScope.ASSET.value, _l("a photo (its number)")),
+        SelectChoice(HoldScope.COLLECTION.value, _l("a collection (its name)")),
+        SelectChoice(HoldScope.PERSON.value, _l("a person (their number)")),
+    ])
+    target = StringField(_l("Photo number, collection or person number"),
+                         validators=[DataRequired(), Length(max=200)])
+    reason = TextAreaField(_l("Reason (e.g. the law that requires keeping it)"),
+                           validators=[DataRequired(), Length(max=2000)])
+
+
+class NoteForm(FlaskForm):
+    note = StringField(_l("Why"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ReviewForm(FlaskForm):
+    action = RadioField(_l("Decision"), choices=[
+        SelectChoice("keep", _l("Keep the photo")),
+        SelectChoice("delete", _l("Delete the photo")),
+    ], validators=[DataRequired()])
+    note = StringField(_l("Why (to keep it)"), validators=[Length(max=2000)])
+
+
+class RiskForm(Form):
+    risk = TextAreaField(_l("Risk"), validators=[Length(max=2000)])
+    likelihood = SelectField(_l("Likelihood"), choices=LEVEL_CHOICES)
+    severity = SelectField(_l("Severity"), choices=LEVEL_CHOICES)
+    measures = TextAreaField(_l("Measures"), validators=[Length(max=4000)])
+    residual = SelectField(_l("Residual risk"), choices=LEVEL_CHOICES)
+
+
+class DpiaForm(FlaskForm):
+    description = TextAreaField(_l("Description of the processing"),
+                                validators=[Length(max=20000)])
+    necessity = TextAreaField(_l("Necessity and proportionality"),
+                              validators=[Length(max=20000)])
+    risks = FieldList(FormField(RiskForm), min_entries=1, max_entries=30)
+    dpo_advice = TextAreaField(_l("Advice of the data protection officer"),
+                               validators=[Length(max=20000)])
+    conclusion = TextAreaField(_l("Conclusion"), validators=[Length(max=20000)])
+    outcome = RadioField(_l("The conclusion"), choices=[
+        SelectChoice("positive", _l("Positive: the processing may go ahead")),
+        SelectChoice("negative", _l("Negative: not as it stands")),
+    ], validators=[DataRequired(_l("Say whether the conclusion is positive."))])
+    ap_reference = StringField(
+        _l("Reference of the prior consultation of the AP (Art. 36; required where a "
+           "residual risk stays high)"), validators=[Length(max=200)])
+
+
+def _id_list(form: Any, field: Any) -> None:
+    try:
+        field.ids = parse_ids(field.data or "")
+    except ValueError as exc:
+        raise ValidationError(str(_l("Enter numbers separated by commas."))) from exc
+
+
+class BreachForm(FlaskForm):
+    discovered_at = DateTimeLocalField(_l("Discovered at (Amsterdam time)"),
+                                       validators=[InputRequired()])
+    occurred_at = DateTimeLocalField(_l("Happened at, if known"), validators=[Optional()])
+    description = TextAreaField(_l("What happened"),
+                                validators=[DataRequired(), Length(max=10000)])
+    data_concerned = TextAreaField(_l("Which data"), validators=[Length(max=5000)])
+    share_link_ids = StringField(_l("Share links that leaked (numbers, comma-separated)"),
+                                 validators=[Length(max=2000), _id_list])
+    disclosure_ids = StringField(_l("Disclosures that leaked (numbers, comma-separated)"),
+                                 validators=[Length(max=2000), _id_list])
+    asset_ids = StringField(_l("Photos that leaked (numbers, comma-separated)"),
+                            validators=[Length(max=2000), _id_list])
+
+
+def amsterdam(value: datetime | None) -> datetime | None:
+    """A time typed in the form (Amsterdam wall clock) as an aware instant."""
+    return value.replace(tzinfo=AMSTERDAM) if value is not None else None
+
+
+class DecisionForm(FlaskForm):
+    notify_authority = RadioField(_l("Notify the Autoriteit Persoonsgegevens?"),
+                                  choices=YES_NO, validators=[DataRequired()])
+    notify_subjects = RadioField(_l("Notify the people concerned?"), choices=YES_NO,
+                                 validators=[DataRequired()])
+    reasons = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=10000)])
+
+
+class AuthorityForm(FlaskForm):
+    reference = StringField(_l("Reference given by the Autoriteit Persoonsgegevens"),
+                            validators=[DataRequired(), Length(max=100)])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that only reads
+
+    actor = StringField(_l("Actor (e.g. staff:3, system)"), validators=[Length(max=40)])
+    action = StringField(_l("Action (e.g. face.tagged, or retention. for all)"),
+                         validators=[Length(max=60)])
+    person = IntegerField(_l("Person number"), validators=[Optional(), NumberRange(1, MAX_ID)])
+    photo = IntegerField(_l("Photo number"), validators=[Optional(), NumberRange(1, MAX_ID)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("Until"), validators=[Optional()])
+
+
+class TransparencyForm(FlaskForm):
+    notice = TextAreaField(
+        _l("Privacy notice"), validators=[Length(max=20000)],
+        description=_l("Shown at /privacy and linked from every portal page, email and PDF. "
+                       "Leave empty for the built-in notice."))
+    dpo = StringField(_l("Data protection officer (name and contact)"),
+                      validators=[Length(max=500)])
