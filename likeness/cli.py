@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
         template_policy_command,
         deadline_command,
         seed_demo_command,
+        config_doc_command,
     ):
         app.cli.add_command(command)
     from likeness import cli_operations
@@ -69,7 +70,7 @@ def ensure_admin_command() -> None:
     if db.session.scalar(select(func.count()).select_from(StaffUser)):
         click.echo("Staff accounts exist; no admin created.")
         return
-    email = os.environ.get("LIKENESS_ADMIN_EMAIL", "admin@localhost.localdomain")
+    email = current_app.config["ADMIN_EMAIL"]
     user, password = accounts.create_staff(email, Role.ADMIN, name="Administrator", actor=CLI)
     click.echo("=" * 64)
     click.echo(f"First run: created admin {user.email}")
@@ -339,3 +340,18 @@ def seed_demo_command(photos: Path | None) -> None:
                f"parent, request {seeded.request_reference} with a reference photo.")
     click.echo("Emails (with the links a person would get) are in instance/outbox/ unless "
                "MAIL_SERVER is set.")
+
+
+@click.group("config-doc")
+def config_doc_command() -> None:
+    """The configuration page, docs/configuration.md, written from the settings schema."""
+
+
+@config_doc_command.command("write")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def write_config_doc(path: Path) -> None:
+    """Write the page to PATH (docs/configuration.md)."""
+    from likeness import settings_doc
+
+    path.write_text(settings_doc.render())
+    click.echo(f"Wrote {path}.")
