@@ -9,8 +9,8 @@ from flask import Flask
 
 from likeness.staff import accounts
 from tests.browser import chromium, live_server
-from tests.library import xmp_files
 from tests.helpers import FIXTURES, run_jobs
+from tests.library import xmp_files
 
 pytestmark = pytest.mark.browser
 
