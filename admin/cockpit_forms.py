@@ -48,6 +48,14 @@ class RetentionForm(FlaskForm):
     email_days = _period_field(schedules.EMAIL_DAYS)
     expired_review_days = _period_field(schedules.EXPIRED_REVIEW_DAYS)
     quitclaim_evidence_years = _period_field(schedules.QUITCLAIM_EVIDENCE_YEARS)
+    photo_years = _period_field(schedules.PHOTO_YEARS)
+    unconsented_person_days = _period_field(schedules.UNCONSENTED_PERSON_DAYS)
+    disclosure_years = _period_field(schedules.DISCLOSURE_YEARS)
+    audit_years = _period_field(schedules.AUDIT_YEARS)
+    breach_years = _period_field(schedules.BREACH_YEARS)
+    age_answer_days = _period_field(schedules.AGE_ANSWER_DAYS)
+    backup_days = _period_field(schedules.BACKUP_DAYS)
+    export_days = _period_field(schedules.EXPORT_DAYS)
 
     FIELDS = {
         "untagged_template_days": schedules.UNTAGGED_TEMPLATE_DAYS,
@@ -55,6 +63,14 @@ class RetentionForm(FlaskForm):
         "email_days": schedules.EMAIL_DAYS,
         "expired_review_days": schedules.EXPIRED_REVIEW_DAYS,
         "quitclaim_evidence_years": schedules.QUITCLAIM_EVIDENCE_YEARS,
+        "photo_years": schedules.PHOTO_YEARS,
+        "unconsented_person_days": schedules.UNCONSENTED_PERSON_DAYS,
+        "disclosure_years": schedules.DISCLOSURE_YEARS,
+        "audit_years": schedules.AUDIT_YEARS,
+        "breach_years": schedules.BREACH_YEARS,
+        "age_answer_days": schedules.AGE_ANSWER_DAYS,
+        "backup_days": schedules.BACKUP_DAYS,
+        "export_days": schedules.EXPORT_DAYS,
     }
 
     def values(self) -> dict[str, int]:

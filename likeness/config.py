@@ -102,6 +102,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Who the organisation is, for the remedies in answers: "public" (a public body:
         # objection under the Awb) or "private" (a petition to the district court).
         "CONTROLLER_TYPE": os.environ.get("CONTROLLER_TYPE", "private"),
+        # Art. 13(1)(a) / 30(1)(a): how to reach the controller, in the register and notice.
+        "ORGANISATION_ADDRESS": os.environ.get("ORGANISATION_ADDRESS", ""),
+        "ORGANISATION_EMAIL": os.environ.get("ORGANISATION_EMAIL", ""),
+        # Where `flask backup` writes and the retention run rotates backups.
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR", ""),
         # Art. 13 / 37(7): shown on every portal page, email and PDF (also a setting).
         "DPO_CONTACT": os.environ.get("DPO_CONTACT", ""),
         # Art. 15(2): transfers outside the EEA and their safeguards; "none" by default.

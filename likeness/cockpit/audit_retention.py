@@ -1,0 +1,75 @@
+"""Retention of the audit log: events older than the period go, from the start only.
+
+The chain can only lose its beginning, never its middle, so the run deletes the oldest
+events up to the first one it must keep: one within the period, the newest event (the
+chain head is never deleted), or one about a person or photo a legal hold keeps (that
+event and everything after it stay). The new start is written as a MAC'd checkpoint
+(`likeness.platform.audit_checkpoint`), from which `flask verify-audit` starts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from likeness.cockpit import schedules
+from likeness.cockpit.retention_items import HeldLookup, Item, RulePlan
+from likeness.extensions import db
+from likeness.models import AuditEvent
+from likeness.platform import audit, audit_checkpoint
+from likeness.platform.actor import Actor
+
+RULE = "audit_log"
+LABEL = _l("Audit log events (from the start of the chain)")
+
+
+def plan(now: datetime, held: HeldLookup) -> RulePlan:
+    """At most one due item, the range of events to delete (`id` is the first event
+    kept); a held item names the event where a legal hold stops the deletion."""
+    period = schedules.AUDIT_YEARS
+    years = schedules.value(period)
+    result = RulePlan(RULE, LABEL, years, period.unit)
+    cutoff = now - relativedelta(years=years)
+    tail_id = db.session.scalar(select(func.max(AuditEvent.id)))
+    if tail_id is None:
+        return result
+    first_seq = oldest = None
+    rows = db.session.execute(
+        select(AuditEvent.id, AuditEvent.seq, AuditEvent.created_at, AuditEvent.subject)
+        .order_by(AuditEvent.id).execution_options(yield_per=1000))
+    for event_id, seq, created_at, subject in rows:
+        if event_id == tail_id or created_at >= cutoff:
+            break
+        if _is_held(subject, held):
+            result.held.append(Item(f"audit_event:{seq or event_id}", event_id, created_at))
+            break
+        first_seq = first_seq if first_seq is not None else seq
+        oldest = oldest or created_at
+    else:
+        return result
+    if oldest is None or seq is None:
+        return result  # nothing old enough, or the chain cannot start at an unnumbered event
+    result.due.append(Item(f"audit_events:{first_seq or '?'}-{seq - 1}", event_id, oldest))
+    return result
+
+
+def prune(items: list[Item], actor: Actor) -> None:
+    for item in items:
+        first_kept = db.session.get(AuditEvent, item.id)
+        if first_kept is None:
+            continue
+        count = audit_checkpoint.prune_before(first_kept)
+        audit.record("audit.pruned", actor=actor, details={
+            "count": count, "first_kept_seq": first_kept.seq})
+
+
+def _is_held(subject: str | None, held: HeldLookup) -> bool:
+    kind, _sep, number = (subject or "").partition(":")
+    if not number.isdigit():
+        return False
+    if kind == "person":
+        return held.person(int(number))
+    return kind == "asset" and int(number) in held.assets()
