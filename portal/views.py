@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
+from likeness.cockpit import notice as privacy_notice_facts
 from likeness.consent import age_answers, forwarding, invitations, receipts, records, signing
 from likeness.consent import portal as consent_portal
 from likeness.consent.evidence import signed_pdf
@@ -23,7 +24,7 @@ from likeness.models import SignatureKind
 from likeness.platform import idempotency
 from likeness.platform.actor import person_actor
 from likeness.platform.clock import today as amsterdam_today
-from likeness.staff import settings, transparency
+from likeness.staff import transparency
 from likeness.web import held_files
 from likeness.web.form_fields import show_error
 from likeness.web.labels import CHANNEL_LABELS
@@ -40,11 +41,12 @@ def home() -> ResponseReturnValue:
 
 @blueprint.get("/privacy")
 def privacy_notice() -> ResponseReturnValue:
-    """The privacy notice (Art. 13): the organisation's own text, or the built-in one."""
+    """The privacy notice (Art. 13), generated from the register's facts; the
+    organisation's own text, if any, introduces it."""
     notice = transparency.privacy_notice()
     return render_template("portal/privacy.html",
                            paragraphs=[p.strip() for p in notice.split("\n\n") if p.strip()],
-                           policy=settings.template_policy().value)
+                           notice=privacy_notice_facts.build())
 
 
 @blueprint.get("/quitclaim")

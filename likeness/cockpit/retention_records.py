@@ -19,6 +19,7 @@ defaults are in `likeness.cockpit.schedules`; docs/legal.md gives the reasons.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -195,7 +196,7 @@ def _delete_photos(items: list[Item], actor: Actor) -> None:
     ids = [i.id for i in items]
     face_ids = list(db.session.scalars(select(Face.id).where(Face.asset_id.in_(ids))))
     for asset in db.session.scalars(select(Asset).where(Asset.id.in_(ids))):
-        after_commit(lambda a=asset.id, s=asset.sha256: remove_files(a, s))
+        after_commit(functools.partial(remove_files, asset.id, asset.sha256))
         db.session.delete(asset)
     if face_ids:
         index.record_change(removed=face_ids)
