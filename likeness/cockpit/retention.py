@@ -87,10 +87,12 @@ def execute(plans: list[RulePlan], *, actor: Actor = SYSTEM) -> dict[str, int]:
         if not rule_plan.due:
             counts[f"retention_{rule_plan.rule}"] = 0
             continue
-        _ACTIONS[rule_plan.rule](rule_plan.due, actor)
-        counts[f"retention_{rule_plan.rule}"] = len(rule_plan.due)
+        done = _ACTIONS[rule_plan.rule](rule_plan.due, actor)
+        # An action that could do less than planned says how much it did.
+        count = len(rule_plan.due) if done is None else done
+        counts[f"retention_{rule_plan.rule}"] = count
         audit.record("retention.purged", actor=actor, details={
-            "rule": rule_plan.rule, "count": len(rule_plan.due), "held": len(rule_plan.held),
+            "rule": rule_plan.rule, "count": count, "held": len(rule_plan.held),
             "period": rule_plan.period, "unit": rule_plan.unit,
             "items": [item.ref for item in rule_plan.due[:200]]})
     return counts
@@ -272,7 +274,7 @@ def _delete_quitclaims(items: list[Item], actor: Actor) -> None:
         minimise.delete_quitclaim(item.id)
 
 
-_ACTIONS: dict[str, Callable[[list[Item], Actor], None]] = {
+_ACTIONS: dict[str, Callable[[list[Item], Actor], int | None]] = {
     "untagged_templates": _purge_templates,
     "closed_requests": _minimise_requests,
     "sent_emails": _delete_emails,

@@ -251,7 +251,7 @@ def _remove(relatives: list[str]) -> None:
             continue
 
 
-ACTIONS: dict[str, Callable[[list[Item], Actor], None]] = {
+ACTIONS: dict[str, Callable[[list[Item], Actor], int | None]] = {
     "photos": _delete_photos,
     "unconsented_people": _delete_people,
     "disclosures": _delete_disclosures,

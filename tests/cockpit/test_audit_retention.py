@@ -8,10 +8,10 @@ from typing import Any
 
 import time_machine
 from flask import Flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from likeness.cockpit import holds, retention, schedules
-from likeness.models import AuditCheckpoint, AuditEvent, utcnow
+from likeness.models import AuditCheckpoint, AuditEvent, OutgoingEmail, utcnow
 from likeness.platform import audit, daily
 from likeness.platform.actor import SYSTEM
 from likeness.platform.uow import use_case
@@ -123,3 +123,55 @@ def test_a_legal_hold_stops_the_deletion_at_the_first_event_it_keeps(
 def test_nothing_is_deleted_within_the_period(app: Flask, db: Any):
     _events(None, None)
     assert _audit_plan().due == []
+
+
+def _refuse_audit_deletes(db: Any) -> None:
+    """What the production grants do (no DELETE on audit_event for the app's role)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(
+            "CREATE FUNCTION refuse_audit_delete() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'permission denied for table audit_event' "
+            "USING ERRCODE = '42501'; END $$"))
+        db.session.execute(text(
+            "CREATE TRIGGER refuse_audit_delete BEFORE DELETE ON audit_event "
+            "FOR EACH STATEMENT EXECUTE FUNCTION refuse_audit_delete()"))
+    else:
+        db.session.execute(text(
+            "CREATE TRIGGER refuse_audit_delete BEFORE DELETE ON audit_event BEGIN "
+            "SELECT RAISE(ABORT, 'permission denied for table audit_event'); END"))
+
+
+def _allow_audit_deletes(db: Any) -> None:
+    db.session.execute(text("DROP TRIGGER IF EXISTS refuse_audit_delete"
+                            + (" ON audit_event" if db.session.get_bind().dialect.name
+                               == "postgresql" else "")))
+
+
+def test_a_database_that_refuses_deletes_skips_only_the_audit_rule(app: Flask, db: Any):
+    _events(None, None)
+    email = OutgoingEmail(recipient="a@example.org", subject="s", body_text="b",
+                          sent_at=utcnow())
+    db.session.add(email)
+    db.session.commit()
+    email_id = email.id
+    before = db.session.scalar(select(func.count(AuditEvent.id)))
+    _refuse_audit_deletes(db)
+    try:
+        with _later():
+            counts = retention.execute(retention.plan())
+    finally:
+        _allow_audit_deletes(db)
+    assert counts["retention_audit_log"] == 0 and counts["retention_sent_emails"] == 1
+    db.session.expire_all()
+    assert db.session.get(OutgoingEmail, email_id) is None  # the rest of the run stands
+    assert db.session.scalar(select(func.count(AuditEvent.id))) > before  # nothing pruned
+    assert db.session.scalars(select(AuditCheckpoint)).all() == []
+    refused = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "audit.prune_refused")).one()
+    assert refused.details["error"]
+    purged = [e.details for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "retention.purged"))]
+    assert {"rule": "audit_log", "count": 0} == {k: d[k] for d in purged
+                                                 if d["rule"] == "audit_log"
+                                                 for k in ("rule", "count")}
+    assert _verify(app)[0] == 0
