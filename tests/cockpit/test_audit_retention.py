@@ -169,9 +169,7 @@ def test_a_database_that_refuses_deletes_skips_only_the_audit_rule(app: Flask, d
     refused = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "audit.prune_refused")).one()
     assert refused.details["error"]
-    purged = [e.details for e in db.session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "retention.purged"))]
-    assert {k: d[k] for d in purged
-                                                 if d["rule"] == "audit_log"
-                                                 for k in ("rule", "count")} == {"rule": "audit_log", "count": 0}
+    (purged,) = [e.details for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "retention.purged")) if e.details["rule"] == "audit_log"]
+    assert purged["count"] == 0
     assert _verify(app)[0] == 0
