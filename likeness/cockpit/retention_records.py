@@ -5,10 +5,13 @@ retention run's unit of work (`likeness.cockpit.retention`). Periods and their l
 defaults are in `likeness.cockpit.schedules`; docs/legal.md gives the reasons.
 
 * `photos`: photos with a face on them, none covered by a valid quitclaim, N years
-  after upload (not while a request is open on one of its faces);
+  after upload (not while a request is open on one of its faces, nor while restricted
+  under Art. 18: a restriction asks to keep it);
 * `unconsented_people`: people who never signed a quitclaim (tagged or imported only;
   or whose ended quitclaims retention deleted), N days after they were added or last
-  invited; never someone on the suppression list, with an open invitation or request;
+  invited; never someone on the suppression list, who chose "no biometrics" (the
+  choice must outlive them), with an open invitation, or named by a request not yet
+  reduced to its minimal record;
 * `disclosures`: entries of the disclosure register N years after the disclosure;
 * `breaches`: closed breaches N years after closing;
 * `age_answers`: dates of birth typed on signing links, N days after the answer;
@@ -87,6 +90,7 @@ def _photos(now: datetime, held: HeldLookup) -> RulePlan:
                        .where(SubjectRequest.status.in_(OPEN_STATES)))
     rows = db.session.execute(select(Asset.id, Asset.created_at).where(
         Asset.created_at < now - relativedelta(years=years), Asset.id.in_(with_people),
+        Asset.is_restricted.is_(False),
         Asset.id.not_in(covered), Asset.id.not_in(in_open_request)).order_by(Asset.id)).all()
     result = _rule("photos", years, period.unit)
     held_assets = held.assets()
@@ -103,8 +107,9 @@ def _unconsented_people(now: datetime, held: HeldLookup) -> RulePlan:
     signed = select(Quitclaim.person_id)
     open_invitation = select(QuitclaimInvitation.person_id).where(
         QuitclaimInvitation.status == "open", QuitclaimInvitation.expires_at > now)
-    open_request = select(SubjectRequest.person_id).where(
-        SubjectRequest.person_id.is_not(None), SubjectRequest.status.in_(OPEN_STATES))
+    # A request keeps its person until the request itself is reduced to a minimal record.
+    kept_request = select(SubjectRequest.person_id).where(
+        SubjectRequest.person_id.is_not(None), SubjectRequest.minimised_at.is_(None))
     last_invited = (select(QuitclaimInvitation.person_id,
                            func.max(QuitclaimInvitation.created_at).label("at"))
                     .group_by(QuitclaimInvitation.person_id).subquery())
@@ -112,8 +117,9 @@ def _unconsented_people(now: datetime, held: HeldLookup) -> RulePlan:
         select(Person.id, Person.created_at, last_invited.c.at)
         .outerjoin(last_invited, last_invited.c.person_id == Person.id)
         .where(Person.created_at < cutoff, Person.is_suppressed.is_(False),
-               Person.erased_at.is_(None), Person.id.not_in(signed),
-               Person.id.not_in(open_invitation), Person.id.not_in(open_request))
+               Person.erased_at.is_(None), Person.no_biometrics_at.is_(None),
+               Person.id.not_in(signed), Person.id.not_in(open_invitation),
+               Person.id.not_in(kept_request))
         .order_by(Person.id)).all()
     result = _rule("unconsented_people", days, period.unit)
     for person_id, created, invited in rows:

@@ -60,6 +60,8 @@ def test_photos_of_people_without_a_valid_quitclaim_go_after_the_period_unless_h
     jane = factories.person(db, "Jane")
     unconsented, consented = factories.asset(db), factories.asset(db)
     archived, landscape = factories.asset(db, "Town archive"), factories.asset(db, faces=0)
+    restricted = factories.asset(db)
+    restricted.is_restricted = True
     factories.quitclaim(db, jane, [consented], valid_until=date.today() + timedelta(days=4000))
     db.session.commit()
     (instance_dir() / "assets").mkdir(parents=True, exist_ok=True)
@@ -74,7 +76,7 @@ def test_photos_of_people_without_a_valid_quitclaim_go_after_the_period_unless_h
         _run_daily()
     db.session.expire_all()
     left = set(db.session.scalars(select(Asset.id)))
-    assert left == {consented.id, archived.id, landscape.id}
+    assert left == {consented.id, archived.id, landscape.id, restricted.id}
     assert db.session.scalars(select(Face).where(Face.id.in_(face_ids))).all() == []
 
 
@@ -83,8 +85,12 @@ def test_people_who_never_signed_are_deleted_and_their_faces_untagged(
 ):
     officer = make_staff("privacy_officer")
     tagged_only, signed, held_person = (factories.person(db, n) for n in ("A", "B", "C"))
-    erased = factories.person(db, "D")
+    erased, no_biometrics, asked = (factories.person(db, n) for n in ("D", "E", "F"))
     erased.is_suppressed = True
+    no_biometrics.no_biometrics_at = utcnow()
+    db.session.add(SubjectRequest(reference="DSR-2026-000009", type="access", status="closed",
+                                  name="F", email="f@example.org", details="",
+                                  due_on=date.today(), person_id=asked.id))
     photo = factories.asset(db, faces=2)
     factories.tag(db, photo.faces[0], tagged_only)
     factories.tag(db, photo.faces[1], signed)
@@ -102,8 +108,10 @@ def test_people_who_never_signed_are_deleted_and_their_faces_untagged(
         _run_daily()
     db.session.expire_all()
     assert db.session.get(Person, gone_id) is None
+    # Kept: a signer, a held person, the suppression list, a "no biometrics" choice, and
+    # the person a request (not yet minimised) names.
     assert {p.id for p in db.session.scalars(select(Person))} == {
-        signed.id, held_person.id, erased.id}  # the suppression list stays
+        signed.id, held_person.id, erased.id, no_biometrics.id, asked.id}
     faces = {f.id: f.person_id for f in db.session.scalars(select(Face))}
     assert faces == {photo.faces[0].id: None, photo.faces[1].id: signed.id}
 
