@@ -14,7 +14,8 @@ defaults are in `likeness.cockpit.schedules`; docs/legal.md gives the reasons.
   reduced to its minimal record;
 * `disclosures`: entries of the disclosure register N years after the disclosure;
 * `breaches`: closed breaches N years after closing;
-* `age_answers`: dates of birth typed on signing links, N days after the answer;
+* `age_answers`: dates of birth typed on signing links, N days after the answer, once
+  the link no longer works;
 * `exports`: a request's export ZIP once its status link expired (at most 90 days);
 * `backups`: archives in the backup folder older than N days (a hold cannot keep a
   backup: it keeps the records themselves).
@@ -160,8 +161,12 @@ def _breaches(now: datetime) -> RulePlan:
 def _age_answers(now: datetime) -> RulePlan:
     period = schedules.AGE_ANSWER_DAYS
     days = schedules.value(period)
+    # While the link still works, a later answer is checked against the earlier ones.
+    link_open = select(QuitclaimInvitation.id).where(
+        QuitclaimInvitation.status == "open", QuitclaimInvitation.expires_at > now)
     rows = db.session.execute(select(AgeAnswer.id, AgeAnswer.answered_at).where(
-        AgeAnswer.answered_at < now - timedelta(days=days)).order_by(AgeAnswer.id)).all()
+        AgeAnswer.answered_at < now - timedelta(days=days),
+        AgeAnswer.invitation_id.not_in(link_open)).order_by(AgeAnswer.id)).all()
     result = _rule("age_answers", days, period.unit)
     result.due = [Item(f"age_answer:{answer_id}", answer_id, at) for answer_id, at in rows]
     return result

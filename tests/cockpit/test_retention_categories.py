@@ -161,8 +161,14 @@ def test_closed_breaches_and_old_age_answers_go_after_their_periods(app: Flask, 
     db.session.add(answer)
     db.session.commit()
     answer_id = answer.id
-    with time_machine.travel(utcnow() + timedelta(
-            days=schedules.AGE_ANSWER_DAYS.default + 1), tick=False):
+    later = utcnow() + timedelta(days=schedules.AGE_ANSWER_DAYS.default + 1)
+    invitation.expires_at = later + timedelta(days=1)  # resent: the link still works
+    db.session.commit()
+    with time_machine.travel(later, tick=False):
+        assert _due("age_answers") == []
+    invitation.expires_at = later - timedelta(days=1)
+    db.session.commit()
+    with time_machine.travel(later, tick=False):
         assert _due("age_answers") == [f"age_answer:{answer.id}"]
         assert _due("breaches") == []
     with _years(schedules.BREACH_YEARS.default):
