@@ -134,7 +134,8 @@ def test_the_privacy_notice_is_built_from_the_same_facts_in_both_languages(
                      "Cloud Hosting BV", "Mailservice GmbH", "Opslag NV",
                      "publications (Print)", "deleted after upload plus 7 years",
                      "Where the data comes from", "Autoriteit Persoonsgegevens",
-                     "object to it (bezwaar)"):
+                     "object to it (bezwaar)", "Right to object (Art. 21 GDPR)",
+                     "by automated means alone (Art. 22 GDPR)"):
         assert expected in english, expected
     # Recipients by category only: the register names them, the notice does not.
     assert "Dagblad van het Noorden" not in english
