@@ -10,9 +10,11 @@ from typing import Any
 
 import time_machine
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from likeness.cockpit import holds, retention, schedules
+from likeness.dsr import links
 from likeness.models import (
     AgeAnswer,
     Asset,
@@ -180,7 +182,7 @@ def test_closed_breaches_and_old_age_answers_go_after_their_periods(app: Flask, 
 
 
 def test_an_export_zip_is_deleted_when_its_status_link_expires(
-    app: Flask, db: Any, make_staff: Any
+    app: Flask, client: FlaskClient, db: Any, make_staff: Any
 ):
     officer = make_staff("privacy_officer")
     held_person = factories.person(db, "Held")
@@ -209,6 +211,12 @@ def test_an_export_zip_is_deleted_when_its_status_link_expires(
     assert gone.export_zip_path is None and not (instance_dir() / "exports/DSR-2026-000000.zip"
                                                  ).exists()
     assert kept.export_zip_path and (instance_dir() / kept.export_zip_path).exists()
+    # The person's status page no longer offers it, and its address answers 404.
+    token = links.status_token(gone)
+    assert "export.zip" not in client.get(f"/request/status/{token}").get_data(as_text=True)
+    assert client.get(f"/request/status/{token}/export.zip").status_code == 404
+    kept_token = links.status_token(kept)
+    assert client.get(f"/request/status/{kept_token}/export.zip").status_code == 200
 
 
 def test_backups_rotate_after_the_period(app: Flask, db: Any):
