@@ -33,7 +33,7 @@ def cockpit_processors() -> ResponseReturnValue:
     elif form.is_submitted():
         status = 400
     return render_template("admin/cockpit/processors.html", form=form,
-                           processors=processors.listing(),
+                           processors=processors.listing(), missing=processors.missing(),
                            labels=processors.SERVICE_LABELS,
                            remove_form=RemoveProcessorForm()), status
 

@@ -4,6 +4,7 @@ processing and the privacy notice name them."""
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -26,6 +27,20 @@ SERVICE_LABELS = {
 def listing() -> list[Processor]:
     return list(db.session.scalars(select(Processor).order_by(Processor.service,
                                                               Processor.name, Processor.id)))
+
+
+def missing() -> list[str]:
+    """Services this installation uses that no recorded processor provides: hosting
+    always, mail when an SMTP server is set, object storage with `STORAGE=s3`. A prompt,
+    not a rule: an organisation that runs a service itself has no processor for it."""
+    cfg = current_app.config
+    used = [ProcessorService.HOSTING.value]
+    if cfg.get("MAIL_SERVER"):
+        used.append(ProcessorService.MAIL.value)
+    if cfg.get("STORAGE") == "s3":
+        used.append(ProcessorService.OBJECT_STORAGE.value)
+    recorded = {p.service for p in listing()}
+    return [service for service in used if service not in recorded]
 
 
 def as_facts() -> list[dict[str, str]]:

@@ -52,8 +52,17 @@ def test_processors_are_kept_in_the_cockpit_audited_and_checked(
     app: Flask, client: FlaskClient, db: Any, logged_in: Any
 ):
     logged_in("privacy_officer")
-    _add_processors(client)
+    app.config["STORAGE"] = "s3"  # only read by the page here; no file is touched
     page = client.get("/admin/cockpit/processors").get_data(as_text=True)
+    app.config["STORAGE"] = "local"
+    assert "no recorded processor provides" in page
+    assert all(label in page for label in ("Hosting (servers and database)", "Sending email",
+                                           "Object storage (photos and documents)"))
+    _add_processors(client)
+    app.config["STORAGE"] = "s3"
+    page = client.get("/admin/cockpit/processors").get_data(as_text=True)
+    app.config["STORAGE"] = "local"
+    assert "no recorded processor provides" not in page
     assert "Cloud Hosting BV" in page and "Sending email" in page
     assert len(db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "processor.added")).all()) == 3
