@@ -1,9 +1,10 @@
 """Retention of the audit log: events older than the period go, from the start only.
 
 The chain can only lose its beginning, never its middle, so the run deletes the oldest
-events up to the first one it must keep: one within the period, the newest event (the
-chain head is never deleted), or one about a person or photo a legal hold keeps (that
-event and everything after it stay). The new start is written as a MAC'd checkpoint
+events up to the first one it must keep: one within the period, the chain head kept
+outside the database (the newest committed event: deleting it would stop every audited
+write), or one about a person or photo a legal hold keeps (that event and everything
+after it stay). The new start is written as a MAC'd checkpoint
 (`likeness.platform.audit_checkpoint`), from which `flask verify-audit` starts.
 """
 
@@ -21,7 +22,7 @@ from likeness.cockpit import schedules
 from likeness.cockpit.retention_items import HeldLookup, Item, RulePlan
 from likeness.extensions import db
 from likeness.models import AuditEvent
-from likeness.platform import audit, audit_checkpoint
+from likeness.platform import audit, audit_checkpoint, audit_head
 from likeness.platform.actor import Actor
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,21 @@ def plan(now: datetime, held: HeldLookup) -> RulePlan:
     tail_id = db.session.scalar(select(func.max(AuditEvent.id)))
     if tail_id is None:
         return result
+    try:
+        head = audit_head.read()
+    except Exception:  # the head store is down: the chain cannot be checked, keep it all
+        log.warning("audit retention skipped: the chain head cannot be read")
+        return result
+    # The head kept outside the database is the newest *committed* event; events of the
+    # transaction in progress come after it. Deleting the head would stop every audited
+    # write (the chain would no longer reach it), so the chain keeps it and what follows.
+    limit = tail_id if head is None else min(tail_id, head.id)
     first_seq = oldest = None
     rows = db.session.execute(
         select(AuditEvent.id, AuditEvent.seq, AuditEvent.created_at, AuditEvent.subject)
         .order_by(AuditEvent.id).execution_options(yield_per=1000))
     for event_id, seq, created_at, subject in rows:
-        if event_id == tail_id or created_at >= cutoff:
+        if event_id >= limit or created_at >= cutoff:
             break
         if _is_held(subject, held):
             result.held.append(Item(f"audit_event:{seq or event_id}", event_id, created_at))

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, text
 
 from likeness.cockpit import holds, retention, schedules
 from likeness.models import AuditCheckpoint, AuditEvent, OutgoingEmail, utcnow
-from likeness.platform import audit, daily
+from likeness.platform import audit, audit_head, daily
 from likeness.platform.actor import SYSTEM
 from likeness.platform.uow import use_case
 from tests.cockpit import factories
@@ -172,4 +172,25 @@ def test_a_database_that_refuses_deletes_skips_only_the_audit_rule(app: Flask, d
     (purged,) = [e.details for e in db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "retention.purged")) if e.details["rule"] == "audit_log"]
     assert purged["count"] == 0
+    assert _verify(app)[0] == 0
+
+
+def test_the_head_kept_outside_the_database_is_never_deleted(app: Flask, db: Any):
+    """The daily run writes events before its retention part, in the same transaction:
+    they come after the head (the newest committed event), which must stay."""
+    _events(None, None)
+    head = audit_head.read()
+    assert head is not None
+
+    @use_case
+    def daily_run() -> None:
+        audit.record("test.in_progress", actor=SYSTEM)
+        retention.execute(retention.plan())
+
+    with _later():
+        daily_run()
+    db.session.expire_all()
+    first = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id).limit(1)).one()
+    assert first.id == head.id
+    _events(None)  # audited writes go on
     assert _verify(app)[0] == 0
