@@ -5,7 +5,7 @@ retention run's unit of work (`likeness.cockpit.retention`). Periods and their l
 defaults are in `likeness.cockpit.schedules`; docs/legal.md gives the reasons.
 
 * `photos`: photos with a face on them, none covered by a valid quitclaim, N years
-  after upload (not while a request is open on one of its faces, nor while restricted
+  after upload or after the last quitclaim for them ended (not while a request is open on one of its faces, nor while restricted
   under Art. 18: a restriction asks to keep it);
 * `unconsented_people`: people who never signed a quitclaim (tagged or imported only;
   or whose ended quitclaims retention deleted), N days after they were added or last
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
@@ -54,7 +54,7 @@ from likeness.models import (
 )
 from likeness.platform import backup_rotation, outbox
 from likeness.platform.actor import Actor
-from likeness.platform.clock import local_date
+from likeness.platform.clock import AMSTERDAM, local_date
 from likeness.platform.storage import storage
 from likeness.platform.uow import after_commit
 
@@ -89,16 +89,44 @@ def _photos(now: datetime, held: HeldLookup) -> RulePlan:
     in_open_request = (select(Face.asset_id).join(Match, Match.face_id == Face.id)
                        .join(SubjectRequest, SubjectRequest.id == Match.request_id)
                        .where(SubjectRequest.status.in_(OPEN_STATES)))
+    cutoff = now - relativedelta(years=years)
     rows = db.session.execute(select(Asset.id, Asset.created_at).where(
-        Asset.created_at < now - relativedelta(years=years), Asset.id.in_(with_people),
+        Asset.created_at < cutoff, Asset.id.in_(with_people),
         Asset.is_restricted.is_(False),
         Asset.id.not_in(covered), Asset.id.not_in(in_open_request)).order_by(Asset.id)).all()
+    consent_ended = _consent_ended([asset_id for asset_id, _at in rows])
     result = _rule("photos", years, period.unit)
     held_assets = held.assets()
-    for asset_id, at in rows:
+    for asset_id, uploaded in rows:
+        # Counted from the upload, or from the end of the last consent for the photo
+        # (whose end first flags it for review, `expired_quitclaim_photos`).
+        ended = consent_ended.get(asset_id)
+        at = max(uploaded, ended) if ended else uploaded
+        if at >= cutoff:
+            continue
         item = Item(f"asset:{asset_id}", asset_id, at)
         (result.held if asset_id in held_assets else result.due).append(item)
     return result
+
+
+def _consent_ended(asset_ids: list[int]) -> dict[int, datetime]:
+    """When the last quitclaim covering each photo ended (withdrawn, or ran out)."""
+    ended: dict[int, datetime] = {}
+    for start in range(0, len(asset_ids), 500):
+        rows = db.session.execute(
+            select(QuitclaimAsset.asset_id, Quitclaim.status, Quitclaim.valid_until,
+                   Quitclaim.withdrawn_at)
+            .join(Quitclaim, Quitclaim.id == QuitclaimAsset.quitclaim_id)
+            .where(QuitclaimAsset.asset_id.in_(asset_ids[start:start + 500])))
+        for asset_id, status, valid_until, withdrawn_at in rows:
+            if status == QuitclaimStatus.WITHDRAWN.value and withdrawn_at is not None:
+                end = withdrawn_at
+            else:
+                end = datetime.combine(valid_until + timedelta(days=1), time.min,
+                                       tzinfo=AMSTERDAM)
+            if asset_id not in ended or end > ended[asset_id]:
+                ended[asset_id] = end
+    return ended
 
 
 def _unconsented_people(now: datetime, held: HeldLookup) -> RulePlan:

@@ -62,8 +62,11 @@ def test_photos_of_people_without_a_valid_quitclaim_go_after_the_period_unless_h
     jane = factories.person(db, "Jane")
     unconsented, consented = factories.asset(db), factories.asset(db)
     archived, landscape = factories.asset(db, "Town archive"), factories.asset(db, faces=0)
-    restricted = factories.asset(db)
+    restricted, consent_ended = factories.asset(db), factories.asset(db)
     restricted.is_restricted = True
+    # Its quitclaim ends a year before the period is up: counted from that end instead.
+    factories.quitclaim(db, jane, [consent_ended], valid_until=date.today() + timedelta(
+        days=365 * (schedules.PHOTO_YEARS.default - 1)))
     factories.quitclaim(db, jane, [consented], valid_until=date.today() + timedelta(days=4000))
     db.session.commit()
     (instance_dir() / "assets").mkdir(parents=True, exist_ok=True)
@@ -78,7 +81,7 @@ def test_photos_of_people_without_a_valid_quitclaim_go_after_the_period_unless_h
         _run_daily()
     db.session.expire_all()
     left = set(db.session.scalars(select(Asset.id)))
-    assert left == {consented.id, archived.id, landscape.id, restricted.id}
+    assert left == {consented.id, archived.id, landscape.id, restricted.id, consent_ended.id}
     assert db.session.scalars(select(Face).where(Face.id.in_(face_ids))).all() == []
 
 
