@@ -5,8 +5,8 @@ retention run's unit of work (`likeness.cockpit.retention`). Periods and their l
 defaults are in `likeness.cockpit.schedules`; docs/legal.md gives the reasons.
 
 * `photos`: photos with a face on them, none covered by a valid quitclaim, N years
-  after upload or after the last quitclaim for them ended (not while a request is open on one of its faces, nor while restricted
-  under Art. 18: a restriction asks to keep it);
+  after upload or after the last quitclaim for them ended (not while a request is open
+  on one of its faces, nor while restricted under Art. 18: a restriction asks to keep it);
 * `unconsented_people`: people who never signed a quitclaim (tagged or imported only;
   or whose ended quitclaims retention deleted), N days after they were added or last
   invited; never someone on the suppression list, who chose "no biometrics" (the
