@@ -82,7 +82,7 @@ translations: $(STAMP)
 update-translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  -w 100 -o likeness/translations/messages.pot .
-	$(BIN)/pybabel update -w 100 -i likeness/translations/messages.pot -d likeness/translations
+	$(BIN)/pybabel update --ignore-obsolete -w 100 -i likeness/translations/messages.pot -d likeness/translations
 
 run: install
 	$(BIN)/flask db upgrade

@@ -21,16 +21,16 @@ def register(app: Flask) -> None:
 
 @click.command("backup")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Archive to write (default: instance/backups/likeness-<time>.sealed).")
+              help="Archive to write (default: BACKUP_DIR/likeness-<time>.sealed).")
 def backup_command(output: Path | None) -> None:
     """Back up the database and the data files into one archive (mode 0600)."""
     from likeness.models import utcnow
     from likeness.platform import backup
-    from likeness.platform.storage import instance_dir
+    from likeness.platform.backup_rotation import backup_dir
 
     if output is None:
         stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-        output = instance_dir() / "backups" / f"likeness-{stamp}.sealed"
+        output = backup_dir() / f"likeness-{stamp}.sealed"
     from likeness.platform.backup_crypto import SealError
 
     try:

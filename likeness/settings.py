@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     CONTROLLER_TYPE: Literal["public", "private"] = setting(
         "private", "`public` (answers explain objection under the Awb) or `private` "
         "(petition to the district court)")
+    ORGANISATION_ADDRESS: str = setting(
+        "", "the controller's postal address, named in the register of processing and the "
+        "privacy notice (Art. 13(1)(a), 30(1)(a))")
+    ORGANISATION_EMAIL: str = setting(
+        "", "the controller's email address, named in the register and the privacy notice")
     DPO_CONTACT: str = setting(
         "", "the data protection officer's contact (also editable under *Settings → "
         "Transparency*). **Required with `LIKENESS_ENV=production`**: the app refuses to "
@@ -165,6 +170,9 @@ class Settings(BaseSettings):
     WITHDRAWAL_LOG_FILE: str = setting(
         "", "local log of withdrawals written by older versions; copied to the shared ledger "
         "at the next restore", shown="`instance/ledger/withdrawals.jsonl`")
+    BACKUP_DIR: str = setting(
+        "", "where `flask backup` writes archives; the daily retention run deletes the ones "
+        "older than the backup retention period", shown="`instance/backups`")
     BACKUP_KEY: str = setting(
         "", "seals every backup (base64, 32 bytes); keep a copy apart from the backups: "
         "without it no backup can be restored; read when set, else `BACKUP_KEY_FILE`")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
+from likeness.cockpit import notice as privacy_notice_facts
 from likeness.cockpit import transparency
 from likeness.extensions import limiter
-from likeness.library import policy_settings, sharing
+from likeness.library import sharing
 from likeness.web.stored_files import send_stored
 from portal.blueprint import blueprint
 
@@ -19,11 +20,12 @@ def home() -> ResponseReturnValue:
 
 @blueprint.get("/privacy")
 def privacy_notice() -> ResponseReturnValue:
-    """The privacy notice (Art. 13): the organisation's own text, or the built-in one."""
+    """The privacy notice (Art. 13), generated from the register's facts; the
+    organisation's own text, if any, introduces it."""
     notice = transparency.privacy_notice()
     return render_template("portal/privacy.html",
                            paragraphs=[p.strip() for p in notice.split("\n\n") if p.strip()],
-                           policy=policy_settings.template_policy().value)
+                           notice=privacy_notice_facts.build())
 
 
 # A share link may go round a newsroom: generous per address, but no scraping loop.

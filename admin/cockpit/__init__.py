@@ -1,4 +1,4 @@
 """The privacy officer's cockpit: dashboard, register, DPIA, retention, holds,
-breaches, audit log and transparency."""
+breaches, processors, audit log and transparency."""
 
-from admin.cockpit import logs, transparency, views  # noqa: F401  (registers the routes)
+from admin.cockpit import logs, processors, transparency, views  # noqa: F401  (registers the routes)

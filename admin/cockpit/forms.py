@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from likeness.cockpit import schedules
 from likeness.cockpit.dpia import LEVEL_LABELS
+from likeness.cockpit.processors import SERVICE_LABELS
 from likeness.models import HoldScope
 from likeness.platform.clock import AMSTERDAM
 from likeness.web.form_fields import MAX_ID, parse_ids
@@ -47,6 +48,14 @@ class RetentionForm(FlaskForm):
     email_days = _period_field(schedules.EMAIL_DAYS)
     expired_review_days = _period_field(schedules.EXPIRED_REVIEW_DAYS)
     quitclaim_evidence_years = _period_field(schedules.QUITCLAIM_EVIDENCE_YEARS)
+    photo_years = _period_field(schedules.PHOTO_YEARS)
+    unconsented_person_days = _period_field(schedules.UNCONSENTED_PERSON_DAYS)
+    disclosure_years = _period_field(schedules.DISCLOSURE_YEARS)
+    audit_years = _period_field(schedules.AUDIT_YEARS)
+    breach_years = _period_field(schedules.BREACH_YEARS)
+    age_answer_days = _period_field(schedules.AGE_ANSWER_DAYS)
+    backup_days = _period_field(schedules.BACKUP_DAYS)
+    export_days = _period_field(schedules.EXPORT_DAYS)
 
     FIELDS = {
         "untagged_template_days": schedules.UNTAGGED_TEMPLATE_DAYS,
@@ -54,6 +63,14 @@ class RetentionForm(FlaskForm):
         "email_days": schedules.EMAIL_DAYS,
         "expired_review_days": schedules.EXPIRED_REVIEW_DAYS,
         "quitclaim_evidence_years": schedules.QUITCLAIM_EVIDENCE_YEARS,
+        "photo_years": schedules.PHOTO_YEARS,
+        "unconsented_person_days": schedules.UNCONSENTED_PERSON_DAYS,
+        "disclosure_years": schedules.DISCLOSURE_YEARS,
+        "audit_years": schedules.AUDIT_YEARS,
+        "breach_years": schedules.BREACH_YEARS,
+        "age_answer_days": schedules.AGE_ANSWER_DAYS,
+        "backup_days": schedules.BACKUP_DAYS,
+        "export_days": schedules.EXPORT_DAYS,
     }
 
     def values(self) -> dict[str, int]:
@@ -170,3 +187,17 @@ class TransparencyForm(FlaskForm):
                        "Leave empty for the built-in notice."))
     dpo = StringField(_l("Data protection officer (name and contact)"),
                       validators=[Length(max=500)])
+
+
+class ProcessorForm(FlaskForm):
+    name = StringField(_l("Name of the processor"), validators=[DataRequired(), Length(max=200)])
+    service = SelectField(_l("What it does for us"),
+                          choices=[SelectChoice(k, v) for k, v in SERVICE_LABELS.items()])
+    location = StringField(_l("Where it processes the data (country)"),
+                           validators=[Optional(), Length(max=100)])
+    agreement = StringField(_l("Processing agreement (reference or date)"),
+                            validators=[Optional(), Length(max=200)])
+
+
+class RemoveProcessorForm(FlaskForm):
+    pass

@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from likeness.cockpit import audit_view, holds, schedules, transparency
+from likeness.cockpit import audit_view, holds, processors, purposes, schedules, transparency
 from likeness.extensions import db
 from likeness.library import policy_settings
 from likeness.models import (
@@ -47,15 +47,30 @@ def collect() -> dict[str, Any]:
             if state.changed_at else None,
         },
         "figures": figures(),
-        "retention": [{"key": p.key, "value": schedules.value(p), "unit": p.unit}
-                      for p in schedules.PERIODS],
+        "retention": retention(),
         "recipients": recipients(),
         "access": staff_by_role(),
         "measures": measures(),
         "transfers_outside_eea": current_app.config["TRANSFERS_OUTSIDE_EEA"],
         "dpo_contact": transparency.dpo_contact(),
         "controller_type": current_app.config["CONTROLLER_TYPE"],
+        "controller": controller(),
+        "purposes": purposes.for_installation(state.policy.value,
+                                              current_app.config["CONTROLLER_TYPE"]),
+        "processors": processors.as_facts(),
+        "recipient_categories": recipient_categories(),
     }
+
+
+def controller() -> dict[str, str]:
+    cfg = current_app.config
+    return {"name": cfg["ORGANISATION_NAME"], "address": cfg.get("ORGANISATION_ADDRESS") or "",
+            "email": cfg.get("ORGANISATION_EMAIL") or ""}
+
+
+def retention() -> list[dict[str, Any]]:
+    return [{"key": p.key, "value": schedules.value(p), "unit": p.unit}
+            for p in schedules.PERIODS]
 
 
 def figures() -> dict[str, int]:
@@ -102,6 +117,13 @@ def recipients() -> list[dict[str, Any]]:
                 "last": last.date().isoformat() if last else None}
                for name, channel, count, last in links]
     return result
+
+
+def recipient_categories() -> list[dict[str, str]]:
+    """The kinds of recipients the disclosure register holds (how and for which channel),
+    without names: what the privacy notice states (Art. 13(1)(e))."""
+    seen = {(r["kind"], r["channel"]) for r in recipients()}
+    return [{"kind": kind, "channel": channel} for kind, channel in sorted(seen)]
 
 
 def staff_by_role() -> dict[str, int]:

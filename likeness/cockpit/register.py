@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from likeness.cockpit import facts
+from likeness.cockpit import facts, processors, purposes
 from likeness.extensions import db
 from likeness.models import DpiaVersion
 from likeness.platform import audit
@@ -19,6 +19,8 @@ def build() -> dict[str, Any]:
     content = facts.collect()
     version_id = content["policy"]["dpia_version_id"]
     content["dpia_version"] = db.session.get(DpiaVersion, version_id) if version_id else None
+    # Text for the keys, rendered in the page's or PDF's language.
+    content["labels"] = {**purposes.LABELS, "service": processors.SERVICE_LABELS}
     return content
 
 

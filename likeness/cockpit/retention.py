@@ -13,13 +13,15 @@ Rules (periods in `likeness.cockpit.schedules`):
   outcome;
 * `sent_emails`: stored outgoing emails N days after they were sent;
 * `expired_quitclaim_photos`: photos of a quitclaim ended N days ago flagged for review;
-* `quitclaim_evidence`: ended quitclaims (and their signed PDF) N years after the end.
+* `quitclaim_evidence`: ended quitclaims (and their signed PDF) N years after the end;
+* photos, people without a quitclaim, the disclosure register, the breach log, age
+  answers, export ZIPs and backups: `likeness.cockpit.retention_records`;
+* the audit log, from the start of the chain: `likeness.cockpit.audit_retention`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -27,7 +29,8 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from likeness.cockpit import holds, minimise, schedules
+from likeness.cockpit import audit_retention, holds, minimise, retention_records, schedules
+from likeness.cockpit.retention_items import OPEN_STATES, Item, RulePlan
 from likeness.extensions import db
 from likeness.faces import index
 from likeness.models import (
@@ -40,7 +43,6 @@ from likeness.models import (
     Quitclaim,
     QuitclaimAsset,
     QuitclaimStatus,
-    RequestStatus,
     RequestStatusChange,
     ReviewFlag,
     SubjectRequest,
@@ -51,31 +53,6 @@ from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.clock import local_date
 from likeness.platform.daily import daily_task
 from likeness.platform.uow import use_case
-
-OPEN_STATES = (RequestStatus.AWAITING_VERIFICATION.value, RequestStatus.OPEN.value,
-               RequestStatus.INFO_REQUESTED.value, RequestStatus.IN_PROGRESS.value)
-
-
-@dataclass(frozen=True)
-class Item:
-    """One thing a rule deletes (or flags): a pseudonymous reference and since when."""
-
-    ref: str
-    id: int
-    due_since: datetime | date
-    # For a review flag: the quitclaim that ended.
-    quitclaim_id: int | None = None
-
-
-@dataclass
-class RulePlan:
-    rule: str
-    label: Any
-    period: int
-    unit: str
-    due: list[Item] = field(default_factory=list)
-    held: list[Item] = field(default_factory=list)
-
 
 RULE_LABELS = {
     "untagged_templates": _l("Face templates of untagged faces"),
@@ -96,6 +73,8 @@ def plan(now: datetime | None = None) -> list[RulePlan]:
         _sent_emails(now, held),
         _expired_quitclaim_photos(now, held),
         _quitclaim_evidence(now, held),
+        *retention_records.plans(now, held),
+        audit_retention.plan(now, held),
     ]
 
 
@@ -108,10 +87,12 @@ def execute(plans: list[RulePlan], *, actor: Actor = SYSTEM) -> dict[str, int]:
         if not rule_plan.due:
             counts[f"retention_{rule_plan.rule}"] = 0
             continue
-        _ACTIONS[rule_plan.rule](rule_plan.due, actor)
-        counts[f"retention_{rule_plan.rule}"] = len(rule_plan.due)
+        done = _ACTIONS[rule_plan.rule](rule_plan.due, actor)
+        # An action that could do less than planned says how much it did.
+        count = len(rule_plan.due) if done is None else done
+        counts[f"retention_{rule_plan.rule}"] = count
         audit.record("retention.purged", actor=actor, details={
-            "rule": rule_plan.rule, "count": len(rule_plan.due), "held": len(rule_plan.held),
+            "rule": rule_plan.rule, "count": count, "held": len(rule_plan.held),
             "period": rule_plan.period, "unit": rule_plan.unit,
             "items": [item.ref for item in rule_plan.due[:200]]})
     return counts
@@ -293,11 +274,13 @@ def _delete_quitclaims(items: list[Item], actor: Actor) -> None:
         minimise.delete_quitclaim(item.id)
 
 
-_ACTIONS: dict[str, Callable[[list[Item], Actor], None]] = {
+_ACTIONS: dict[str, Callable[[list[Item], Actor], int | None]] = {
     "untagged_templates": _purge_templates,
     "closed_requests": _minimise_requests,
     "sent_emails": _delete_emails,
     "expired_quitclaim_photos": _flag_photos,
     "quitclaim_evidence": _delete_quitclaims,
+    **retention_records.ACTIONS,
+    audit_retention.RULE: audit_retention.prune,
 }
 

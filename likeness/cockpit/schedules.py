@@ -38,8 +38,28 @@ EXPIRED_REVIEW_DAYS = Period("retention_expired_review_days", 0, 0, 365, "days",
 QUITCLAIM_EVIDENCE_YEARS = Period("retention_quitclaim_evidence_years", 5, 1, 30, "years",
                                   _l("Ended quitclaims kept as evidence for"))
 
+# Lawful defaults for the other categories (docs/legal.md gives each its reason).
+PHOTO_YEARS = Period("retention_photo_years", 5, 1, 100, "years",
+                     _l("Photos of people without a valid quitclaim deleted after upload plus"))
+UNCONSENTED_PERSON_DAYS = Period("retention_unconsented_person_days", 365, 30, 3650, "days",
+                                 _l("People without a quitclaim (tagged only) deleted after"))
+DISCLOSURE_YEARS = Period("retention_disclosure_years", 5, 1, 30, "years",
+                          _l("Entries of the disclosure register deleted after"))
+AUDIT_YEARS = Period("retention_audit_years", 5, 1, 30, "years",
+                     _l("Audit log events deleted (from the start of the chain) after"))
+BREACH_YEARS = Period("retention_breach_years", 5, 1, 30, "years",
+                      _l("Closed breaches in the breach log deleted after"))
+AGE_ANSWER_DAYS = Period("retention_age_answer_days", 90, 14, 3650, "days",
+                         _l("Dates of birth typed on signing links deleted after"))
+BACKUP_DAYS = Period("retention_backup_days", 35, 1, 365, "days",
+                     _l("Backups deleted (rotated) after"))
+# An export can only be downloaded through the request's status link: it never outlives it.
+EXPORT_DAYS = Period("retention_export_days", 90, 1, 90, "days",
+                     _l("Export ZIPs of an answered request deleted after"))
+
 PERIODS = (UNTAGGED_TEMPLATE_DAYS, CLOSED_REQUEST_YEARS, EMAIL_DAYS, EXPIRED_REVIEW_DAYS,
-           QUITCLAIM_EVIDENCE_YEARS)
+           QUITCLAIM_EVIDENCE_YEARS, PHOTO_YEARS, UNCONSENTED_PERSON_DAYS, DISCLOSURE_YEARS,
+           AUDIT_YEARS, BREACH_YEARS, AGE_ANSWER_DAYS, BACKUP_DAYS, EXPORT_DAYS)
 
 
 def value(period: Period) -> int:

@@ -10,7 +10,7 @@ from likeness.models.asset import (
     SuggestionRejection,
     TagSource,
 )
-from likeness.models.audit import AuditEvent
+from likeness.models.audit import AuditCheckpoint, AuditEvent
 from likeness.models.base import Base, utcnow
 from likeness.models.cockpit import (
     Breach,
@@ -18,6 +18,8 @@ from likeness.models.cockpit import (
     DpiaVersion,
     HoldScope,
     LegalHold,
+    Processor,
+    ProcessorService,
     ReviewFlag,
 )
 from likeness.models.disclosure import (
@@ -89,10 +91,13 @@ __all__ = [
     "Asset",
     "AssetStatus",
     "FaceOrigin",
+    "AuditCheckpoint",
     "AuditEvent",
     "Base",
     "Breach",
     "BreachStatus",
+    "Processor",
+    "ProcessorService",
     "Channel",
     "Disclosure",
     "DisclosureFace",

@@ -26,3 +26,21 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """Where the audit chain starts after retention deleted its oldest events.
+
+    The MAC (audit key, outside the database) binds the first kept event's sequence
+    number and hash: `verify-audit` starts there, and a checkpoint edited, or an older
+    one put back, no longer matches the chain. Only the newest row counts.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    first_hash: Mapped[str] = mapped_column(String(64))
+    pruned: Mapped[int] = mapped_column(BigInteger, default=0)
+    mac: Mapped[str] = mapped_column(String(64))

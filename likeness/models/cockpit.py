@@ -126,3 +126,27 @@ class Breach(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProcessorService(StrEnum):
+    HOSTING = "hosting"
+    MAIL = "mail"
+    OBJECT_STORAGE = "object_storage"
+    OTHER = "other"
+
+
+class Processor(Base):
+    """A processor (Art. 28) working for the organisation on this processing, named in
+    the register (Art. 30(1)(d)) and the privacy notice (Art. 13(1)(e))."""
+
+    __tablename__ = "processor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(String(20))
+    # Where it processes the data (country), for transfers outside the EEA.
+    location: Mapped[str] = mapped_column(String(100), default="")
+    # The processing agreement (Art. 28(3)): its reference or date.
+    agreement: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))

@@ -34,7 +34,7 @@ from sqlalchemy import func, select, text
 from likeness.errors import Unavailable
 from likeness.extensions import db
 from likeness.models import AuditEvent, utcnow
-from likeness.platform import audit_head, uow
+from likeness.platform import audit_checkpoint, audit_head, uow
 from likeness.platform.actor import Actor
 from likeness.platform.audit_key import audit_key
 
@@ -182,15 +182,27 @@ def verify() -> VerifyResult:
     """Walk the chain in id order; report the first event whose MAC does not hold, or a
     chain that no longer reaches the head kept outside the database."""
     head = audit_head.read()
+    start = audit_checkpoint.start()
+    if start.problem:
+        return VerifyResult(False, 0, None, start.problem, head)
     prev_hash = GENESIS_HASH
     checked = 0
+    # Events retention deleted from the start: numbering continues after them.
+    offset = start.checkpoint.first_seq - 1 if start.checkpoint else 0
     head_seen = False
     rows = db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
     )
     numbered = False
     for event in rows:
-        problem = _continuity(event, checked + 1, numbered)
+        if start.checkpoint is not None and checked == 0:
+            if (event.seq != start.checkpoint.first_seq
+                    or event.hash != start.checkpoint.first_hash):
+                return VerifyResult(False, 0, event.id, "the chain does not start at its "
+                                    f"checkpoint (event {start.checkpoint.first_seq}): events "
+                                    "were deleted or changed", head)
+            prev_hash = event.prev_hash  # the checkpoint's MAC vouches for this event
+        problem = _continuity(event, offset + checked + 1, numbered)
         if problem:
             return VerifyResult(False, checked, event.id, problem, head)
         numbered = numbered or event.seq is not None
@@ -207,6 +219,9 @@ def verify() -> VerifyResult:
             head_seen = True
         prev_hash = event.hash
         checked += 1
+    if start.checkpoint is not None and checked == 0:
+        return VerifyResult(False, 0, None, "the chain is empty after its checkpoint "
+                            f"(event {start.checkpoint.first_seq}): events were deleted", head)
     if head is None:
         if checked:
             return VerifyResult(False, checked, None, "no chain head outside the database "

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from admin.cockpit.forms import RetentionForm
 from likeness.cockpit import audit_view, dpia, holds
 from likeness.library import consent_status, policy_settings
 from likeness.models import (
@@ -38,7 +39,7 @@ from tests.helpers import csrf_token_from
 
 COCKPIT_PAGES = ["/admin/cockpit/", "/admin/cockpit/retention", "/admin/cockpit/review",
                  "/admin/cockpit/register", "/admin/cockpit/dpia", "/admin/cockpit/breaches",
-                 "/admin/cockpit/audit"]
+                 "/admin/cockpit/audit", "/admin/cockpit/processors"]
 
 
 def _values(html: str) -> dict[str, int]:
@@ -236,7 +237,10 @@ def test_retention_settings_are_saved_audited_and_shape_the_dry_run(
     token = csrf_token_from(client.get("/admin/cockpit/retention").get_data(as_text=True))
     response = client.post("/admin/cockpit/retention", data={
         "csrf_token": token, "untagged_template_days": "30", "closed_request_years": "3",
-        "email_days": "60", "expired_review_days": "14", "quitclaim_evidence_years": "7"})
+        "email_days": "60", "expired_review_days": "14", "quitclaim_evidence_years": "7",
+        **{name: str(period.default) for name, period in RetentionForm.FIELDS.items()
+           if name not in {"untagged_template_days", "closed_request_years", "email_days",
+                           "expired_review_days", "quitclaim_evidence_years"}}})
     assert response.status_code == 302
     page = client.get("/admin/cockpit/retention").get_data(as_text=True)
     assert 'value="30"' in page and "7 years" in page
