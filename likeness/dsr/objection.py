@@ -22,7 +22,7 @@ from sqlalchemy import select
 from likeness.dsr import casework, locate
 from likeness.errors import InvalidInput
 from likeness.extensions import db
-from likeness.faces import index
+from likeness.faces import templates
 from likeness.library import erasing, people
 from likeness.library.renditions import invalidate
 from likeness.models import (
@@ -115,20 +115,17 @@ def _carried_out(request: SubjectRequest) -> bool:
 
 
 def _erase_confirmed_faces(request: SubjectRequest, actor: Actor) -> None:
-    removed = []
     by_asset: dict[int, tuple[Asset, list[Face]]] = {}
     for _match, face, asset in locate.confirmed(request.id):
-        if face.template_ciphertext is not None:
-            removed.append(face.id)
+        by_asset.setdefault(asset.id, (asset, []))[1].append(face)
+    confirmed = [face for _asset, faces in by_asset.values() for face in faces]
+    templates.drop(confirmed, reason="objection upheld", actor=actor,
+                   subject=f"request:{request.id}")
+    for face in confirmed:
         face.person_id = None
         face.tag_source = None
         face.tagged_by_id = None
-        face.template_ciphertext = None
-        face.template_key_version = None
-        by_asset.setdefault(asset.id, (asset, []))[1].append(face)
     for asset, faces in by_asset.values():
         erasing.burn_faces(asset, faces, actor=actor, request_id=request.id)
-    if removed:
-        index.record_change(removed=removed)
     if request.person_id is not None:
         people.set_no_biometrics(request.person_id, reason="objection upheld", actor=actor)

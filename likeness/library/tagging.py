@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
-from likeness.faces import index
+from likeness.faces import templates
 from likeness.faces.crypto import keyring
 from likeness.library import people, search, suppression
 from likeness.library.renditions import invalidate
@@ -81,10 +81,7 @@ def mark_not_a_face(face_id: int, *, actor: Actor, not_a_face: bool = True) -> F
     if not_a_face:
         face.person_id = None
         face.tag_source = None
-        if face.template_ciphertext is not None:
-            face.template_ciphertext = None
-            face.template_key_version = None
-            index.record_change(removed=[face.id])
+        templates.drop([face], reason="not a face", actor=actor, subject=f"face:{face.id}")
     audit.record("face.marked_not_a_face" if not_a_face else "face.marked_a_face",
                  actor=actor, subject=f"face:{face.id}")
     if not not_a_face:
@@ -149,11 +146,9 @@ def _tag(face: Face, person: Person, actor: Actor, source: TagSource) -> None:
     face.tagged_at = utcnow()
     face.untagged_at = None
     face.template_purged_at = None  # tagged: the template policy applies again
-    if person.refuses_biometrics and face.template_ciphertext is not None:
+    if person.refuses_biometrics:
         # Their "no biometrics" choice wins at once, not only when the policy job runs.
-        face.template_ciphertext = None
-        face.template_key_version = None
-        index.record_change(removed=[face.id])
+        templates.drop([face], reason="no biometrics", actor=actor, subject=f"face:{face.id}")
     audit.record("face.tagged", actor=actor, subject=f"face:{face.id}",
                  details={"person": person.audit_ref, "source": source.value})
     # Under `consented-only` a tag can give (or, from another person, take away) the

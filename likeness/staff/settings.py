@@ -14,12 +14,11 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import update
 
 from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db
-from likeness.faces import index
-from likeness.models import DpiaVersion, Face, Role, Setting, StaffUser, TemplatePolicy, utcnow
+from likeness.faces import templates
+from likeness.models import DpiaVersion, Role, Setting, StaffUser, TemplatePolicy, utcnow
 from likeness.platform import audit, outbox
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
@@ -98,7 +97,7 @@ def set_template_policy(
     _store(POLICY_NEEDS_REVIEW, "0", actor)
     purged = 0
     if policy == TemplatePolicy.OFF:
-        purged = purge_all_templates()
+        purged = templates.drop_every_template(reason="template policy off", actor=actor)
     else:
         # Templates follow the new policy in the background (encoding takes time).
         outbox.add("enforce_template_policy")
@@ -139,17 +138,6 @@ def confirm_template_policy(*, actor: Actor) -> None:
     _store(POLICY_NEEDS_REVIEW, "0", actor)
     audit.record("setting.template_policy_confirmed", actor=actor,
                  details={"policy": template_policy().value})
-
-
-def purge_all_templates() -> int:
-    """Delete every stored template in the current unit of work; returns how many."""
-    result = db.session.execute(
-        update(Face)
-        .where(Face.template_ciphertext.is_not(None))
-        .values(template_ciphertext=None, template_key_version=None)
-    )
-    index.record_bulk_change()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _value(key: str) -> str | None:
