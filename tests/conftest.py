@@ -33,6 +33,7 @@ from likeness.library import upload as uploads
 from likeness.platform import embedded_redis
 from likeness.platform.known_warnings import KNOWN_WARNINGS
 from likeness.staff import accounts
+from tests.detection_cache import DetectionCache, shared_folder, uses_real_detection
 from tests.helpers import (
     FIXTURES,
     enrol_two_factor,
@@ -99,6 +100,22 @@ def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
 def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
     smtp_server[1].messages.clear()
     return smtp_server[1]
+
+
+# --- the face engine ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def detection_cache(tmp_path_factory: pytest.TempPathFactory) -> DetectionCache:
+    return DetectionCache(shared_folder(tmp_path_factory))
+
+
+@pytest.fixture(autouse=True)
+def reuse_detection(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests not about detection reuse what the real engine found on the same photo earlier
+    in this run (tests/detection_cache.py); tests about it always run the engine."""
+    if not uses_real_detection(request.node):
+        request.getfixturevalue("detection_cache").wrap(monkeypatch)
 
 
 # --- database -----------------------------------------------------------------------
