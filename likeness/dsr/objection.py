@@ -34,7 +34,7 @@ from likeness.models import (
     SubjectRequest,
     utcnow,
 )
-from likeness.platform import audit, outbox
+from likeness.platform import audit
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
 from likeness.platform.uow import after_commit, use_case
@@ -67,9 +67,7 @@ def decide(request_id: int, *, upheld: bool, grounds: str = "",
                                   else ObjectionDecision.REJECTED).value
     request.objection_grounds = grounds[:5000] or None
     # A new answer; its email lifts the restriction once it has been sent.
-    request.response_pdf_path = None
-    request.response_pdf_sha256 = None
-    outbox.add("render_response", request.id)
+    casework.draft_new_answer(request)
     audit.record("request.objection_decided", actor=actor, subject=f"request:{request.id}",
                  details={"upheld": upheld})
     return request
@@ -80,7 +78,7 @@ def restriction_to_lift(request: SubjectRequest) -> bool:
     return bool(request.objection_decision) and request.restriction_lifted_at is None
 
 
-@job("lift_restriction")
+@job
 @use_case
 def lift_restriction(request_id: int) -> None:
     """Job (queued when the decision's answer was sent): the restricted photos may be

@@ -36,10 +36,12 @@ from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
 from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import use_case
+from likeness.staff import settings
 from likeness.staff.settings import template_policy
 
 
-@job("enforce_template_policy")
+@settings.enforced_by
+@job
 @use_case
 def enforce_template_policy() -> None:
     """Job: make the stored templates match the policy. Idempotent, and cheap when there

@@ -69,6 +69,7 @@ from likeness.models.security import (
     AgeAnswer,
     ConsentLink,
     FormSubmission,
+    ManageLinkRequest,
     StaffRecoveryCode,
 )
 from likeness.models.setting import Setting, TemplatePolicy
@@ -84,6 +85,7 @@ __all__ = [
     "IntegrationEvent",
     "Scope",
     "ConsentLink",
+    "ManageLinkRequest",
     "FormSubmission",
     "StaffRecoveryCode",
     "Asset",
