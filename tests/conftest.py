@@ -114,7 +114,7 @@ def detection_cache(tmp_path_factory: pytest.TempPathFactory) -> DetectionCache:
 def reuse_detection(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests not about detection reuse what the real engine found on the same photo earlier
     in this run (tests/detection_cache.py); tests about it always run the engine."""
-    if not uses_real_detection(request.node):
+    if not (uses_real_detection(request.node) or request.config.getoption("real_detection")):
         request.getfixturevalue("detection_cache").wrap(monkeypatch)
 
 
@@ -392,6 +392,11 @@ def _forget_login_failures() -> None:
     keys = list(redis.scan_iter(match="likeness:login-failures:*", count=500))
     if keys:
         redis.delete(*keys)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--real-detection", action="store_true", dest="real_detection",
+                     help="every test runs the face engine (no results reused within the run)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
