@@ -34,6 +34,7 @@ from likeness.platform import embedded_redis
 from likeness.platform.known_warnings import KNOWN_WARNINGS
 from likeness.staff import accounts
 from tests.detection_cache import DetectionCache, shared_folder, uses_real_detection
+from tests.detection_cache import counts as detection_counts
 from tests.helpers import (
     FIXTURES,
     enrol_two_factor,
@@ -106,8 +107,10 @@ def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
 
 
 @pytest.fixture(scope="session")
-def detection_cache(tmp_path_factory: pytest.TempPathFactory) -> DetectionCache:
-    return DetectionCache(shared_folder(tmp_path_factory))
+def detection_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DetectionCache]:
+    cache = DetectionCache(shared_folder(tmp_path_factory))
+    yield cache
+    cache.write_counts()
 
 
 @pytest.fixture(autouse=True)
@@ -440,9 +443,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reset_state_count()
 
 
+def _detection_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """How often the face engine ran for tests not about detection, and how often its
+    result was reused (summed over the xdist workers)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    computed, reused = detection_counts(shared_folder(factory))
+    if computed or reused:
+        terminalreporter.write_line(
+            f"face detection outside tests/faces: {computed} results computed by the engine, "
+            f"{reused} reused (tests/detection_cache.py)")
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
                             config: pytest.Config) -> None:
-    """How many page states the browser journeys checked with axe-core (WCAG 2.2 AA)."""
+    """How many page states the browser journeys checked with axe-core (WCAG 2.2 AA), and
+    how often face detection ran or was reused."""
+    _detection_summary(terminalreporter, config)
     from tests.journeys.browser import state_count
 
     checks, pages = state_count()

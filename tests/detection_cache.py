@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import pickle
 from collections.abc import Callable, Iterator
@@ -67,6 +68,12 @@ class DetectionCache:
         self.computed += 1
         return value
 
+    def write_counts(self) -> None:
+        """This process's counts, for the run's summary (`counts`)."""
+        if self.computed or self.reused:
+            (self.folder / f"counts-{os.getpid()}.json").write_text(
+                json.dumps({"computed": self.computed, "reused": self.reused}))
+
     def wrap(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Route this test's calls to the engine through the cache."""
         real_detect, real_encode = engine.detect, engine.encode
@@ -98,6 +105,12 @@ class DetectionCache:
         monkeypatch.setattr(engine, "encode", encode)
         monkeypatch.setattr(detection, "find_faces", find_faces)
         monkeypatch.setattr(detection, "encode", detection_encode)
+
+
+def counts(folder: Path) -> tuple[int, int]:
+    """(computed by the engine, reused) over every process of the run."""
+    totals = [json.loads(p.read_text()) for p in folder.glob("counts-*.json")]
+    return (sum(t["computed"] for t in totals), sum(t["reused"] for t in totals))
 
 
 def uses_real_detection(item: pytest.Item) -> bool:
