@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import ast
 import importlib
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select, text
@@ -99,11 +104,28 @@ def test_no_code_queues_a_job_by_a_name_written_out():
     assert offenders == []
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: Any, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema yet: SQLite, or (with DATABASE_URL) a fresh PostgreSQL one."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
+        return
+    # Without PostgreSQL this case is deselected (tests/conftest.py), never skipped.
+    admin = os.environ.get("DATABASE_URL", "")
+    assert admin.startswith("postgresql"), "the PostgreSQL case needs DATABASE_URL"
+    name = f"likeness_jobs_{uuid.uuid4().hex[:8]}"
+    plain = admin.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield admin.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def test_jobs_queued_before_the_upgrade_run_after_it(
-    tmp_path: Path, redis_url: str, smtp_server: Any
+    empty_database: str, tmp_path: Path, redis_url: str, smtp_server: Any
 ):
-    url = f"sqlite:///{tmp_path / 'upgrade.db'}"
-    app = create_app(make_config(tmp_path / "app", url, redis_url, smtp_server[0]))
+    app = create_app(make_config(tmp_path / "app", empty_database, redis_url, smtp_server[0]))
     with app.app_context():
         upgrade(revision=BEFORE)
         for name, args, status in (
