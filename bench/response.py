@@ -8,7 +8,7 @@ confirmed and carried out. Then, alternating per round:
 
 - baseline: decoding every stored original and encoding it once as JPEG, the least any
   answer with a copy of each photo has to do;
-- ours: `likeness.dsr.answer.render`, the job that drafts the PDF (60 photos shown) and the
+- ours: `likeness.dsr.answer.render_answer`, the job that drafts the PDF (60 photos shown) and the
   ZIP (every photo, other faces blurred, data.json).
 
 Prints the medians, the ratio, and the file sizes. The README's target is 200 photos of
@@ -109,7 +109,7 @@ def ours(request_id: int) -> None:
     request.response_pdf_path = None  # draft it again, from scratch
     request.export_zip_path = None
     db.session.commit()
-    answer.render(request_id)
+    answer.render_answer(request_id)
 
 
 def main() -> None:

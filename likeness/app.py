@@ -15,30 +15,10 @@ from likeness.platform.database import configure_engine
 from likeness.platform.queue import ensure_embedded_redis, limiter_storage_uri
 from likeness.web import error_pages, form_fields, health, i18n, ids, labels, security, uncommitted
 
-# Modules that register jobs (`@job`) and daily tasks (`@daily_task`) when imported.
-# The platform never imports an area; the factory does, here, once.
-AREA_MODULES = (
-    "likeness.platform.mail",
-    "likeness.platform.daily",
-    "likeness.library.indexing",
-    "likeness.library.xmp_export",
-    "likeness.library.face_templates",
-    "likeness.library.disclosures",
-    "likeness.consent.signing",
-    "likeness.consent.portal",
-    "likeness.consent.daily",
-    "likeness.consent.coming_of_age",
-    "likeness.dsr.locate",
-    "likeness.dsr.answer",
-    "likeness.dsr.daily",
-    "likeness.cockpit.retention",
-    "likeness.cockpit.audit_view",
-    "likeness.dsr.selfie_keys",
-    "likeness.library.restore",
-    "likeness.consent.restore",
-    "likeness.dsr.erasure_records",
-    "likeness.staff.operations",
-)
+# The areas, each registering its own jobs, daily tasks and restore hooks
+# (`register_jobs()` in its package). The platform never imports an area; the factory
+# does, here, once.
+AREAS = ("platform", "library", "consent", "dsr", "cockpit", "staff")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -102,8 +82,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_areas() -> None:
-    for module in AREA_MODULES:
-        importlib.import_module(module)
+    for area in AREAS:
+        importlib.import_module(f"likeness.{area}").register_jobs()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -33,6 +33,8 @@ from likeness.library import upload as uploads
 from likeness.platform import embedded_redis
 from likeness.platform.known_warnings import KNOWN_WARNINGS
 from likeness.staff import accounts
+from tests.detection_cache import DetectionCache, shared_folder, uses_real_detection
+from tests.detection_cache import counts as detection_counts
 from tests.helpers import (
     FIXTURES,
     enrol_two_factor,
@@ -99,6 +101,24 @@ def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
 def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
     smtp_server[1].messages.clear()
     return smtp_server[1]
+
+
+# --- the face engine ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def detection_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DetectionCache]:
+    cache = DetectionCache(shared_folder(tmp_path_factory))
+    yield cache
+    cache.write_counts()
+
+
+@pytest.fixture(autouse=True)
+def reuse_detection(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests not about detection reuse what the real engine found on the same photo earlier
+    in this run (tests/detection_cache.py); tests about it always run the engine."""
+    if not (uses_real_detection(request.node) or request.config.getoption("real_detection")):
+        request.getfixturevalue("detection_cache").wrap(monkeypatch)
 
 
 # --- database -----------------------------------------------------------------------
@@ -377,6 +397,11 @@ def _forget_login_failures() -> None:
         redis.delete(*keys)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--real-detection", action="store_true", dest="real_detection",
+                     help="every test runs the face engine (no results reused within the run)")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """The dependencies' known import-time warnings, by exact message and module, after
     pyproject's "error" (later filters win): the same list production uses."""
@@ -418,9 +443,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reset_state_count()
 
 
+def _detection_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """How often the face engine ran for tests not about detection, and how often its
+    result was reused (summed over the xdist workers)."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    computed, reused = detection_counts(shared_folder(factory))
+    if computed or reused:
+        terminalreporter.write_line(
+            f"face detection outside tests/faces: {computed} results computed by the engine, "
+            f"{reused} reused (tests/detection_cache.py)")
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
                             config: pytest.Config) -> None:
-    """How many page states the browser journeys checked with axe-core (WCAG 2.2 AA)."""
+    """How many page states the browser journeys checked with axe-core (WCAG 2.2 AA), and
+    how often face detection ran or was reused."""
+    _detection_summary(terminalreporter, config)
     from tests.journeys.browser import state_count
 
     checks, pages = state_count()

@@ -32,7 +32,7 @@ from sqlalchemy import func, or_, select
 from likeness.cockpit import audit_retention, holds, minimise, retention_records, schedules
 from likeness.cockpit.retention_items import OPEN_STATES, Item, RulePlan
 from likeness.extensions import db
-from likeness.faces import index
+from likeness.faces import templates
 from likeness.models import (
     AuditEvent,
     Face,
@@ -246,11 +246,10 @@ class _Held:
 
 def _purge_templates(items: list[Item], actor: Actor) -> None:
     now = utcnow()
-    for face in db.session.scalars(select(Face).where(Face.id.in_([i.id for i in items]))):
-        face.template_ciphertext = None
-        face.template_key_version = None
+    faces = list(db.session.scalars(select(Face).where(Face.id.in_([i.id for i in items]))))
+    for face in faces:
         face.template_purged_at = now
-    index.record_change(removed=[i.id for i in items])
+    templates.drop(faces, reason="retention: untagged", actor=actor)
 
 
 def _minimise_requests(items: list[Item], actor: Actor) -> None:

@@ -36,6 +36,7 @@ from likeness.cockpit.retention_items import OPEN_STATES, HeldLookup, Item, Rule
 from likeness.extensions import db
 from likeness.faces import index
 from likeness.library.erasing import remove_files
+from likeness.library.face_templates import enforce_template_policy
 from likeness.models import (
     AgeAnswer,
     Asset,
@@ -52,7 +53,7 @@ from likeness.models import (
     SubjectRequest,
     utcnow,
 )
-from likeness.platform import backup_rotation, outbox
+from likeness.platform import backup_rotation
 from likeness.platform.actor import Actor
 from likeness.platform.clock import AMSTERDAM, local_date
 from likeness.platform.storage import storage
@@ -248,7 +249,7 @@ def _delete_people(items: list[Item], actor: Actor) -> None:
         untagged_at=utcnow()))
     db.session.execute(delete(Person).where(Person.id.in_(ids)))
     # Faces that lost their person lose the template the policy kept for them.
-    outbox.add("enforce_template_policy")
+    enforce_template_policy.later()
 
 
 def _delete_disclosures(items: list[Item], actor: Actor) -> None:

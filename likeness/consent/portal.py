@@ -21,8 +21,8 @@ from likeness.errors import DomainError, NotFound
 from likeness.extensions import db
 from likeness.library import blur
 from likeness.library.renditions import Purpose, render
-from likeness.models import Asset, ConsentLink, Person, Quitclaim, utcnow
-from likeness.platform import mail, outbox, tokens
+from likeness.models import Asset, ConsentLink, ManageLinkRequest, Person, Quitclaim, utcnow
+from likeness.platform import mail, tokens
 from likeness.platform.addresses import normalise_email
 from likeness.platform.jobs import job
 from likeness.platform.links import external_url
@@ -32,18 +32,28 @@ from likeness.platform.uow import use_case
 @use_case
 def send_manage_link(raw_email: str) -> None:
     """Queue the check-and-send job. The page answers the same, and as fast, whether or
-    not the address is known: the lookup happens in the job, not in the request."""
+    not the address is known: it stores the normalised address (known or not) and looks
+    nothing up; the job does, with the id of that row."""
     try:
         email = normalise_email(raw_email)
     except DomainError:  # an invalid address simply gets no email
         return
-    outbox.add("send_manage_link", email)
+    asked = ManageLinkRequest(email=email)
+    db.session.add(asked)
+    db.session.flush()
+    deliver_manage_link.later(asked.id)
 
 
-@job("send_manage_link")
+@job
 @use_case
-def deliver_manage_link(email: str) -> None:
-    """Job: email a magic link if this address has consent to manage; otherwise nothing."""
+def deliver_manage_link(request_id: int) -> None:
+    """Job: email a magic link if the address asked for has consent to manage; otherwise
+    nothing. The stored address goes either way (it was needed only for this)."""
+    asked = db.session.get(ManageLinkRequest, request_id)
+    if asked is None:  # handled already
+        return
+    email = asked.email
+    db.session.delete(asked)
     known = [p for p in db.session.scalars(select(Person).where(
         (func.lower(Person.email) == email) | (func.lower(Person.guardian_email) == email)))
         if (p.email or "").strip().lower() == email or guardians.consents(p)]

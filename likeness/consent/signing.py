@@ -14,7 +14,7 @@ from likeness.consent import portal as consent_portal
 from likeness.consent.invitations import open_invitation
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
-from likeness.library import people, xmp_export
+from likeness.library import face_templates, people, xmp_export
 from likeness.models import (
     Channel,
     InvitationStatus,
@@ -26,7 +26,7 @@ from likeness.models import (
     SignatureKind,
     utcnow,
 )
-from likeness.platform import audit, mail, outbox
+from likeness.platform import audit, mail
 from likeness.platform.actor import SYSTEM, person_actor
 from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.jobs import job
@@ -157,11 +157,11 @@ def sign(token: str, signature: Signature) -> Quitclaim:
                           "signature": quitclaim.signature_kind,
                           "guardian_signature": quitclaim.guardian_signature_kind})
     age_answers.flag_if_conflicting(quitclaim, signed_as_minor=is_minor)
-    outbox.add("render_quitclaim_pdf", quitclaim.id)
+    render_pdf.later(quitclaim.id)
     xmp_export.refresh_later(list(invitation.asset_ids))  # exported sidecars say so too
     if signature.biometric_consent:
         people.allow_biometrics(person.id, actor=signer)
-        outbox.add("enforce_template_policy")
+        face_templates.enforce_template_policy.later()
     elif signature.no_biometrics:
         people.set_no_biometrics(person.id, reason="refused when signing", actor=signer)
     return quitclaim
@@ -186,7 +186,7 @@ def _png_if_drawn(kind: str, png: bytes | None) -> bytes | None:
     return None if kind == SignatureKind.TYPED.value else png
 
 
-@job("render_quitclaim_pdf")
+@job
 @use_case
 def render_pdf(quitclaim_id: int) -> None:
     """Job: render the signed-quitclaim PDF, store its sha256, email it. Idempotent."""

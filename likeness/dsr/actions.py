@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from likeness.consent import withdrawal
-from likeness.dsr import casework, erasure, locate, objection, readiness
+from likeness.dsr import answer, casework, erasure, locate, objection, readiness
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.library import disclosures
@@ -26,7 +26,7 @@ from likeness.models import (
     SubjectRequest,
     TakedownReason,
 )
-from likeness.platform import audit, outbox
+from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
 
@@ -56,7 +56,7 @@ def perform(request_id: int, *, actor: Actor, decision: str = "") -> SubjectRequ
     # The selfie served the search only: once the request is carried out it goes.
     casework.forget_selfie(request, actor=actor, reason="carried out")
     casework.set_status(request, RequestStatus.IN_PROGRESS.value, actor=actor)
-    outbox.add("render_response", request.id)
+    answer.render_answer.later(request.id)
     audit.record(f"request.{request.type}_performed", actor=actor,
                  subject=f"request:{request.id}")
     return request

@@ -23,7 +23,7 @@ from likeness.dsr.answer_content import AnswerContent, gather
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.models import AuditEvent, RequestStatus, RequestType, SubjectRequest, utcnow
-from likeness.platform import audit, mail, outbox
+from likeness.platform import audit, mail
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.jobs import job
@@ -37,9 +37,10 @@ PDF_PHOTOS = 60
 PDF_PHOTO_PX = 600
 
 
-@job("render_response")
+@casework.drafts_answers
+@job(about="request")
 @use_case
-def render(request_id: int) -> None:
+def render_answer(request_id: int) -> None:
     """Job: draft the answer PDF (and the export ZIP) and store their sha256. Nothing is
     sent: staff review the draft first. Idempotent per state."""
     request = casework.get(request_id)
@@ -73,14 +74,14 @@ def send(request_id: int, *, actor: Actor) -> SubjectRequest:
         return request  # a second press sends nothing twice
     readiness.require_send(request)
     lifting = objection.restriction_to_lift(request)
-    then = ("lift_restriction", [request.id]) if lifting else None
+    then = (objection.lift_restriction, [request.id]) if lifting else None
     if request.email:
         # Art. 18(3): the restriction ends only once the person was told.
         mail.queue_email(request.email, "request_response", language=request.language,
                          request=request, url=links.status_url(request), lifting=lifting,
                          then=then)
     elif then:
-        outbox.add(then[0], *then[1])  # answered by post: staff sent it just now
+        then[0].later(*then[1])  # answered by post: staff sent it just now
     request.answer_sent_at = utcnow()
     request.answer_sent_by_id = actor.staff_id
     if request.status != RequestStatus.REFUSED.value:

@@ -23,9 +23,10 @@ from likeness.models import (
     SubjectRequest,
     utcnow,
 )
-from likeness.platform import audit, mail, outbox
+from likeness.platform import audit, mail
 from likeness.platform.actor import Actor
 from likeness.platform.clock import today as amsterdam_today
+from likeness.platform.jobs import Job
 from likeness.platform.storage import storage
 from likeness.platform.uow import after_commit, use_case
 from likeness.staff import accounts
@@ -149,6 +150,26 @@ def extend(request_id: int, months: int, reason: str, *, actor: Actor,
     return request
 
 
+_ANSWER_JOB: list[Job[[int], None]] = []
+
+
+def drafts_answers(handle: Job[[int], None]) -> Job[[int], None]:
+    """Register the job that drafts a request's answer (`likeness.dsr.answer.render_answer`).
+    Casework queues it through here: the drafting module imports casework, so casework
+    cannot import it back."""
+    _ANSWER_JOB[:] = [handle]
+    return handle
+
+
+def draft_new_answer(request: SubjectRequest) -> None:
+    """A new answer replaces any earlier draft: the draft goes, its drafting is queued."""
+    if not _ANSWER_JOB:
+        raise RuntimeError("no job drafts answers: likeness.dsr.answer is not registered")
+    request.response_pdf_path = None
+    request.response_pdf_sha256 = None
+    _ANSWER_JOB[0].later(request.id)
+
+
 @use_case
 def refuse(request_id: int, reason: str, *, actor: Actor) -> SubjectRequest:
     """Refuse with reasons, the right to complain to the AP and to go to court (Art. 12(4))."""
@@ -160,11 +181,9 @@ def refuse(request_id: int, reason: str, *, actor: Actor) -> SubjectRequest:
     request.outcome = "refused"
     # A new answer: the refusal replaces any answer made before (e.g. after an objection
     # restricted the photos "while we decide").
-    request.response_pdf_path = None
-    request.response_pdf_sha256 = None
     set_status(request, RequestStatus.REFUSED.value, actor=actor)
     forget_selfie(request, actor=actor, reason="refused")
-    outbox.add("render_response", request.id)
+    draft_new_answer(request)
     audit.record("request.refused", actor=actor, subject=f"request:{request.id}")
     return request
 

@@ -19,7 +19,7 @@ from likeness.cockpit import holds
 from likeness.consent import withdrawal
 from likeness.dsr import casework, locate
 from likeness.extensions import db
-from likeness.faces import index
+from likeness.faces import templates
 from likeness.library import disclosures, erasing
 from likeness.library.renditions import invalidate
 from likeness.models import (
@@ -50,7 +50,8 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
     if person is not None:
         faces.update({f.id: f for f in db.session.scalars(
             select(Face).where(Face.person_id == person.id))})
-    removed_templates = [f.id for f in faces.values() if f.template_ciphertext is not None]
+    removed_templates = templates.drop(faces.values(), reason="erasure", actor=actor,
+                                       subject=f"request:{request.id}")
     deleted = _photos_to_delete(confirmed)
     # A legal hold (e.g. the Archives Act) keeps the photo itself unchanged: no deletion,
     # no burning. Templates go regardless, and the face is blurred in every copy.
@@ -62,10 +63,6 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
         face.person_id = None
         face.tag_source = None
         face.tagged_by_id = None
-        face.template_ciphertext = None
-        face.template_key_version = None
-    if removed_templates:
-        index.record_change(removed=removed_templates)
     tasks = disclosures.take_down(list(by_asset), [c.value for c in Channel],
                                   reason=TakedownReason.ERASURE, actor=actor,
                                   request_id=request.id)

@@ -47,7 +47,7 @@ from likeness.models import (
     TemplatePolicy,
     utcnow,
 )
-from likeness.platform import audit, outbox
+from likeness.platform import audit
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
 from likeness.platform.storage import asset_key, storage
@@ -86,12 +86,12 @@ def start(request_id: int, *, actor: Actor, early_reason: str = "") -> SubjectRe
     request.search_photos_not_scanned = None
     request.search_run = secrets.token_hex(8)
     request.last_search_at = utcnow()
-    outbox.add("prepare_search", request.id, request.search_run)
+    prepare.later(request.id, request.search_run)
     audit.record("request.search_started", actor=actor, subject=f"request:{request.id}")
     return request
 
 
-@job("prepare_search")
+@job(about="request")
 @use_case
 def prepare(request_id: int, run: str) -> None:
     """Job: compute the selfie template, then search the index or fan out the scan.
@@ -134,7 +134,7 @@ def prepare(request_id: int, run: str) -> None:
         _photos_not_scanned(request, scanned=bool(queries))
         if policy == TemplatePolicy.CONSENTED_ONLY else None)
     for number, chunk in enumerate(chunks):
-        outbox.add("search_chunk", request.id, run, number, chunk)
+        scan_chunk.later(request.id, run, number, chunk)
     if not chunks:
         request.search_status = SearchStatus.DONE.value
     audit.record("request.search_prepared", actor=SYSTEM, subject=f"request:{request.id}",
@@ -170,7 +170,7 @@ def prepare_chunk(request_id: int, run: str, number: int,
     return _fingerprint(queries), found, encoded
 
 
-@job("search_chunk", prepare=prepare_chunk)
+@job(prepare=prepare_chunk, about="request")
 @use_case
 def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int],
                prepared: Prepared | None = None) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from likeness.dsr import casework, locate
 from likeness.errors import InvalidInput
 from likeness.extensions import db
-from likeness.faces import index
+from likeness.faces import templates
 from likeness.library import erasing, people
 from likeness.library.renditions import invalidate
 from likeness.models import (
@@ -34,7 +34,7 @@ from likeness.models import (
     SubjectRequest,
     utcnow,
 )
-from likeness.platform import audit, outbox
+from likeness.platform import audit
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
 from likeness.platform.uow import after_commit, use_case
@@ -67,9 +67,7 @@ def decide(request_id: int, *, upheld: bool, grounds: str = "",
                                   else ObjectionDecision.REJECTED).value
     request.objection_grounds = grounds[:5000] or None
     # A new answer; its email lifts the restriction once it has been sent.
-    request.response_pdf_path = None
-    request.response_pdf_sha256 = None
-    outbox.add("render_response", request.id)
+    casework.draft_new_answer(request)
     audit.record("request.objection_decided", actor=actor, subject=f"request:{request.id}",
                  details={"upheld": upheld})
     return request
@@ -80,7 +78,7 @@ def restriction_to_lift(request: SubjectRequest) -> bool:
     return bool(request.objection_decision) and request.restriction_lifted_at is None
 
 
-@job("lift_restriction")
+@job
 @use_case
 def lift_restriction(request_id: int) -> None:
     """Job (queued when the decision's answer was sent): the restricted photos may be
@@ -115,20 +113,17 @@ def _carried_out(request: SubjectRequest) -> bool:
 
 
 def _erase_confirmed_faces(request: SubjectRequest, actor: Actor) -> None:
-    removed = []
     by_asset: dict[int, tuple[Asset, list[Face]]] = {}
     for _match, face, asset in locate.confirmed(request.id):
-        if face.template_ciphertext is not None:
-            removed.append(face.id)
+        by_asset.setdefault(asset.id, (asset, []))[1].append(face)
+    confirmed = [face for _asset, faces in by_asset.values() for face in faces]
+    templates.drop(confirmed, reason="objection upheld", actor=actor,
+                   subject=f"request:{request.id}")
+    for face in confirmed:
         face.person_id = None
         face.tag_source = None
         face.tagged_by_id = None
-        face.template_ciphertext = None
-        face.template_key_version = None
-        by_asset.setdefault(asset.id, (asset, []))[1].append(face)
     for asset, faces in by_asset.values():
         erasing.burn_faces(asset, faces, actor=actor, request_id=request.id)
-    if removed:
-        index.record_change(removed=removed)
     if request.person_id is not None:
         people.set_no_biometrics(request.person_id, reason="objection upheld", actor=actor)

@@ -34,7 +34,7 @@ from likeness.models import (
     TakedownTask,
     utcnow,
 )
-from likeness.platform import audit, mail, outbox
+from likeness.platform import audit, mail
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
 from likeness.platform.uow import use_case
@@ -138,7 +138,7 @@ def take_down(
                                      reason=note or reason.value)
             db.session.add(notice)
             db.session.flush()
-            outbox.add("send_recipient_notice", notice.id)
+            send_recipient_notice.later(notice.id)
     db.session.flush()
     if tasks:
         audit.record("disclosure.takedown_opened", actor=actor,
@@ -181,7 +181,7 @@ def complete_task(task_id: int, *, note: str = "", actor: Actor) -> TakedownTask
     return task
 
 
-@job("send_recipient_notice")
+@job
 @use_case
 def send_recipient_notice(notice_id: int) -> None:
     """Job: tell a recipient to stop using what we disclosed (Art. 19). Idempotent."""

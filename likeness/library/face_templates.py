@@ -19,8 +19,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from likeness.extensions import db
-from likeness.faces import detection, engine, index
+from likeness.faces import detection, engine, index, templates
 from likeness.faces.crypto import keyring
+from likeness.library import policy_settings
 from likeness.library.policy_settings import template_policy
 from likeness.models import (
     Asset,
@@ -39,7 +40,8 @@ from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import use_case
 
 
-@job("enforce_template_policy")
+@policy_settings.enforced_by
+@job
 @use_case
 def enforce_template_policy() -> None:
     """Job: make the stored templates match the policy. Idempotent, and cheap when there
@@ -71,11 +73,10 @@ def enforce_template_policy() -> None:
     missing = list(db.session.scalars(wanted))
     if not missing and not unwanted:
         return
-    for face in unwanted:
-        face.template_ciphertext = None
-        face.template_key_version = None
+    templates.drop(unwanted, reason="template policy", actor=SYSTEM)
     added = encode_faces(missing)
-    index.record_change(added=added, removed=[f.id for f in unwanted])
+    if added:
+        index.record_change(added=added)
     audit.record("face.templates_enforced", actor=SYSTEM,
                  details={"policy": policy.value, "created": len(added),
                           "deleted": len(unwanted)})
@@ -86,14 +87,7 @@ def delete_templates_of(person_id: int, *, actor: Actor, reason: str) -> int:
     faces = db.session.scalars(
         select(Face).where(Face.person_id == person_id, Face.template_ciphertext.is_not(None))
     ).all()
-    for face in faces:
-        face.template_ciphertext = None
-        face.template_key_version = None
-    if faces:
-        index.record_change(removed=[f.id for f in faces])
-    audit.record("face.templates_deleted", actor=actor, subject=f"person:{person_id}",
-                 details={"count": len(faces), "reason": reason})
-    return len(faces)
+    return len(templates.drop(faces, reason=reason, actor=actor, subject=f"person:{person_id}"))
 
 
 def _refusing_people() -> Any:
@@ -126,8 +120,8 @@ def encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
             continue
         with storage().open(asset_key(asset.sha256)) as handle, Image.open(handle) as stored:
             image = np.asarray(stored.convert("RGB"))
-        templates = engine.encode(image, [engine.Box(*f.box) for f in asset_faces])
-        added.update(seal(asset_faces, templates))
+        encoded = engine.encode(image, [engine.Box(*f.box) for f in asset_faces])
+        added.update(seal(asset_faces, encoded))
     return added
 
 

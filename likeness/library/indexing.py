@@ -56,7 +56,7 @@ def analyse(asset_id: int) -> Analysis | None:
     return _analyse(asset.id, asset.sha256, template_policy())
 
 
-@job("index_asset", prepare=analyse)
+@job(prepare=analyse)
 @use_case
 def index_asset(asset_id: int, prepared: Analysis | None = None) -> None:
     """Detect and store the faces of one asset. Idempotent: an indexed asset is left alone.

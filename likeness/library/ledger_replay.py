@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from likeness.extensions import db
+from likeness.faces import templates
 from likeness.faces.engine import Box
 from likeness.library import disclosures, erasing, suppression
 from likeness.models import (
@@ -95,7 +96,7 @@ def apply_ledger(*, actor: Actor, immediate: bool = False) -> dict[str, int]:
     for entry in db.session.scalars(select(ErasureLedgerEntry).order_by(
             ErasureLedgerEntry.erased_at, ErasureLedgerEntry.id)):
         if entry.kind == ErasureKind.PERSON_SUPPRESSED.value:
-            done = _suppress_again(entry)
+            done = _suppress_again(entry, actor=actor)
             counts["emails_purged"] += done["emails"]
             counts["answers_removed"] += done["answers"]
             counts["erasures_reapplied"] += int(done["changed"] > 0)
@@ -106,7 +107,7 @@ def apply_ledger(*, actor: Actor, immediate: bool = False) -> dict[str, int]:
     return counts
 
 
-def _suppress_again(entry: ErasureLedgerEntry) -> dict[str, int]:
+def _suppress_again(entry: ErasureLedgerEntry, *, actor: Actor) -> dict[str, int]:
     person = db.session.get(Person, entry.person_id) if entry.person_id else None
     facts = entry.facts or {}
     created = facts.get("person_created_at")
@@ -118,7 +119,9 @@ def _suppress_again(entry: ErasureLedgerEntry) -> dict[str, int]:
     addresses = set(facts.get("address_hashes") or [])
     addresses.update(suppression.keyed_hash(a) for a in (person.email, person.guardian_email)
                      if a)
-    for face in db.session.scalars(select(Face).where(Face.person_id == person.id)):
+    faces = list(db.session.scalars(select(Face).where(Face.person_id == person.id)))
+    templates.drop(faces, reason="erasure replayed", actor=actor, subject=person.audit_ref)
+    for face in faces:
         _forget_face(face)
         changed += 1
     if person.name:  # photos' own metadata must not bring the name back either
@@ -134,8 +137,6 @@ def _forget_face(face: Face) -> None:
     face.person_id = None
     face.tag_source = None
     face.tagged_by_id = None
-    face.template_ciphertext = None
-    face.template_key_version = None
     face.is_always_blurred = True
 
 

@@ -21,7 +21,7 @@ from likeness.models import (
     SuggestionRejection,
     utcnow,
 )
-from likeness.platform import audit, outbox
+from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.addresses import normalise_email
 from likeness.platform.clock import today as amsterdam_today
@@ -188,7 +188,7 @@ def allow_biometrics(person_id: int, *, actor: Actor) -> Person:
         person.no_biometrics_at = None
         person.no_biometrics_reason = None
         audit.record("person.no_biometrics_cleared", actor=actor, subject=person.audit_ref)
-        outbox.add("enforce_template_policy")
+        face_templates.enforce_template_policy.later()
     return person
 
 
@@ -208,7 +208,7 @@ def delete(person_id: int, *, actor: Actor) -> int:
                 untagged_at=utcnow())
     )
     db.session.delete(person)
-    outbox.add("enforce_template_policy")
+    face_templates.enforce_template_policy.later()
     audit.record("person.deleted", actor=actor, subject=person.audit_ref,
                  details={"faces_untagged": _rowcount(untagged)})
     return _rowcount(untagged)

@@ -14,14 +14,14 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import update
 
 from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db
-from likeness.faces import index
-from likeness.models import DpiaVersion, Face, Role, Setting, StaffUser, TemplatePolicy, utcnow
-from likeness.platform import audit, outbox
+from likeness.faces import templates
+from likeness.models import DpiaVersion, Role, Setting, StaffUser, TemplatePolicy, utcnow
+from likeness.platform import audit
 from likeness.platform.actor import Actor
+from likeness.platform.jobs import Job
 from likeness.platform.uow import use_case
 
 TEMPLATE_POLICY = "face_template_policy"
@@ -32,6 +32,17 @@ POLICY_DPIA_VERSION = "template_policy_dpia_version_id"
 # Set by the migration that made `consented-only` the default, for libraries that ran
 # under another policy: shown as a warning until an admin confirms or changes it.
 POLICY_NEEDS_REVIEW = "template_policy_needs_review"
+
+
+_ENFORCER: list[Job[[], None]] = []
+
+
+def enforced_by(handle: Job[[], None]) -> Job[[], None]:
+    """Register the job that makes stored templates follow the policy
+    (`likeness.library.face_templates.enforce_template_policy`): it reads the policy
+    from here, so this module queues it without importing it."""
+    _ENFORCER[:] = [handle]
+    return handle
 
 
 def template_policy() -> TemplatePolicy:
@@ -98,10 +109,13 @@ def set_template_policy(
     _store(POLICY_NEEDS_REVIEW, "0", actor)
     purged = 0
     if policy == TemplatePolicy.OFF:
-        purged = purge_all_templates()
+        purged = templates.drop_every_template(reason="template policy off", actor=actor)
     else:
         # Templates follow the new policy in the background (encoding takes time).
-        outbox.add("enforce_template_policy")
+        if not _ENFORCER:
+            raise RuntimeError("no job enforces the template policy "
+                               "(likeness.library.face_templates is not registered)")
+        _ENFORCER[0].later()
     details: dict[str, object] = {"from": previous.value, "to": policy.value,
                                   "templates_purged": purged}
     if policy == TemplatePolicy.ALL:
@@ -139,17 +153,6 @@ def confirm_template_policy(*, actor: Actor) -> None:
     _store(POLICY_NEEDS_REVIEW, "0", actor)
     audit.record("setting.template_policy_confirmed", actor=actor,
                  details={"policy": template_policy().value})
-
-
-def purge_all_templates() -> int:
-    """Delete every stored template in the current unit of work; returns how many."""
-    result = db.session.execute(
-        update(Face)
-        .where(Face.template_ciphertext.is_not(None))
-        .values(template_ciphertext=None, template_key_version=None)
-    )
-    index.record_bulk_change()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _value(key: str) -> str | None:

@@ -15,12 +15,12 @@ from sqlalchemy import select
 
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
-from likeness.faces import index
+from likeness.faces import templates
 from likeness.faces.crypto import keyring
-from likeness.library import people, search, suppression
+from likeness.library import face_templates, people, search, suppression
 from likeness.library.renditions import invalidate
 from likeness.models import Face, Person, SuggestionRejection, TagSource, utcnow
-from likeness.platform import audit, outbox
+from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.uow import after_commit, use_case
 
@@ -69,7 +69,7 @@ def untag(face_id: int, *, actor: Actor) -> Face:
     face.untagged_at = utcnow()  # retention counts untagged days from here
     audit.record("face.untagged", actor=actor, subject=f"face:{face.id}",
                  details={"person": f"person:{previous}" if previous else None})
-    outbox.add("enforce_template_policy")
+    face_templates.enforce_template_policy.later()
     return face
 
 
@@ -81,14 +81,11 @@ def mark_not_a_face(face_id: int, *, actor: Actor, not_a_face: bool = True) -> F
     if not_a_face:
         face.person_id = None
         face.tag_source = None
-        if face.template_ciphertext is not None:
-            face.template_ciphertext = None
-            face.template_key_version = None
-            index.record_change(removed=[face.id])
+        templates.drop([face], reason="not a face", actor=actor, subject=f"face:{face.id}")
     audit.record("face.marked_not_a_face" if not_a_face else "face.marked_a_face",
                  actor=actor, subject=f"face:{face.id}")
     if not not_a_face:
-        outbox.add("enforce_template_policy")  # a face again: a template, if policy says
+        face_templates.enforce_template_policy.later()  # a face again: a template, if policy says
     asset_id = face.asset_id
     after_commit(lambda: invalidate(asset_id))
     return face
@@ -149,16 +146,14 @@ def _tag(face: Face, person: Person, actor: Actor, source: TagSource) -> None:
     face.tagged_at = utcnow()
     face.untagged_at = None
     face.template_purged_at = None  # tagged: the template policy applies again
-    if person.refuses_biometrics and face.template_ciphertext is not None:
+    if person.refuses_biometrics:
         # Their "no biometrics" choice wins at once, not only when the policy job runs.
-        face.template_ciphertext = None
-        face.template_key_version = None
-        index.record_change(removed=[face.id])
+        templates.drop([face], reason="no biometrics", actor=actor, subject=f"face:{face.id}")
     audit.record("face.tagged", actor=actor, subject=f"face:{face.id}",
                  details={"person": person.audit_ref, "source": source.value})
     # Under `consented-only` a tag can give (or, from another person, take away) the
     # face's right to a template.
-    outbox.add("enforce_template_policy")
+    face_templates.enforce_template_policy.later()
 
 
 def _nearest_person(

@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from likeness.errors import DomainError, UnsupportedFile
 from likeness.extensions import db
-from likeness.library import erasing, metadata_import, near_duplicates
+from likeness.library import erasing, indexing, metadata_import, near_duplicates
 from likeness.library.catalogue import get
 from likeness.library.imaging import decode_upload
 from likeness.models import Asset, AssetStatus
-from likeness.platform import audit, outbox
+from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.storage import asset_key, storage
 from likeness.platform.uow import unit_of_work, use_case
@@ -100,7 +100,7 @@ def add_photo(
             )
             db.session.add(asset)
             db.session.flush()
-            outbox.add("index_asset", asset.id)
+            indexing.index_asset.later(asset.id)
             audit.record("asset.uploaded", actor=actor, subject=f"asset:{asset.id}")
             if held is not None:
                 near_duplicates.hold(asset, held, actor=actor)
@@ -223,7 +223,7 @@ def retry_indexing(asset_id: int, *, actor: Actor) -> Asset:
         return asset
     asset.status = AssetStatus.PENDING.value
     asset.failure_reason = None
-    outbox.add("index_asset", asset.id)
+    indexing.index_asset.later(asset.id)
     audit.record("asset.index_retried", actor=actor, subject=f"asset:{asset.id}")
     return asset
 

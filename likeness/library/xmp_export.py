@@ -39,7 +39,7 @@ from likeness.models import (
     QuitclaimStatus,
     utcnow,
 )
-from likeness.platform import audit, exiftool, outbox
+from likeness.platform import audit, exiftool
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.jobs import job
@@ -124,10 +124,10 @@ def refresh_later(asset_ids: list[int]) -> None:
     exported = sorted(db.session.scalars(select(Asset.id).where(
         Asset.id.in_(asset_ids), Asset.xmp_exported_at.is_not(None))))
     if exported:
-        outbox.add("refresh_xmp_sidecars", exported)
+        refresh_xmp_sidecars.later(exported)
 
 
-@job("refresh_xmp_sidecars")
+@job
 def refresh_xmp_sidecars(asset_ids: list[int]) -> None:
     """Rewrite each sidecar (idempotent: each one says what holds now)."""
     for asset_id in asset_ids:

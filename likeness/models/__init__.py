@@ -71,6 +71,7 @@ from likeness.models.security import (
     AgeAnswer,
     ConsentLink,
     FormSubmission,
+    ManageLinkRequest,
     StaffRecoveryCode,
 )
 from likeness.models.setting import Setting, TemplatePolicy
@@ -86,6 +87,7 @@ __all__ = [
     "IntegrationEvent",
     "Scope",
     "ConsentLink",
+    "ManageLinkRequest",
     "FormSubmission",
     "StaffRecoveryCode",
     "Asset",

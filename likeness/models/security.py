@@ -36,6 +36,19 @@ class ConsentLink(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ManageLinkRequest(Base):
+    """An address typed on the *Manage my consent* page, normalised, for the job that
+    emails a link if the address has consent to manage. Stored whether or not it is
+    known (the page answers the same either way, and looks nothing up); the job deletes
+    it once handled."""
+
+    __tablename__ = "manage_link_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AgeAnswer(Base):
     """A date of birth typed on a signing link, kept even when the signing failed.
 

@@ -15,7 +15,7 @@ from datetime import date
 
 from likeness.extensions import db
 from likeness.models import Setting, utcnow
-from likeness.platform import audit, audit_head, outbox
+from likeness.platform import audit, audit_head
 from likeness.platform.actor import SYSTEM
 from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.jobs import job
@@ -51,11 +51,11 @@ def schedule_if_due() -> bool:
         db.session.add(row)
     row.value = today
     row.updated_at = utcnow()
-    outbox.add("daily_maintenance", today)
+    run_daily.later(today)
     return True
 
 
-@job("daily_maintenance")
+@job
 @use_case
 def run_daily(day: str | None = None) -> dict[str, int]:
     """Job: every registered task, in registration order, in one transaction."""

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus
+from likeness.platform import daily
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.queue import get_redis
@@ -87,7 +88,7 @@ def check() -> Health:
 def daily_run_done() -> bool:
     today = amsterdam_today().isoformat()
     rows = db.session.execute(select(OutboxJob.args, OutboxJob.status).where(
-        OutboxJob.job_name == "daily_maintenance").order_by(OutboxJob.id.desc()).limit(10))
+        OutboxJob.job_name == daily.run_daily.name).order_by(OutboxJob.id.desc()).limit(10))
     return any(status == OutboxStatus.DONE.value and list(args or []) == [today]
                for args, status in rows)
 

@@ -1,8 +1,12 @@
 """The job registry and the one RQ entry point every job goes through.
 
-Areas register their jobs with `@job("name")`; the outbox refers to jobs by name and
-their arguments are primary keys, never objects. The platform imports no area: the
-app factory imports the areas, and importing a module registers its jobs.
+Areas declare their jobs with `@job` (or `@job(prepare=...)`); the job's name is the
+function's qualified name (`likeness.dsr.answer.render_answer`), so there is no second name
+to keep in step. The decorator returns a `Job` handle: call it to run the job now,
+`render.later(request_id)` to queue it in the current unit of work (through the
+outbox, after the commit). Arguments are primary keys, never objects. The platform
+imports no area: each area package's `register_jobs()` imports its job modules, and
+the app factory calls it.
 
 Every job is idempotent: it may run again after a worker is killed, or be pushed twice
 by the outbox, and still have its effect once. A job runs inside the same unit of work
@@ -11,58 +15,95 @@ that marks its outbox row `done`, so its effect and "done" commit together.
 Heavy compute (finding faces, comparing templates) must not run inside that
 transaction: on SQLite a writing transaction holds the one write lock, and every web
 request that writes would wait seconds for it. Such a job registers a `prepare`
-step: `@job("name", prepare=compute)`. The worker calls `compute(*args)` first,
+step: `@job(prepare=compute)`. The worker calls `compute(*args)` first,
 outside any transaction that writes, and then the job itself in the unit of work as
 `func(*args, prepared=result)`. The job must treat `prepared` as a hint computed from
 a snapshot: it re-checks the state under its transaction (and computes inline when
 the hint does not fit, or when it is called directly with `prepared=None`).
+
+Jobs were once queued under short names (`index_asset`); the migration
+`2026_12_07_c4a8e2f61b57_typed_job_names` renamed the rows still in the outbox.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
+from likeness.platform import job_registry, outbox, queue
 from likeness.platform.uow import use_case
 
 log = logging.getLogger(__name__)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-_REGISTRY: dict[str, Callable[..., Any]] = {}
-_PREPARE: dict[str, Callable[..., Any]] = {}
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def job(name: str, *, prepare: Callable[..., Any] | None = None) -> Callable[[F], F]:
-    """Register `func` as the job `name` (its arguments must be JSON: ids, strings).
+class Job(Generic[P, R]):
+    """A registered job. `job(*ids)` runs it now, in the caller's unit of work;
+    `job.later(*ids)` queues it to run once the current unit of work commits."""
 
-    With `prepare`, the worker runs `prepare(*args)` outside the job's transaction and
-    passes its result to the job as `prepared=` (see the module docstring).
+    def __init__(self, func: Callable[P, R], *, prepare: Callable[..., Any] | None,
+                 about: str | None) -> None:
+        self.func = func
+        self.name = f"{func.__module__}.{func.__qualname__}"
+        self.prepare = prepare
+        # What the first argument is the id of ("request": shown on that request's page
+        # when the job is given up).
+        self.about = about
+        functools.update_wrapper(self, func)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.func(*args, **kwargs)
+
+    def later(self, *args: P.args, **kwargs: P.kwargs) -> OutboxJob:
+        """Queue the job with these (JSON) arguments, after the current commit."""
+        if kwargs:
+            raise TypeError(f"job {self.name}: queue it with positional arguments only")
+        return outbox.add(self.name, *args)
+
+    def __repr__(self) -> str:
+        return f"<job {self.name}>"
+
+
+@overload
+def job(func: Callable[P, R], /) -> Job[P, R]: ...
+
+
+@overload
+def job(*, prepare: Callable[..., Any] | None = None,
+        about: str | None = None) -> Callable[[Callable[P, R]], Job[P, R]]: ...
+
+
+def job(func: Callable[P, R] | None = None, /, *, prepare: Callable[..., Any] | None = None,
+        about: str | None = None) -> Job[P, R] | Callable[[Callable[P, R]], Job[P, R]]:
+    """Register a function as a job named by its qualified name; returns its handle.
+
+    `@job` or `@job(prepare=compute, about="request")`. With `prepare`, the worker runs
+    `prepare(*args)` outside the job's transaction and passes its result to the job as
+    `prepared=` (see the module docstring).
     """
 
-    def register(func: F) -> F:
-        existing = _REGISTRY.get(name)
-        if existing is not None and existing is not func:
-            raise ValueError(f"job {name!r} is registered twice")
-        _REGISTRY[name] = func
-        if prepare is not None:
-            _PREPARE[name] = prepare
-        return func
+    def register(func: Callable[P, R]) -> Job[P, R]:
+        handle = Job(func, prepare=prepare, about=about)
+        job_registry.add(handle.name, handle)
+        return handle
 
-    return register
+    return register(func) if func is not None else register
 
 
 def is_registered(name: str) -> bool:
-    return name in _REGISTRY
+    return job_registry.get(name) is not None
 
 
-def registered() -> dict[str, Callable[..., Any]]:
-    return dict(_REGISTRY)
+def registered() -> dict[str, Job[..., Any]]:
+    return dict(job_registry.every())
 
 
 _NOT_PREPARED = object()
@@ -83,10 +124,14 @@ def run_outbox_job(outbox_id: int) -> str:
         db.session.remove()
 
 
+queue.dispatch_with(run_outbox_job)
+
+
 def _prepare(outbox_id: int) -> Any:
     """The job's compute step, outside any writing transaction (a read snapshot only)."""
     row = db.session.get(OutboxJob, outbox_id)
-    prepare = _PREPARE.get(row.job_name) if row is not None else None
+    handle = job_registry.get(row.job_name) if row is not None else None
+    prepare = handle.prepare if handle is not None else None
     try:
         if row is None or prepare is None or row.status == OutboxStatus.DONE.value:
             return _NOT_PREPARED
@@ -107,7 +152,9 @@ def _run(outbox_id: int, prepared: Any = _NOT_PREPARED) -> str:
         return "missing"
     if row.status == OutboxStatus.DONE.value:
         return "already done"
-    func = _REGISTRY[row.job_name]
+    func = job_registry.get(row.job_name)
+    if func is None:
+        raise LookupError(f"no job named {row.job_name!r}")
     if prepared is _NOT_PREPARED:
         func(*row.args)
     else:

@@ -21,7 +21,7 @@ from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.models import OutgoingEmail, utcnow
 from likeness.platform import mail_links, outbox
-from likeness.platform.jobs import job
+from likeness.platform.jobs import Job, job
 from likeness.platform.storage import storage
 from likeness.platform.uow import use_case
 
@@ -42,14 +42,14 @@ def queue_email(
     *,
     language: str = "en",
     attachments: list[str] | None = None,
-    then: tuple[str, list[Any]] | None = None,
+    then: tuple[Job[..., Any], list[Any]] | None = None,
     **context: Any,
 ) -> OutgoingEmail:
     """Render `templates/email/<template>.txt` in `language` and queue it in the current
     unit of work (flushes only; sent by a job after the commit).
 
     The template's first line is `Subject: ...`; the rest is the body. `then` is a job
-    (name, arguments) queued once the email has been sent. A mail a registered guard
+    (handle, arguments) queued once the email has been sent. A mail a registered guard
     refuses raises InvalidInput with its reason (and the unit of work rolls back).
     """
     for guard in _GUARDS:
@@ -69,13 +69,13 @@ def queue_email(
         subject=first[len("Subject:"):].strip(),
         body_text=stored_body,
         attachments=list(attachments or []),
-        then_job=then[0] if then else None,
+        then_job=then[0].name if then else None,
         then_args=list(then[1]) if then else None,
     )
     db.session.add(email)
     db.session.flush()  # the id binds the sealed links to this mail
     email.sealed_links = mail_links.seal(links, email.id)
-    outbox.add("deliver_email", email.id)
+    deliver.later(email.id)
     return email
 
 
@@ -101,7 +101,7 @@ def send_now(recipients: list[str], template: str, *, language: str = "en",
     return sent
 
 
-@job("deliver_email")
+@job
 @use_case
 def deliver(email_id: int) -> None:
     """Job: send one stored email. Idempotent: an email already sent is not sent again."""

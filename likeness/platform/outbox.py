@@ -21,8 +21,7 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
-from likeness.platform import uow
-from likeness.platform.jobs import is_registered
+from likeness.platform import job_registry, uow
 from likeness.platform.queue import DISPATCHER, fetch_job, get_queue
 from likeness.platform.rq_health import job_state
 
@@ -49,7 +48,7 @@ def on_gave_up(hook: GaveUpHook) -> GaveUpHook:
 
 def add(job_name: str, *args: Any) -> OutboxJob:
     """Record a job to run once the current unit of work commits (flushes only)."""
-    if not is_registered(job_name):
+    if job_registry.get(job_name) is None:
         raise ValueError(f"unknown job {job_name!r}")
     work = uow.current()
     row = OutboxJob(job_name=job_name, args=list(args))

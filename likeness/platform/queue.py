@@ -11,6 +11,7 @@ and worker and stops it on Ctrl-C.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, cast
 
 import redis
@@ -29,6 +30,14 @@ _REDIS_KEY = "likeness.redis"
 
 # The one function a worker runs. Anything else found on the queue is refused.
 DISPATCHER = "likeness.platform.jobs.run_outbox_job"
+_dispatcher: Callable[[int], str] | None = None
+
+
+def dispatch_with(func: Callable[[int], str]) -> None:
+    """The function every queued job runs (`jobs.run_outbox_job`, which sets itself here
+    when imported: the queue must not import the jobs, which queue through the outbox)."""
+    global _dispatcher
+    _dispatcher = func
 
 
 class RefusedJob(RuntimeError):
@@ -53,9 +62,9 @@ class DispatcherJob(Job):
             log.error("refused a queued job that is not the outbox dispatcher (job %s, "
                       "function %.60r)", self.id, self.func_name)
             raise RefusedJob("only the outbox dispatcher runs on this queue")
-        from likeness.platform.jobs import run_outbox_job
-
-        return run_outbox_job
+        if _dispatcher is None:
+            raise RefusedJob("no outbox dispatcher in this process (likeness.platform.jobs)")
+        return _dispatcher
 
     # Callbacks and webhooks are named in Redis too (a function; a URL the worker
     # would call): the outbox needs neither, so none ever runs.

@@ -25,14 +25,12 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus
-from likeness.platform import outbox
 from likeness.platform.app_state import per_app
 from likeness.platform.jobs import job
 from likeness.platform.storage import LocalStorage, Storage, storage
 
 PREFIX = "ledger/"
 BOOKS = ("erasures", "withdrawals")
-PUBLISH_JOB = "ledger.publish"
 
 
 class LedgerUnreadable(RuntimeError):
@@ -58,10 +56,10 @@ def publish_later(book: str, record: dict[str, Any]) -> None:
     key_for(book, record)  # an unknown book fails here, inside the use case
     # The record itself is the argument (not a row id): a restore may replace the row,
     # and the entry is a handful of pseudonymous JSON facts.
-    outbox.add(PUBLISH_JOB, book, record)
+    publish.later(book, record)
 
 
-@job(PUBLISH_JOB)
+@job
 def publish(book: str, record: dict[str, Any]) -> None:
     """Write the entry (a no-op when it is there already)."""
     store = ledger_store()
@@ -91,7 +89,7 @@ def flush_pending() -> int:
     """Write every entry whose copy is still waiting in the outbox (before a restore
     replaces the outbox with the archive's); returns how many were new."""
     waiting = db.session.scalars(select(OutboxJob).where(
-        OutboxJob.job_name == PUBLISH_JOB, OutboxJob.status != OutboxStatus.DONE.value))
+        OutboxJob.job_name == publish.name, OutboxJob.status != OutboxStatus.DONE.value))
     by_book: dict[str, list[dict[str, Any]]] = {}
     for row in waiting:
         book, record = row.args

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus
-from likeness.platform import audit, health, mail, outbox
+from likeness.platform import audit, health, jobs, mail, outbox
 from likeness.platform.actor import SYSTEM
 from likeness.platform.queue import get_redis
 from likeness.staff import accounts
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 REPEAT_SECONDS = 6 * 3600
 # Jobs whose first argument is a request id: a given-up one marks that request.
-REQUEST_JOBS = ("prepare_search", "search_chunk", "render_response")
 
 
 def check_and_alert() -> health.Health:
@@ -56,7 +55,7 @@ def alert_given_up(jobs: list[tuple[int, str, list[Any]]]) -> None:
     mail.send_now(accounts.alert_recipients(), "staff_alert_job_failed",
                   jobs=[(job_id, name) for job_id, name, _args in jobs],
                   requests=[args[0] for _id, name, args in jobs
-                            if name in REQUEST_JOBS and args])
+                            if name in _request_jobs() and args])
 
 
 @audit.on_chain_broken
@@ -69,8 +68,14 @@ def needs_attention(request_id: int) -> list[str]:
     """The names of given-up jobs of this request (shown on its page)."""
     rows = db.session.execute(select(OutboxJob.job_name, OutboxJob.args).where(
         OutboxJob.status == OutboxStatus.FAILED.value,
-        OutboxJob.job_name.in_(REQUEST_JOBS)))
-    return sorted({name for name, args in rows if args and args[0] == request_id})
+        OutboxJob.job_name.in_(_request_jobs())))
+    return sorted({name.rpartition(".")[2] for name, args in rows
+                   if args and args[0] == request_id})
+
+
+def _request_jobs() -> set[str]:
+    """Jobs whose first argument is a request id (`@job(about="request")`)."""
+    return {name for name, handle in jobs.registered().items() if handle.about == "request"}
 
 
 def _record_given_up(jobs: list[tuple[int, str, list[Any]]]) -> None:

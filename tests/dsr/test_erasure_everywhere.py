@@ -225,7 +225,7 @@ def test_a_ledger_copy_that_fails_is_retried_until_the_store_answers(
     withdrawal.withdraw(quitclaim.id, actor=person_actor(tagged_barack.person.id))
     run_jobs()
     copy = db.session.scalars(select(OutboxJob).where(
-        OutboxJob.job_name == shared_ledger.PUBLISH_JOB)).one()
+        OutboxJob.job_name == shared_ledger.publish.name)).one()
     assert copy.status != OutboxStatus.DONE.value and copy.last_error == "StorageUnavailable"
     assert not any("ledger/withdrawals/" in k for k in _objects(s3_endpoint, bucket))
 

@@ -81,7 +81,7 @@ def test_an_upheld_objection_erases_him_from_the_photos_then_lifts_the_restricti
     assert "restricted" in answer[0].get_payload(decode=True).decode()
     assert not db.session.get(Asset, asset_id).is_restricted
     email = db.session.scalars(select(OutgoingEmail).where(
-        OutgoingEmail.then_job == "lift_restriction")).one()
+        OutgoingEmail.then_job == objection.lift_restriction.name)).one()
     assert email.sent_at is not None and email.sent_at <= subject_request.restriction_lifted_at
     assert "We uphold your objection" in _answer_text(subject_request)
 

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import numpy as np
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -18,6 +19,9 @@ from likeness.library import sharing
 from likeness.library import upload as uploads
 from likeness.models import Face
 from tests.helpers import run_jobs
+
+# About detection itself: always the real engine, never a result reused from the run.
+pytestmark = pytest.mark.real_detection
 
 
 def test_a_crowd_photo_is_indexed_whole_and_shared_with_every_face_blurred(

@@ -16,6 +16,9 @@ from bench.crowds import FIXTURES, _background, _sources, make_crowd, unmatched
 from likeness.faces import detection, engine, tiling, workers
 from likeness.faces.engine import Box
 
+# About detection itself: always the real engine, never a result reused from the run.
+pytestmark = pytest.mark.real_detection
+
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[detection.DetectionPool]:

@@ -20,7 +20,8 @@ from likeness.platform.storage import asset_path, storage
 from tests.helpers import run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
-pytestmark = pytest.mark.usefixtures("policy_all")
+# About detection itself: always the real engine, never a result reused from the run.
+pytestmark = [pytest.mark.usefixtures("policy_all"), pytest.mark.real_detection]
 
 
 def faces_of(db: Any, asset_id: int) -> list[Face]:

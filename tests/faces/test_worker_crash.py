@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -18,6 +19,9 @@ from likeness.library import upload
 from likeness.models import Asset, AssetStatus, Face, OutboxJob, OutboxStatus
 from likeness.platform.actor import CLI
 from tests.helpers import FIXTURES
+
+# About detection itself: always the real engine, never a result reused from the run.
+pytestmark = pytest.mark.real_detection
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTOS = ["obama3.jpg", "biden.jpg", "two_people.jpg", "obama.jpg", "obama2.jpg",

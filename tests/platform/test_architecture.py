@@ -142,16 +142,6 @@ def test_no_module_is_longer_than_400_lines():
     assert long == {}
 
 
-def test_every_job_has_a_registered_function(app):
-    from likeness.platform.jobs import registered
-
-    names = set(registered())
-    used = set()
-    for path in PACKAGE.rglob("*.py"):
-        used.update(re.findall(r'outbox\.add\(\s*"([a-z_]+)"', path.read_text()))
-    assert used and used <= names
-
-
 def test_every_package_the_architecture_guide_names_exists():
     text = (ROOT / "docs" / "architecture.md").read_text()
     named = set(re.findall(r"`(likeness/[a-z_/]+?)/?`", text))

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from likeness.models import OutboxJob, OutboxStatus, OutgoingEmail
-from likeness.platform import embedded_redis, outbox
+from likeness.platform import embedded_redis, mail, outbox
 from likeness.platform.queue import get_queue, get_redis
 from likeness.platform.worker import make_worker
 from likeness.staff import accounts
@@ -36,7 +36,7 @@ def test_with_redis_stopped_the_change_commits_and_the_job_runs_once_later(
 
     # Redis is down: the password change still commits and returns.
     accounts.change_password(user.id, "correct horse 42", "new password 123")
-    job = db.session.scalars(select(OutboxJob).where(OutboxJob.job_name == "deliver_email")).one()
+    job = db.session.scalars(select(OutboxJob).where(OutboxJob.job_name == mail.deliver.name)).one()
     assert job.status == OutboxStatus.PENDING
     email = db.session.get(OutgoingEmail, job.args[0])
     assert email.sent_at is None

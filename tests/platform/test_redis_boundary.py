@@ -18,6 +18,7 @@ from rq.webhook import Webhook
 from sqlalchemy import select
 
 from likeness.models import OutboxJob, OutboxStatus, OutgoingEmail
+from likeness.platform import mail
 from likeness.platform.queue import fetch_job, get_redis
 from likeness.platform.worker import make_worker
 from likeness.staff import accounts
@@ -96,7 +97,7 @@ def test_the_dispatcher_with_anything_but_one_outbox_id_is_refused(
 def test_outbox_jobs_still_run_as_json(app: Flask, db: Any, make_staff: Any, mailbox: Any):
     user = make_staff()
     accounts.change_password(user.id, "correct horse 42", "new password 123")
-    row = db.session.scalars(select(OutboxJob).where(OutboxJob.job_name == "deliver_email")
+    row = db.session.scalars(select(OutboxJob).where(OutboxJob.job_name == mail.deliver.name)
                              .order_by(OutboxJob.id.desc())).first()
     raw = get_redis().hget(f"rq:job:{row.rq_job_id}", "data")
     assert raw is not None and not raw.startswith(b"\x80")  # not a pickle
@@ -119,7 +120,7 @@ def test_an_outbox_job_queued_as_pickle_before_the_upgrade_runs_once_as_json(
 
     user = make_staff()
     accounts.change_password(user.id, "correct horse 42", "new password 123")
-    row = db.session.scalars(select(OutboxJob).where(OutboxJob.job_name == "deliver_email")
+    row = db.session.scalars(select(OutboxJob).where(OutboxJob.job_name == mail.deliver.name)
                              .order_by(OutboxJob.id.desc())).first()
     # The same job as an older version queued it: pickled.
     get_queue().empty()

@@ -112,20 +112,18 @@ def _heavy_compute(key: str) -> str:
     return "computed"
 
 
-@jobs.job("test_two_phase", prepare=_heavy_compute)
+@jobs.job(prepare=_heavy_compute)
 @use_case
 def _two_phase(key: str, prepared: str | None = None) -> None:
     db.session.add(Setting(key=f"{key}-effect", value=prepared or "inline"))
 
 
 def test_a_jobs_compute_step_runs_outside_the_write_lock(committed_app: Flask):
-    from likeness.platform import outbox
-
     _prepared_while_unlocked.clear()
 
     @use_case
     def queue() -> int:
-        return outbox.add("test_two_phase", "two-phase").id
+        return _two_phase.later("two-phase").id
 
     outbox_id = queue()
     assert jobs.run_outbox_job(outbox_id) == "done"
@@ -137,10 +135,10 @@ def test_a_jobs_compute_step_runs_outside_the_write_lock(committed_app: Flask):
     assert db.session.get(Setting, "direct-effect").value == "inline"
 
 
-@pytest.mark.parametrize("module, name", [("likeness.library.indexing", "index_asset"),
-                                          ("likeness.dsr.locate", "search_chunk")])
-def test_face_jobs_compute_outside_the_transaction(module: str, name: str, app: Flask):
-    assert name in jobs._PREPARE, f"{name} computes inside its transaction"
+@pytest.mark.parametrize("name", ["likeness.library.indexing.index_asset",
+                                  "likeness.dsr.locate.scan_chunk"])
+def test_face_jobs_compute_outside_the_transaction(name: str, app: Flask):
+    assert jobs.registered()[name].prepare is not None, f"{name} computes inside its transaction"
 
 
 def test_the_database_file_is_readable_by_its_owner_only(committed_app: Flask):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from likeness.extensions import db as _db
 from likeness.models import OutboxJob, OutboxStatus, Setting
-from likeness.platform import outbox
+from likeness.platform import mail, outbox
 from likeness.platform.jobs import job, run_outbox_job
 from likeness.platform.uow import after_commit, on_rollback, use_case
 
@@ -54,7 +54,7 @@ def test_a_failure_rolls_back_the_nested_calls_too_and_runs_no_after_commit_hook
 
 def test_writing_to_the_outbox_outside_a_use_case_is_refused(app: Flask, db: Any):
     with pytest.raises(RuntimeError, match="unit of work"):
-        outbox.add("deliver_email", 1)
+        outbox.add(mail.deliver.name, 1)
 
 
 def test_an_unknown_job_name_is_refused(app: Flask, db: Any):
@@ -66,7 +66,7 @@ def test_an_unknown_job_name_is_refused(app: Flask, db: Any):
         queue_unknown()
 
 
-@job("test_store_then_maybe_fail")
+@job
 def _store_then_maybe_fail(key: str, fail: bool) -> None:
     _store(key, "done")
     if fail:
@@ -75,7 +75,7 @@ def _store_then_maybe_fail(key: str, fail: bool) -> None:
 
 @use_case
 def _queue(key: str, fail: bool) -> OutboxJob:
-    return outbox.add("test_store_then_maybe_fail", key, fail)
+    return _store_then_maybe_fail.later(key, fail)
 
 
 def test_a_job_marks_itself_done_in_the_same_transaction_as_its_effect(app: Flask, db: Any):
