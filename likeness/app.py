@@ -38,6 +38,8 @@ AREA_MODULES = (
     "likeness.consent.restore",
     "likeness.dsr.erasure_records",
     "likeness.staff.operations",
+    "likeness.integrations.delivery",
+    "likeness.integrations.expiring",
 )
 
 

@@ -132,6 +132,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # blurred (comma-separated, e.g. "internal,website"); none by default.
         "API_BLURRED_CHANNELS": os.environ.get("API_BLURRED_CHANNELS", ""),
         "API_KEY_ROTATION_GRACE_HOURS": _env_int("API_KEY_ROTATION_GRACE_HOURS", 24 * 7),
+        # Webhooks (docs/api.md): hosts that may resolve to a private, loopback or
+        # link-local address (comma-separated, exact host names; none by default), the
+        # connect and read timeouts of a delivery, how long a rotated secret still signs,
+        # and how many days before a quitclaim ends `consent.expiring` is sent.
+        "WEBHOOK_PRIVATE_HOSTS": _env_list("WEBHOOK_PRIVATE_HOSTS", ""),
+        "WEBHOOK_CONNECT_TIMEOUT_SECONDS": _env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5),
+        "WEBHOOK_READ_TIMEOUT_SECONDS": _env_int("WEBHOOK_READ_TIMEOUT_SECONDS", 15),
+        "WEBHOOK_SECRET_ROTATION_HOURS": _env_int("WEBHOOK_SECRET_ROTATION_HOURS", 24),
+        "CONSENT_EXPIRING_DAYS": _env_int("CONSENT_EXPIRING_DAYS", 30),
         "API_TITLE": "Likeness image-bank API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.1.0",
