@@ -85,3 +85,4 @@ from admin import (  # noqa: E402,F401  (registers the routes)
     two_factor_views,
     views,
 )
+from admin.integrations import webhooks as _webhooks  # noqa: E402,F401

@@ -11,6 +11,7 @@ from admin import blueprint, requires, session_policy
 from admin.forms import ChangePasswordForm, CreateStaffForm, LoginForm, RoleForm, StaffActionForm
 from likeness.errors import DomainError
 from likeness.extensions import limiter
+from likeness.integrations import webhooks
 from likeness.models import Role
 from likeness.staff import accounts, login_guard, two_factor
 from likeness.web.error_pages import render_error
@@ -77,7 +78,9 @@ def logout() -> ResponseReturnValue:
 
 @blueprint.get("/")
 def dashboard() -> ResponseReturnValue:
-    return render_template("admin/dashboard.html")
+    # Image banks not hearing about consent changes is an admin's to fix.
+    failing = webhooks.failing_endpoints() if current_user.has_role(Role.ADMIN) else []
+    return render_template("admin/dashboard.html", failing_webhooks=failing)
 
 
 @blueprint.route("/password", methods=["GET", "POST"])

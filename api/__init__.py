@@ -120,4 +120,4 @@ def integration_id() -> int:
     return int(g.integration_id)
 
 
-from api import asset_views, people_views, views  # noqa: E402,F401  (registers the routes)
+from api import asset_views, people_views, views, webhook_views  # noqa: E402,F401  (registers the routes)

@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from likeness.dsr import casework
 from likeness.errors import NotFound
 from likeness.extensions import db
 from likeness.integrations import events
-from likeness.models import Integration, TakedownReason, TakedownTask, utcnow
+from likeness.models import Integration, SubjectRequest, TakedownReason, TakedownTask, utcnow
 from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
@@ -31,6 +32,8 @@ def open_for_erasure(request_id: int | None, person_id: int | None,
         db.session.add(task)
         tasks[integration_id] = task
     db.session.flush()
+    for task in tasks.values():
+        _tell_request(task, "image_bank_told")
     events.subject_changed(
         "subject.erased", person_id=person_id, asset_ids=asset_ids, reason="erasure",
         extra={i: {"takedown_id": task.id} for i, task in tasks.items()})
@@ -49,7 +52,17 @@ def complete(task_id: int, *, integration_id: int, actor: Actor) -> TakedownTask
     if task.done_at is None:
         task.done_at = utcnow()
         audit.record("disclosure.takedown_done", actor=actor, subject=f"takedown:{task.id}")
+        _tell_request(task, "image_bank_removed")
     return task
+
+
+def _tell_request(task: TakedownTask, kind: str) -> None:
+    """The request's answer names the image bank and how many copies (its steps)."""
+    request = db.session.get(SubjectRequest, task.request_id) if task.request_id else None
+    integration = db.session.get(Integration, task.integration_id)
+    if request is not None and integration is not None:
+        casework.record_action(request, kind, integration.name,
+                               count=len(task.external_ids or []))
 
 
 def of_request(request_id: int) -> list[tuple[TakedownTask, str]]:

@@ -1,0 +1,1 @@
+"""Staff pages about the image banks beside Likeness (integrations, keys, webhooks)."""
