@@ -85,3 +85,16 @@ def deliver_due(after: timedelta = timedelta(0)) -> None:
     else:
         outbox.relay()
         run_jobs()
+
+
+@pytest.fixture
+def make_other_key(integration: Integration) -> Any:
+    """Bearer headers of a key with `scopes`, of this integration or of another one."""
+
+    def make(scopes: list[str], *, same_integration: bool) -> dict[str, str]:
+        owner = integration if same_integration else keys.create_integration(
+            f"Other bank {len(scopes)}", [], actor=CLI)
+        secret = keys.create_key(owner.id, "other", scopes, actor=CLI).secret
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
