@@ -38,6 +38,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -286,8 +287,9 @@ def story(likeness: Likeness, sink: SmtpSink, receiver: Receiver,
     person_ids = [f"DEMO-{name.split('.')[0].upper()}" for name in PERSON_PHOTOS]
     for external_id, name in zip(person_ids, PERSON_PHOTOS, strict=True):
         likeness.put_photo(external_id, (Path(args.photos) / name).read_bytes())
-    for number in range(100 - len(person_ids)):
-        likeness.put_photo(f"STOCK-{number:03d}", photo(number))
+    with ThreadPoolExecutor(max_workers=4) as pool:  # as a DAM's bulk sync would
+        list(pool.map(lambda n: likeness.put_photo(f"STOCK-{n:03d}", photo(n)),
+                      range(100 - len(person_ids))))
     print(f"registered 100 photos in {time.monotonic() - started:.1f} s")
 
     deadline = time.monotonic() + args.timeout
@@ -312,7 +314,7 @@ def story(likeness: Likeness, sink: SmtpSink, receiver: Receiver,
     likeness.page("/consent", {"csrf_token": csrf_token(form), "email": PERSON_EMAIL})
     manage = sink.wait_for_link(PERSON_EMAIL, "/consent/manage/", timeout=args.timeout)
     overview = likeness.page(manage)
-    withdraw = re.search(r'href="([^"]*/withdraw/\d+)"', overview)
+    withdraw = re.search(r'href="([^"]*/withdraw/\d+\?scope=all)"', overview)
     if not withdraw:
         raise Failure("the manage page offers no withdrawal")
     confirm = likeness.page(withdraw.group(1))
