@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -87,6 +88,5 @@ def test_rotation_signs_with_both_secrets_until_the_overlap_ends(app, db, integr
 
 
 def test_the_example_module_imports_nothing_from_likeness():
-    source = dam_client.__file__
-    text = open(source, encoding="utf-8").read()
+    text = Path(dam_client.__file__).read_text(encoding="utf-8")
     assert "import likeness" not in text and "from likeness" not in text
