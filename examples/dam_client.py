@@ -150,7 +150,7 @@ class SmtpSink:
                         while (chunk := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
                             data += chunk[1:] if chunk.startswith(b"..") else chunk
                         sink.messages.append(email.message_from_bytes(
-                            data, policy=email.policy.default))  # type: ignore[arg-type]
+                            data, policy=email.policy.default))
                         self.reply("250 queued")
                     elif verb == "QUIT":
                         self.reply("221 bye")
