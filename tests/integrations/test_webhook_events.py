@@ -122,3 +122,18 @@ def test_restriction_is_sent(db, registered, endpoint, receiver):
     assert [m["type"] for m in receiver.processed] == ["subject.restricted",
                                                        "asset.permissions_changed"]
     assert receiver.processed[0]["data"]["reason"] == "objection"
+
+
+def test_a_share_link_revoked_by_a_withdrawal_is_sent(client, db, mailbox, librarian,
+                                                      registered, endpoint, receiver):
+    from likeness.library import sharing
+
+    quitclaim = signed_quitclaim(client, mailbox, registered, librarian, db)
+    sharing.create([registered.obama_asset], channel="website", recipient_name="Daily News",
+                   recipient_email="desk@news.example", actor=librarian)
+    withdrawal.withdraw(quitclaim.id, actor=CLI)
+    deliver_due()
+    (revoked,) = [m for m in receiver.processed if m["type"] == "share.revoked"]
+    assert revoked["data"]["external_ids"] == ["IMG-1"]
+    assert revoked["data"]["channels"] == ["website"]
+    assert "desk@news.example" not in str(revoked) and "Daily News" not in str(revoked)
