@@ -16,7 +16,10 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
@@ -26,6 +29,7 @@ from likeness.integrations.fetch import host_of
 
 # Enough of an answer to read its status; the body is not kept.
 MAX_ANSWER_BYTES = 64 * 1024
+DNS_TIMEOUT_SECONDS = 5
 
 
 class RefusedAddress(Exception):
@@ -77,8 +81,7 @@ def addresses(hostname: str, port: int, private_hosts: Iterable[str]) -> list[st
         if not allowed_private and (literal.version == 6 or not literal.is_global):
             raise RefusedAddress(hostname)
         return [str(literal)]
-    found = [str(info[4][0]) for info in socket.getaddrinfo(
-        hostname, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)]
+    found = [str(info[4][0]) for info in _resolve(hostname, port)]
     if not found:
         raise OSError("no address")
     if not allowed_private and any(not _public(address) for address in found):
@@ -128,6 +131,19 @@ def post(url: str, body: bytes, headers: dict[str, str], *, private_hosts: Itera
     if 300 <= status < 400:
         return answer(status, "redirect")  # never followed: it could lead anywhere
     return answer(status, f"http_{status}")
+
+
+def _resolve(hostname: str, port: int) -> list[Any]:
+    """getaddrinfo, but never longer than DNS_TIMEOUT_SECONDS (it has no timeout of its own,
+    and a page or a worker must not hang on a slow resolver): TimeoutError, an OSError."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(socket.getaddrinfo, hostname, port, type=socket.SOCK_STREAM,
+                           proto=socket.IPPROTO_TCP).result(timeout=DNS_TIMEOUT_SECONDS)
+    except FutureTimeout as exc:
+        raise TimeoutError("DNS lookup timed out") from exc
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _default_port(scheme: str) -> int:

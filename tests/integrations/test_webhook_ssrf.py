@@ -12,9 +12,11 @@ from likeness.models import WebhookAttempt
 from likeness.platform.actor import CLI
 from tests.integrations.conftest import deliver_due
 
-INTERNAL = ["127.0.0.1", "10.0.0.8", "192.168.1.20", "172.16.5.5", "169.254.169.254",
-            "0.0.0.0", "100.64.0.1",  # noqa: S104 (an address refused, not bound) "[::1]", "[fe80::1]", "[::ffff:127.0.0.1]",
-            "[2606:4700::1111]", "localhost"]
+INTERNAL = [
+    "127.0.0.1", "10.0.0.8", "192.168.1.20", "172.16.5.5", "169.254.169.254",
+    "0.0.0.0",  # noqa: S104 (an address refused here, never bound)
+    "100.64.0.1", "[::1]", "[fe80::1]", "[::ffff:127.0.0.1]", "[2606:4700::1111]", "localhost",
+]
 
 
 @pytest.mark.parametrize("host", INTERNAL)
