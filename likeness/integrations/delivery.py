@@ -23,6 +23,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 from standardwebhooks import Webhook
 
@@ -97,8 +98,12 @@ def send(delivery_id: int, attempt: int) -> webhook_urls.Answer | None:
         return None
     body = body_of(event)
     config = current_app.config
+    try:
+        headers = signed_headers(endpoint, event, body)
+    except InvalidTag:  # SECRET_KEY changed since the secret was sealed: nothing is sent
+        return webhook_urls.Answer(None, "secret_unreadable", 0)
     return webhook_urls.post(
-        endpoint.url, body, signed_headers(endpoint, event, body),
+        endpoint.url, body, headers,
         private_hosts=webhooks.private_hosts(),
         connect_timeout=config["WEBHOOK_CONNECT_TIMEOUT_SECONDS"],
         read_timeout=config["WEBHOOK_READ_TIMEOUT_SECONDS"])

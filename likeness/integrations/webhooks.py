@@ -2,8 +2,12 @@
 fan an event out to them, replay a delivery, and which endpoints are failing.
 
 The secret (`whsec_` + 32 random bytes, base64, the Standard Webhooks form) is shown once;
-it is kept because it signs every message. Rotation keeps the previous secret signing
-next to the new one for `WEBHOOK_SECRET_ROTATION_HOURS`, so the image bank can switch
+it is kept because it signs every message, sealed (AES-256-GCM under a key derived from
+`SECRET_KEY`, which lives outside the database), so a stolen database or backup cannot
+sign a message the image bank would believe. Changing `SECRET_KEY` therefore needs a new
+secret for every endpoint (until then each try fails as `secret_unreadable` in the
+delivery log). Rotation keeps the previous secret signing next to the new one for
+`WEBHOOK_SECRET_ROTATION_HOURS`, so the image bank can switch
 without rejecting a message (each message then carries both signatures).
 """
 
@@ -14,6 +18,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -40,6 +47,8 @@ EVENT_TYPES = (
     "subject.erased", "share.revoked",
 )
 MAX_ENDPOINTS = 10
+_NONCE = 12
+_AAD = b"likeness-webhook-secret"
 # A delivery tried this often without success makes its endpoint "failing" on the dashboard.
 FAILING_AFTER_ATTEMPTS = 3
 
@@ -52,6 +61,23 @@ class NewSecret:
 
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def seal(secret: str) -> str:
+    nonce = secrets.token_bytes(_NONCE)
+    return base64.b64encode(nonce + AESGCM(_key()).encrypt(nonce, secret.encode(), _AAD)
+                            ).decode()
+
+
+def unseal(sealed: str) -> str:
+    raw = base64.b64decode(sealed)
+    return AESGCM(_key()).decrypt(raw[:_NONCE], raw[_NONCE:], _AAD).decode()
+
+
+def _key() -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"likeness-webhooks",
+                info=b"likeness/webhook-secrets").derive(
+        str(current_app.config["SECRET_KEY"]).encode())
 
 
 def private_hosts() -> tuple[str, ...]:
@@ -90,7 +116,8 @@ def create_endpoint(integration_id: int, url: str, event_types: list[str], *,
     webhook_urls.check_url(url, integration.allowed_hosts, private_hosts())
     secret = new_secret()
     endpoint = WebhookEndpoint(integration_id=integration_id, url=url,
-                               event_types=sorted(set(event_types)), secret=secret,
+                               event_types=sorted(set(event_types)),
+                               secret_sealed=seal(secret),
                                created_by_id=actor.staff_id)
     db.session.add(endpoint)
     db.session.flush()
@@ -104,12 +131,13 @@ def rotate_secret(endpoint_id: int, *, actor: Actor, integration_id: int | None 
                   ) -> NewSecret:
     endpoint = get_endpoint(endpoint_id, integration_id=integration_id)
     hours = current_app.config["WEBHOOK_SECRET_ROTATION_HOURS"]
-    endpoint.previous_secret = endpoint.secret
+    secret = new_secret()
+    endpoint.previous_secret_sealed = endpoint.secret_sealed
     endpoint.previous_secret_until = utcnow() + timedelta(hours=hours)
-    endpoint.secret = new_secret()
+    endpoint.secret_sealed = seal(secret)
     audit.record("webhook.secret_rotated", actor=actor, subject=endpoint.audit_ref,
                  details={"overlap_hours": hours})
-    return NewSecret(endpoint, endpoint.secret)
+    return NewSecret(endpoint, secret)
 
 
 @use_case
@@ -138,10 +166,10 @@ def delete_endpoint(endpoint_id: int, *, actor: Actor, integration_id: int | Non
 def signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
     """The secrets that sign a message now: the current one, and during a rotation the
     previous one too."""
-    found = [endpoint.secret]
-    if (endpoint.previous_secret and endpoint.previous_secret_until is not None
+    found = [unseal(endpoint.secret_sealed)]
+    if (endpoint.previous_secret_sealed and endpoint.previous_secret_until is not None
             and endpoint.previous_secret_until > utcnow()):
-        found.append(endpoint.previous_secret)
+        found.append(unseal(endpoint.previous_secret_sealed))
     return found
 
 

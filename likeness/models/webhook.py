@@ -24,7 +24,9 @@ class DeliveryStatus(StrEnum):
 
 class WebhookEndpoint(Base):
     """A URL of the image bank that receives signed events. The secret is kept (it signs
-    every message); during a rotation the previous one signs too, until it retires."""
+    every message), sealed under a key derived from SECRET_KEY (`webhooks.seal`), so a copy
+    of the database cannot forge messages; during a rotation the previous one signs too,
+    until it retires."""
 
     __tablename__ = "webhook_endpoint"
 
@@ -34,8 +36,8 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2000))
     # Event types delivered; empty means every type.
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
-    secret: Mapped[str] = mapped_column(String(100))
-    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    secret_sealed: Mapped[str] = mapped_column(String(200))
+    previous_secret_sealed: Mapped[str | None] = mapped_column(String(200))
     previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_reason: Mapped[str | None] = mapped_column(String(40))

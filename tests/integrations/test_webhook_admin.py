@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from likeness.integrations import webhooks
 from likeness.models import WebhookEndpoint
 from tests.helpers import csrf_token_from
 from tests.integrations.conftest import deliver_due
@@ -23,7 +24,9 @@ def test_an_admin_adds_an_endpoint_and_reads_its_delivery_log(client, db, logged
     assert answer.status_code == 200
     secret = re.search(r"whsec_[A-Za-z0-9+/=]+", answer.get_data(as_text=True)).group(0)
     endpoint = db.session.scalars(select(WebhookEndpoint)).one()
-    assert endpoint.secret == secret and endpoint.event_types == ["consent.withdrawn"]
+    assert webhooks.signing_secrets(endpoint) == [secret]
+    assert endpoint.event_types == ["consent.withdrawn"]
+    assert secret not in endpoint.secret_sealed  # sealed in the database
     listing = client.get(f"/admin/integrations/{integration.id}/webhooks").get_data(as_text=True)
     assert receiver.url() in listing and secret not in listing  # shown once
 

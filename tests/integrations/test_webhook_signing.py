@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from sqlalchemy import select
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from likeness.integrations import delivery, events, webhooks
-from likeness.models import IntegrationEvent, WebhookEndpoint, utcnow
+from likeness.models import IntegrationEvent, WebhookDelivery, WebhookEndpoint, utcnow
 from likeness.platform.actor import CLI
 from likeness.platform.uow import use_case
 from tests.integrations.conftest import dam_client, deliver_due
@@ -30,12 +31,13 @@ def signed(endpoint: WebhookEndpoint, event: IntegrationEvent) -> tuple[bytes, d
 def test_a_signed_message_verifies_and_a_changed_body_does_not(db, integration, endpoint):
     event = emit(integration.id)
     body, headers = signed(endpoint, event)
-    payload = Webhook(endpoint.secret).verify(body, headers)
+    (secret,) = webhooks.signing_secrets(endpoint)
+    payload = Webhook(secret).verify(body, headers)
     assert payload["type"] == "consent.expired" and payload["data"]["external_ids"] == ["IMG-1"]
     assert headers["webhook-id"] == f"msg_{event.id}"
     assert headers["webhook-signature"].startswith("v1,")
     with pytest.raises(WebhookVerificationError):
-        Webhook(endpoint.secret).verify(body.replace(b"IMG-1", b"IMG-2"), headers)
+        Webhook(secret).verify(body.replace(b"IMG-1", b"IMG-2"), headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(webhooks.new_secret()).verify(body, headers)
 
@@ -67,7 +69,7 @@ def test_a_duplicate_webhook_id_is_processed_once_by_the_example_receiver(
 
 def test_rotation_signs_with_both_secrets_until_the_overlap_ends(app, db, integration,
                                                                   endpoint, receiver):
-    old_secret = endpoint.secret
+    (old_secret,) = webhooks.signing_secrets(endpoint)
     new = webhooks.rotate_secret(endpoint.id, actor=CLI)
     assert new.secret != old_secret and new.secret.startswith("whsec_")
     event = emit(integration.id)
@@ -90,3 +92,13 @@ def test_rotation_signs_with_both_secrets_until_the_overlap_ends(app, db, integr
 def test_the_example_module_imports_nothing_from_likeness():
     text = Path(dam_client.__file__).read_text(encoding="utf-8")
     assert "import likeness" not in text and "from likeness" not in text
+
+
+def test_a_secret_sealed_under_another_secret_key_sends_nothing(app, db, integration,
+                                                                endpoint, receiver):
+    app.config["SECRET_KEY"] = "another key, after a careless change"
+    emit(integration.id)
+    deliver_due()
+    assert receiver.requests == 0
+    (found,) = db.session.scalars(select(WebhookDelivery)).all()
+    assert (found.status, found.last_error) == ("pending", "secret_unreadable")
