@@ -9,6 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
 from likeness.integrations.permissions import Code, Decision
+from likeness.integrations.webhooks import EVENT_TYPES
 from likeness.models import Channel, RequestType
 from likeness.platform.text import has_control_characters
 
@@ -174,8 +175,7 @@ class EventsQuery(Schema):
 
 class EventSchema(Schema):
     cursor = fields.String(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(
-        ["consent.granted", "consent.withdrawn", "consent.expired"]))
+    type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     created_at = fields.DateTime(required=True)
     data = fields.Dict(required=True)
 

@@ -18,7 +18,7 @@ from likeness.web import error_pages, form_fields, health, i18n, ids, labels, se
 # The areas, each registering its own jobs, daily tasks and restore hooks
 # (`register_jobs()` in its package). The platform never imports an area; the factory
 # does, here, once.
-AREAS = ("platform", "library", "consent", "dsr", "cockpit", "staff")
+AREAS = ("platform", "library", "consent", "dsr", "cockpit", "staff", "integrations")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

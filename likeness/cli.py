@@ -21,9 +21,11 @@ from likeness.platform.actor import CLI
 
 def register(app: Flask) -> None:
     from likeness.cockpit.commands import retention_command
+    from likeness.integrations.commands import create_integration_command
 
     for command in (
         retention_command,
+        create_integration_command,
         create_staff_command,
         ensure_admin_command,
         worker_command,

@@ -260,7 +260,23 @@ class Settings(BaseSettings):
     API_KEY_ROTATION_GRACE_HOURS: int = setting(
         24 * 7, "how long a rotated key keeps working next to its successor", ge=0, group=API)
 
-    @field_validator("STAFF_2FA_ROLES", "OIDC_MFA_AMR", "OIDC_MFA_ACR", mode="before")
+    WEBHOOK_PRIVATE_HOSTS: CommaList = setting(
+        (), "hosts a webhook may be delivered to although they resolve to a private, loopback "
+        "or link-local address (exact host names, comma-separated); set by whoever runs the "
+        "servers, not from a web page", shown="(none)", group=API)
+    WEBHOOK_CONNECT_TIMEOUT_SECONDS: int = setting(5, "connect timeout of a webhook delivery",
+                                                   ge=1, le=60, group=API)
+    WEBHOOK_READ_TIMEOUT_SECONDS: int = setting(15, "read timeout of a webhook delivery",
+                                                ge=1, le=120, group=API)
+    WEBHOOK_SECRET_ROTATION_HOURS: int = setting(
+        24, "how long a rotated webhook secret still signs next to the new one", ge=0,
+        group=API)
+    CONSENT_EXPIRING_DAYS: int = setting(
+        30, "how many days before a quitclaim ends `consent.expiring` is sent", ge=1,
+        group=API)
+
+    @field_validator("STAFF_2FA_ROLES", "OIDC_MFA_AMR", "OIDC_MFA_ACR", "WEBHOOK_PRIVATE_HOSTS",
+                     mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

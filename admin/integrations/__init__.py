@@ -1,3 +1,3 @@
-"""Image-bank integrations: hosts and API keys."""
+"""Staff pages about the image banks beside Likeness: integrations, keys, webhooks."""
 
-from admin.integrations import views  # noqa: F401  (registers the routes)
+from admin.integrations import views, webhooks  # noqa: F401  (registers the routes)

@@ -13,6 +13,7 @@ from admin.staff import session_policy
 from admin.staff.forms import ChangePasswordForm, CreateStaffForm, LoginForm, RoleForm
 from likeness.errors import DomainError
 from likeness.extensions import limiter
+from likeness.integrations import webhooks
 from likeness.models import Role
 from likeness.staff import accounts, login_guard, two_factor
 from likeness.web.error_pages import render_error
@@ -79,7 +80,9 @@ def logout() -> ResponseReturnValue:
 
 @blueprint.get("/")
 def dashboard() -> ResponseReturnValue:
-    return render_template("admin/staff/dashboard.html")
+    # Image banks not hearing about consent changes is an admin's to fix.
+    failing = webhooks.failing_endpoints() if current_user.has_role(Role.ADMIN) else []
+    return render_template("admin/staff/dashboard.html", failing_webhooks=failing)
 
 
 @blueprint.route("/password", methods=["GET", "POST"])

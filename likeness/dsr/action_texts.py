@@ -85,9 +85,23 @@ _QUOTING: dict[str, Callable[[str], str]] = {
 }
 
 
+# Counted steps at a named place (`detail`: an image bank's name).
+_COUNTED_AT: dict[str, Callable[[int, str], str]] = {
+    "image_bank_told": lambda n, bank: ngettext(
+        "%(num)d copy of your photos at the image bank %(bank)s: the image bank was told "
+        "to remove it", "%(num)d copies of your photos at the image bank %(bank)s: the "
+        "image bank was told to remove them", n, bank=bank),
+    "image_bank_removed": lambda n, bank: ngettext(
+        "%(num)d copy of your photos removed by the image bank %(bank)s",
+        "%(num)d copies of your photos removed by the image bank %(bank)s", n, bank=bank),
+}
+
+
 def describe(action: RequestAction) -> str:
     """The action in words, in the current locale (call inside `force_locale`)."""
     params: dict[str, Any] = action.params or {}
+    if action.kind in _COUNTED_AT and "n" in params:
+        return _COUNTED_AT[action.kind](int(params["n"]), action.detail)
     if action.kind in _TEXTS and "n" in params:
         return _TEXTS[action.kind](int(params["n"]))
     if action.kind in _FIXED:

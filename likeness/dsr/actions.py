@@ -15,6 +15,7 @@ from likeness.consent import withdrawal
 from likeness.dsr import answer, casework, erasure, locate, objection, readiness
 from likeness.errors import InvalidInput
 from likeness.extensions import db
+from likeness.integrations import events
 from likeness.library import disclosures
 from likeness.models import (
     Asset,
@@ -81,6 +82,8 @@ def _restrict(request: SubjectRequest, actor: Actor, reason: str,
         asset.restricted_reason = reason
     disclosures.take_down(assets, [c.value for c in Channel], reason=takedown, actor=actor,
                           request_id=request.id, note=reason)
+    events.subject_changed("subject.restricted", person_id=request.person_id,
+                           asset_ids=list(assets), reason=takedown.value)
     return len(assets)
 
 

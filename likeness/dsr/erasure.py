@@ -20,6 +20,7 @@ from likeness.consent import withdrawal
 from likeness.dsr import casework, locate
 from likeness.extensions import db
 from likeness.faces import templates
+from likeness.integrations import takedowns
 from likeness.library import disclosures, erasing
 from likeness.library.renditions import invalidate
 from likeness.models import (
@@ -66,6 +67,9 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
     tasks = disclosures.take_down(list(by_asset), [c.value for c in Channel],
                                   reason=TakedownReason.ERASURE, actor=actor,
                                   request_id=request.id)
+    # The image banks' copies, named by their own ids before a deleted photo's rows go.
+    bank_tasks = takedowns.open_for_erasure(request.id, person.id if person else None,
+                                            list(by_asset), actor=actor)
     removed_answers = _remove_earlier_answers(request, faces, person)
     purged_emails = _purge_emails(request, person)
     for asset_id, asset_faces in by_asset.items():
@@ -86,7 +90,7 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
     casework.record_action(request, "faces_burnt",
                            count=len(by_asset) - len(deleted) - len(held))
     casework.record_action(request, "templates_deleted", count=len(removed_templates))
-    casework.record_action(request, "takedowns", count=len(tasks))
+    casework.record_action(request, "takedowns", count=len(tasks) + len(bank_tasks))
     if deleted:
         casework.record_action(request, "photos_deleted", count=len(deleted))
     if removed_answers:

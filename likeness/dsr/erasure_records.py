@@ -40,7 +40,9 @@ def save_erasure_requests() -> None:
             continue
         children = {name: _rows(_table(name), "request_id", request_id)
                     for name in CHILD_TABLES}
-        disclosure_ids = {r["disclosure_id"] for r in children["takedown_task"]}
+        # An image bank's take-down (integration_id) names no disclosure.
+        disclosure_ids = {r["disclosure_id"] for r in children["takedown_task"]
+                          if r["disclosure_id"] is not None}
         disclosures = {d["id"]: d for i in disclosure_ids
                        for d in _rows(_table("disclosure"), "id", i)}
         answer = row[0].get("response_pdf_path")
@@ -68,7 +70,7 @@ def put_back_erasure_requests() -> dict[str, int]:
         for name in CHILD_TABLES:
             for row in item["children"][name]:
                 row = {**row, "request_id": new_id}
-                if name == "takedown_task":
+                if name == "takedown_task" and row["disclosure_id"] is not None:
                     row["disclosure_id"] = _disclosure(row["disclosure_id"], item,
                                                        disclosure_ids)
                 _insert(_table(name), row)

@@ -23,6 +23,7 @@ from likeness.dsr import casework, locate
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.faces import templates
+from likeness.integrations import events
 from likeness.library import erasing, people
 from likeness.library.renditions import invalidate
 from likeness.models import (
@@ -87,14 +88,18 @@ def lift_restriction(request_id: int) -> None:
     if request.restriction_lifted_at is not None:
         return
     lifted = 0
+    unrestricted = []
     for asset in _restricted_assets(request):
         if asset.is_held_as_erased:
             continue  # held for another reason: a privacy officer releases it
         asset.is_restricted = False
         asset.restricted_reason = None
         lifted += 1
+        unrestricted.append(asset.id)
         after_commit(functools.partial(invalidate, asset.id))
     request.restriction_lifted_at = utcnow()
+    events.subject_changed("subject.unrestricted", person_id=request.person_id,
+                           asset_ids=unrestricted, reason="restriction_lifted")
     casework.record_action(request, "restriction_lifted", count=lifted)
     audit.record("request.restriction_lifted", actor=SYSTEM, subject=f"request:{request.id}",
                  details={"photos": lifted})

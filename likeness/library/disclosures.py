@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, select
 
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
+from likeness.integrations import events
 from likeness.library import consent_status
 from likeness.models import (
     Asset,
@@ -157,6 +158,8 @@ def revoke_links(asset_ids: list[int], channels: list[str], *, reason: str,
     for link in links:
         link.revoked_at = utcnow()
         link.revoke_reason = reason
+        events.share_revoked(link.id, db.session.scalars(select(ShareLinkAsset.asset_id).where(
+            ShareLinkAsset.share_link_id == link.id)), link.channel)
         audit.record("share.revoked", actor=actor, subject=f"share:{link.id}",
                      details={"reason": reason})
 

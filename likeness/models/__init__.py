@@ -77,8 +77,18 @@ from likeness.models.security import (
 from likeness.models.setting import Setting, TemplatePolicy
 from likeness.models.share import RecipientNotice, ShareLink, ShareLinkAsset
 from likeness.models.staff import Role, StaffUser
+from likeness.models.webhook import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
+    "DeliveryStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "AgeAnswer",
     "ApiKey",
     "ExternalAsset",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from likeness.models.base import Base, UTCDateTime, utcnow
@@ -76,13 +76,18 @@ class DisclosureFace(Base):
 
 
 class TakedownTask(Base):
-    """Staff must take a disclosed photo down (or have the recipient do so)."""
+    """Staff must take a disclosed photo down (or have the recipient do so); or an image
+    bank must remove its copies of erased photos (`integration_id`, `external_ids`), and
+    says so through the API."""
 
     __tablename__ = "takedown_task"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    disclosure_id: Mapped[int] = mapped_column(
+    disclosure_id: Mapped[int | None] = mapped_column(
         ForeignKey("disclosure.id", ondelete="CASCADE"), index=True)
+    integration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("integration.id", ondelete="SET NULL"), index=True)
+    external_ids: Mapped[list[str] | None] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(String(20))
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("subject_request.id", ondelete="SET NULL"))

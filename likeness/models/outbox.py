@@ -31,6 +31,8 @@ class OutboxJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A job that must wait (a webhook's next try): not handed over before this instant.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def rq_job_id(self) -> str:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from sqlalchemy import select
@@ -67,6 +68,13 @@ class Job(Generic[P, R]):
         if kwargs:
             raise TypeError(f"job {self.name}: queue it with positional arguments only")
         return outbox.add(self.name, *args)
+
+    def later_at(self, not_before: datetime, *args: P.args, **kwargs: P.kwargs) -> OutboxJob:
+        """Queue the job, to be handed to a worker no earlier than `not_before` (a retry
+        that must wait: the outbox sweep hands it over when it is due)."""
+        if kwargs:
+            raise TypeError(f"job {self.name}: queue it with positional arguments only")
+        return outbox.add(self.name, *args, not_before=not_before)
 
     def __repr__(self) -> str:
         return f"<job {self.name}>"

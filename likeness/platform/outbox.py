@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
 from rq.job import JobStatus
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from likeness.extensions import db
 from likeness.models import OutboxJob, OutboxStatus, utcnow
@@ -46,14 +46,17 @@ def on_gave_up(hook: GaveUpHook) -> GaveUpHook:
     return hook
 
 
-def add(job_name: str, *args: Any) -> OutboxJob:
-    """Record a job to run once the current unit of work commits (flushes only)."""
+def add(job_name: str, *args: Any, not_before: datetime | None = None) -> OutboxJob:
+    """Record a job to run once the current unit of work commits (flushes only); with
+    `not_before`, a sweep after that instant hands it over (a retry that must wait)."""
     if job_registry.get(job_name) is None:
         raise ValueError(f"unknown job {job_name!r}")
     work = uow.current()
-    row = OutboxJob(job_name=job_name, args=list(args))
+    row = OutboxJob(job_name=job_name, args=list(args), not_before=not_before)
     db.session.add(row)
     db.session.flush()
+    if not_before is not None:
+        return row  # the sweep hands it over when it is due
     if not work.new_job_ids:
         # One relay per unit of work, for all its jobs, once they are committed.
         work.after_commit(lambda: relay(list(work.new_job_ids)))
@@ -64,7 +67,9 @@ def add(job_name: str, *args: Any) -> OutboxJob:
 @uow.writes_outside_use_case
 def relay(ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
     """Push pending rows (these ids, or all) onto the queue; return how many went."""
-    query = select(OutboxJob).where(OutboxJob.status == OutboxStatus.PENDING.value)
+    query = select(OutboxJob).where(
+        OutboxJob.status == OutboxStatus.PENDING.value,
+        or_(OutboxJob.not_before.is_(None), OutboxJob.not_before <= utcnow()))
     if ids is not None:
         query = query.where(OutboxJob.id.in_(ids))
     query = query.order_by(OutboxJob.id).limit(limit)

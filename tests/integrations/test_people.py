@@ -145,12 +145,14 @@ def test_consent_events_are_read_in_order_after_a_cursor(
     withdrawal.withdraw(qc.id, actor=CLI)
     page = client.get("/api/v1/events?limit=1", headers=bearer).get_json()
     (granted,) = page["events"]
-    assert granted["type"] == "consent.granted"
+    assert granted["type"] == "consent.granted"  # then asset.permissions_changed
     assert granted["data"]["external_ids"] == ["IMG-1"]
     assert granted["data"]["channels"] == ["website"]
     assert granted["data"]["person_ref"] == f"person:{tagged_barack.person.id}"
     rest = client.get(f"/api/v1/events?after={page['next_cursor']}", headers=bearer).get_json()
-    assert [e["type"] for e in rest["events"]] == ["consent.withdrawn"]
+    assert [e["type"] for e in rest["events"]] == [
+        "asset.permissions_changed", "consent.withdrawn", "asset.permissions_changed"]
+    assert rest["events"][2]["data"]["reason"] == "withdrawn"
     assert client.get(f"/api/v1/events?after={rest['next_cursor']}",
                       headers=bearer).get_json()["events"] == []
     assert "Barack" not in str(rest)
