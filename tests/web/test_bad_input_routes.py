@@ -263,6 +263,25 @@ CASES: dict[str, list[Case]] = {
                                staff=False)],
     "api.bulk_permissions": [Case("POST", "/api/v1/permissions:query",
                                   {"external_ids": HUGE}, staff=False)],
+    # --- webhooks ---
+    "admin.webhook_list": [Case("GET", "/admin/integrations/999999/webhooks"),
+                           *_posts("/admin/integrations/999999/webhooks",
+                                   {"url": "http://127.0.0.1:1/" + XSS, "events": SQLI},
+                                   {"url": HUGE, "events": CONTROL})],
+    "admin.webhook_log": [Case("GET", "/admin/webhooks/999999?page=" + SQLI),
+                          Case("GET", "/admin/webhooks/99999999999999999999")],
+    "admin.webhook_rotate": [*_posts("/admin/webhooks/999999/rotate", {"x": HUGE})],
+    "admin.webhook_switch": [*_posts("/admin/webhooks/999999/disable", {}),
+                             *_posts("/admin/webhooks/999999/explode", {})],
+    "admin.webhook_replay": [*_posts("/admin/webhook-deliveries/999999/replay", {})],
+    "api.list_webhooks": [Case("GET", "/api/v1/webhooks?x=" + SQLI, staff=False)],
+    "api.create_webhook": [Case("POST", "/api/v1/webhooks", {"url": XSS, "events": SQLI},
+                                staff=False)],
+    "api.rotate_webhook_secret": [Case("POST", "/api/v1/webhooks/999999/rotate", {},
+                                       staff=False)],
+    "api.delete_webhook": [Case("DELETE", "/api/v1/webhooks/999999", staff=False)],
+    "api.takedown_done": [Case("POST", "/api/v1/takedowns/999999/done", {"note": HUGE},
+                               staff=False)],
 }
 
 
