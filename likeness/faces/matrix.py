@@ -111,6 +111,12 @@ class TemplateMatrix:
         """The stored ids, in storage order (a copy)."""
         return self._ids[: self._rows].copy()
 
+    @property
+    def codes(self) -> NDArray[np.int8]:
+        """The int8 codes of the stored rows: the bytes every search reads (a view, for
+        measuring the scan against reading them)."""
+        return self._codes[: self._rows]
+
     # --- loading and changes -----------------------------------------------------
 
     def reserve(self, rows: int) -> None:
