@@ -102,9 +102,10 @@ def main() -> None:
             pipes.append(mine)
             processes.append(process)
         sizes = [pipe.recv() for pipe in pipes]
+        ranges = ", ".join(f"{a:,}-{b - 1:,}" for a, b in zip(bounds, bounds[1:], strict=False))
         print(f"{n:,} templates in {count} shards of {', '.join(f'{s:,}' for s in sizes)} "
-              f"(template ranges {', '.join(f'{a:,}-{b - 1:,}' for a, b in zip(bounds, bounds[1:], strict=False))}),"
-              f" {threads} numba thread(s) each; single index on {os.cpu_count()} threads")
+              f"(template ranges {ranges}), {threads} numba thread(s) each; "
+              f"single index on {os.cpu_count()} threads")
         single_s: list[float] = []
         merged_s: list[float] = []
         shard_s: list[list[float]] = [[] for _ in range(count)]
@@ -139,7 +140,8 @@ def main() -> None:
         return statistics.median(values) * 1e3
 
     for index, values in enumerate(shard_s):
-        print(f"  shard {index + 1} (its own {sizes[index]:,} templates): p50 {p50(values):6.2f} ms")
+        print(f"  shard {index + 1} (its own {sizes[index]:,} templates): "
+              f"p50 {p50(values):6.2f} ms")
     print(f"  merged answer (caller: send, {count} answers, merge): p50 {p50(merged_s):6.2f} ms")
     print(f"  single index of all {n:,}:                       p50 {p50(single_s):6.2f} ms"
           f"   merged / single {p50(merged_s) / p50(single_s):.2f}x")

@@ -18,13 +18,14 @@ with `|e - q| <= t` satisfies
     |c_e - c_q|^2 <= ((t + R + r(q)) / d)^2          (R: the largest r(e) stored)
 
 The scan tests exactly this, in integers (no rounding: see `_kernels`), over every
-row, in one pass over the whole codes. Every row that passes is a candidate, and candidates are re-ranked with the exact distance
-from the float32 templates, keeping those within `t`. Nothing within `t` can fail the
-test, so nothing within `t` is missed; the margin only admits a few extra candidates
-(R + r(q) is about 0.03 for `value_range` 0.5: step 0.0039, at most 0.5 * step per
-component). A template with a component beyond +-`value_range` is clipped, so its error
-would be large; such rows are not counted in R but kept on a short list that every
-search re-ranks exactly, so one odd template never widens the margin for all.
+row, in one pass over the whole codes. Every row that passes is a candidate, and
+candidates are re-ranked with the exact distance from the float32 templates, keeping
+those within `t`. Nothing within `t` can fail the test, so nothing within `t` is
+missed; the margin only admits a few extra candidates (R + r(q) is about 0.03 for
+`value_range` 0.5: step 0.0039, at most 0.5 * step per component). A template with a
+component beyond +-`value_range` is clipped, so its error would be large; such rows
+are not counted in R but kept on a short list that every search re-ranks exactly, so
+one odd template never widens the margin for all.
 
 Cost and memory
 ---------------
