@@ -106,6 +106,7 @@ screenshots: install-test
 # The benchmarks of the README's "Speed" section (about 15 minutes on 2 cores).
 bench: install
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/shards.py
 	$(BIN)/python bench/index_load.py
 	$(BIN)/python bench/indexing.py
 	$(BIN)/python bench/response.py

@@ -4,7 +4,7 @@ Exact search, not approximate: a data-subject request must find every photo, and
 approximate indexes (HNSW) miss a few percent. The templates live in a
 `likeness.faces.matrix.TemplateMatrix`: int8 codes scanned on every core, then every
 candidate within a safe margin re-ranked with the exact float32 distance, so it returns
-exactly what a full float32 scan returns (a few ms per query at a million faces, 656
+exactly what a full float32 scan returns (a few ms per query at a million faces, 652
 bytes per face).
 
 The index is built on first use (decrypting every template in batches, which is

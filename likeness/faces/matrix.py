@@ -17,23 +17,22 @@ with `|e - q| <= t` satisfies
 
     |c_e - c_q|^2 <= ((t + R + r(q)) / d)^2          (R: the largest r(e) stored)
 
-The scan tests exactly this, in integers (no rounding: see `_kernels`), over every row;
-first on half of the components (a partial sum of squares never exceeds the whole
-one, so a row dropped on its first half would have been dropped on all of it). Every
-row that passes is a candidate, and candidates are re-ranked with the exact distance
-from the float32 templates, keeping those within `t`. Nothing within `t` can fail the
-test, so nothing within `t` is missed; the margin only admits a few extra candidates
-(R + r(q) is about 0.03 for `value_range` 0.5: step 0.0039, at most 0.5 * step per
-component). A template with a component beyond +-`value_range` is clipped, so its error
-would be large; such rows are not counted in R but kept on a short list that every
-search re-ranks exactly, so one odd template never widens the margin for all.
+The scan tests exactly this, in integers (no rounding: see `_kernels`), over every
+row, in one pass over the whole codes. Every row that passes is a candidate, and
+candidates are re-ranked with the exact distance from the float32 templates, keeping
+those within `t`. Nothing within `t` can fail the test, so nothing within `t` is
+missed; the margin only admits a few extra candidates (R + r(q) is about 0.03 for
+`value_range` 0.5: step 0.0039, at most 0.5 * step per component). A template with a
+component beyond +-`value_range` is clipped, so its error would be large; such rows
+are not counted in R but kept on a short list that every search re-ranks exactly, so
+one odd template never widens the margin for all.
 
 Cost and memory
 ---------------
-Per face: 128 B of codes + 512 B float32 template (for the exact re-rank) + 8 B of
-code norms + 8 B id = 656 B, so 656 MB per million. A search reads the 64 MB of
-half-codes (plus the second half of the few rows whose first half passes) on all
-cores: a few milliseconds per million faces. `within_many` shares each pass over the
+Per face: 128 B of codes + 512 B float32 template (for the exact re-rank) + 4 B of
+code norm + 8 B id = 652 B, so 652 MB per million. A search streams the 128 MB of
+codes on all cores, in about 1.5x the time a plain sum over those bytes takes: a few
+milliseconds per million faces. `within_many` shares each pass over the
 codes between up to 16 queries.
 
 Loading streams: `reserve(n)` allocates the final arrays once and `append` fills them
@@ -54,8 +53,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 DIMENSIONS = 128
-HALF = DIMENSIONS // 2
-BYTES_PER_FACE = DIMENSIONS + 4 * DIMENSIONS + 2 * 4 + 8
+BYTES_PER_FACE = DIMENSIONS + 4 * DIMENSIONS + 4 + 8
 _BATCH_QUERIES = 16
 # Float64 slack on the integer limit: the margin is derived in real numbers, and this
 # keeps rounding in computing it from ever tightening it.
@@ -91,10 +89,8 @@ class TemplateMatrix:
         self._rows = 0
         self._ids = np.empty(0, np.int64)
         self._templates = np.empty((0, DIMENSIONS), np.float32)
-        self._codes_a = np.empty((0, HALF), np.int8)
-        self._codes_b = np.empty((0, HALF), np.int8)
-        self._norms_a = np.empty(0, np.int32)
-        self._norms_b = np.empty(0, np.int32)
+        self._codes = np.empty((0, DIMENSIONS), np.int8)
+        self._norms = np.empty(0, np.int32)
         self._max_error = 0.0  # R: largest coding error among rows not on the list below
         self._loose = np.empty(0, np.int64)  # rows with clipped components
         self._hits = np.empty(0, np.int32)  # see `_hit_buffer`
@@ -115,6 +111,12 @@ class TemplateMatrix:
     def ids(self) -> Ids:
         """The stored ids, in storage order (a copy)."""
         return self._ids[: self._rows].copy()
+
+    @property
+    def codes(self) -> NDArray[np.int8]:
+        """The int8 codes of the stored rows: the bytes every search reads (a view, for
+        measuring the scan against reading them)."""
+        return self._codes[: self._rows]
 
     # --- loading and changes -----------------------------------------------------
 
@@ -141,11 +143,8 @@ class TemplateMatrix:
             wide = np.abs(batch).max(axis=1, initial=0.0) > 127 * self.step
             self._ids[start:end] = new_ids
             self._templates[start:end] = batch
-            self._codes_a[start:end] = codes[:, :HALF]
-            self._codes_b[start:end] = codes[:, HALF:]
-            squares = codes.astype(np.int32) ** 2
-            self._norms_a[start:end] = squares[:, :HALF].sum(axis=1)
-            self._norms_b[start:end] = squares[:, HALF:].sum(axis=1)
+            self._codes[start:end] = codes
+            self._norms[start:end] = (codes.astype(np.int32) ** 2).sum(axis=1)
             if wide.any():
                 self._loose = np.concatenate([self._loose, start + np.flatnonzero(wide)])
             if (~wide).any():
@@ -164,8 +163,7 @@ class TemplateMatrix:
             remaining = rows - positions.size
             holes = positions[positions < remaining]
             movers = np.setdiff1d(np.arange(remaining, rows), positions, assume_unique=True)
-            for array in (self._ids, self._templates, self._codes_a, self._codes_b,
-                          self._norms_a, self._norms_b):
+            for array in (self._ids, self._templates, self._codes, self._norms):
                 array[holes] = array[movers]
             if self._loose.size:
                 moved = dict(zip(movers.tolist(), holes.tolist(), strict=True))
@@ -207,8 +205,7 @@ class TemplateMatrix:
         blocks = -(-rows // kernels.BLOCK)
         out = self._hit_buffer(batch.shape[0], rows)
         counts = np.zeros((batch.shape[0], blocks), np.int32)
-        kernels.scan(self._codes_a, self._codes_b, self._norms_a, self._norms_b, rows,
-                     codes, limits, out, counts)
+        kernels.scan(self._codes, self._norms, rows, codes, limits, out, counts)
         results = []
         for k, query in enumerate(batch):
             candidates = kernels.gather(out, counts, k)
@@ -250,10 +247,8 @@ class TemplateMatrix:
         rows = self._rows
         self._ids = _grown(self._ids, capacity, rows)
         self._templates = _grown(self._templates, capacity, rows)
-        self._codes_a = _grown(self._codes_a, capacity, rows)
-        self._codes_b = _grown(self._codes_b, capacity, rows)
-        self._norms_a = _grown(self._norms_a, capacity, rows)
-        self._norms_b = _grown(self._norms_b, capacity, rows)
+        self._codes = _grown(self._codes, capacity, rows)
+        self._norms = _grown(self._norms, capacity, rows)
 
 
 _Array = TypeVar("_Array", bound=NDArray[Any])
