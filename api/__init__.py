@@ -22,7 +22,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from likeness.extensions import limiter
-from likeness.integrations import keys
+from likeness.integrations import keys, usage
 from likeness.models import Scope
 from likeness.platform.actor import NamedActor
 from likeness.platform.text import has_control_characters
@@ -102,11 +102,11 @@ def authenticate() -> ResponseReturnValue | None:
         keys.require_scope(key, scope)
     except keys.ApiKeyRefused as refused:
         # A known key used beyond its scopes is a use too: audited, as refused.
-        keys.record_use(key.id, request.method, rule, refused=True)
+        usage.record_call(key, request.method, rule, refused=True)
         return problem.response(refused.status, refused.reason)
     g.api_key_id = key.id
     g.integration_id = key.integration_id
-    keys.record_use(key.id, request.method, rule)
+    usage.record_call(key, request.method, rule)
     return None
 
 

@@ -38,6 +38,7 @@ AREA_MODULES = (
     "likeness.consent.restore",
     "likeness.dsr.erasure_records",
     "likeness.staff.operations",
+    "likeness.integrations.usage",
 )
 
 

@@ -128,6 +128,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # The image-bank API (/api/v1, see docs/api.md): requests per key, and how long
         # a rotated key keeps working next to its successor.
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
+        # A key read from the database is trusted this long at most (revocations reach
+        # every process at once through Redis; see integrations/key_cache.py).
+        "API_KEY_CACHE_SECONDS": _env_int("API_KEY_CACHE_SECONDS", 30),
         # Channels where an image bank may fetch a photo with the faces not allowed there
         # blurred (comma-separated, e.g. "internal,website"); none by default.
         "API_BLURRED_CHANNELS": os.environ.get("API_BLURRED_CHANNELS", ""),

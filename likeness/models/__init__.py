@@ -29,6 +29,7 @@ from likeness.models.disclosure import (
 )
 from likeness.models.erasure import ErasureKind, ErasureLedgerEntry
 from likeness.models.integration import (
+    ApiCall,
     ApiKey,
     ExternalAsset,
     ExternalSubject,
@@ -77,6 +78,7 @@ from likeness.models.staff import Role, StaffUser
 
 __all__ = [
     "AgeAnswer",
+    "ApiCall",
     "ApiKey",
     "ExternalAsset",
     "ExternalSubject",

@@ -86,6 +86,23 @@ class ApiKey(Base):
         return "active"
 
 
+class ApiCall(Base):
+    """A use of an API key, written by the request in one cheap insert and sealed into
+    the audit chain (as an `api.called` / `api.refused` event) in batches by the worker
+    (likeness.integrations.usage). Durable from the answer on; chained within a sweep."""
+
+    __tablename__ = "api_call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id", ondelete="CASCADE"))
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("integration.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(10))
+    endpoint: Mapped[str] = mapped_column(String(200))
+    refused: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ExternalAsset(Base):
     """The image bank's id for an asset: unique per integration."""
 
