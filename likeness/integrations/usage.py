@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from likeness.extensions import db
 from likeness.integrations.key_cache import KeyFacts
@@ -26,20 +26,23 @@ from likeness.platform.uow import use_case
 # The stamp an admin sees is this fresh between sweeps (exact after one).
 STAMP_EVERY = timedelta(minutes=1)
 SEAL_BATCH = 5_000
+_INSERT_CALL = insert(ApiCall.__table__)
+_STAMP = (update(ApiKey.__table__).where(ApiKey.__table__.c.id == bindparam("key_id"))
+          .values(last_used_at=bindparam("now")))
 
 
 @use_case
 def record_call(key: KeyFacts, method: str, endpoint: str, *, refused: bool = False) -> None:
     """Record one use of `key` (its id, never the key); a use beyond its scopes as refused."""
     now = utcnow()
-    db.session.execute(insert(ApiCall).values(
-        api_key_id=key.id, integration_id=key.integration_id, method=method,
-        endpoint=endpoint[:200], refused=refused, created_at=now))
+    connection = db.session.connection()  # Core statements: no ORM work per call
+    connection.execute(_INSERT_CALL, {
+        "api_key_id": key.id, "integration_id": key.integration_id, "method": method,
+        "endpoint": endpoint[:200], "refused": refused, "created_at": now})
     stamped: dict[int, datetime] = per_app("likeness.api_key_stamps", dict)
     last = stamped.get(key.id)
     if last is None or now - last >= STAMP_EVERY:
-        db.session.execute(update(ApiKey).where(ApiKey.id == key.id)
-                           .values(last_used_at=now))
+        connection.execute(_STAMP, {"key_id": key.id, "now": now})
         stamped[key.id] = now
 
 
