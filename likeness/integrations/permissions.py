@@ -10,12 +10,26 @@ anything not proven consented is `denied`; never `allowed` for want of a fact.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql
 
 from likeness.consent import status
 from likeness.extensions import db
@@ -255,48 +269,60 @@ def _consent(asset_ids: list[int], channels: list[str], facts: _Facts,
     return result
 
 
-# The three queries are built once (bound parameters, expanding lists): building a
-# statement cost more than running it for a single check.
-_HOLD = LegalHold.released_at.is_(None)
-_ASSETS = (
-    select(Asset.id, Asset.is_restricted, Asset.status,
-           # Legal holds are few: tested per asset (on it, or on its collection).
-           exists(select(LegalHold.id).where(_HOLD, or_(
-               LegalHold.asset_id == Asset.id,
-               and_(LegalHold.collection.is_not(None),
-                    LegalHold.collection == Asset.collection)))))
-    .where(Asset.id.in_(bindparam("ids", expanding=True))))
-# Per person, joined once (hash joins on a large batch): open erasure requests and
-# holds on the person.
-_PENDING = (select(SubjectRequest.person_id).where(
-    SubjectRequest.type == RequestType.ERASURE.value,
-    SubjectRequest.status.in_(OPEN_REQUEST), SubjectRequest.person_id.is_not(None))
-    .distinct().subquery())
-_PERSON_HELD = (select(LegalHold.person_id).where(_HOLD, LegalHold.person_id.is_not(None))
-                .distinct().subquery())
-_FACES = (
-    select(Face.id, Face.asset_id, Face.top, Face.right, Face.bottom, Face.left,
-           Face.person_id, Face.is_always_blurred, Person.is_suppressed,
-           Person.erased_at, _PENDING.c.person_id, _PERSON_HELD.c.person_id)
-    .outerjoin(Person, Person.id == Face.person_id)
-    .outerjoin(_PENDING, _PENDING.c.person_id == Face.person_id)
-    .outerjoin(_PERSON_HELD, _PERSON_HELD.c.person_id == Face.person_id)
-    .where(Face.asset_id.in_(bindparam("ids", expanding=True)), Face.is_not_a_face.is_(False))
-    .order_by(Face.asset_id, Face.left))
-# Every quitclaim of these people naming these assets, whatever its state (the reasons
-# explain dead ones too), with those of its channels that were asked about (one without
-# them still comes back: it is the `channel_not_covered` reason).
-_QUITCLAIMS = (
-    select(Quitclaim.id, Quitclaim.person_id, QuitclaimAsset.asset_id, Quitclaim.status,
-           Quitclaim.valid_from, Quitclaim.valid_until, QuitclaimChannel.channel,
-           QuitclaimChannel.withdrawn_at)
-    .join(QuitclaimAsset, QuitclaimAsset.quitclaim_id == Quitclaim.id)
-    .outerjoin(QuitclaimChannel, and_(
-        QuitclaimChannel.quitclaim_id == Quitclaim.id,
-        QuitclaimChannel.channel.in_(bindparam("channels", expanding=True))))
-    .where(QuitclaimAsset.asset_id.in_(bindparam("ids", expanding=True)),
-           Quitclaim.person_id.in_(bindparam("people", expanding=True)))
-    .order_by(Quitclaim.id))
+@functools.cache
+def _queries(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The three queries, built once per database kind (building a statement cost more
+    than running it for a single check). Lists are bound as one array on PostgreSQL
+    (`= ANY(:ids)`: a thousand ids are one parameter, not a thousand to parse) and as
+    expanding lists elsewhere."""
+
+    def among(column: Any, name: str, item: Any) -> ColumnElement[bool]:
+        if dialect == "postgresql":
+            return cast(ColumnElement[bool],
+                        column == any_(bindparam(name, type_=postgresql.ARRAY(item))))
+        return cast(ColumnElement[bool], column.in_(bindparam(name, expanding=True)))
+
+    hold = LegalHold.released_at.is_(None)
+    assets = (
+        select(Asset.id, Asset.is_restricted, Asset.status,
+               # Legal holds are few: tested per asset (on it, or on its collection).
+               exists(select(LegalHold.id).where(hold, or_(
+                   LegalHold.asset_id == Asset.id,
+                   and_(LegalHold.collection.is_not(None),
+                        LegalHold.collection == Asset.collection)))))
+        .where(among(Asset.id, "ids", Integer)))
+    # Per person, joined once (hash joins on a large batch): open erasure requests and
+    # holds on the person.
+    pending = (select(SubjectRequest.person_id).where(
+        SubjectRequest.type == RequestType.ERASURE.value,
+        SubjectRequest.status.in_(OPEN_REQUEST), SubjectRequest.person_id.is_not(None))
+        .distinct().subquery())
+    person_held = (select(LegalHold.person_id).where(hold, LegalHold.person_id.is_not(None))
+                   .distinct().subquery())
+    faces = (
+        select(Face.id, Face.asset_id, Face.top, Face.right, Face.bottom, Face.left,
+               Face.person_id, Face.is_always_blurred, Person.is_suppressed,
+               Person.erased_at, pending.c.person_id, person_held.c.person_id)
+        .outerjoin(Person, Person.id == Face.person_id)
+        .outerjoin(pending, pending.c.person_id == Face.person_id)
+        .outerjoin(person_held, person_held.c.person_id == Face.person_id)
+        .where(among(Face.asset_id, "ids", Integer), Face.is_not_a_face.is_(False))
+        .order_by(Face.asset_id, Face.left))
+    # Every quitclaim of these people naming these assets, whatever its state (the
+    # reasons explain dead ones too), with those of its channels that were asked about
+    # (one without them still comes back: it is the `channel_not_covered` reason).
+    quitclaims = (
+        select(Quitclaim.id, Quitclaim.person_id, QuitclaimAsset.asset_id, Quitclaim.status,
+               Quitclaim.valid_from, Quitclaim.valid_until, QuitclaimChannel.channel,
+               QuitclaimChannel.withdrawn_at)
+        .join(QuitclaimAsset, QuitclaimAsset.quitclaim_id == Quitclaim.id)
+        .outerjoin(QuitclaimChannel, and_(
+            QuitclaimChannel.quitclaim_id == Quitclaim.id,
+            among(QuitclaimChannel.channel, "channels", String)))
+        .where(among(QuitclaimAsset.asset_id, "ids", Integer),
+               among(Quitclaim.person_id, "people", Integer))
+        .order_by(Quitclaim.id))
+    return assets, faces, quitclaims
 
 
 def _facts(asset_ids: list[int], channels: list[str]) -> _Facts:
@@ -305,8 +331,9 @@ def _facts(asset_ids: list[int], channels: list[str]) -> _Facts:
         return facts
     # Core execution on the session's connection: plain rows, no ORM machinery.
     connection = db.session.connection()
+    assets, faces, quitclaims = _queries(connection.dialect.name)
     for asset_id, restricted, asset_status, is_held in connection.execute(
-            _ASSETS, {"ids": asset_ids}):
+            assets, {"ids": asset_ids}).all():
         if restricted:
             facts.restricted.add(asset_id)
         if is_held:
@@ -315,7 +342,7 @@ def _facts(asset_ids: list[int], channels: list[str]) -> _Facts:
             facts.indexed.add(asset_id)
     person_ids: set[int] = set()
     for (face_id, asset_id, top, right, bottom, left, person_id, blurred, suppressed,
-         erased_at, erasure, on_hold) in connection.execute(_FACES, {"ids": asset_ids}):
+         erased_at, erasure, on_hold) in connection.execute(faces, {"ids": asset_ids}).all():
         facts.faces[asset_id].append((face_id, (top, right, bottom, left), person_id))
         if blurred:
             facts.blurred.add(face_id)
@@ -334,8 +361,8 @@ def _facts(asset_ids: list[int], channels: list[str]) -> _Facts:
         return facts
     grouped: dict[tuple[int, int], _Quitclaim] = {}
     for qc_id, pid, asset_id, qc_status, valid_from, valid_until, channel, withdrawn in (
-            connection.execute(_QUITCLAIMS, {"ids": asset_ids, "people": list(person_ids),
-                                             "channels": channels})):
+            connection.execute(quitclaims, {"ids": asset_ids, "people": list(person_ids),
+                                            "channels": channels}).all()):
         entry = grouped.get((qc_id, asset_id))
         if entry is None:
             entry = grouped[(qc_id, asset_id)] = _Quitclaim(qc_id, qc_status, valid_from,
