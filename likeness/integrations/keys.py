@@ -107,6 +107,16 @@ def set_allowed_hosts(integration_id: int, allowed_hosts: list[str], *, actor: A
 
 
 @use_case
+def set_xmp_export(integration_id: int, enabled: bool, *, actor: Actor) -> None:
+    """Let this image bank read XMP sidecars through the API (off by default)."""
+    integration = get_integration(integration_id)
+    if integration.xmp_export != enabled:
+        integration.xmp_export = enabled
+        audit.record("integration.xmp_export_changed", actor=actor,
+                     subject=integration.audit_ref, details={"enabled": enabled})
+
+
+@use_case
 def create_key(integration_id: int, label: str, scopes: list[str], *, actor: Actor,
                expires_at: datetime | None = None) -> NewKey:
     """A new key for the integration, owned by `actor`."""

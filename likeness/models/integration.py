@@ -30,6 +30,9 @@ class Integration(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # Host names Likeness may fetch photos from (and, later, deliver webhooks to).
     allowed_hosts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # XMP sidecars through the API (release status, person references): off until an
+    # admin turns them on for this image bank.
+    xmp_export: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,5 +1,5 @@
 """API calls written cheaply and sealed into the audit chain in batches; quitclaims
-found by asset (an index for the permission check)
+found by asset (an index for the permission check); XMP export per integration
 
 Revision ID: c4e2a9f17b35
 Revises: a7c3e91f2b40
@@ -37,9 +37,14 @@ def upgrade():
     with op.batch_alter_table('quitclaim_asset', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quitclaim_asset_asset_id'), ['asset_id'],
                               unique=False)
+    with op.batch_alter_table('integration', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('xmp_export', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
 
 
 def downgrade():
+    with op.batch_alter_table('integration', schema=None) as batch_op:
+        batch_op.drop_column('xmp_export')
     with op.batch_alter_table('quitclaim_asset', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quitclaim_asset_asset_id'))
     op.drop_table('api_call')
