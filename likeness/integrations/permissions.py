@@ -3,9 +3,10 @@
 One domain function, `decide`, for the API's single and bulk checks. It reads the facts
 of a whole batch in three set-based queries (assets, faces with their people, quitclaims),
 derives the library's lights from them (likeness.consent.status: green/amber/red per face
-and channel; a test keeps both in agreement) and explains each face with reason codes. Closed by default: a face nobody has
-identified is `unknown`, a photo whose faces are not detected yet is `unknown`, and
-anything not proven consented is `denied`; never `allowed` for want of a fact.
+and channel; a test keeps both in agreement) and explains each face with reason codes.
+Closed by default: a face nobody has identified is `unknown`, a photo whose faces are not
+detected yet is `unknown`, and anything not proven consented is `denied`; never `allowed`
+for want of a fact.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ last-used times set exactly. Until sealed, a call is in `api_call`, not yet MAC-
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from likeness.extensions import db
 from likeness.integrations.key_cache import KeyFacts
@@ -26,8 +27,11 @@ from likeness.platform.uow import use_case
 # The stamp an admin sees is this fresh between sweeps (exact after one).
 STAMP_EVERY = timedelta(minutes=1)
 SEAL_BATCH = 5_000
-_INSERT_CALL = insert(ApiCall.__table__)
-_STAMP = (update(ApiKey.__table__).where(ApiKey.__table__.c.id == bindparam("key_id"))
+# Core statements on the tables: no ORM work per call.
+_CALLS = cast(Table, ApiCall.__table__)
+_KEYS = cast(Table, ApiKey.__table__)
+_INSERT_CALL = insert(_CALLS)
+_STAMP = (update(_KEYS).where(_KEYS.c.id == bindparam("key_id"))
           .values(last_used_at=bindparam("now")))
 
 
