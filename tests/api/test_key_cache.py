@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from likeness.integrations import key_cache, keys
-from likeness.models import ApiKey, utcnow
+from likeness.models import ApiCall, ApiKey, utcnow
 from likeness.platform.actor import CLI
 from likeness.platform.queue import get_redis
 
@@ -71,3 +71,17 @@ def test_a_rotation_is_seen_at_once_and_both_keys_work_in_the_grace_period(
     keys.revoke_key(key_id, actor=CLI)
     assert client.get(URL, headers=_auth(old)).status_code == 401
     assert client.get(URL, headers=_auth(new)).status_code == 404
+
+
+def test_a_call_that_cannot_be_recorded_is_not_answered(
+        client: FlaskClient, db: Any, make_key: Any):
+    """A key deleted by hand while a process still trusts its copy: the call's record
+    cannot be written (the key row is gone), so the answer is withheld."""
+    secret = make_key()
+    assert client.get(URL, headers=_auth(secret)).status_code == 404  # now cached
+    db.session.execute(delete(ApiKey))
+    db.session.commit()
+    response = client.get(URL, headers=_auth(secret))
+    assert response.status_code == 503
+    assert "could not be recorded" in response.get_json()["detail"]
+    assert db.session.scalar(select(func.count()).select_from(ApiCall)) == 0
