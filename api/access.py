@@ -8,11 +8,12 @@ from CSRF (no cookies are involved) and rate-limited per key.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Request, current_app, g, request
+from flask import Request, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -21,8 +22,8 @@ from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from likeness.extensions import limiter
-from likeness.integrations import keys
+from likeness.extensions import db, limiter
+from likeness.integrations import keys, usage
 from likeness.models import Scope
 from likeness.platform.actor import NamedActor
 from likeness.platform.text import has_control_characters
@@ -45,6 +46,8 @@ class ApiBlueprint(Blueprint):
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING, "multipart": "multipart/form-data"}
 
+
+log = logging.getLogger(__name__)
 
 blueprint = ApiBlueprint("api", __name__, description="The image bank asks Likeness.")
 
@@ -102,12 +105,30 @@ def authenticate() -> ResponseReturnValue | None:
         keys.require_scope(key, scope)
     except keys.ApiKeyRefused as refused:
         # A known key used beyond its scopes is a use too: audited, as refused.
-        keys.record_use(key.id, request.method, rule, refused=True)
+        g.api_use = (key, rule, True)
         return problem.response(refused.status, refused.reason)
     g.api_key_id = key.id
     g.integration_id = key.integration_id
-    keys.record_use(key.id, request.method, rule)
+    g.api_use = (key, rule, False)
     return None
+
+
+@blueprint.after_request
+def audit_use(response: Response) -> Response:
+    """Record the key's use before the answer leaves, in the transaction of the view's
+    reads (one commit per call). No record, no answer: a 503 instead."""
+    use = g.pop("api_use", None)
+    if use is None:
+        return response
+    key, rule, refused = use
+    try:
+        usage.record_call(key, request.method, rule, refused=refused)
+    except Exception:
+        db.session.rollback()
+        log.exception("API call not recorded; answer withheld")
+        return problem.response(503, _("This call could not be recorded, so it is not "
+                                       "answered. Please try again later."))
+    return response
 
 
 def key_actor() -> NamedActor:

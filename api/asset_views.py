@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from api.access import blueprint, integration_id, key_actor, requires_scope
 from api.schemas import AssetForm, AssetSchema, ChannelQuery
 from likeness.errors import InvalidInput
-from likeness.integrations import assets, fetch, keys, permissions, renditions
+from likeness.integrations import assets, fetch, keys, permissions, renditions, xmp
 from likeness.models import Scope
 from likeness.web.stored_files import send_stored
+
+XMP_TYPE = "application/rdf+xml"
 
 
 @blueprint.route("/assets/<string:external_id>", methods=["PUT"])
@@ -63,6 +66,24 @@ def get_rendition(query: dict[str, Any], external_id: str) -> Response:
     key = renditions.for_channel(integration_id(), asset_id, query["channel"],
                                  actor=key_actor())
     return send_stored(key, "image/jpeg")
+
+
+@blueprint.route("/assets/<string:external_id>/xmp", methods=["GET"])
+@requires_scope(Scope.ASSETS_READ)
+@blueprint.doc(responses={"200": {"description": "The XMP sidecar: one region per face with "
+                                                 "an opaque person reference (never a "
+                                                 "name), the PLUS model-release status and "
+                                                 "ids, and this photo's permission URL.",
+                                  "content": {XMP_TYPE: {"schema": {
+                                      "type": "string", "format": "binary"}}}}})
+def get_xmp(external_id: str) -> Response:
+    """The photo's XMP sidecar (if XMP export is on for this image bank): the same as
+    `flask export-xmp` writes, with the permission URL as `xmpRights:WebStatement`."""
+    asset_id = assets.asset_id_for(integration_id(), external_id)
+    permission_url = url_for("api.asset_permissions", external_id=external_id,
+                             _external=True)
+    data = xmp.sidecar(integration_id(), asset_id, permission_url, actor=key_actor())
+    return Response(data, mimetype=XMP_TYPE)
 
 
 def check_external_id(external_id: str, *, field: str = "external_id") -> None:

@@ -254,6 +254,10 @@ class Settings(BaseSettings):
     API_RATE_LIMIT: str = setting(
         "600 per minute", "requests per API key (requests without a well-formed key: per "
         "address)", group=API)
+    API_KEY_CACHE_SECONDS: int = setting(
+        30, "how long a process trusts an API key it read from the database (revocation and "
+        "rotation reach every process at once through Redis; this bounds changes nobody "
+        "announced, such as a restore)", ge=0, le=3600, group=API)
     API_BLURRED_CHANNELS: str = setting(
         "", "channels where an image bank may fetch a photo with the faces not allowed there "
         "blurred, comma-separated (e.g. `internal,website`)", shown="(none)", group=API)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -82,6 +82,17 @@ def integration_hosts(integration_id: int) -> ResponseReturnValue:
             flash(_("Allowed hosts saved."), "info")
     else:
         flash(_("The list of hosts is too long."), "error")
+    return redirect(url_for("admin.integration_page", integration_id=integration_id))
+
+
+@blueprint.post("/integrations/<int:integration_id>/xmp")
+@requires(Role.ADMIN)
+def integration_xmp(integration_id: int) -> ResponseReturnValue:
+    # CSRFProtect has already checked the token; the button says which way.
+    enabled = request.form.get("enabled") == "1"
+    keys.set_xmp_export(integration_id, enabled, actor=current_user)
+    flash(_("XMP sidecars can now be read through the API.") if enabled else
+          _("XMP sidecars can no longer be read through the API."), "info")
     return redirect(url_for("admin.integration_page", integration_id=integration_id))
 
 

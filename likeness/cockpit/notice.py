@@ -11,13 +11,13 @@ from typing import Any
 from flask import current_app
 
 from likeness.cockpit import facts, processors, purposes, transparency
-from likeness.library import policy_settings as settings
+from likeness.library import policy_settings
 
 
 def build() -> dict[str, Any]:
     """The notice's facts; no figures, names of recipients or staff counts (those are
     for the register, not the public)."""
-    state = settings.policy_state()
+    state = policy_settings.policy_state()
     controller_type = current_app.config["CONTROLLER_TYPE"]
     policy = state.policy.value
     return {

@@ -7,4 +7,4 @@ def register_jobs() -> None:
     (`@daily_task`), restore hooks (`@after_restore`) and alerts: importing registers them.
     The app factory calls it; tests/platform/test_job_registry.py checks that no such
     module is left out."""
-    from likeness.integrations import delivery, expiring  # noqa: F401
+    from likeness.integrations import delivery, expiring, usage  # noqa: F401

@@ -20,6 +20,8 @@ from sqlalchemy import select
 
 from likeness.errors import Conflict, InvalidInput, NotFound
 from likeness.extensions import db
+from likeness.integrations import key_cache
+from likeness.integrations.key_cache import KeyFacts
 from likeness.models import ApiKey, Integration, Scope, utcnow
 from likeness.models.base import MAX_ID
 from likeness.platform import audit
@@ -105,6 +107,16 @@ def set_allowed_hosts(integration_id: int, allowed_hosts: list[str], *, actor: A
 
 
 @use_case
+def set_xmp_export(integration_id: int, enabled: bool, *, actor: Actor) -> None:
+    """Let this image bank read XMP sidecars through the API (off by default)."""
+    integration = get_integration(integration_id)
+    if integration.xmp_export != enabled:
+        integration.xmp_export = enabled
+        audit.record("integration.xmp_export_changed", actor=actor,
+                     subject=integration.audit_ref, details={"enabled": enabled})
+
+
+@use_case
 def create_key(integration_id: int, label: str, scopes: list[str], *, actor: Actor,
                expires_at: datetime | None = None) -> NewKey:
     """A new key for the integration, owned by `actor`."""
@@ -134,6 +146,7 @@ def rotate_key(key_id: int, *, actor: Actor) -> NewKey:
     grace = timedelta(hours=current_app.config["API_KEY_ROTATION_GRACE_HOURS"])
     old.retires_at = now + grace
     old.replaced_by_id = new.key.id
+    key_cache.changed()
     audit.record("api_key.rotated", actor=actor, subject=old.audit_ref,
                  details={"successor": new.key.id, "grace_hours": grace // timedelta(hours=1)})
     return new
@@ -144,16 +157,18 @@ def revoke_key(key_id: int, *, actor: Actor) -> ApiKey:
     key = _get_key(key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        key_cache.changed()
         audit.record("api_key.revoked", actor=actor, subject=key.audit_ref)
     return key
 
 
-def find_key(presented: str | None) -> ApiKey:
-    """The valid key `presented` names, or ApiKeyRefused(401). Reads only."""
+def find_key(presented: str | None) -> KeyFacts:
+    """The valid key `presented` names, or ApiKeyRefused(401). Reads only, and usually
+    not even the database (`key_cache`). The key is hashed once per call."""
     match = KEY_PATTERN.match(presented or "")
     if match is None:
         raise ApiKeyRefused(401, _("Send a valid API key: Authorization: Bearer <key>."))
-    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == match.group(1)))
+    key = key_cache.lookup(match.group(1))
     digest = _digest(presented or "")
     if key is None or not hmac.compare_digest(key.secret_sha256, digest):
         raise ApiKeyRefused(401, _("This API key is not known."))
@@ -163,20 +178,7 @@ def find_key(presented: str | None) -> ApiKey:
     return key
 
 
-@use_case
-def record_use(key_id: int, method: str, endpoint: str, *, refused: bool = False) -> None:
-    """Every use of a key is audited (its id, never the key) and stamps last-used; a use
-    beyond the key's scopes is audited as refused."""
-    key = _get_key(key_id)
-    key.last_used_at = utcnow()
-    details: dict[str, object] = {"method": method, "endpoint": endpoint}
-    if refused:
-        details["refused"] = "scope"
-    audit.record("api.refused" if refused else "api.called", actor=key,
-                 subject=f"integration:{key.integration_id}", details=details)
-
-
-def require_scope(key: ApiKey, scope: Scope) -> None:
+def require_scope(key: KeyFacts, scope: Scope) -> None:
     if scope.value not in key.scopes:
         raise ApiKeyRefused(403, _("This API key lacks the scope %(scope)s.", scope=scope.value))
 

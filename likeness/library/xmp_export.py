@@ -106,17 +106,22 @@ def export_asset(asset_id: int, *, actor: Actor = SYSTEM) -> bytes | None:
     if asset is None or asset.status != AssetStatus.INDEXED.value:
         return None
     tags = describe(asset)
-    with tempfile.TemporaryDirectory(prefix="likeness-xmp-") as tmp:
-        path = os.path.join(tmp, "sidecar.xmp")
-        exiftool.write_json(path, tags)
-        with open(path, "rb") as handle:
-            data = handle.read()
+    data = render(tags)
     storage().write(sidecar_key(asset), data)
     asset.xmp_exported_at = utcnow()
     audit.record("asset.xmp_exported", actor=actor, subject=f"asset:{asset.id}",
                  details={"status": tags["ModelReleaseStatus"],
                           "regions": len(tags.get("ImageRegion", []))})
     return data
+
+
+def render(tags: dict[str, Any]) -> bytes:
+    """The sidecar's bytes for these tags, as exiftool writes them."""
+    with tempfile.TemporaryDirectory(prefix="likeness-xmp-") as tmp:
+        path = os.path.join(tmp, "sidecar.xmp")
+        exiftool.write_json(path, tags)
+        with open(path, "rb") as handle:
+            return handle.read()
 
 
 def refresh_later(asset_ids: list[int]) -> None:

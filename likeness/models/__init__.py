@@ -31,6 +31,7 @@ from likeness.models.disclosure import (
 )
 from likeness.models.erasure import ErasureKind, ErasureLedgerEntry
 from likeness.models.integration import (
+    ApiCall,
     ApiKey,
     ExternalAsset,
     ExternalSubject,
@@ -90,6 +91,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "AgeAnswer",
+    "ApiCall",
     "ApiKey",
     "ExternalAsset",
     "ExternalSubject",

@@ -30,6 +30,9 @@ class Integration(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # Host names Likeness may fetch photos from (and, later, deliver webhooks to).
     allowed_hosts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # XMP sidecars through the API (release status, person references): off until an
+    # admin turns them on for this image bank.
+    xmp_export: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -84,6 +87,23 @@ class ApiKey(Base):
         if self.retires_at is not None:
             return "retired" if self.retires_at <= now else "rotating"
         return "active"
+
+
+class ApiCall(Base):
+    """A use of an API key, written by the request in one cheap insert and sealed into
+    the audit chain (as an `api.called` / `api.refused` event) in batches by the worker
+    (likeness.integrations.usage). Durable from the answer on; chained within a sweep."""
+
+    __tablename__ = "api_call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id", ondelete="CASCADE"))
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("integration.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(10))
+    endpoint: Mapped[str] = mapped_column(String(200))
+    refused: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ExternalAsset(Base):

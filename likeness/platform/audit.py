@@ -26,6 +26,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NoReturn
 
 from flask_babel import lazy_gettext as _l
@@ -89,13 +90,7 @@ def record(
 
     `subject` is a pseudonymous reference too (`person:12`, `asset:3`).
     """
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise appenders so two transactions never both extend the same tail.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK_KEY})
-    tail = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
-    if not (uow.in_unit_of_work() and uow.current().audit_reanchoring):
-        _check_head_is_in_the_chain()
+    tail = _tail_for_append()
     prev_hash = tail.hash if tail else GENESIS_HASH
     event = AuditEvent(
         seq=_next_seq(tail),
@@ -108,12 +103,58 @@ def record(
         # Placeholder until the id is known; random so the unique index never trips.
         hash=secrets.token_hex(32),
     )
-    session.add(event)
-    session.flush()  # assigns the id, which is part of the hashed content
+    db.session.add(event)
+    db.session.flush()  # assigns the id, which is part of the hashed content
     event.hash = chain_hash(prev_hash, event)
-    session.flush()
+    db.session.flush()
     _advance_head_after_commit(event)
     return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An event written first somewhere cheaper, to be chained later (`record_many`)."""
+
+    action: str
+    actor_ref: str
+    subject: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+
+def record_many(entries: list[Entry]) -> None:
+    """Append many events at once within the caller's unit of work: one lock, one tail
+    read and two flushes for the whole batch, so sealing thousands costs little."""
+    if not entries:
+        return
+    tail = _tail_for_append()
+    events = [AuditEvent(seq=None, created_at=e.created_at, actor=e.actor_ref,
+                         action=e.action, subject=e.subject, details=e.details,
+                         prev_hash=GENESIS_HASH, hash=secrets.token_hex(32))
+              for e in entries]
+    db.session.add_all(events)
+    db.session.flush()  # ids first: they are hashed, and the chain runs in id order
+    events.sort(key=lambda event: event.id)
+    seq = _next_seq(tail)
+    prev_hash = tail.hash if tail else GENESIS_HASH
+    for event in events:
+        event.seq, event.prev_hash = seq, prev_hash
+        event.hash = prev_hash = chain_hash(prev_hash, event)
+        seq += 1
+    db.session.flush()
+    _advance_head_after_commit(events[-1])
+
+
+def _tail_for_append() -> AuditEvent | None:
+    """The newest event, with the right to append after it (and the head checked)."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise appenders so two transactions never both extend the same tail.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK_KEY})
+    tail = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    if not (uow.in_unit_of_work() and uow.current().audit_reanchoring):
+        _check_head_is_in_the_chain()
+    return tail
 
 
 def _next_seq(tail: AuditEvent | None) -> int:

@@ -18,7 +18,7 @@ from rq.exceptions import NoSuchJobError
 from rq.serializers import JSONSerializer
 
 from likeness.extensions import db
-from likeness.platform import daily, health, outbox
+from likeness.platform import daily, health, outbox, sweep_tasks
 from likeness.platform.queue import DispatcherJob, fetch_job, get_queue, get_redis
 from likeness.platform.rq_health import worker_alive
 
@@ -111,6 +111,7 @@ def _catch_up(app: Flask) -> None:
         try:
             health.worker_heartbeat()
             daily.schedule_if_due()  # a day missed while workers were down
+            sweep_tasks.run_all()  # needs no Redis: runs even when the sweep cannot
             outbox.sweep()
         except redis.RedisError:
             log.warning("outbox catch-up: Redis unavailable")
@@ -125,6 +126,7 @@ def _sweep_forever(app: Flask, stop: threading.Event) -> None:
             try:
                 health.worker_heartbeat()
                 daily.schedule_if_due()
+                sweep_tasks.run_all()
                 outbox.sweep()
             except Exception:  # keep sweeping; one bad round must not end the thread
                 log.exception("outbox sweep failed")

@@ -12,10 +12,11 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from likeness.integrations import keys
-from likeness.models import ApiKey, AuditEvent, utcnow
+from likeness.models import ApiCall, ApiKey, AuditEvent, utcnow
+from likeness.platform import audit, sweep_tasks
 from likeness.platform.actor import CLI
 from tests.helpers import csrf_token_from
 
@@ -70,6 +71,7 @@ def test_a_key_without_the_scope_is_forbidden_and_the_attempt_audited(
     secret = make_key(["subjects:write"])
     body = _problem(client.get(URL, headers=_auth(secret)), 403)
     assert "assets:read" in body["detail"]
+    sweep_tasks.run_all()  # the worker's next sweep seals the call into the audit chain
     (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api.refused"))
     assert event.details["refused"] == "scope" and event.actor.startswith("apikey:")
 
@@ -131,6 +133,10 @@ def test_every_use_is_audited_without_the_key_and_stamps_last_used(
     row = db.session.scalars(select(ApiKey)).one()
     db.session.refresh(row)
     assert row.last_used_at is not None
+    assert db.session.scalar(select(func.count()).select_from(ApiCall)) == 2  # durable now
+    sweep_tasks.run_all()  # the worker's next sweep seals the calls into the audit chain
+    assert db.session.scalar(select(func.count()).select_from(ApiCall)) == 0
+    assert audit.verify().ok
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api.called")
                                 .order_by(AuditEvent.id)).all()
     assert [e.details["method"] for e in events] == ["GET", "POST"]
@@ -141,6 +147,7 @@ def test_every_use_is_audited_without_the_key_and_stamps_last_used(
 
 def test_a_refused_key_leaves_no_trace_of_use(client: FlaskClient, db: Any, integration: Any):
     client.get(URL, headers=_auth("lk_0123456789ab_" + "A" * 43))
+    sweep_tasks.run_all()
     assert db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "api.called")).first() is None
 

@@ -158,15 +158,32 @@ def test_a_photo_whose_faces_are_not_known_yet_is_unknown(client, bearer, upload
     assert body["decision"] == "unknown" and _codes(body) == ["not_indexed"]
 
 
-def test_the_decision_agrees_with_the_library_on_every_channel(photos, db):
+@pytest.mark.parametrize("case", ["valid", "amber", "withdrawn", "expired", "restricted",
+                                  "erased", "blurred"])
+def test_the_decision_agrees_with_the_library_on_every_channel(photos, db, case):
+    """The API reads its own facts in three queries; its lights must be the library's."""
     _quitclaim(db, photos.person.id, [photos.obama_asset, photos.group_asset],
-               ["website", "print"])
+               ["website", "print"], withdrawn=case == "withdrawn",
+               valid_until={"amber": today() + timedelta(days=10),
+                            "expired": today() - timedelta(days=1)}.get(case))
+    if case == "restricted":
+        db.session.get(Asset, photos.group_asset).is_restricted = True
+    elif case == "erased":
+        db.session.get(Person, photos.person.id).is_suppressed = True
+    elif case == "blurred":
+        for face in db.session.scalars(select(Face).where(Face.person_id.is_(None))):
+            face.is_always_blurred = True
+    db.session.commit()
     ids = [photos.obama_asset, photos.group_asset]
     channels = [c.value for c in Channel]
     decisions = permissions.decide(ids, channels)
     consent = consent_status.for_assets(ids)
     for (asset_id, channel), decision in decisions.items():
         assert (decision.decision == "allowed") == consent[asset_id].usable(channel)
+        for face in decision.faces:
+            library_red = consent[asset_id].faces[face.face_id][channel] == consent_status.Light.RED
+            blurred = face.face_id in consent[asset_id].blurred
+            assert (face.decision == "allowed") == (blurred or not library_red)
 
 
 # --- bulk ------------------------------------------------------------------------------

@@ -246,6 +246,9 @@ CASES: dict[str, list[Case]] = {
                                         {"allowed_hosts": CONTROL})],
     "admin.api_key_rotate": [*_posts("/admin/api-keys/999999/rotate", {})],
     "admin.api_key_revoke": [*_posts("/admin/api-keys/999999/revoke", {})],
+    "admin.integration_xmp": [*_posts("/admin/integrations/999999/xmp", {"enabled": XSS})],
+    "api.get_xmp": [Case("GET", f"/api/v1/assets/{XSS}/xmp", staff=False),
+                    Case("GET", "/api/v1/assets/" + CONTROL + "/xmp", staff=False)],
     "api.asset_permissions": [
         Case("GET", f"/api/v1/assets/{XSS}/permissions?channel=" + SQLI, staff=False),
         Case("GET", "/api/v1/assets/" + "A" * 3000 + "/permissions", staff=False)],

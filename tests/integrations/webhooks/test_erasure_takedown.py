@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from likeness.models import TakedownTask
 from likeness.platform.storage import instance_dir
-from tests.integrations.webhooks.conftest import deliver_due
 from tests.dsr.test_suppression import _erase
+from tests.integrations.webhooks.conftest import deliver_due
 from tests.scenarios import latest_request, send_answer
 
 
