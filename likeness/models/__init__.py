@@ -20,6 +20,7 @@ from likeness.models.cockpit import (
     LegalHold,
     ReviewFlag,
 )
+from likeness.models.collection import CollectionSetting, HealthGround
 from likeness.models.disclosure import (
     Disclosure,
     DisclosureFace,
@@ -78,6 +79,8 @@ from likeness.models.staff import Role, StaffUser
 __all__ = [
     "AgeAnswer",
     "ApiKey",
+    "CollectionSetting",
+    "HealthGround",
     "ExternalAsset",
     "ExternalSubject",
     "Integration",

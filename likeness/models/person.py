@@ -32,6 +32,11 @@ class Person(Base):
     no_biometrics_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     no_biometrics_reason: Mapped[str | None] = mapped_column(Text)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Art. 14: tagged by name, the person is told once (not per tag). When and how it was
+    # settled: "sent", "invited" (an invitation told them, 14(5)(a)) or "exempt" (no
+    # address; the collection's 14(5)(b) assessment applies).
+    tag_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tag_notice: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

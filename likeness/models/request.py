@@ -167,6 +167,9 @@ class SubjectRequest(Base):
     scope_from: Mapped[date | None] = mapped_column(Date)
     scope_until: Mapped[date | None] = mapped_column(Date)
     scope_library_wide_reason: Mapped[str | None] = mapped_column(Text)
+    # Collections in the scope the scan left out: their photos reveal health and no
+    # Art. 9 ground is recorded for them (the answer names them and says why).
+    search_collections_not_scanned: Mapped[list[str] | None] = mapped_column(JSON)
     # A scope beyond what the requester named waits for a second privacy officer or an
     # admin (never whoever set it, nor the case's assignee), with their reason.
     scope_widens: Mapped[bool] = mapped_column(Boolean, default=False)
