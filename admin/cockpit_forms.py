@@ -144,6 +144,19 @@ class DecisionForm(FlaskForm):
     notify_subjects = RadioField(_l("Notify the people concerned?"), choices=YES_NO,
                                  validators=[DataRequired()])
     reasons = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=10000)])
+    likely_consequences = TextAreaField(_l("Likely consequences for the people concerned"),
+                                        validators=[Length(max=10000)])
+    measures_taken = TextAreaField(_l("Measures taken or proposed, including to limit the "
+                                      "harm"), validators=[Length(max=10000)])
+    advice = TextAreaField(_l("Advice to the people concerned (what they can do)"),
+                           validators=[Length(max=10000)])
+    late_reasons = TextAreaField(_l("Reasons for notifying after 72 hours"),
+                                 validators=[Length(max=10000)])
+
+
+class PublicCommunicationForm(FlaskForm):
+    text = TextAreaField(_l("Where and how the public was informed"),
+                         validators=[DataRequired(), Length(max=10000)])
 
 
 class AuthorityForm(FlaskForm):

@@ -33,6 +33,7 @@ AREA_MODULES = (
     "likeness.dsr.daily",
     "likeness.cockpit.retention",
     "likeness.cockpit.audit_view",
+    "likeness.cockpit.breach_alerts",
     "likeness.dsr.selfie_keys",
     "likeness.library.restore",
     "likeness.consent.restore",

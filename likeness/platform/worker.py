@@ -33,6 +33,15 @@ def on_worker_start(hook: Callable[[], object]) -> Callable[[], object]:
     return hook
 
 
+_SWEEP_HOOKS: list[Callable[[], object]] = []
+
+
+def on_sweep(hook: Callable[[], object]) -> Callable[[], object]:
+    """Run `hook` at every outbox sweep (for clocks that cannot wait for the daily run)."""
+    _SWEEP_HOOKS.append(hook)
+    return hook
+
+
 def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> bool:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     for hook in _START_HOOKS:
@@ -130,3 +139,14 @@ def _sweep_forever(app: Flask, stop: threading.Event) -> None:
                 log.exception("outbox sweep failed")
             finally:
                 db.session.remove()
+            _run_sweep_hooks()  # after the sweep: a hook's failure never delays the jobs
+
+
+def _run_sweep_hooks() -> None:
+    for hook in _SWEEP_HOOKS:
+        try:
+            hook()
+        except Exception:  # one failing hook must not stop the others, nor the sweeps
+            log.exception("sweep hook %s failed", getattr(hook, "__name__", "?"))
+        finally:
+            db.session.remove()
