@@ -17,7 +17,7 @@ from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.faces import index
 from likeness.faces.crypto import keyring
-from likeness.library import people, search, suppression
+from likeness.library import collection_settings, people, search, suppression
 from likeness.library.renditions import invalidate
 from likeness.models import Face, Person, SuggestionRejection, TagSource, utcnow
 from likeness.platform import audit, outbox
@@ -139,6 +139,7 @@ def _tag(face: Face, person: Person, actor: Actor, source: TagSource) -> None:
                              "may not be tagged until a privacy officer has checked it."))
     if face.is_not_a_face:
         raise InvalidInput(_("This region is marked as not a face."))
+    collection_settings.refuse_tagging(face.asset)  # health data without an Art. 9 ground
     if face.is_always_blurred:
         # Erased at its owner's request: naming it after someone new would undo that.
         raise InvalidInput(_("This face was erased at the person's request and may not be "
