@@ -28,6 +28,7 @@ AREA_MODULES = (
     "likeness.consent.portal",
     "likeness.consent.daily",
     "likeness.consent.coming_of_age",
+    "likeness.consent.tag_notices",
     "likeness.dsr.locate",
     "likeness.dsr.answer",
     "likeness.dsr.daily",

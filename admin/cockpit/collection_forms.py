@@ -8,19 +8,9 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from likeness.models import HealthGround
+from likeness.web.labels import HEALTH_GROUND_LABELS
 
-GROUND_LABELS = {
-    HealthGround.EXPLICIT_CONSENT.value: _l("Explicit consent of each person (Art. 9(2)(a))"),
-    HealthGround.VITAL_INTERESTS.value: _l("Vital interests (Art. 9(2)(c))"),
-    HealthGround.MADE_PUBLIC.value: _l("Made public by the person (Art. 9(2)(e))"),
-    HealthGround.LEGAL_CLAIMS.value: _l("Legal claims (Art. 9(2)(f))"),
-    HealthGround.SUBSTANTIAL_PUBLIC_INTEREST.value: _l(
-        "Substantial public interest under a specific law (Art. 9(2)(g))"),
-    HealthGround.HEALTH_CARE.value: _l("Provision of care, under professional secrecy "
-                                       "(Art. 9(2)(h))"),
-    HealthGround.ARCHIVING.value: _l("Archiving in the public interest (Art. 9(2)(j))"),
-}
+GROUND_LABELS = HEALTH_GROUND_LABELS
 
 
 class HealthForm(FlaskForm):

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from admin import blueprint, requires
 from admin.cockpit.collection_forms import GROUND_LABELS, HealthForm, NoticeExemptionForm
+from likeness.consent import tag_notices
 from likeness.errors import DomainError
 from likeness.library import collection_settings
 from likeness.models import Role
@@ -27,7 +28,7 @@ def cockpit_collections() -> ResponseReturnValue:
             NoticeExemptionForm(collection=name, assessment=(
                 setting.notice_exemption if setting else "") or "")))
     return render_template("admin/cockpit/collections.html", rows=rows,
-                           ground_labels=GROUND_LABELS)
+                           ground_labels=GROUND_LABELS, pending=tag_notices.pending())
 
 
 @blueprint.post("/cockpit/collections/health")

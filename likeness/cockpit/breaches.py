@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -244,7 +245,7 @@ def notify_people(breach_id: int, *, actor: Actor) -> int:
     return len(reachable)
 
 
-def notice_context(person: Person, address: str) -> dict[str, object]:
+def notice_context(person: Person, address: str) -> dict[str, Any]:
     """Whom the notice addresses: the person, or the guardian (by name) when it goes to
     the guardian's address, speaking of the child in the third person."""
     for_guardian = bool(person.guardian_email) and address == person.guardian_email \

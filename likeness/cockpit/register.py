@@ -7,6 +7,7 @@ from typing import Any
 
 from likeness.cockpit import facts
 from likeness.extensions import db
+from likeness.library import collection_settings
 from likeness.models import DpiaVersion
 from likeness.platform import audit
 from likeness.platform.actor import Actor
@@ -19,6 +20,7 @@ def build() -> dict[str, Any]:
     content = facts.collect()
     version_id = content["policy"]["dpia_version_id"]
     content["dpia_version"] = db.session.get(DpiaVersion, version_id) if version_id else None
+    content["collections"] = collection_settings.register_facts()  # Art. 9 and 14(5)(b)
     return content
 
 

@@ -29,11 +29,19 @@ def get(name: str) -> CollectionSetting | None:
 
 def listing() -> list[tuple[str, CollectionSetting | None]]:
     """Every collection in the library (and every one with a setting), with its setting."""
-    names = set(db.session.scalars(select(distinct(Asset.collection)).where(
-        Asset.collection.is_not(None))))
+    names = {c for c in db.session.scalars(select(distinct(Asset.collection)).where(
+        Asset.collection.is_not(None))) if c}
     settings = {s.name: s for s in db.session.scalars(select(CollectionSetting))}
-    return [(name, settings.get(name)) for name in sorted(names | set(settings), key=str.lower)
-            if name]
+    return [(name, settings.get(name)) for name in sorted(names | set(settings), key=str.lower)]
+
+
+def register_facts() -> list[dict[str, object]]:
+    """The collections with something recorded, as plain JSON for the Art. 30 register."""
+    return [{"name": s.name, "reveals_health": s.reveals_health,
+             "health_ground": s.health_ground, "health_ground_note": s.health_ground_note,
+             "notice_exemption": s.notice_exemption}
+            for s in db.session.scalars(select(CollectionSetting).order_by(
+                CollectionSetting.name)) if s.reveals_health or s.notice_exemption]
 
 
 def health_without_ground() -> set[str]:

@@ -16,7 +16,7 @@ from likeness.errors import InvalidInput
 from likeness.models import Setting, utcnow
 from likeness.staff import transparency
 from tests.cockpit import factories
-from tests.helpers import login, run_jobs
+from tests.helpers import run_jobs
 
 CONSEQUENCES = "Strangers may recognise you in a waiting room of the clinic."
 MEASURES = "We took the album offline and asked the forum to remove the post."
