@@ -63,6 +63,7 @@ AUDIT_ACTION_LABELS = {
     "disclosure.recorded": _l("shared or published"),
     "request.search_started": _l("searched for"),
     "face.tagged": _l("tagged"),
+    "face.untagged": _l("untagged"),
 }
 
 
