@@ -17,6 +17,7 @@ from admin.request_forms import (
     CloseForm,
     ExtendForm,
     IdentityCheckForm,
+    LiftRestrictionForm,
     LinkPersonForm,
     LocateForm,
     MessageForm,
@@ -29,7 +30,16 @@ from admin.request_forms import (
     ScopeForm,
     UnfoundedForm,
 )
-from likeness.dsr import actions, answer, casework, identity, locate, objection, scope
+from likeness.dsr import (
+    actions,
+    answer,
+    casework,
+    identity,
+    locate,
+    objection,
+    restriction,
+    scope,
+)
 
 
 def _assign(request_id: int, form: AssignForm) -> str:
@@ -126,6 +136,11 @@ def _objection_decision(request_id: int, form: ObjectionDecisionForm) -> str:
     return _("Decision recorded; the answer is being prepared.")
 
 
+def _lift_restriction(request_id: int, form: LiftRestrictionForm) -> str:
+    restriction.lift(request_id, form.reason.data or "", actor=current_user)
+    return _("The person is told first; the restriction ends once that message is sent.")
+
+
 def _unfounded(request_id: int, form: UnfoundedForm) -> str:
     fee = form.fee_euros.data
     casework.mark_unfounded(request_id, form.reason.data or "",
@@ -159,4 +174,5 @@ CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "objection-decision": (ObjectionDecisionForm, _objection_decision),
     "send-answer": (StaffActionForm, _send_answer),
     "unfounded": (UnfoundedForm, _unfounded),
+    "lift-restriction": (LiftRestrictionForm, _lift_restriction),
 }

@@ -29,6 +29,7 @@ AREA_MODULES = (
     "likeness.consent.daily",
     "likeness.consent.coming_of_age",
     "likeness.consent.tag_notices",
+    "likeness.dsr.restriction",
     "likeness.dsr.locate",
     "likeness.dsr.answer",
     "likeness.dsr.daily",

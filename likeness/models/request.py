@@ -181,6 +181,8 @@ class SubjectRequest(Base):
     objection_decision: Mapped[str | None] = mapped_column(String(10))
     objection_grounds: Mapped[str | None] = mapped_column(Text)
     restriction_lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Art. 18(3): why an Art. 18 restriction ends, told to the person before it is lifted.
+    restriction_lift_reason: Mapped[str | None] = mapped_column(Text)
     selfie_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When staff last started a face search: the selfie goes at the latest 30 days later.
     last_search_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
