@@ -18,7 +18,7 @@ from likeness.consent.signatures import parse_signature
 from likeness.dsr import casework, identity, intake, links
 from likeness.errors import DomainError
 from likeness.extensions import limiter
-from likeness.library import catalogue, collection_settings, sharing
+from likeness.library import catalogue, collection_settings, people, sharing
 from likeness.models import SignatureKind
 from likeness.platform import idempotency
 from likeness.platform.actor import person_actor
@@ -87,9 +87,10 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
     show_guardian = not opened.needs_guardian and child
     valid_until = amsterdam_today() + relativedelta(months=opened.invitation.validity_months)
     care_setting = collection_settings.reveals_health(opened.invitation.asset_ids)
+    dependent = people.get(opened.invitation.person_id).is_dependent
     return render_template("portal/sign.html", opened=opened, form=form, token=token,
                            show_guardian=show_guardian, valid_until=valid_until,
-                           care_setting=care_setting), status
+                           care_setting=care_setting, dependent=dependent), status
 
 
 def _drawing(field: Field, kind: str) -> bytes | None:

@@ -29,6 +29,7 @@ def write(quitclaim: Quitclaim) -> tuple[str, str]:
         channels=[c.channel for c in quitclaim.channels],
         photos=photos,
         care_setting=collection_settings.reveals_health(asset_ids),
+        dependent=bool(person and person.is_dependent),
         signature=(data_uri(quitclaim.signature_png, "image/png")
                    if quitclaim.signature_png else None),
         guardian_signature=(data_uri(quitclaim.guardian_signature_png, "image/png")

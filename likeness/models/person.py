@@ -37,6 +37,10 @@ class Person(Base):
     # address; the collection's 14(5)(b) assessment applies).
     tag_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tag_notice: Mapped[str | None] = mapped_column(String(10))
+    # Works for the organisation (an employee, a volunteer): consent given to one's
+    # employer is rarely free (EDPB Guidelines 05/2020, 21-24), so staff and the
+    # person are reminded that saying no has no consequences.
+    is_dependent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

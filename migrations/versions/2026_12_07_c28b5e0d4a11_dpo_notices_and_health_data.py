@@ -51,6 +51,10 @@ def upgrade():
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('tag_notice_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('tag_notice', sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column('is_dependent', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.alter_column('is_dependent', server_default=None)
     with op.batch_alter_table('subject_request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('search_collections_not_scanned', sa.JSON(),
                                       nullable=True))
@@ -62,6 +66,7 @@ def downgrade():
         batch_op.drop_column('restriction_lift_reason')
         batch_op.drop_column('search_collections_not_scanned')
     with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_column('is_dependent')
         batch_op.drop_column('tag_notice')
         batch_op.drop_column('tag_notice_at')
     with op.batch_alter_table('breach', schema=None) as batch_op:
