@@ -149,6 +149,11 @@ def _unfounded(request_id: int, form: UnfoundedForm) -> str:
             else _("Request refused as manifestly unfounded or excessive."))
 
 
+def _fee_paid(request_id: int, form: StaffActionForm) -> str:
+    casework.record_fee_paid(request_id, actor=current_user)
+    return _("Payment recorded; the month to answer counts from today.")
+
+
 def _send_answer(request_id: int, form: StaffActionForm) -> str:
     answer.send(request_id, actor=current_user)
     return _("The answer was sent; the person can download it from their status page.")
@@ -175,4 +180,5 @@ CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "send-answer": (StaffActionForm, _send_answer),
     "unfounded": (UnfoundedForm, _unfounded),
     "lift-restriction": (LiftRestrictionForm, _lift_restriction),
+    "fee-paid": (StaffActionForm, _fee_paid),
 }

@@ -193,6 +193,8 @@ class SubjectRequest(Base):
     # Art. 12(5): manifestly unfounded or excessive: refused, or a reasonable fee charged.
     unfounded_reason: Mapped[str | None] = mapped_column(Text)
     fee_cents: Mapped[int | None] = mapped_column(Integer)
+    # The fee was received: the request is handled from then, its month counted anew.
+    fee_paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Review before sending: the answer is drafted, staff look at it, then send it.
     answer_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))

@@ -59,10 +59,12 @@ def upgrade():
         batch_op.add_column(sa.Column('search_collections_not_scanned', sa.JSON(),
                                       nullable=True))
         batch_op.add_column(sa.Column('restriction_lift_reason', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('fee_paid_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('subject_request', schema=None) as batch_op:
+        batch_op.drop_column('fee_paid_at')
         batch_op.drop_column('restriction_lift_reason')
         batch_op.drop_column('search_collections_not_scanned')
     with op.batch_alter_table('person', schema=None) as batch_op:
