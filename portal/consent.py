@@ -17,7 +17,7 @@ from likeness.consent.rules import under_guardian_age
 from likeness.consent.signatures import parse_signature
 from likeness.errors import DomainError
 from likeness.extensions import limiter
-from likeness.library import catalogue
+from likeness.library import catalogue, collection_settings, people
 from likeness.models import SignatureKind
 from likeness.platform.actor import person_actor
 from likeness.platform.clock import today as amsterdam_today
@@ -68,8 +68,11 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
         status = 400
     show_guardian = not opened.needs_guardian and child
     valid_until = amsterdam_today() + relativedelta(months=opened.invitation.validity_months)
+    care_setting = collection_settings.reveals_health(opened.invitation.asset_ids)
+    dependent = people.get(opened.invitation.person_id).is_dependent
     return render_template("portal/sign.html", opened=opened, form=form, token=token,
-                           show_guardian=show_guardian, valid_until=valid_until), status
+                           show_guardian=show_guardian, valid_until=valid_until,
+                           care_setting=care_setting, dependent=dependent), status
 
 
 def _label(channel: str, third_parties: str | None = None) -> str:

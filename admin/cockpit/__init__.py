@@ -1,4 +1,11 @@
 """The privacy officer's cockpit: dashboard, register, DPIA, retention, holds,
-breaches, processors, audit log and transparency."""
+breaches, processors, collections (health data, Art. 14 notices), audit log and
+transparency."""
 
-from admin.cockpit import logs, processors, transparency, views  # noqa: F401  (registers the routes)
+from admin.cockpit import (  # noqa: F401  (registers the routes)
+    collections,
+    logs,
+    processors,
+    transparency,
+    views,
+)

@@ -8,11 +8,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -29,6 +31,7 @@ from likeness.cockpit.processors import SERVICE_LABELS
 from likeness.models import HoldScope
 from likeness.platform.clock import AMSTERDAM
 from likeness.web.form_fields import MAX_ID, parse_ids
+from likeness.web.labels import HEALTH_GROUND_LABELS
 
 LEVEL_CHOICES = [SelectChoice(value, label) for value, label in LEVEL_LABELS.items()]
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
@@ -160,6 +163,19 @@ class DecisionForm(FlaskForm):
     notify_subjects = RadioField(_l("Notify the people concerned?"), choices=YES_NO,
                                  validators=[DataRequired()])
     reasons = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=10000)])
+    likely_consequences = TextAreaField(_l("Likely consequences for the people concerned"),
+                                        validators=[Length(max=10000)])
+    measures_taken = TextAreaField(_l("Measures taken or proposed, including to limit the "
+                                      "harm"), validators=[Length(max=10000)])
+    advice = TextAreaField(_l("Advice to the people concerned (what they can do)"),
+                           validators=[Length(max=10000)])
+    late_reasons = TextAreaField(_l("Reasons for notifying after 72 hours"),
+                                 validators=[Length(max=10000)])
+
+
+class PublicCommunicationForm(FlaskForm):
+    text = TextAreaField(_l("Where and how the public was informed"),
+                         validators=[DataRequired(), Length(max=10000)])
 
 
 class AuthorityForm(FlaskForm):
@@ -201,3 +217,24 @@ class ProcessorForm(FlaskForm):
 
 class RemoveProcessorForm(FlaskForm):
     pass
+
+
+GROUND_LABELS = HEALTH_GROUND_LABELS
+
+
+class HealthForm(FlaskForm):
+    collection = HiddenField(validators=[DataRequired(), Length(max=200)])
+    reveals_health = BooleanField(_l("The photos reveal health (a care setting: patients, "
+                                     "clients)"))
+    ground = SelectField(_l("Article 9 ground"),
+                         choices=[SelectChoice("", _l("No ground recorded")),
+                                  *(SelectChoice(value, label)
+                                    for value, label in GROUND_LABELS.items())])
+    note = TextAreaField(_l("How the ground applies"), validators=[Length(max=5000)])
+
+
+class NoticeExemptionForm(FlaskForm):
+    collection = HiddenField(validators=[DataRequired(), Length(max=200)])
+    assessment = TextAreaField(
+        _l("Article 14(5)(b) assessment for tagged people without an address"),
+        validators=[Length(max=5000)])

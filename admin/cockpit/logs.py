@@ -15,6 +15,7 @@ from admin.cockpit.forms import (
     AuthorityForm,
     BreachForm,
     DecisionForm,
+    PublicCommunicationForm,
     amsterdam,
 )
 from admin.forms import StaffActionForm
@@ -62,22 +63,28 @@ def cockpit_breach(breach_id: int) -> ResponseReturnValue:
     found = breaches.affected(breach)
     with force_locale("nl"):
         notice = render_template("email/breach_notice.txt", breach=breach,
-                                 person={"name": "…"})
+                                 person={"name": "…"}, addressee="…", for_guardian=False)
     return render_template(
         "admin/cockpit/breach.html", breach=breach, affected=found,
         hours_left=breaches.hours_left(breach), notify_by=breaches.notify_by(breach),
         decision_form=DecisionForm(
             notify_authority=_yes_no(breach.notify_authority),
             notify_subjects=_yes_no(breach.notify_subjects),
-            reasons=breach.decision_reasons or ""),
-        authority_form=AuthorityForm(), action_form=StaffActionForm(), notice=notice)
+            reasons=breach.decision_reasons or "",
+            likely_consequences=breach.likely_consequences,
+            measures_taken=breach.measures_taken, advice=breach.advice,
+            late_reasons=breach.late_reasons or ""),
+        authority_form=AuthorityForm(), action_form=StaffActionForm(), notice=notice,
+        is_late=breaches.is_late(breach),
+        public_form=PublicCommunicationForm(text=breach.public_communication or ""))
 
 
 @blueprint.post("/cockpit/breaches/<int:breach_id>/<action>")
 @requires(*OFFICERS)
 def cockpit_breach_action(breach_id: int, action: str) -> ResponseReturnValue:
     forms: dict[str, type[FlaskForm]] = {"decide": DecisionForm, "authority": AuthorityForm,
-                                         "notify": StaffActionForm, "close": StaffActionForm}
+                                         "notify": StaffActionForm, "close": StaffActionForm,
+                                         "public": PublicCommunicationForm}
     if action not in forms:
         return redirect(url_for("admin.cockpit_breach", breach_id=breach_id))
     form = forms[action]()
@@ -90,12 +97,20 @@ def cockpit_breach_action(breach_id: int, action: str) -> ResponseReturnValue:
         if isinstance(form, DecisionForm):
             breaches.decide(breach_id, notify_authority=form.notify_authority.data == "yes",
                             notify_subjects=form.notify_subjects.data == "yes",
-                            reasons=form.reasons.data or "", actor=current_user)
+                            reasons=form.reasons.data or "",
+                            likely_consequences=form.likely_consequences.data or "",
+                            measures_taken=form.measures_taken.data or "",
+                            advice=form.advice.data or "",
+                            late_reasons=form.late_reasons.data or "", actor=current_user)
             flash(_("Decision recorded."), "info")
         elif isinstance(form, AuthorityForm):
             breaches.authority_notified(breach_id, form.reference.data or "",
                                         actor=current_user)
             flash(_("Notification to the Autoriteit Persoonsgegevens recorded."), "info")
+        elif isinstance(form, PublicCommunicationForm):
+            breaches.communicate_publicly(breach_id, form.text.data or "",
+                                          actor=current_user)
+            flash(_("Public communication recorded."), "info")
         elif action == "notify":
             sent = breaches.notify_people(breach_id, actor=current_user)
             flash(ngettext("Notice sent to %(num)d person.", "Notice sent to %(num)d people.",

@@ -15,6 +15,7 @@ from admin.dsr.forms import (
     CloseForm,
     ExtendForm,
     IdentityCheckForm,
+    LiftRestrictionForm,
     LinkPersonForm,
     LocateForm,
     MessageForm,
@@ -29,7 +30,16 @@ from admin.dsr.forms import (
 )
 from admin.forms import StaffActionForm
 from admin.library.lookups import person_choice
-from likeness.dsr import actions, answer, casework, identity, locate, objection, scope
+from likeness.dsr import (
+    actions,
+    answer,
+    casework,
+    identity,
+    locate,
+    objection,
+    restriction,
+    scope,
+)
 
 
 def _assign(request_id: int, form: AssignForm) -> str:
@@ -126,12 +136,22 @@ def _objection_decision(request_id: int, form: ObjectionDecisionForm) -> str:
     return _("Decision recorded; the answer is being prepared.")
 
 
+def _lift_restriction(request_id: int, form: LiftRestrictionForm) -> str:
+    restriction.lift(request_id, form.reason.data or "", actor=current_user)
+    return _("The person is told first; the restriction ends once that message is sent.")
+
+
 def _unfounded(request_id: int, form: UnfoundedForm) -> str:
     fee = form.fee_euros.data
     casework.mark_unfounded(request_id, form.reason.data or "",
                             fee_cents=int(fee * 100) if fee else None, actor=current_user)
     return (_("The person was told the fee.") if fee
             else _("Request refused as manifestly unfounded or excessive."))
+
+
+def _fee_paid(request_id: int, form: StaffActionForm) -> str:
+    casework.record_fee_paid(request_id, actor=current_user)
+    return _("Payment recorded; the month to answer counts from today.")
 
 
 def _send_answer(request_id: int, form: StaffActionForm) -> str:
@@ -159,4 +179,6 @@ CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "objection-decision": (ObjectionDecisionForm, _objection_decision),
     "send-answer": (StaffActionForm, _send_answer),
     "unfounded": (UnfoundedForm, _unfounded),
+    "lift-restriction": (LiftRestrictionForm, _lift_restriction),
+    "fee-paid": (StaffActionForm, _fee_paid),
 }

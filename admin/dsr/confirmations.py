@@ -27,10 +27,16 @@ class Confirmation:
 def not_scanned_notice(request: SubjectRequest) -> str:
     """What the last search left out, or "" when it left out nothing."""
     count = request.search_photos_not_scanned or 0
-    if not count:
-        return ""
-    return ngettext("%(num)d photo with untagged faces was not scanned.",
-                    "%(num)d photos with untagged faces were not scanned.", count)
+    notice = ngettext("%(num)d photo with untagged faces was not scanned.",
+                      "%(num)d photos with untagged faces were not scanned.", count
+                      ) if count else ""
+    health = request.search_collections_not_scanned or []
+    if health:
+        notice = " ".join(filter(None, [notice, _(
+            "Not scanned because their photos reveal health and no Article 9 ground is "
+            "recorded for them: %(names)s. A privacy officer can record the ground under "
+            "Cockpit → Collections; then search again.", names=", ".join(health))]))
+    return notice
 
 
 def _carry_out(request: SubjectRequest) -> Confirmation:

@@ -128,6 +128,11 @@ class RelationshipCheckForm(FlaskForm):
                          validators=[DataRequired(), Length(max=2000)])
 
 
+class LiftRestrictionForm(FlaskForm):
+    reason = TextAreaField(_l("Why the restriction ends (the person is told this first)"),
+                           validators=[DataRequired(), Length(max=5000)])
+
+
 class ObjectionDecisionForm(FlaskForm):
     decision = RadioField(_l("Decision"), choices=[
         SelectChoice("upheld", _l("Uphold: erase the person from the confirmed photos")),

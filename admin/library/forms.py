@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     HiddenField,
@@ -44,6 +45,9 @@ class PersonDetailsForm(FlaskForm):
                               description=_l("Under 16, a parent or guardian signs."))
     guardian_email = EmailField(_l("Email of parent or guardian"),
                                 validators=[Optional(), Email(), Length(max=254)])
+    is_dependent = BooleanField(_l("Works for us (an employee, volunteer or intern)"),
+                                description=_l("Their consent must be free: saying no may "
+                                               "have no consequences for their work."))
 
 
 class NoBiometricsForm(FlaskForm):

@@ -32,7 +32,8 @@ def people_index() -> ResponseReturnValue:
 def person_page(person_id: int) -> ResponseReturnValue:
     person = people.get(person_id)
     details_form = PersonDetailsForm(email=person.email, date_of_birth=person.date_of_birth,
-                                     guardian_email=person.guardian_email)
+                                     guardian_email=person.guardian_email,
+                                     is_dependent=person.is_dependent)
     return _person_page(person, details_form)
 
 
@@ -64,7 +65,8 @@ def person_details(person_id: int) -> ResponseReturnValue:
         try:
             people.update_details(person.id, people.Details(
                 email=form.email.data, date_of_birth=form.date_of_birth.data,
-                guardian_email=form.guardian_email.data), actor=current_user)
+                guardian_email=form.guardian_email.data,
+                is_dependent=bool(form.is_dependent.data)), actor=current_user)
         except DomainError as exc:
             show_error(form, exc)
         else:

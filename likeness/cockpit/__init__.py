@@ -9,4 +9,4 @@ def register_jobs() -> None:
     (`@daily_task`), restore hooks (`@after_restore`) and alerts: importing registers them.
     The app factory calls it; tests/platform/test_job_registry.py checks that no such
     module is left out."""
-    from likeness.cockpit import audit_view, retention  # noqa: F401
+    from likeness.cockpit import audit_view, breach_alerts, retention  # noqa: F401

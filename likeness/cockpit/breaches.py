@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -59,6 +60,12 @@ class Affected:
             if address:
                 result.append((person, address))
         return result
+
+    @property
+    def unreachable(self) -> int:
+        """People in what leaked whom no e-mail can reach: tagged without a usable
+        address, and faces nobody identified (Art. 34(3)(c): tell them publicly)."""
+        return len(self.people) - len(self.reachable) + self.untagged_faces
 
 
 def get(breach_id: int) -> Breach:
@@ -171,11 +178,22 @@ def affected(breach: Breach) -> Affected:
 
 @use_case
 def decide(breach_id: int, *, notify_authority: bool, notify_subjects: bool, reasons: str,
-           actor: Actor) -> Breach:
-    """Record whether the AP and the people are notified, and why (Art. 33(5))."""
+           likely_consequences: str = "", measures_taken: str = "", advice: str = "",
+           late_reasons: str = "", actor: Actor) -> Breach:
+    """Record whether the AP and the people are notified, and why (Art. 33(5)), with what
+    the notices say: the likely consequences and the measures taken (Art. 33(3)(c)-(d),
+    34(2)), advice to the people, and the reasons for a late notification (Art. 33(1))."""
     breach = get(breach_id)
     if not reasons.strip():
         raise InvalidInput(_("Give the reasons for the decision."))
+    if (notify_authority or notify_subjects) and not (
+            likely_consequences.strip() and measures_taken.strip()):
+        raise InvalidInput(_("A notification must describe the likely consequences and the "
+                             "measures taken (Articles 33(3) and 34(2) GDPR)."))
+    breach.likely_consequences = likely_consequences.strip()[:10000]
+    breach.measures_taken = measures_taken.strip()[:10000]
+    breach.advice = advice.strip()[:10000]
+    breach.late_reasons = late_reasons.strip()[:10000] or None
     breach.notify_authority = notify_authority
     breach.notify_subjects = notify_subjects
     breach.decision_reasons = reasons.strip()[:10000]
@@ -195,6 +213,13 @@ def authority_notified(breach_id: int, reference: str, *, actor: Actor) -> Breac
     breach = get(breach_id)
     if not reference.strip():
         raise InvalidInput(_("Enter the reference the Autoriteit Persoonsgegevens gave."))
+    if breach.notify_authority is not True:
+        raise InvalidInput(_("Record the decision to notify the Autoriteit "
+                             "Persoonsgegevens first."))
+    if is_late(breach) and not breach.late_reasons:
+        raise InvalidInput(_("More than 72 hours have passed since the discovery: record "
+                             "the reasons for the delay with the decision first (Article "
+                             "33(1) GDPR)."))
     breach.authority_notified_at = breach.authority_notified_at or utcnow()
     breach.authority_reference = reference.strip()[:100]
     audit.record("breach.authority_notified", actor=actor, subject=f"breach:{breach.id}")
@@ -206,16 +231,47 @@ def notify_people(breach_id: int, *, actor: Actor) -> int:
     """Email the notice (Art. 34) to every affected person we can reach; returns how
     many. Only once per breach."""
     breach = get(breach_id)
+    if breach.notify_subjects is not True:
+        raise InvalidInput(_("Record the decision to notify the people concerned first."))
     if breach.subjects_notified_at is not None:
         raise InvalidInput(_("The people concerned were already notified."))
     reachable = affected(breach).reachable
     for person, address in reachable:
         mail.queue_email(address, "breach_notice", language="nl", breach=breach,
-                         person=person)
+                         **notice_context(person, address))
     breach.subjects_notified_at = utcnow()
     audit.record("breach.subjects_notified", actor=actor, subject=f"breach:{breach.id}",
                  details={"emails": len(reachable)})
     return len(reachable)
+
+
+def notice_context(person: Person, address: str) -> dict[str, Any]:
+    """Whom the notice addresses: the person, or the guardian (by name) when it goes to
+    the guardian's address, speaking of the child in the third person."""
+    for_guardian = bool(person.guardian_email) and address == person.guardian_email \
+        and address != person.email
+    return {"person": person, "for_guardian": for_guardian,
+            "addressee": (person.guardian_name or "") if for_guardian else person.name}
+
+
+def is_late(breach: Breach, now: datetime | None = None) -> bool:
+    """The 72 hours have passed without the AP being notified."""
+    return (breach.authority_notified_at or now or utcnow()) > notify_by(breach)
+
+
+@use_case
+def communicate_publicly(breach_id: int, text: str, *, actor: Actor) -> Breach:
+    """Record the public communication (where and what) that tells the people who cannot
+    be reached individually (Art. 34(3)(c)); only after the decision to notify them."""
+    breach = get(breach_id)
+    if breach.notify_subjects is not True:
+        raise InvalidInput(_("Record the decision to notify the people concerned first."))
+    if not text.strip():
+        raise InvalidInput(_("Say where and how the public was informed."))
+    breach.public_communication = text.strip()[:10000]
+    breach.public_communication_at = utcnow()
+    audit.record("breach.communicated_publicly", actor=actor, subject=f"breach:{breach.id}")
+    return breach
 
 
 @use_case

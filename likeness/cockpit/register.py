@@ -7,6 +7,7 @@ from typing import Any
 
 from likeness.cockpit import facts, processors, purposes
 from likeness.extensions import db
+from likeness.library import collection_settings
 from likeness.models import DpiaVersion
 from likeness.platform import audit
 from likeness.platform.actor import Actor
@@ -21,6 +22,7 @@ def build() -> dict[str, Any]:
     content["dpia_version"] = db.session.get(DpiaVersion, version_id) if version_id else None
     # Text for the keys, rendered in the page's or PDF's language.
     content["labels"] = {**purposes.LABELS, "service": processors.SERVICE_LABELS}
+    content["collections"] = collection_settings.register_facts()  # Art. 9 and 14(5)(b)
     return content
 
 

@@ -7,4 +7,11 @@ def register_jobs() -> None:
     (`@daily_task`), restore hooks (`@after_restore`) and alerts: importing registers them.
     The app factory calls it; tests/platform/test_job_registry.py checks that no such
     module is left out."""
-    from likeness.consent import coming_of_age, daily, portal, restore, signing  # noqa: F401
+    from likeness.consent import (  # noqa: F401
+        coming_of_age,
+        daily,
+        portal,
+        restore,
+        signing,
+        tag_notices,
+    )

@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from likeness.extensions import db
-from likeness.library import blur
+from likeness.library import blur, collection_settings
 from likeness.library.renditions import Purpose, render
 from likeness.models import Asset, Person, Quitclaim
 from likeness.platform.clock import AMSTERDAM
@@ -28,6 +28,8 @@ def write(quitclaim: Quitclaim) -> tuple[str, str]:
         person=person,
         channels=[c.channel for c in quitclaim.channels],
         photos=photos,
+        care_setting=collection_settings.reveals_health(asset_ids),
+        dependent=bool(person and person.is_dependent),
         signature=(data_uri(quitclaim.signature_png, "image/png")
                    if quitclaim.signature_png else None),
         guardian_signature=(data_uri(quitclaim.guardian_signature_png, "image/png")

@@ -14,7 +14,7 @@ from likeness.models import Channel, Person
 from likeness.models.person import age_on
 from likeness.platform.clock import today as amsterdam_today
 
-CONSENT_TEXT_VERSION = "2026-12-v2"  # v2: the text a guardian agrees to for a child
+CONSENT_TEXT_VERSION = "2026-12-v3"  # v3: controller, biometric purposes, care settings
 GUARDIAN_AGE = guardians.CONSENT_AGE
 LANGUAGES = ("nl", "en")
 

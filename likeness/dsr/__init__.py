@@ -13,5 +13,6 @@ def register_jobs() -> None:
         erasure_records,
         locate,
         objection,
+        restriction,
         selfie_keys,
     )

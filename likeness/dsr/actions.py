@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from likeness.consent import withdrawal
-from likeness.dsr import answer, casework, erasure, locate, objection, readiness
+from likeness.dsr import answer, casework, erasure, locate, objection, readiness, restriction
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.integrations import events
@@ -97,7 +97,7 @@ def _objection(request: SubjectRequest, actor: Actor, decision: str) -> None:
 
 
 def _restriction(request: SubjectRequest, actor: Actor, decision: str) -> None:
-    count = _restrict(request, actor, "restriction (Art. 18)", TakedownReason.RESTRICTION)
+    count = _restrict(request, actor, restriction.REASON, TakedownReason.RESTRICTION)
     casework.record_action(request, "restricted", count=count)
 
 

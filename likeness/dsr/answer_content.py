@@ -36,7 +36,7 @@ from likeness.models import (
 
 # Audit actions that show what happened to the person's photos, for the access log.
 LOGGED_ACTIONS = ("asset.viewed", "asset.downloaded", "share.viewed", "disclosure.recorded",
-                  "request.search_started", "face.tagged")
+                  "request.search_started", "face.tagged", "face.untagged")
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,9 @@ def gather(request: SubjectRequest) -> AnswerContent:
     content.recipients = disclosures.showing(own_faces, request.person_id)
     content.quitclaims = _quitclaims(request, content.person)
     content.emails = _emails(request, content.person)
-    content.access_log = _access_log([p.asset.id for p in content.photos])
+    content.access_log = _access_log([p.asset.id for p in content.photos],
+                                     {p.face.id: p.asset.id for p in content.photos},
+                                     request)
     content.retention = retention(content.quitclaims)
     return content
 
@@ -150,19 +152,28 @@ def _emails(request: SubjectRequest, person: Person | None) -> list[OutgoingEmai
         func.lower(OutgoingEmail.recipient).in_(addresses)).order_by(OutgoingEmail.id)))
 
 
-def _access_log(asset_ids: list[int]) -> list[LogEntry]:
-    if not asset_ids:
-        return []
+def _access_log(asset_ids: list[int], own_faces: dict[int, int],
+                request: SubjectRequest) -> list[LogEntry]:
+    """What happened to the person's photos, and what concerned the person: the tags of
+    their own faces (whose subject is the face, not the photo) and the searches for them
+    (every search of a request that is theirs: this one, or one linked to them)."""
     names = {f"asset:{a}": catalogue.get(a).original_filename for a in asset_ids}
+    faces = {f"face:{face_id}": names.get(f"asset:{asset_id}", "")
+             for face_id, asset_id in own_faces.items()}
     share_ids = {f"share:{d.share_link_id}": names.get(f"asset:{d.asset_id}", "")
                  for d in db.session.scalars(select(Disclosure).where(
                      Disclosure.asset_id.in_(asset_ids), Disclosure.share_link_id.is_not(None)))}
+    requests = {f"request:{request.id}"}
+    if request.person_id is not None:
+        requests.update(f"request:{r}" for r in db.session.scalars(select(
+            SubjectRequest.id).where(SubjectRequest.person_id == request.person_id)))
     events = db.session.scalars(select(AuditEvent).where(
         AuditEvent.action.in_(LOGGED_ACTIONS),
-        or_(AuditEvent.subject.in_(list(names)),
+        or_(AuditEvent.subject.in_([*names, *faces, *requests]),
             AuditEvent.actor.in_(list(share_ids)))).order_by(AuditEvent.id))
     return [LogEntry(at=e.created_at, who=actor_label(e.actor), action=e.action,
-                     photo=names.get(e.subject or "", share_ids.get(e.actor, "")))
+                     photo=names.get(e.subject or "") or faces.get(e.subject or "")
+                     or share_ids.get(e.actor, ""))
             for e in events]
 
 

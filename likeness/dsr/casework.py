@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from likeness.dsr import links
-from likeness.dsr.deadlines import extended_due_date
+from likeness.dsr.deadlines import due_date, extended_due_date
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.models import (
@@ -137,7 +137,8 @@ def extend(request_id: int, months: int, reason: str, *, actor: Actor,
         raise InvalidInput(_("The first deadline has passed: an extension is no longer "
                              "allowed."))
     try:
-        request.extended_due_on = extended_due_date(request.received_at, months)
+        request.extended_due_on = extended_due_date(request.fee_paid_at or request.received_at,
+                                                    months)
     except ValueError as exc:
         raise InvalidInput(_("An extension is one or two months.")) from exc
     request.extension_reason = reason.strip()[:2000]
@@ -209,6 +210,27 @@ def mark_unfounded(request_id: int, reason: str, *, fee_cents: int | None = None
         return refuse(request_id, text, actor=actor)
     request.fee_cents = fee_cents
     tell_person(request, "request_fee", url=links.status_url(request))
+    return request
+
+
+def awaiting_fee(request: SubjectRequest) -> bool:
+    """A fee was asked (Art. 12(5)) and has not been received."""
+    return bool(request.fee_cents) and request.fee_paid_at is None
+
+
+@use_case
+def record_fee_paid(request_id: int, *, actor: Actor) -> SubjectRequest:
+    """The fee was received: the request is handled from today, and the month to answer
+    counts from the payment (the answer was not owed while the fee was unpaid)."""
+    request = get(request_id)
+    _require_open(request)
+    if not awaiting_fee(request):
+        raise InvalidInput(_("No unpaid fee is recorded for this request."))
+    request.fee_paid_at = utcnow()
+    request.due_on = due_date(request.fee_paid_at)
+    request.extended_due_on = None  # an extension would have to be decided again
+    audit.record("request.fee_paid", actor=actor, subject=f"request:{request.id}",
+                 details={"fee_cents": request.fee_cents})
     return request
 
 

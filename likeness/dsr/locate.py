@@ -128,6 +128,9 @@ def prepare(request_id: int, run: str) -> None:
             select(Asset.id).where(scope.asset_filter(request)).order_by(Asset.id)))
         size = current_app.config["SEARCH_CHUNK_ASSETS"]
         chunks = [asset_ids[i:i + size] for i in range(0, len(asset_ids), size)]
+    request.search_collections_not_scanned = (
+        (scope.health_collections_left_out(request) or None)
+        if policy == TemplatePolicy.CONSENTED_ONLY and queries else None)
     request.search_chunks_total = len(chunks)
     request.search_chunks_done = 0
     request.search_photos_not_scanned = (
@@ -140,7 +143,9 @@ def prepare(request_id: int, run: str) -> None:
     audit.record("request.search_prepared", actor=SYSTEM, subject=f"request:{request.id}",
                  details={"policy": policy.value, "queries": len(queries),
                           "chunks": request.search_chunks_total,
-                          "photos_not_scanned": request.search_photos_not_scanned})
+                          "photos_not_scanned": request.search_photos_not_scanned,
+                          "health_collections_not_scanned": len(
+                              request.search_collections_not_scanned or [])})
 
 
 def _photos_not_scanned(request: SubjectRequest, *, scanned: bool) -> int:

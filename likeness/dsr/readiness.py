@@ -21,6 +21,9 @@ SEARCH_FIRST = {RequestType.ACCESS.value, RequestType.ERASURE.value,
 def carry_out_blockers(request: SubjectRequest) -> list[str]:
     """Why "Carry out" is not possible yet (empty: it is)."""
     reasons = identity.blockers(request)
+    if casework.awaiting_fee(request):
+        reasons.append(_("The fee asked under Article 12(5) has not been received: the "
+                         "request is handled once it is (record the payment)."))
     if request.type in SEARCH_FIRST:
         if request.search_status == SearchStatus.RUNNING.value:
             reasons.append(_("The search is still running."))

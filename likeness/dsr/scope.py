@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, distinct, func, select, true
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select, true
 
 from likeness.dsr import casework
 from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db
+from likeness.library import collection_settings
 from likeness.models import Asset, AssetStatus, Face, Role, SubjectRequest, utcnow
 from likeness.platform import audit
 from likeness.platform.actor import Actor
@@ -131,7 +132,23 @@ def asset_filter(request: SubjectRequest) -> ColumnElement[bool]:
     while a wider scope waits for approval)."""
     if awaiting_approval(request):
         return Asset.id.is_(None)  # matches nothing
-    return _chosen(request)
+    left_out = collection_settings.health_without_ground()
+    if not left_out:
+        return _chosen(request)
+    # Health data without an Art. 9 ground is not scanned (spelled out for NULL: a photo
+    # without a collection is in).
+    return and_(_chosen(request), or_(Asset.collection.is_(None),
+                                      Asset.collection.not_in(left_out)))
+
+
+def health_collections_left_out(request: SubjectRequest) -> list[str]:
+    """Collections within the chosen scope that the scan leaves out: their photos reveal
+    health and no Art. 9 ground is recorded for them."""
+    left_out = collection_settings.health_without_ground()
+    if not left_out:
+        return []
+    return sorted(c for c in db.session.scalars(select(distinct(Asset.collection)).where(
+        _chosen(request), Asset.collection.in_(left_out))) if c)
 
 
 def _chosen(request: SubjectRequest) -> ColumnElement[bool]:

@@ -246,8 +246,8 @@ def _consent(asset_ids: list[int], channels: list[str], facts: _Facts,
     asset has a signed quitclaim in force for it and the channel, not withdrawn there.
     A test checks that these agree with `consent_status.for_assets` everywhere."""
     amber = timedelta(days=consent_status.AMBER_DAYS)
-    light = consent_status.Light
-    red, amber_light, green = light.RED, light.AMBER, light.GREEN
+    lights_of = consent_status.Light
+    red, amber_light, green = lights_of.RED, lights_of.AMBER, lights_of.GREEN
     result = {}
     faces, quitclaims = facts.faces, facts.quitclaims
     for asset_id in asset_ids:

@@ -21,8 +21,9 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from likeness.errors import InvalidInput
 from likeness.extensions import db
-from likeness.library import people, tagging
+from likeness.library import collection_settings, people, tagging
 from likeness.library.imaging import DecodedImage
 from likeness.library.metadata_regions import TAGS, extract, iou
 from likeness.models import Asset, Face, FaceOrigin, Person, TagSource
@@ -207,6 +208,11 @@ def confirm(face_ids: list[int], *, actor: Actor) -> Confirmed:
         if face.is_not_a_face or face.is_always_blurred:
             face.imported_name = None
             result.refused.append((face.id, _("This face may not be tagged.")))
+            continue
+        try:
+            collection_settings.refuse_tagging(face.asset)
+        except InvalidInput as refused:  # kept as a suggestion until a ground is recorded
+            result.refused.append((face.id, refused.message))
             continue
         same = _same_name(name)
         if any(p.is_suppressed for p in same):

@@ -86,6 +86,7 @@ class Details:
     email: str | None = None
     date_of_birth: date | None = None
     guardian_email: str | None = None
+    is_dependent: bool | None = None  # None: leave as it is
 
 
 @use_case
@@ -97,9 +98,11 @@ def update_details(person_id: int, details: Details, *, actor: Actor,
     person = get(person_id)
     if details.date_of_birth is not None and details.date_of_birth > amsterdam_today():
         raise InvalidInput(_("The date of birth lies in the future."), field="date_of_birth")
-    wanted = {"email": _email(details.email, "email"),
-              "date_of_birth": details.date_of_birth,
-              "guardian_email": _email(details.guardian_email, "guardian_email")}
+    wanted: dict[str, object] = {
+        "email": _email(details.email, "email"), "date_of_birth": details.date_of_birth,
+        "guardian_email": _email(details.guardian_email, "guardian_email")}
+    if details.is_dependent is not None:
+        wanted["is_dependent"] = details.is_dependent
     changed = []
     for name, value in wanted.items():
         if only_add and value is None:

@@ -17,7 +17,7 @@ from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.faces import templates
 from likeness.faces.crypto import keyring
-from likeness.library import face_templates, people, search, suppression
+from likeness.library import collection_settings, face_templates, people, search, suppression
 from likeness.library.renditions import invalidate
 from likeness.models import Face, Person, SuggestionRejection, TagSource, utcnow
 from likeness.platform import audit
@@ -136,6 +136,11 @@ def _tag(face: Face, person: Person, actor: Actor, source: TagSource) -> None:
                              "may not be tagged until a privacy officer has checked it."))
     if face.is_not_a_face:
         raise InvalidInput(_("This region is marked as not a face."))
+    collection_settings.refuse_tagging(face.asset)  # health data without an Art. 9 ground
+    if face.asset.is_restricted:
+        # Art. 18(2): a restricted photo is only stored, and naming someone in it is use.
+        raise InvalidInput(_("This photo is restricted (Article 18 GDPR): nobody may be "
+                             "tagged in it while the restriction lasts."))
     if face.is_always_blurred:
         # Erased at its owner's request: naming it after someone new would undo that.
         raise InvalidInput(_("This face was erased at the person's request and may not be "

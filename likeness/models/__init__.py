@@ -22,6 +22,7 @@ from likeness.models.cockpit import (
     ProcessorService,
     ReviewFlag,
 )
+from likeness.models.collection import CollectionSetting, HealthGround
 from likeness.models.disclosure import (
     Disclosure,
     DisclosureFace,
@@ -93,6 +94,8 @@ __all__ = [
     "AgeAnswer",
     "ApiCall",
     "ApiKey",
+    "CollectionSetting",
+    "HealthGround",
     "ExternalAsset",
     "ExternalSubject",
     "Integration",

@@ -123,6 +123,16 @@ class Breach(Base):
     authority_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     authority_reference: Mapped[str | None] = mapped_column(String(100))
     subjects_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the notices say (Art. 33(3), 34(2)): written for this breach, never a fixed text.
+    likely_consequences: Mapped[str] = mapped_column(Text, default="")
+    measures_taken: Mapped[str] = mapped_column(Text, default="")
+    advice: Mapped[str] = mapped_column(Text, default="")  # what people can do themselves
+    late_reasons: Mapped[str | None] = mapped_column(Text)  # Art. 33(1): after 72 hours
+    # Art. 34(3)(c): people who cannot be reached individually are told publicly.
+    public_communication: Mapped[str | None] = mapped_column(Text)
+    public_communication_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The privacy officers were e-mailed when 48 of the 72 hours had passed.
+    officers_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -32,6 +32,15 @@ class Person(Base):
     no_biometrics_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     no_biometrics_reason: Mapped[str | None] = mapped_column(Text)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Art. 14: tagged by name, the person is told once (not per tag). When and how it was
+    # settled: "sent", "invited" (an invitation told them, 14(5)(a)) or "exempt" (no
+    # address; the collection's 14(5)(b) assessment applies).
+    tag_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tag_notice: Mapped[str | None] = mapped_column(String(10))
+    # Works for the organisation (an employee, a volunteer): consent given to one's
+    # employer is rarely free (EDPB Guidelines 05/2020, 21-24), so staff and the
+    # person are reminded that saying no has no consequences.
+    is_dependent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

@@ -167,6 +167,9 @@ class SubjectRequest(Base):
     scope_from: Mapped[date | None] = mapped_column(Date)
     scope_until: Mapped[date | None] = mapped_column(Date)
     scope_library_wide_reason: Mapped[str | None] = mapped_column(Text)
+    # Collections in the scope the scan left out: their photos reveal health and no
+    # Art. 9 ground is recorded for them (the answer names them and says why).
+    search_collections_not_scanned: Mapped[list[str] | None] = mapped_column(JSON)
     # A scope beyond what the requester named waits for a second privacy officer or an
     # admin (never whoever set it, nor the case's assignee), with their reason.
     scope_widens: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -178,6 +181,8 @@ class SubjectRequest(Base):
     objection_decision: Mapped[str | None] = mapped_column(String(10))
     objection_grounds: Mapped[str | None] = mapped_column(Text)
     restriction_lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Art. 18(3): why an Art. 18 restriction ends, told to the person before it is lifted.
+    restriction_lift_reason: Mapped[str | None] = mapped_column(Text)
     selfie_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When staff last started a face search: the selfie goes at the latest 30 days later.
     last_search_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -188,6 +193,8 @@ class SubjectRequest(Base):
     # Art. 12(5): manifestly unfounded or excessive: refused, or a reasonable fee charged.
     unfounded_reason: Mapped[str | None] = mapped_column(Text)
     fee_cents: Mapped[int | None] = mapped_column(Integer)
+    # The fee was received: the request is handled from then, its month counted anew.
+    fee_paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Review before sending: the answer is drafted, staff look at it, then send it.
     answer_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))

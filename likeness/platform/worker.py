@@ -132,3 +132,4 @@ def _sweep_forever(app: Flask, stop: threading.Event) -> None:
                 log.exception("outbox sweep failed")
             finally:
                 db.session.remove()
+

@@ -15,6 +15,7 @@ from likeness.cockpit import transparency
 from likeness.models import (
     Channel,
     DisclosureKind,
+    HealthGround,
     InvitationStatus,
     QuitclaimStatus,
     ReceivedVia,
@@ -62,6 +63,7 @@ AUDIT_ACTION_LABELS = {
     "disclosure.recorded": _l("shared or published"),
     "request.search_started": _l("searched for"),
     "face.tagged": _l("tagged"),
+    "face.untagged": _l("untagged"),
 }
 
 
@@ -162,6 +164,18 @@ TEMPLATE_POLICY_LABELS = {
     TemplatePolicy.OFF.value: _l("off: no face recognition; purges every template"),
 }
 
+HEALTH_GROUND_LABELS = {
+    HealthGround.EXPLICIT_CONSENT.value: _l("Explicit consent of each person (Art. 9(2)(a))"),
+    HealthGround.VITAL_INTERESTS.value: _l("Vital interests (Art. 9(2)(c))"),
+    HealthGround.MADE_PUBLIC.value: _l("Made public by the person (Art. 9(2)(e))"),
+    HealthGround.LEGAL_CLAIMS.value: _l("Legal claims (Art. 9(2)(f))"),
+    HealthGround.SUBSTANTIAL_PUBLIC_INTEREST.value: _l(
+        "Substantial public interest under a specific law (Art. 9(2)(g))"),
+    HealthGround.HEALTH_CARE.value: _l("Provision of care, under professional secrecy "
+                                       "(Art. 9(2)(h))"),
+    HealthGround.ARCHIVING.value: _l("Archiving in the public interest (Art. 9(2)(j))"),
+}
+
 
 def quitclaim_event_label(kind: str) -> str:
     """`channel_withdrawn:website` -> "Withdrawn for: Website"; unknown kinds as they are."""
@@ -233,6 +247,7 @@ def register(app: Flask) -> None:
         quitclaim_event_detail=quitclaim_event_detail,
         role_labels=ROLE_LABELS,
         template_policy_labels=TEMPLATE_POLICY_LABELS,
+        health_ground_labels=HEALTH_GROUND_LABELS,
         period=period,
     )
     app.jinja_env.filters.update(long_date=long_date, date_time=date_time)

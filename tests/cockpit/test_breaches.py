@@ -88,7 +88,10 @@ def test_decision_notice_and_clock(app: Flask, db: Any, make_staff: Any, mailbox
         breaches.decide(breach.id, notify_authority=True, notify_subjects=True, reasons=" ",
                         actor=officer)
     breaches.decide(breach.id, notify_authority=True, notify_subjects=True,
-                    reasons="Portraits with names: high risk.", actor=officer)
+                    reasons="Portraits with names: high risk.",
+                    likely_consequences="Your portrait may be printed elsewhere.",
+                    measures_taken="The printer destroyed the proofs.",
+                    late_reasons="The printer told us only after three days.", actor=officer)
     breaches.authority_notified(breach.id, "AP-12345", actor=officer)
     assert breaches.hours_left(breach) is None
     assert breaches.notify_people(breach.id, actor=officer) == 1

@@ -35,7 +35,7 @@ def test_invite_sign_pdf_and_consent_colours(
     quitclaim = db.session.scalars(select(Quitclaim)).one()
     assert sorted(c.channel for c in quitclaim.channels) == ["print", "website"]
     assert quitclaim.biometric_consent
-    assert quitclaim.text_version == "2026-12-v2"
+    assert quitclaim.text_version == "2026-12-v3"
 
     run_jobs()  # render the PDF, then email it
     db.session.refresh(quitclaim)

@@ -121,7 +121,16 @@ def test_a_restricted_photo_is_not_shared_or_suggested_but_still_found_for_him(
                        recipient_email=None, actor=librarian)
     (other,) = upload("obama3.jpg")
     restricted_face = db.session.scalars(select(Face).where(Face.asset_id == asset_id)).one()
-    tagging.tag_new_person(restricted_face.id, "Barack Obama", actor=librarian)
+    with pytest.raises(InvalidInput, match="restricted"):  # Art. 18(2): no tagging either
+        tagging.tag_new_person(restricted_face.id, "Barack Obama", actor=librarian)
+    # Had it been tagged before the restriction, it still would not feed suggestions.
+    from likeness.models import Person
+
+    barack = Person(name="Barack Obama")
+    db.session.add(barack)
+    db.session.flush()
+    restricted_face.person_id = barack.id
+    db.session.commit()
     new_face = db.session.scalars(select(Face).where(Face.asset_id == other)).one()
     assert tagging.suggest([new_face.id], actor=librarian) == {}  # not from the restricted one
     # His own next request still finds the restricted photo.

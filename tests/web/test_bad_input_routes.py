@@ -225,6 +225,14 @@ CASES: dict[str, list[Case]] = {
     "admin.cockpit_breach_action": [*_posts("/admin/cockpit/breaches/999999/decide",
                                             {"notify_authority": "perhaps", "reasons": HUGE}),
                                     *_posts("/admin/cockpit/breaches/999999/explode", {})],
+    "admin.cockpit_collections": [Case("GET", "/admin/cockpit/collections?x=" + XSS)],
+    "admin.cockpit_collection_health": [*_posts(
+        "/admin/cockpit/collections/health",
+        {"collection": XSS, "reveals_health": "y", "ground": "witchcraft", "note": HUGE},
+        {"collection": HUGE, "ground": "health_care"})],
+    "admin.cockpit_collection_notice": [*_posts(
+        "/admin/cockpit/collections/notice", {"collection": SQLI, "assessment": CONTROL},
+        {"collection": "", "assessment": HUGE})],
     "admin.cockpit_audit": [Case("GET", "/admin/cockpit/audit?actor=" + SQLI
                                  + "&photo=-1&date_from=2026-13-45&page=99999999999")],
     "admin.cockpit_audit_csv": [Case("GET", "/admin/cockpit/audit.csv?person=abc&action="
