@@ -85,3 +85,4 @@ from admin import (  # noqa: E402,F401  (registers the routes)
     two_factor_views,
     views,
 )
+from admin.dsr import answer_views  # noqa: E402,F401

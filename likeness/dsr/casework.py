@@ -162,6 +162,7 @@ def refuse(request_id: int, reason: str, *, actor: Actor) -> SubjectRequest:
     # restricted the photos "while we decide").
     request.response_pdf_path = None
     request.response_pdf_sha256 = None
+    request.response_html = None
     set_status(request, RequestStatus.REFUSED.value, actor=actor)
     forget_selfie(request, actor=actor, reason="refused")
     outbox.add("render_response", request.id)

@@ -69,6 +69,7 @@ def decide(request_id: int, *, upheld: bool, grounds: str = "",
     # A new answer; its email lifts the restriction once it has been sent.
     request.response_pdf_path = None
     request.response_pdf_sha256 = None
+    request.response_html = None
     outbox.add("render_response", request.id)
     audit.record("request.objection_decided", actor=actor, subject=f"request:{request.id}",
                  details={"upheld": upheld})

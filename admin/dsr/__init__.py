@@ -1,0 +1,1 @@
+"""Staff pages for data-subject requests."""
