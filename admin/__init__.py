@@ -85,4 +85,5 @@ from admin import (  # noqa: E402,F401  (registers the routes)
     two_factor_views,
     views,
 )
+from admin.consent import proposal_views  # noqa: E402,F401
 from admin.dsr import answer_views  # noqa: E402,F401

@@ -10,7 +10,15 @@ from flask_babel import gettext as _
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from likeness.consent import age_answers, forwarding, invitations, receipts, records, signing
+from likeness.consent import (
+    age_answers,
+    forwarding,
+    invitations,
+    receipts,
+    records,
+    self_marks,
+    signing,
+)
 from likeness.consent import portal as consent_portal
 from likeness.consent.evidence import signed_pdf
 from likeness.consent.rules import under_guardian_age
@@ -58,6 +66,9 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
     form = SignForm()
     form.channels.choices = [SelectChoice(c, _label(c, opened.invitation.third_parties))
                              for c in opened.invitation.channels]
+    markable = self_marks.markable(opened.assets, opened.person.id)
+    form.my_faces.choices = [SelectChoice(str(f.face_id), str(f.number))
+                             for photo in markable for f in photo.faces]
     status = 200
     # A child under 16 on their own link never signs: the link goes on to the parent.
     child = opened.child_on_own_link or (
@@ -87,7 +98,8 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
     show_guardian = not opened.needs_guardian and child
     valid_until = amsterdam_today() + relativedelta(months=opened.invitation.validity_months)
     return render_template("portal/sign.html", opened=opened, form=form, token=token,
-                           show_guardian=show_guardian, valid_until=valid_until), status
+                           show_guardian=show_guardian, valid_until=valid_until,
+                           markable=markable), status
 
 
 def _drawing(field: Field, kind: str) -> bytes | None:
@@ -124,6 +136,7 @@ def _signature(form: SignForm) -> signing.Signature:
         guardian_signature_kind=guardian_kind,
         no_biometrics=bool(form.no_biometrics.data),
         language=str(get_locale()),
+        my_faces=tuple(int(f) for f in form.my_faces.data or [] if str(f).isdigit()),
     )
 
 

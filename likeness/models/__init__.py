@@ -74,10 +74,13 @@ from likeness.models.security import (
 from likeness.models.setting import Setting, TemplatePolicy
 from likeness.models.share import RecipientNotice, ShareLink, ShareLinkAsset
 from likeness.models.staff import Role, StaffUser
+from likeness.models.tag_proposal import ProposalStatus, TagProposal
 
 __all__ = [
     "AgeAnswer",
     "ApiKey",
+    "ProposalStatus",
+    "TagProposal",
     "ExternalAsset",
     "ExternalSubject",
     "Integration",

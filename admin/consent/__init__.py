@@ -1,0 +1,1 @@
+"""Staff pages for consent: quitclaims and what signers told us."""
