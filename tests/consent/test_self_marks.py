@@ -168,3 +168,26 @@ def test_tagged_on_every_photo_says_consent_applies_at_once(
     run_jobs()
     page = client.get(link_in(mailbox.to("barack@example.org")[0], "/quitclaim/sign/"))
     assert "Which faces are you?" not in page.get_data(as_text=True)  # nothing to mark
+
+
+def test_a_guardian_is_asked_which_faces_are_the_child(
+    app: Flask, client: FlaskClient, db: Any, mailbox: Any, librarian: Any,
+):
+    from datetime import date
+
+    from dateutil.relativedelta import relativedelta
+
+    from likeness.consent import invitations
+
+    photos = _collection(librarian, "two_people.jpg")
+    emma = people.create("Emma Example", actor=librarian, email="emma@example.org",
+                         date_of_birth=date.today() - relativedelta(years=10),
+                         guardian_email="parent@example.org")
+    invitations.invite(emma.id, [photos["two_people.jpg"]], ["website"], language="en",
+                       actor=librarian)
+    run_jobs()
+    page = client.get(link_in(mailbox.to("parent@example.org")[0], "/quitclaim/sign/"))
+    html = page.get_data(as_text=True)
+    assert "Which faces are Emma Example?" in html
+    assert "Face 1 is Emma Example" in html and "Face 2 is Emma Example" in html
+    assert "Face 1 is me" not in html
