@@ -118,4 +118,6 @@ class RequestForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField(_l("Your answer"), validators=[DataRequired(), Length(max=5000)])
+    # Required only when staff asked something (the template says so); the service
+    # refuses an empty message at this field either way.
+    body = TextAreaField(_l("Your answer"), validators=[Length(max=5000)])
