@@ -9,6 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from admin import blueprint, requires, session_policy
 from admin.forms import ChangePasswordForm, CreateStaffForm, LoginForm, RoleForm, StaffActionForm
+from likeness.cockpit import at_a_glance
 from likeness.errors import DomainError
 from likeness.extensions import limiter
 from likeness.models import Role
@@ -77,7 +78,7 @@ def logout() -> ResponseReturnValue:
 
 @blueprint.get("/")
 def dashboard() -> ResponseReturnValue:
-    return render_template("admin/dashboard.html")
+    return render_template("admin/dashboard.html", glance=at_a_glance.figures())
 
 
 @blueprint.route("/password", methods=["GET", "POST"])
