@@ -231,4 +231,5 @@ def request_progress(request_id: int) -> ResponseReturnValue:
     r = casework.get(request_id)
     return {"status": r.search_status, "done": r.search_chunks_done,
             "total": r.search_chunks_total,
-            "candidates": locate.count_candidates(request_id)}
+            "candidates": locate.count_candidates(request_id),
+            "answer_ready": r.response_pdf_path is not None}
