@@ -70,6 +70,14 @@ def policy_warning() -> dict[str, object]:
     return {"policy_needs_review": show}
 
 
+@blueprint.context_processor
+def names_of_actors() -> dict[str, object]:
+    """`actor_name(ref)`: who did something, in words (staff names, not `staff:1`)."""
+    from likeness.web.actor_names import actor_name
+
+    return {"actor_name": actor_name}
+
+
 from admin import (  # noqa: E402,F401  (registers the routes)
     cockpit_log_views,
     cockpit_views,
