@@ -37,6 +37,7 @@ from likeness.library.renditions import Purpose, crop_face, render
 from likeness.library.search_service import SearchUnavailable
 from likeness.models import AssetStatus, Channel, Role
 from likeness.platform.links import external_url
+from likeness.staff import settings
 from likeness.web.form_fields import show_error, valid_ids
 from likeness.web.stored_files import send_stored
 
@@ -205,6 +206,7 @@ def asset_page(asset_id: int) -> ResponseReturnValue:
         download_form=DownloadForm(channel=channel if channel in CHANNELS else None),
         publication_form=PublicationForm(),
         disclosures=disclosures.of_asset(asset.id),
+        policy=settings.template_policy().value,
     )
 
 
