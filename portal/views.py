@@ -63,7 +63,9 @@ def quitclaim_info() -> ResponseReturnValue:
 @blueprint.route("/quitclaim/sign/<token>", methods=["GET", "POST"])
 def sign_quitclaim(token: str) -> ResponseReturnValue:
     opened = invitations.open_invitation(token)
-    form = SignForm()
+    # After a language switch, what was typed and ticked comes back (held_files).
+    kept = held_files.kept_form(request.path) if request.method == "GET" else None
+    form = SignForm(formdata=kept) if kept is not None else SignForm()
     form.channels.choices = [SelectChoice(c, _label(c, opened.invitation.third_parties))
                              for c in opened.invitation.channels]
     markable = self_marks.markable(opened.assets, opened.person.id)
