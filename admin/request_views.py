@@ -52,6 +52,7 @@ from likeness.models import MatchDecision, RequestStatus, RequestType, Role, Sub
 from likeness.platform.clock import AMSTERDAM
 from likeness.staff import accounts, operations, settings
 from likeness.web import confirmation
+from likeness.web.form_fields import show_error
 from likeness.web.ids import bounded_int
 from likeness.web.stored_files import send_stored
 
@@ -96,7 +97,7 @@ def request_register() -> ResponseReturnValue:
                 incoming_filename=(upload.filename or "") if upload else "",
             ), actor=current_user)
         except DomainError as exc:
-            form.form_errors.append(exc.message)
+            show_error(form, exc)  # at its field when it is about one
             status = exc.status
         else:
             flash(_("Request %(ref)s registered; the deadline is %(date)s.",
