@@ -68,3 +68,11 @@ def policy_warning() -> dict[str, object]:
     show = (current_user.is_authenticated and current_user.has_role(Role.PRIVACY_OFFICER)
             and policy_settings.policy_state().needs_review)
     return {"policy_needs_review": show}
+
+
+@blueprint.context_processor
+def names_of_actors() -> dict[str, object]:
+    """`actor_name(ref)`: who did something, in words (staff names, not `staff:1`)."""
+    from likeness.web.actor_names import actor_name
+
+    return {"actor_name": actor_name}

@@ -7,14 +7,17 @@ class DomainError(Exception):
     """Base class: `message` is safe to show to the user, `status` is the HTTP status.
 
     `field` names the form field the message is about, when there is one: the page
-    shows the message at that field and links to it from its error summary."""
+    shows the message at that field and links to it from its error summary.
+    `next_step` is where the person can go on from the error page: (endpoint, label)."""
 
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None,
+                 next_step: tuple[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.next_step = next_step
 
 
 class NotFound(DomainError):

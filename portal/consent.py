@@ -10,7 +10,15 @@ from flask_babel import gettext as _
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
-from likeness.consent import age_answers, forwarding, invitations, receipts, records, signing
+from likeness.consent import (
+    age_answers,
+    forwarding,
+    invitations,
+    receipts,
+    records,
+    self_marks,
+    signing,
+)
 from likeness.consent import portal as consent_portal
 from likeness.consent.evidence import signed_pdf
 from likeness.consent.rules import under_guardian_age
@@ -21,6 +29,7 @@ from likeness.library import catalogue, collection_settings, people
 from likeness.models import SignatureKind
 from likeness.platform.actor import person_actor
 from likeness.platform.clock import today as amsterdam_today
+from likeness.web import held_files
 from likeness.web.form_fields import show_error
 from likeness.web.labels import CHANNEL_LABELS
 from likeness.web.ratelimit import email_key
@@ -37,9 +46,14 @@ def quitclaim_info() -> ResponseReturnValue:
 @blueprint.route("/quitclaim/sign/<token>", methods=["GET", "POST"])
 def sign_quitclaim(token: str) -> ResponseReturnValue:
     opened = invitations.open_invitation(token)
-    form = SignForm()
+    # After a language switch, what was typed and ticked comes back (held_files).
+    kept = held_files.kept_form(request.path) if request.method == "GET" else None
+    form = SignForm(formdata=kept) if kept is not None else SignForm()
     form.channels.choices = [SelectChoice(c, _label(c, opened.invitation.third_parties))
                              for c in opened.invitation.channels]
+    markable = self_marks.markable(opened.assets, opened.person.id)
+    form.my_faces.choices = [SelectChoice(str(f.face_id), str(f.number))
+                             for photo in markable for f in photo.faces]
     status = 200
     # A child under 16 on their own link never signs: the link goes on to the parent.
     child = opened.child_on_own_link or (
@@ -72,7 +86,8 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
     dependent = people.get(opened.invitation.person_id).is_dependent
     return render_template("portal/sign.html", opened=opened, form=form, token=token,
                            show_guardian=show_guardian, valid_until=valid_until,
-                           care_setting=care_setting, dependent=dependent), status
+                           care_setting=care_setting, dependent=dependent,
+                           markable=markable), status
 
 
 def _label(channel: str, third_parties: str | None = None) -> str:
@@ -117,6 +132,7 @@ def _signature(form: SignForm) -> signing.Signature:
         guardian_signature_kind=guardian_kind,
         no_biometrics=bool(form.no_biometrics.data),
         language=str(get_locale()),
+        my_faces=tuple(int(f) for f in form.my_faces.data or [] if str(f).isdigit()),
     )
 
 

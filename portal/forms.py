@@ -31,6 +31,9 @@ class SignForm(FlaskForm):
         _l("Likeness may keep a template of my face to find me in photos (optional).")
     )
     no_biometrics = BooleanField(_l("Never use face recognition on photos of me."))
+    # "This is me" on numbered faces (choices: the faces offered; may stay empty).
+    my_faces = MultiCheckboxField(_l("Which faces are you?"), choices=[],
+                                  validate_choice=False)
     # Required of adults; a child's own name and signature are optional (checked by the
     # service, which knows the age).
     signer_name = StringField(_l("Your full name"), validators=[Length(max=200), OneLine()])
@@ -115,4 +118,6 @@ class RequestForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField(_l("Your answer"), validators=[DataRequired(), Length(max=5000)])
+    # Required only when staff asked something (the template says so); the service
+    # refuses an empty message at this field either way.
+    body = TextAreaField(_l("Your answer"), validators=[Length(max=5000)])

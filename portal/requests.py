@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from likeness.dsr import casework, identity, intake, links
-from likeness.errors import DomainError
+from likeness.errors import DomainError, InvalidInput
 from likeness.extensions import limiter
 from likeness.platform import idempotency
 from likeness.web import held_files
@@ -117,16 +117,25 @@ def verify_request(token: str) -> ResponseReturnValue:
 def request_status(token: str) -> ResponseReturnValue:
     subject_request = links.from_status_link(token)
     form = ReplyForm()
+    status = 200
     if form.validate_on_submit():
-        intake.reply(token, form.body.data or "")
-        flash(_("Thank you, your answer was sent."), "info")
-        return redirect(url_for("portal.request_status", token=token))
+        try:
+            intake.reply(token, form.body.data or "")
+        except InvalidInput as exc:
+            exc.field = "body"
+            show_error(form, exc)
+            status = 400
+        else:
+            flash(_("Thank you, your answer was sent."), "info")
+            return redirect(url_for("portal.request_status", token=token))
+    elif request.method == "POST":
+        status = 400
     return render_template(
         "portal/request_status.html", token=token, request_row=subject_request, form=form,
         history=casework.status_changes(subject_request.id),
         messages=casework.messages(subject_request.id, include_internal=False),
         deadline=casework.current_deadline(subject_request),
-    )
+    ), status
 
 
 @blueprint.get("/request/status/<token>/<kind>")

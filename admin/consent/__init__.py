@@ -1,3 +1,4 @@
-"""Quitclaims: the list, one quitclaim, invitations and downloads."""
+"""Staff pages for consent: quitclaims, invitations and what signers told us (tag
+proposals)."""
 
-from admin.consent import views  # noqa: F401  (registers the routes)
+from admin.consent import proposals, views  # noqa: F401  (registers the routes)

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin.access import blueprint, requires
+from admin.consent import invite_preview
 from admin.consent.forms import InviteForm
 from admin.library.forms import DownloadForm
 from admin.library.lookups import person_choice, person_label
-from likeness.consent import history, invitations, records
+from likeness.consent import history, invitations, records, self_marks
 from likeness.consent.evidence import signed_pdf
 from likeness.errors import DomainError
 from likeness.library import catalogue, downloads, people
@@ -39,6 +40,7 @@ def quitclaim_list() -> ResponseReturnValue:
         "admin/consent/quitclaims.html",
         rows=records.list_quitclaims(state=state, person_id=person_id, asset_id=asset_id),
         state=state, person_id=person_id, asset_id=asset_id, states=records.STATES,
+        proposals_waiting=self_marks.count_pending(),
     )
 
 
@@ -74,6 +76,8 @@ def quitclaim_invite() -> ResponseReturnValue:
             form.asset_mode.data = "selected"
     status = 200
     if form.validate_on_submit():
+        if page := invite_preview.ask_first(form):
+            return page
         try:
             invitation = _invite(form)
         except DomainError as exc:

@@ -1,3 +1,4 @@
-"""Data-subject requests: the queue, registering a request and the case page with its actions."""
+"""Data-subject requests: the queue, registering a request, the case page with its actions,
+and the answer read on screen."""
 
-from admin.dsr import views  # noqa: F401  (registers the routes)
+from admin.dsr import answer, views  # noqa: F401  (registers the routes)

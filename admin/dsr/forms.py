@@ -24,12 +24,16 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 class NoteForm(FlaskForm):
     body = TextAreaField(_l("Internal note"),
-                         validators=[DataRequired(_l("Write a note.")), Length(max=5000)])
+                         validators=[DataRequired(_l("Write a note.")), Length(max=5000)],
+                         description=_l("Only staff see this: it never goes to the person "
+                                        "or into the answer."))
 
 
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message to the person"),
-                         validators=[DataRequired(_l("Write a message.")), Length(max=5000)])
+                         validators=[DataRequired(_l("Write a message.")), Length(max=5000)],
+                         description=_l("Emailed to the person and shown on their status "
+                                        "page."))
     ask_information = BooleanField(_l("We have a reasonable doubt and ask for more "
                                       "information (never an ID copy)"))
 
@@ -39,13 +43,16 @@ class ExtendForm(FlaskForm):
                                                    SelectChoice("2", _l("2 months"))])
     reason = TextAreaField(_l("Reason (the person is told)"),
                            validators=[DataRequired(_l("An extension needs a reason; the person "
-                                                       "is told it.")), Length(max=2000)])
+                                                       "is told it.")), Length(max=2000)],
+                           description=_l("Emailed to the person with the new deadline."))
 
 
 class RefuseForm(FlaskForm):
     reason = TextAreaField(_l("Reasons for refusing"),
                            validators=[DataRequired(_l("A refusal needs its reasons.")),
-                                       Length(max=5000)])
+                                       Length(max=5000)],
+                           description=_l("Goes into the answer: the person reads these "
+                                          "reasons, with how to complain."))
 
 
 class PerformForm(FlaskForm):

@@ -55,6 +55,7 @@ from likeness.models import MatchDecision, RequestStatus, RequestType, Role, Sub
 from likeness.platform.clock import AMSTERDAM
 from likeness.staff import accounts, operations
 from likeness.web import confirmation
+from likeness.web.form_fields import show_error
 from likeness.web.ids import bounded_int
 from likeness.web.stored_files import send_stored
 
@@ -99,7 +100,7 @@ def request_register() -> ResponseReturnValue:
                 incoming_filename=(upload.filename or "") if upload else "",
             ), actor=current_user)
         except DomainError as exc:
-            form.form_errors.append(exc.message)
+            show_error(form, exc)  # at its field when it is about one
             status = exc.status
         else:
             flash(_("Request %(ref)s registered; the deadline is %(date)s.",
@@ -236,4 +237,5 @@ def request_progress(request_id: int) -> ResponseReturnValue:
     r = casework.get(request_id)
     return {"status": r.search_status, "done": r.search_chunks_done,
             "total": r.search_chunks_total,
-            "candidates": locate.count_candidates(request_id)}
+            "candidates": locate.count_candidates(request_id),
+            "answer_ready": r.response_pdf_path is not None}

@@ -30,6 +30,7 @@ from likeness.library import (
     disclosures,
     near_duplicates,
     people,
+    policy_settings,
     sharing,
     tagging,
 )
@@ -206,6 +207,7 @@ def asset_page(asset_id: int) -> ResponseReturnValue:
         download_form=DownloadForm(channel=channel if channel in CHANNELS else None),
         publication_form=PublicationForm(),
         disclosures=disclosures.of_asset(asset.id),
+        policy=policy_settings.template_policy().value,
     )
 
 

@@ -11,6 +11,7 @@ from admin.access import blueprint, requires
 from admin.forms import StaffActionForm
 from admin.staff import session_policy
 from admin.staff.forms import ChangePasswordForm, CreateStaffForm, LoginForm, RoleForm
+from likeness.cockpit import at_a_glance
 from likeness.errors import DomainError
 from likeness.extensions import limiter
 from likeness.integrations import webhooks
@@ -82,7 +83,8 @@ def logout() -> ResponseReturnValue:
 def dashboard() -> ResponseReturnValue:
     # Image banks not hearing about consent changes is an admin's to fix.
     failing = webhooks.failing_endpoints() if current_user.has_role(Role.ADMIN) else []
-    return render_template("admin/staff/dashboard.html", failing_webhooks=failing)
+    return render_template("admin/staff/dashboard.html", glance=at_a_glance.figures(),
+                           failing_webhooks=failing)
 
 
 @blueprint.route("/password", methods=["GET", "POST"])

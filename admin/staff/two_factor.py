@@ -17,6 +17,7 @@ from likeness.errors import DomainError
 from likeness.extensions import db, limiter
 from likeness.models import StaffUser
 from likeness.staff import accounts, login_guard, two_factor
+from likeness.web.form_fields import show_error
 from likeness.web.i18n import safe_next
 
 # The password step is valid for this long; then the login starts again.
@@ -72,15 +73,18 @@ def two_factor_setup() -> ResponseReturnValue:
                                codes_left=two_factor.recovery_codes_left(current_user))
     secret = two_factor.begin_enrolment(current_user.id)
     form = TwoFactorSetupForm()
+    status = 200
     if form.validate_on_submit():
         try:
             codes = two_factor.confirm_enrolment(current_user.id, form.code.data or "")
         except DomainError as exc:
-            form.form_errors.append(exc.message)
+            exc.field = exc.field or "code"  # a wrong code: said at the code field
+            show_error(form, exc)
+            status = 400
         else:
             # Shown once, on this page (never in a flash message or the session).
             return render_template("admin/staff/two_factor_codes.html", codes=codes)
     uri = two_factor.provisioning_uri(current_user, secret)
     return render_template("admin/staff/two_factor_setup.html", form=form, secret=secret,
                            qr=two_factor.qr_svg(uri),
-                           required=two_factor.is_required(current_user))
+                           required=two_factor.is_required(current_user)), status

@@ -24,7 +24,7 @@ from likeness.platform.uow import after_commit
 _CLEARED_TEXT = ("details", "identity_doubt", "refusal_reason", "extension_reason",
                  "stated_relationship", "relationship_check_note", "identity_check",
                  "early_search_reason", "scope_library_wide_reason", "unfounded_reason",
-                 "objection_grounds", "requested_event", "subject_name")
+                 "objection_grounds", "requested_event", "subject_name", "response_html")
 _FILES = ("selfie_path", "response_pdf_path", "export_zip_path", "incoming_message_path")
 
 

@@ -243,7 +243,8 @@ def open_invitation(token: str) -> OpenInvitation:
         raise tokens.InvalidLink()
     if invitation.status == InvitationStatus.USED.value:
         raise Gone(_("This quitclaim has already been signed. Use 'Manage my consent' "
-                     "to see or change it."))
+                     "to see or change it."),
+                   next_step=("portal.manage_consent", _("Manage my consent")))
     if invitation.status == InvitationStatus.CANCELLED.value:
         raise Gone(_("This invitation was withdrawn by the organisation."))
     if invitation.status == InvitationStatus.FORWARDED.value:

@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from likeness.consent import age_answers, guardians, history, pdf, rules
+from likeness.consent import age_answers, guardians, history, pdf, rules, self_marks
 from likeness.consent import portal as consent_portal
 from likeness.consent.invitations import open_invitation
 from likeness.errors import Gone, InvalidInput
@@ -51,6 +51,8 @@ class Signature:
     guardian_signature_kind: str = SignatureKind.DRAWN.value
     # The language of the signing page (the guardian's, when the guardian signs).
     language: str | None = None
+    # Faces the signer marked as themselves: proposals for staff (`self_marks`).
+    my_faces: tuple[int, ...] = ()
 
     def signed(self) -> bool:
         """The person's own signature: drawn, or their name typed as the signature."""
@@ -157,6 +159,7 @@ def sign(token: str, signature: Signature) -> Quitclaim:
                           "signature": quitclaim.signature_kind,
                           "guardian_signature": quitclaim.guardian_signature_kind})
     age_answers.flag_if_conflicting(quitclaim, signed_as_minor=is_minor)
+    self_marks.propose(quitclaim, person, signature.my_faces, opened.assets)
     render_pdf.later(quitclaim.id)
     xmp_export.refresh_later(list(invitation.asset_ids))  # exported sidecars say so too
     if signature.biometric_consent:

@@ -13,7 +13,8 @@ import io
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from PIL import Image
 from sqlalchemy import func, select
@@ -35,6 +36,8 @@ WITH_COPY = {RequestType.ACCESS.value, RequestType.PORTABILITY.value}
 # Photos shown in the PDF itself; all of them are in the export.
 PDF_PHOTOS = 60
 PDF_PHOTO_PX = 600
+# Reads of a draft that count as its review: the PDF, or its text on screen.
+REVIEW_READS = {"answer.pdf", "answer.html"}
 
 
 @casework.drafts_answers
@@ -48,6 +51,7 @@ def render_answer(request_id: int) -> None:
         return
     content = gather(request)
     pdf = _pdf(content)
+    request.response_html = _html(content)
     digest = sha256(pdf)
     relative = f"pdf/responses/{request.reference}-{digest[:12]}.pdf"
     _write_file(relative, pdf)
@@ -95,7 +99,8 @@ def send(request_id: int, *, actor: Actor) -> SubjectRequest:
 @use_case
 def reviewed(request: SubjectRequest) -> bool:
     """Whether staff opened the current draft of the answer. The audit log already records
-    every read of it (`staff_file`), so the review is that read, after the last draft."""
+    every read of it (`staff_file`, `read`), so the review is that read, after the last
+    draft."""
     if not request.response_pdf_path:
         return False
     subject = f"request:{request.id}"
@@ -104,7 +109,19 @@ def reviewed(request: SubjectRequest) -> bool:
     reads = db.session.scalars(select(AuditEvent.details).where(
         AuditEvent.subject == subject, AuditEvent.action == "request.file_read",
         AuditEvent.id > (drafted or 0)))
-    return any((details or {}).get("file") == "answer.pdf" for details in reads)
+    return any((details or {}).get("file") in REVIEW_READS for details in reads)
+
+
+@use_case  # the read's audit event must commit, as for the files
+def read(request_id: int, *, actor: Actor) -> SubjectRequest:
+    """The drafted answer to read on screen (`response_html`); an audited read, which
+    is the review of this draft."""
+    request = casework.get(request_id)
+    if not request.response_pdf_path or not request.response_html:
+        raise NotFound(_("There is no draft of the answer to read yet."))
+    audit.record("request.file_read", actor=actor, subject=f"request:{request.id}",
+                 details={"file": "answer.html"})
+    return request
 
 
 @use_case  # the read's audit event must commit: "every read is audited"
@@ -130,12 +147,22 @@ def _pdf(content: AnswerContent) -> bytes:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         images = {f"photo-{number}.jpg": jpeg
                   for number, jpeg in enumerate(pool.map(_pdf_photo, copies))}
-    actions = casework.actions(request.id)
-    return render_pdf(
-        "response.html", language=request.language, request=request, content=content,
-        images=images, photos=[f"embedded:{name}" for name in images],
-        photo_count=len(content.photos), actions=actions,
-        describe=action_texts.describe,
+    return render_pdf("response.html", language=request.language, images=images,
+                      photos=[f"embedded:{name}" for name in images], **_context(content))
+
+
+def _html(content: AnswerContent) -> str:
+    """The answer's text as an HTML fragment, from the template the PDF is made of
+    (without the photos, which staff see on the case page and in the PDF)."""
+    with force_locale(content.request.language):
+        return render_template("pdf/_response_body.html", photos=[], **_context(content))
+
+
+def _context(content: AnswerContent) -> dict[str, object]:
+    request = content.request
+    return dict(
+        request=request, content=content, photo_count=len(content.photos),
+        actions=casework.actions(request.id), describe=action_texts.describe,
         organisation=current_app.config["ORGANISATION_NAME"], logo=_logo(),
         received_local=request.received_at.astimezone(AMSTERDAM),
         deadline=casework.current_deadline(request), with_copy=request.type in WITH_COPY,

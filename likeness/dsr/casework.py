@@ -168,6 +168,7 @@ def draft_new_answer(request: SubjectRequest) -> None:
         raise RuntimeError("no job drafts answers: likeness.dsr.answer is not registered")
     request.response_pdf_path = None
     request.response_pdf_sha256 = None
+    request.response_html = None
     _ANSWER_JOB[0].later(request.id)
 
 

@@ -153,6 +153,7 @@ def _remove_earlier_answers(request: SubjectRequest, faces: dict[int, Face],
         SubjectRequest.id != request.id, or_(*conditions))).all()
     removed = 0
     for other in earlier:
+        other.response_html = None
         for attribute in ("export_zip_path", "response_pdf_path"):
             relative = getattr(other, attribute)
             if relative:

@@ -170,8 +170,13 @@ def reply(token: str, body: str) -> SubjectRequest:
         raise InvalidInput(_("Write your answer."))
     db.session.add(RequestMessage(request_id=request.id, author="subject", body=body[:5000]))
     if request.status == RequestStatus.INFO_REQUESTED.value:
-        casework.set_status(request, RequestStatus.OPEN.value, actor=SUBJECT,
-                            note="answer received")
+        # Back to where the case was when staff asked (e.g. in progress), never further.
+        asked = [c for c in casework.status_changes(request.id)
+                 if c.to_status == RequestStatus.INFO_REQUESTED.value]
+        before = asked[-1].from_status if asked else None
+        casework.set_status(request, before if before in casework.OPEN_STATES - {
+            RequestStatus.INFO_REQUESTED.value} else RequestStatus.OPEN.value,
+            actor=SUBJECT, note="answer received")
     audit.record("request.subject_replied", actor=SUBJECT, subject=f"request:{request.id}")
     return request
 

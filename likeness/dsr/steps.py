@@ -46,8 +46,8 @@ HINTS = {
     "decide": _l("Confirm or reject each candidate. You can change a decision until you "
                  "carry out the request."),
     "act": _l("Carry out the request on the confirmed photos."),
-    "review": _l("Open the answer (PDF) and read it before it is sent. If it is not ready "
-                 "yet, reload in a moment."),
+    "review": _l("Read the answer below before it is sent (the PDF is the document that "
+                 "is sent). If it is not ready yet, reload in a moment."),
     "send": _l("Send the answer to the person."),
     "close": _l("Close the request when nothing is left to do."),
 }

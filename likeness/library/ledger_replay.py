@@ -169,6 +169,7 @@ def _remove_answers(person_id: int, addresses: set[str], *, before: datetime,
         if request.person_id != person_id and suppression.keyed_hash(
                 request.email) not in addresses:
             continue
+        request.response_html = None
         for attribute in ("export_zip_path", "response_pdf_path"):
             key = getattr(request, attribute)
             if key:

@@ -79,6 +79,7 @@ from likeness.models.security import (
 from likeness.models.setting import Setting, TemplatePolicy
 from likeness.models.share import RecipientNotice, ShareLink, ShareLinkAsset
 from likeness.models.staff import Role, StaffUser
+from likeness.models.tag_proposal import ProposalStatus, TagProposal
 from likeness.models.webhook import (
     DeliveryStatus,
     WebhookAttempt,
@@ -96,6 +97,8 @@ __all__ = [
     "ApiKey",
     "CollectionSetting",
     "HealthGround",
+    "ProposalStatus",
+    "TagProposal",
     "ExternalAsset",
     "ExternalSubject",
     "Integration",

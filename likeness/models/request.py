@@ -119,6 +119,9 @@ class SubjectRequest(Base):
     selfie_template_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
     response_pdf_path: Mapped[str | None] = mapped_column(String(255))
     response_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The draft's text as HTML, rendered with the PDF from the same facts, so staff read
+    # on the case page what the PDF says. Shown only while response_pdf_path is set.
+    response_html: Mapped[str | None] = mapped_column(Text)
     export_zip_path: Mapped[str | None] = mapped_column(String(255))
     export_zip_sha256: Mapped[str | None] = mapped_column(String(64))
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -42,13 +42,15 @@ MESSAGES = {
 
 
 def render_error(status: int, message: str | None = None, *,
-                 errors: Any = None) -> ResponseReturnValue:
+                 errors: Any = None,
+                 next_step: tuple[str, str] | None = None) -> ResponseReturnValue:
     title, default_message = MESSAGES.get(status, MESSAGES[500])
     if problem.is_api_request():
         return problem.response(status, str(message or default_message), errors=errors)
     return (
         render_template(
-            "errors/error.html", status=status, title=title, message=message or default_message
+            "errors/error.html", status=status, title=title, message=message or default_message,
+            next_step=next_step,
         ),
         status,
     )
@@ -72,7 +74,8 @@ def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
 def handle_domain_error(error: DomainError) -> ResponseReturnValue:
     db.session.rollback()
     errors = {error.field: [error.message]} if error.field else None
-    return render_error(error.status, error.message, errors=errors)
+    return render_error(error.status, error.message, errors=errors,
+                        next_step=error.next_step)
 
 
 def handle_database_unreachable(error: Exception) -> ResponseReturnValue:

@@ -28,12 +28,17 @@ def test_invite_a_new_person_for_a_collection_from_the_admin(
         catalogue.get(asset_id).collection = "Gala 2026"
     db.session.commit()
     page = client.get("/admin/quitclaims/invite")
-    response = client.post("/admin/quitclaims/invite", data={
+    form = {
         "csrf_token": csrf_token_from(page.get_data(as_text=True)),
         "new_name": "Joe Biden", "new_email": "joe@example.org",
         "asset_mode": "collection", "collection": "Gala 2026",
         "channels": ["website", "internal"], "validity_years": "2", "language": "nl",
-    })
+    }
+    # By collection, the form asks first and says how far tagging got (issue 27).
+    asked = client.post("/admin/quitclaims/invite", data=form)
+    assert "Joe Biden is tagged on 0 of 2 photos." in asked.get_data(as_text=True)
+    assert db.session.scalars(select(QuitclaimInvitation)).first() is None
+    response = client.post("/admin/quitclaims/invite", data={**form, "confirmed": "yes"})
     assert response.status_code == 302
     invitation = db.session.scalars(select(QuitclaimInvitation)).one()
     assert invitation.asset_ids == sorted(ids)

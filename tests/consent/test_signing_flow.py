@@ -75,6 +75,9 @@ def test_a_used_link_shows_410_and_changes_nothing(
     again = client.get(path)
     assert again.status_code == 410
     assert "already been signed" in again.get_data(as_text=True)
+    # The way on: the portal where signed consent is seen and changed (issue 27).
+    assert '<a class="button" href="/consent">Manage my consent</a>' in again.get_data(
+        as_text=True)
     second = client.post(path, data={"channels": ["print"], "signer_name": "X"})
     assert second.status_code in {400, 410}
     assert db.session.scalar(select(func.count()).select_from(Quitclaim)) == 1

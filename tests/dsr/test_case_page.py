@@ -112,6 +112,17 @@ def test_an_erasure_walks_the_steps_with_undo_and_a_confirmation_that_says_what_
                        data={**form, "confirmed": "yes"}, follow_redirects=True)
     assert "Done; the answer is being prepared." in done.get_data(as_text=True)
     assert casework.carried_out(subject_request.id)
+    # A photo of his says what happened to his face, and offers no tag form for it
+    # (issue 27).
+    from likeness.models import Face
+
+    db.session.expire_all()
+    erased = db.session.scalars(select(Face).where(Face.is_always_blurred.is_(True))).all()
+    assert erased
+    photo = client.get(f"/admin/assets/{erased[0].asset_id}").get_data(as_text=True)
+    assert "Erased at the person's request" in photo
+    assert photo.count('class="tag-form"') == len(
+        [f for f in erased[0].asset.faces if f.person_id is None and not f.is_always_blurred])
 
     # From now on the decisions are final, and the page no longer offers to change them.
     page = _decide(client, subject_request.id, matches[0].id, "confirmed")

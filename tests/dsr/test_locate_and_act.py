@@ -30,8 +30,12 @@ from tests.scenarios import (
     verify_by_email,
 )
 
-HEADINGS = ["15(1)(a)", "15(1)(b)", "15(1)(c)", "15(1)(d)", "15(1)(e)", "15(1)(f)", "15(1)(g)",
-            "15(1)(h)"]
+# Headed in words, each with its article after it.
+HEADINGS = ["Purposes of the processing (Art. 15(1)(a))",
+            "Categories of personal data (Art. 15(1)(b))", "Recipients (Art. 15(1)(c))",
+            "Retention period (Art. 15(1)(d))", "Your rights (Art. 15(1)(e))",
+            "Right to complain (Art. 15(1)(f))", "Source of the data (Art. 15(1)(g))",
+            "Automated processing (Art. 15(1)(h))"]
 
 
 @pytest.fixture(params=["all", "consented-only"])

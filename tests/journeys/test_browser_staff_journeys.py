@@ -134,6 +134,21 @@ def test_dangerous_actions_ask_first_and_say_what_will_happen(demo_app: Any, jou
     assert policy_settings.template_policy() == TemplatePolicy.OFF
 
 
+def _beside_the_browser(app: Any, work: Any) -> None:
+    """Run `work` in a thread of its own: Playwright's event loop runs in this one, and
+    the answer's PDF signing starts an event loop of its own."""
+    import threading
+
+    def run() -> None:
+        with app.app_context():
+            work()
+            db.session.remove()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+
+
 def test_the_case_page_leads_through_the_steps_and_asks_before_carrying_out(
         demo_app: Any, journey: Any):
     from likeness import demo
@@ -183,6 +198,19 @@ def test_the_case_page_leads_through_the_steps_and_asks_before_carrying_out(
         assert current.inner_text().strip() == "Review"
         j.check("carried-out")
         assert j.doc_screenshot("case-page").stat().st_size > 10_000
+
+        # Issue 27: the page waits for the draft by itself, and reading it is the review.
+        pending = page.locator("#answer-pending")
+        assert "appears here as soon as it is ready" in pending.inner_text()
+        db.session.remove()
+        _beside_the_browser(demo_app, demo.run_waiting_jobs)  # the worker drafts the answer
+        page.get_by_role("link", name="Read the answer").click()  # after the page reloaded
+        page.get_by_role("heading", name="Your rights (Art. 15(1)(e))").wait_for()
+        assert page.locator("article.answer-text").get_by_text("Dear Barack Obama,").is_visible()
+        j.check("answer-on-screen", both=False)
+        page.get_by_role("link", name="Back to request").click()
+        assert page.locator(".steps .step-done", has_text="Review").count() == 1
+        assert current.inner_text().strip() == "Send"
     db.session.remove()
     assert casework.carried_out(request_id)
 

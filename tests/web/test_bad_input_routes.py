@@ -164,6 +164,13 @@ CASES: dict[str, list[Case]] = {
     "admin.request_queue": [Case("GET", "/admin/requests?type=" + SQLI + "&assignee=x")],
     "admin.request_page": [Case("GET", "/admin/requests/999999")],
     "admin.request_progress": [Case("GET", "/admin/requests/999999/progress")],
+    "admin.request_answer": [Case("GET", "/admin/requests/999999/answer"),
+                             Case("GET", "/admin/requests/99999999999999999999/answer")],
+    "admin.tag_proposals": [Case("GET", "/admin/tag-proposals?x=" + XSS)],
+    "admin.tag_proposals_decide": [*_posts(
+        "/admin/tag-proposals", {"decision": "confirm", "proposal": ["999999", SQLI]},
+        {"decision": XSS, "proposal": "1"}, {"decision": "confirm_all", "shown": HUGE},
+        {"decision": "reject"})],
     "admin.request_action": [*_posts("/admin/requests/999999/extend",
                                      {"months": "7", "reason": HUGE}),
                              *_posts("/admin/requests/999999/explode", {})],
