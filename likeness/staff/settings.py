@@ -64,6 +64,12 @@ def policy_state() -> PolicyState:
     )
 
 
+def policy_needs_review() -> bool:
+    """Whether an upgrade's policy still waits for an admin (the warning on staff pages:
+    one query, where `policy_state` takes five)."""
+    return _value(POLICY_NEEDS_REVIEW) == "1"
+
+
 @use_case
 def set_template_policy(
     policy: TemplatePolicy | str, *, actor: Actor, legal_basis: str = "",
