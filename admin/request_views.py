@@ -115,6 +115,7 @@ def request_page(request_id: int) -> ResponseReturnValue:
     carried_out = casework.carried_out(subject_request.id)
     total = locate.count_candidates(subject_request.id)
     pages = max(1, -(-total // CANDIDATES_PER_PAGE))
+    blockers = identity.blockers(subject_request)  # shown, and part of both below
     page = min(max(request.args.get("candidates_page", 1, type=int) or 1, 1), pages)
     return render_template(
         "admin/request.html",
@@ -141,9 +142,9 @@ def request_page(request_id: int) -> ResponseReturnValue:
         scope_awaiting_approval=scope.awaiting_approval(subject_request),
         identity_form=IdentityCheckForm(), relationship_form=RelationshipCheckForm(),
         objection_form=ObjectionDecisionForm(), unfounded_form=UnfoundedForm(),
-        blockers=identity.blockers(subject_request),
-        carry_out_blockers=readiness.carry_out_blockers(subject_request),
-        send_blockers=readiness.send_blockers(subject_request),
+        blockers=blockers,
+        carry_out_blockers=readiness.carry_out_blockers(subject_request, blockers),
+        send_blockers=readiness.send_blockers(subject_request, blockers),
         ask_check_form=AskForCheckForm(),
         check_methods={choice.value: choice.label for choice in CHECK_METHODS},
         not_scanned_notice=case_confirmations.not_scanned_notice(subject_request),

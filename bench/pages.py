@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SIMPLE_PAGES = ("/", "/request", "/admin/login")
 STAFF_PAGES = ("/admin/requests", "/admin/requests/{request_id}", "/admin/assets/{asset_id}")
-PASSWORD = "correct horse battery 42"
+PASSWORD = "correct horse battery 42"  # noqa: S105 (the bench's own throwaway account)
 
 # Run inside a checkout (its own code on sys.path): an officer with two-factor, a queue of
 # requests, one case with matched faces, one photo with faces. Prints what the clients need.
@@ -136,12 +136,13 @@ class Stack:
         self.instance.mkdir(parents=True)
         self.upgrade()
         if staff:
-            done = subprocess.run([sys.executable, "-c", SEED, PASSWORD], cwd=self.tree,
+            done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+                [sys.executable, "-c", SEED, PASSWORD], cwd=self.tree,
                                   env=self.env(), check=True, capture_output=True, text=True,
                                   timeout=300)
             self.seed = json.loads(done.stdout.strip().splitlines()[-1])
         log = (self.instance / "gunicorn.log").open("w")
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 (our own command line)
             [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}",
              "--timeout", "60", "wsgi:app"],
             cwd=self.tree, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
@@ -165,7 +166,8 @@ class Stack:
             missing = re.search(r"No module named '([\w.]+)'", done.stderr)
             if done.returncode == 0 or not missing:
                 break
-            subprocess.run([str(ROOT / ".tools" / "bin" / "uv"), "pip", "install", "--no-deps",
+            subprocess.run([  # noqa: S603 (a module name from our own import error)
+                str(ROOT / ".tools" / "bin" / "uv"), "pip", "install", "--no-deps",
                             "--python", sys.executable, "--target", str(self.overlay),
                             missing.group(1).split(".")[0]], check=True, capture_output=True)
         if done.returncode:
@@ -244,8 +246,9 @@ def checkout(revision: str, folder: Path) -> Path:
     if revision == ".":
         return ROOT
     tree = folder / f"tree-{revision}"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), revision],
-                   check=True, capture_output=True)
+    # git, with a revision given on our own command line
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add",  # noqa: S603,S607
+                    "--detach", str(tree), revision], check=True, capture_output=True)
     return tree
 
 
@@ -260,6 +263,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--pages", nargs="*", help="only these pages (as listed above)")
     args = parser.parse_args()
     revisions = [*(args.against or ["83538de"]), "."]
     folder = Path(tempfile.mkdtemp(prefix="likeness-pages-"))
@@ -272,7 +276,8 @@ def main() -> None:
             stack.start(staff=has_two_factor(tree))
             stacks.append(stack)
         staff_stack = next((s for s in stacks if s.seed), None)
-        pages = [*SIMPLE_PAGES, *(STAFF_PAGES if staff_stack else ())]
+        pages = [p for p in (*SIMPLE_PAGES, *(STAFF_PAGES if staff_stack else ()))
+                 if not args.pages or p in args.pages]
         results: dict[tuple[str, str], list[float]] = {}
         failures: dict[tuple[str, str], int] = {}
         for round_ in range(args.rounds):
@@ -292,8 +297,8 @@ def main() -> None:
             stack.stop()
         for stack in stacks:
             if stack.tree != ROOT:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                                str(stack.tree)], check=False, capture_output=True)
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove",  # noqa: S603,S607
+                                "--force", str(stack.tree)], check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -301,18 +306,14 @@ def report(pages: list[str], stacks: list[Stack], results: dict[tuple[str, str],
            failures: dict[tuple[str, str], int], args: argparse.Namespace) -> None:
     print(f"gunicorn -w 2 on SQLite, {args.threads} client threads, {args.rounds} rounds of "
           f"{args.seconds:.0f} s per page; requests/s answered 200 (each round), median, "
-          f"ratio to {stacks[0].name}")
+          f"ratio to the first commit measured")
     for page in pages:
-        print(page)
-        first = None
-        for stack in stacks:
-            rates = results.get((page, stack.name))
-            if not rates:
-                continue
+        measured = [s for s in stacks if results.get((page, s.name))]
+        print(page + ("" if measured[0] is stacks[0] else f" (ratio to {measured[0].name})"))
+        first = statistics.median(results[(page, measured[0].name)])
+        for stack in measured:
+            rates = results[(page, stack.name)]
             median = statistics.median(rates)
-            base = results.get((page, stacks[0].name))
-            if first is None:
-                first = statistics.median(base) if base else median
             rounds = " and ".join(f"{r:.0f}" for r in rates)
             bad = failures.get((page, stack.name), 0)
             print(f"  {stack.name:>12}: {rounds} requests/s (median {median:.0f}), "
