@@ -341,8 +341,10 @@ def _under_load(run: Run, officers: list[Officer]) -> dict[str, int]:
     poster.start()
     viewed = _at_fixed_rate(PORTAL_RATE, SECONDS, views, view)
     poster.join()
-    # Bounded: what no client thread took up within the minute is not sent any more (the
-    # server fell that far behind); what was sent is answered within its 60 s timeout.
+    # Bounded: what no client thread took up within the minute (and 2 s of grace for the
+    # last arrivals) is not sent any more: the server fell that far behind. What was sent
+    # is answered within its 60 s timeout.
+    time.sleep(2)
     for pool in (views, posts):
         pool.shutdown(wait=True, cancel_futures=True)
     for thread in staff:
