@@ -66,7 +66,7 @@ def policy_warning() -> dict[str, object]:
     from likeness.staff import settings
 
     show = (current_user.is_authenticated and current_user.has_role(Role.PRIVACY_OFFICER)
-            and settings.policy_needs_review())
+            and settings.policy_state().needs_review)
     return {"policy_needs_review": show}
 
 
