@@ -103,7 +103,7 @@ screenshots: install-test
 	LIKENESS_DOC_SCREENSHOTS=1 $(BIN)/pytest -n 0 -q -p no:cacheprovider tests/journeys \
 	  -k "case_page or cockpit_dashboard or empty_submit_on_a_phone"
 
-# The benchmarks of the README's "Speed" section (about 15 minutes on 2 cores).
+# The benchmarks of the README's "Speed" section (about 20 minutes on 2 cores).
 bench: install
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/shards.py
@@ -111,6 +111,7 @@ bench: install
 	$(BIN)/python bench/indexing.py
 	$(BIN)/python bench/response.py
 	$(BIN)/python bench/response.py --photos 40 --long-side 6000
+	$(BIN)/python bench/pages.py --against 83538de
 
 clean-venv:
 	rm -rf $(VENV) $(TOOLS)

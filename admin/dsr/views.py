@@ -119,6 +119,7 @@ def request_page(request_id: int) -> ResponseReturnValue:
     carried_out = casework.carried_out(subject_request.id)
     total = locate.count_candidates(subject_request.id)
     pages = max(1, -(-total // CANDIDATES_PER_PAGE))
+    blockers = identity.blockers(subject_request)  # shown, and part of both below
     page = min(max(request.args.get("candidates_page", 1, type=int) or 1, 1), pages)
     return render_template(
         "admin/dsr/request.html",
@@ -147,9 +148,9 @@ def request_page(request_id: int) -> ResponseReturnValue:
         objection_form=ObjectionDecisionForm(), unfounded_form=UnfoundedForm(),
         lift_form=LiftRestrictionForm(),
         can_lift_restriction=restriction.can_lift(subject_request),
-        blockers=identity.blockers(subject_request),
-        carry_out_blockers=readiness.carry_out_blockers(subject_request),
-        send_blockers=readiness.send_blockers(subject_request),
+        blockers=blockers,
+        carry_out_blockers=readiness.carry_out_blockers(subject_request, blockers),
+        send_blockers=readiness.send_blockers(subject_request, blockers),
         ask_check_form=AskForCheckForm(),
         check_methods={choice.value: choice.label for choice in CHECK_METHODS},
         not_scanned_notice=case_confirmations.not_scanned_notice(subject_request),

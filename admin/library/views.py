@@ -179,15 +179,17 @@ def upload_status() -> ResponseReturnValue:
 @blueprint.get("/assets/<int:asset_id>")
 def asset_page(asset_id: int) -> ResponseReturnValue:
     asset = catalogue.view(asset_id, actor=current_user)  # who looked is in the access log
-    faces = [f for f in asset.faces]
     can_edit = current_user.has_role(*EDITORS)
     suggestions: dict[int, tagging.Suggestion] = {}
     if can_edit:
         try:
-            suggestions = tagging.suggest([f.id for f in faces], actor=current_user)
+            suggestions = tagging.suggest([f.id for f in asset.faces], actor=current_user)
         except SearchUnavailable:
             flash(_("Suggestions are not shown: the search worker did not answer in time. "
                     "Tagging works as usual; reload the page to try again."), "info")
+    # After the last commit (suggestions audit their template reads): the commit expires
+    # what was loaded, and faces loaded before it were read again one query per face.
+    faces = list(asset.faces)
     person_names = {p.id: p.name for p in (people.get(f.person_id) for f in faces
                                            if f.person_id is not None)}
     channel = request.args.get("channel")

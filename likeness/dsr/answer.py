@@ -96,11 +96,11 @@ def send(request_id: int, *, actor: Actor) -> SubjectRequest:
     return request
 
 
-@use_case
 def reviewed(request: SubjectRequest) -> bool:
     """Whether staff opened the current draft of the answer. The audit log already records
     every read of it (`staff_file`, `read`), so the review is that read, after the last
-    draft."""
+    draft. A read, not a use case: as one it took SQLite's write lock and committed twice
+    per case page, and each commit made the page load its rows again."""
     if not request.response_pdf_path:
         return False
     subject = f"request:{request.id}"

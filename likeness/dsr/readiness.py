@@ -18,9 +18,12 @@ SEARCH_FIRST = {RequestType.ACCESS.value, RequestType.ERASURE.value,
                 RequestType.OBJECTION.value, RequestType.RESTRICTION.value}
 
 
-def carry_out_blockers(request: SubjectRequest) -> list[str]:
-    """Why "Carry out" is not possible yet (empty: it is)."""
-    reasons = identity.blockers(request)
+def carry_out_blockers(request: SubjectRequest,
+                       known: list[str] | None = None) -> list[str]:
+    """Why "Carry out" is not possible yet (empty: it is). `known`: the request's
+    `identity.blockers`, when the caller has them already (the case page shows them too:
+    each call is several queries)."""
+    reasons = list(known) if known is not None else identity.blockers(request)
     if casework.awaiting_fee(request):
         reasons.append(_("The fee asked under Article 12(5) has not been received: the "
                          "request is handled once it is (record the payment)."))
@@ -33,15 +36,16 @@ def carry_out_blockers(request: SubjectRequest) -> list[str]:
     return reasons
 
 
-def send_blockers(request: SubjectRequest) -> list[str]:
+def send_blockers(request: SubjectRequest, known: list[str] | None = None) -> list[str]:
     """Why the answer may not be sent yet. A refusal discloses nothing about the photos,
-    but it too goes only to a confirmed address (or by post after a recorded check)."""
+    but it too goes only to a confirmed address (or by post after a recorded check).
+    `known` as for `carry_out_blockers`."""
     if request.status == RequestStatus.REFUSED.value or casework.carried_out(request.id):
         # Carrying out required the identity first (`carry_out_blockers`). What acting did
         # since (an erasure untags the faces and reduces the person to a suppression
         # record) must not block the answer to the very person it was done for.
         return identity.address_blockers(request)
-    return identity.blockers(request)
+    return list(known) if known is not None else identity.blockers(request)
 
 
 def require_carry_out(request: SubjectRequest) -> None:

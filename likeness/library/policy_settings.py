@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import select, update
 
 from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db
@@ -62,16 +63,26 @@ class PolicyState:
 
 
 def policy_state() -> PolicyState:
-    """The policy with what was recorded for it (for the settings page and the register)."""
-    row = db.session.get(Setting, TEMPLATE_POLICY)
+    """The policy with what was recorded for it (for the settings page and the register).
+    Every staff page asks it (the "policy needs review" warning): its five settings are
+    read in one query, not one each."""
+    keys = (TEMPLATE_POLICY, POLICY_BASIS, POLICY_DPIA, POLICY_NEEDS_REVIEW,
+            POLICY_DPIA_VERSION)
+    rows = {r.key: r for r in db.session.scalars(select(Setting).where(Setting.key.in_(keys)))}
+    row = rows.get(TEMPLATE_POLICY)
+
+    def value(key: str) -> str | None:
+        found = rows.get(key)
+        return found.value if found else None
+
     return PolicyState(
-        policy=template_policy(),
-        legal_basis=_value(POLICY_BASIS),
-        dpia_reference=_value(POLICY_DPIA),
+        policy=TemplatePolicy(row.value if row else current_app.config["FACE_TEMPLATE_POLICY"]),
+        legal_basis=value(POLICY_BASIS),
+        dpia_reference=value(POLICY_DPIA),
         changed_at=row.updated_at if row else None,
         changed_by_id=row.updated_by_id if row else None,
-        needs_review=_value(POLICY_NEEDS_REVIEW) == "1",
-        dpia_version_id=int(_value(POLICY_DPIA_VERSION) or 0) or None,
+        needs_review=value(POLICY_NEEDS_REVIEW) == "1",
+        dpia_version_id=int(value(POLICY_DPIA_VERSION) or 0) or None,
     )
 
 

@@ -38,6 +38,8 @@ def is_running(path: Path) -> bool:
 
 
 _started_here: set[Path] = set()
+# When this process last saw each server answer (time.monotonic()).
+_seen_at: dict[Path, float] = {}
 
 
 def url_for_instance(instance_path: str | Path) -> str:
@@ -45,14 +47,22 @@ def url_for_instance(instance_path: str | Path) -> str:
     return url_for_socket(socket_path(instance_path))
 
 
-def ensure_running(instance_path: str | Path, *, stop_at_exit: bool = False) -> str:
+def ensure_running(instance_path: str | Path, *, stop_at_exit: bool = False,
+                   trust_seconds: float = 0.0) -> str:
     """Start the embedded server unless one already answers; return its URL.
 
     With `stop_at_exit`, a server this call starts is shut down when the process exits.
+    With `trust_seconds`, a server this process saw answer that recently is not asked
+    again (asking is a new connection and a PING).
     """
     instance = Path(instance_path)
     sock = socket_path(instance)
-    if sock in _started_here or is_running(sock):
+    seen = _seen_at.get(sock)
+    if sock in _started_here or (seen is not None
+                                 and time.monotonic() - seen < trust_seconds):
+        return url_for_socket(sock)
+    if is_running(sock):
+        _seen_at[sock] = time.monotonic()
         return url_for_socket(sock)
     instance.mkdir(parents=True, exist_ok=True)
     from likeness.platform.known_warnings import known_import_warnings_silenced
@@ -93,6 +103,7 @@ def ensure_running(instance_path: str | Path, *, stop_at_exit: bool = False) -> 
 def stop(instance_path: str | Path) -> None:
     sock = socket_path(instance_path)
     _started_here.discard(sock)
+    _seen_at.pop(sock, None)
     if is_running(sock):
         # Shutdown closes the connection under us: that error is the success.
         with contextlib.suppress(redis.ConnectionError):

@@ -90,10 +90,19 @@ def redis_url() -> str:
     return cast(str, current_app.config["REDIS_URL"])
 
 
+# Every web request runs `ensure_embedded_redis`. A web process that did not start the
+# server itself (the second gunicorn worker) asked it with a new connection and a PING on
+# each request: a Redis round trip on every page, about a fifth of a simple page's time.
+# Now it asks at most this often; a server that stopped in between is started again by the
+# next check (until then, login throttling counts in memory and jobs wait in the outbox).
+EMBEDDED_RECHECK_SECONDS = 10.0
+
+
 def ensure_embedded_redis() -> None:
     """Start the embedded server if this app uses it and it is not running yet."""
     if current_app.config.get("EMBEDDED_REDIS"):
-        embedded_redis.ensure_running(current_app.instance_path, stop_at_exit=True)
+        embedded_redis.ensure_running(current_app.instance_path, stop_at_exit=True,
+                                      trust_seconds=EMBEDDED_RECHECK_SECONDS)
 
 
 def get_redis() -> redis.Redis:
