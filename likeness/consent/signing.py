@@ -75,44 +75,13 @@ def sign(token: str, signature: Signature) -> Quitclaim:
     biometric consent can be given."""
     opened = open_invitation(token)
     invitation, person = opened.invitation, opened.person
-    channels = [c for c in rules.valid_channels(signature.channels, allow_empty=True)
-                if c in invitation.channels]
-    if not channels:
-        raise InvalidInput(_("Tick at least one channel where the photos may be used."),
-                           field="channels")
-    if has_control_characters(signature.signer_name):
-        raise InvalidInput(_("A name must be one line of plain text."), field="signer_name")
-    if has_control_characters(signature.guardian_name or ""):
-        raise InvalidInput(_("A name must be one line of plain text."), field="guardian_name")
     signed_on = amsterdam_today()
+    channels = _chosen_channels(signature, invitation)
     if opened.needs_birth_date:
-        if signature.date_of_birth is None:
-            raise InvalidInput(_("Enter your date of birth."), field="date_of_birth")
-        if signature.date_of_birth > signed_on:
-            raise InvalidInput(_("The date of birth lies in the future."),
-                               field="date_of_birth")
-        person.date_of_birth = signature.date_of_birth
+        person.date_of_birth = _given_birth_date(signature, signed_on)
     is_minor = person.is_under(rules.GUARDIAN_AGE, signed_on)
     _require_the_right_signer(invitation, person, is_minor=is_minor, on=signed_on)
-    if is_minor:
-        if not signature.guardian_signed():
-            raise InvalidInput(
-                _("Under 16, a parent or guardian must sign too: fill in the name and the "
-                  "signature of the parent or guardian."),
-                field=("guardian_name" if not (signature.guardian_name or "").strip()
-                       else "guardian_signature"))
-        if signature.biometric_consent:
-            raise InvalidInput(_("Consent to face recognition cannot be given for someone "
-                                 "under 16. Leave that box empty."), field="biometric_consent")
-    else:
-        if not signature.signer_name.strip():
-            raise InvalidInput(_("Type your full name."), field="signer_name")
-        if not signature.signed():
-            raise InvalidInput(_("Please sign: draw your signature, or choose to type your "
-                                 "name as your signature."), field="signature")
-    if signature.biometric_consent and signature.no_biometrics:
-        raise InvalidInput(_("Choose either to allow face recognition or to refuse it, not "
-                             "both."), field="no_biometrics")
+    _require_signatures(signature, is_minor=is_minor)
     # Consume the link atomically: of two submissions at once, one wins.
     consumed = db.session.execute(
         update(QuitclaimInvitation)
@@ -168,6 +137,54 @@ def sign(token: str, signature: Signature) -> Quitclaim:
     elif signature.no_biometrics:
         people.set_no_biometrics(person.id, reason="refused when signing", actor=signer)
     return quitclaim
+
+def _chosen_channels(signature: Signature, invitation: QuitclaimInvitation) -> list[str]:
+    """The channels ticked that the invitation asked for, and plain-text names."""
+    channels = [c for c in rules.valid_channels(signature.channels, allow_empty=True)
+                if c in invitation.channels]
+    if not channels:
+        raise InvalidInput(_("Tick at least one channel where the photos may be used."),
+                           field="channels")
+    if has_control_characters(signature.signer_name):
+        raise InvalidInput(_("A name must be one line of plain text."), field="signer_name")
+    if has_control_characters(signature.guardian_name or ""):
+        raise InvalidInput(_("A name must be one line of plain text."), field="guardian_name")
+    return channels
+
+
+def _given_birth_date(signature: Signature, signed_on: date) -> date:
+    """The date of birth the signer typed, asked when staff did not know the age."""
+    if signature.date_of_birth is None:
+        raise InvalidInput(_("Enter your date of birth."), field="date_of_birth")
+    if signature.date_of_birth > signed_on:
+        raise InvalidInput(_("The date of birth lies in the future."), field="date_of_birth")
+    return signature.date_of_birth
+
+
+def _require_signatures(signature: Signature, *, is_minor: bool) -> None:
+    """Under 16 a parent or guardian signs and no biometric consent is possible; otherwise
+    the person signs with their name. Allowing and refusing face recognition exclude each
+    other."""
+    if is_minor:
+        if not signature.guardian_signed():
+            raise InvalidInput(
+                _("Under 16, a parent or guardian must sign too: fill in the name and the "
+                  "signature of the parent or guardian."),
+                field=("guardian_name" if not (signature.guardian_name or "").strip()
+                       else "guardian_signature"))
+        if signature.biometric_consent:
+            raise InvalidInput(_("Consent to face recognition cannot be given for someone "
+                                 "under 16. Leave that box empty."), field="biometric_consent")
+    else:
+        if not signature.signer_name.strip():
+            raise InvalidInput(_("Type your full name."), field="signer_name")
+        if not signature.signed():
+            raise InvalidInput(_("Please sign: draw your signature, or choose to type your "
+                                 "name as your signature."), field="signature")
+    if signature.biometric_consent and signature.no_biometrics:
+        raise InvalidInput(_("Choose either to allow face recognition or to refuse it, not "
+                             "both."), field="no_biometrics")
+
 
 
 def _require_the_right_signer(invitation: QuitclaimInvitation, person: Person, *,

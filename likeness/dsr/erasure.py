@@ -72,18 +72,7 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
                                             list(by_asset), actor=actor)
     removed_answers = _remove_earlier_answers(request, faces, person)
     purged_emails = _purge_emails(request, person)
-    for asset_id, asset_faces in by_asset.items():
-        asset = db.session.get(Asset, asset_id)
-        if asset is None:
-            continue
-        if asset_id in held:
-            for face in asset_faces:
-                face.is_always_blurred = True
-            after_commit(functools.partial(invalidate, asset_id))
-        elif asset_id in deleted:
-            erasing.delete_photo(asset, actor=actor, request_id=request.id)
-        else:
-            erasing.burn_faces(asset, asset_faces, actor=actor, request_id=request.id)
+    _erase_from_photos(request, by_asset, held=set(held), deleted=deleted, actor=actor)
     deleted -= set(held)
     kept = _end_consent(request, person, actor)
     casework.record_action(request, "untagged", count=len(faces))
@@ -97,12 +86,43 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
         casework.record_action(request, "exports_removed", count=removed_answers)
     if purged_emails:
         casework.record_action(request, "emails_purged", count=purged_emails)
-    if person is not None:
+    _record_what_was_kept(request, suppressed=person is not None, kept_quitclaims=kept,
+                          hold_reasons={hold.reason for hold in held.values()},
+                          decision=decision)
+    audit.record("request.erasure", actor=actor, subject=f"request:{request.id}",
+                 details={"faces": len(faces), "templates": len(removed_templates),
+                          "assets_deleted": len(deleted), "takedowns": len(tasks),
+                          "answers_removed": removed_answers, "emails_purged": purged_emails})
+
+
+def _erase_from_photos(request: SubjectRequest, by_asset: dict[int, list[Face]], *,
+                       held: set[int], deleted: set[int], actor: Actor) -> None:
+    """Per photo: a held one keeps its pixels and blurs the faces in every copy; one staff
+    chose to delete goes; in the others the person's faces are burnt in."""
+    for asset_id, asset_faces in by_asset.items():
+        asset = db.session.get(Asset, asset_id)
+        if asset is None:
+            continue
+        if asset_id in held:
+            for face in asset_faces:
+                face.is_always_blurred = True
+            after_commit(functools.partial(invalidate, asset_id))
+        elif asset_id in deleted:
+            erasing.delete_photo(asset, actor=actor, request_id=request.id)
+        else:
+            erasing.burn_faces(asset, asset_faces, actor=actor, request_id=request.id)
+
+
+def _record_what_was_kept(request: SubjectRequest, *, suppressed: bool, kept_quitclaims: int,
+                          hold_reasons: set[str], decision: str) -> None:
+    """The answer's "What we kept, and why": each exception to the erasure, with its reason."""
+    if suppressed:
         casework.record_action(request, "suppressed")
         casework.record_action(request, "kept_suppression_record", exception=True)
-    if kept:
-        casework.record_action(request, "kept_quitclaims", count=kept, exception=True)
-    for reason in sorted({hold.reason for hold in held.values()}):
+    if kept_quitclaims:
+        casework.record_action(request, "kept_quitclaims", count=kept_quitclaims,
+                               exception=True)
+    for reason in sorted(hold_reasons):
         casework.record_action(request, "legal_hold", reason, exception=True)
     for kept_kind in ("kept_erasure_ledger", "kept_backups", "kept_request_record"):
         casework.record_action(request, kept_kind, exception=True)
@@ -110,10 +130,6 @@ def carry_out(request: SubjectRequest, actor: Actor, decision: str) -> None:
         # Staff's own Art. 17(3) exception (e.g. a photo kept for an archive in the public
         # interest), with the reason they give: listed under "What we kept, and why".
         casework.record_action(request, "exception", decision.strip()[:2000], exception=True)
-    audit.record("request.erasure", actor=actor, subject=f"request:{request.id}",
-                 details={"faces": len(faces), "templates": len(removed_templates),
-                          "assets_deleted": len(deleted), "takedowns": len(tasks),
-                          "answers_removed": removed_answers, "emails_purged": purged_emails})
 
 
 def _photos_to_delete(confirmed: list[tuple[Face, Asset, str | None]]) -> set[int]:

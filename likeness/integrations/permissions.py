@@ -342,9 +342,19 @@ def _facts(asset_ids: list[int], channels: list[str]) -> _Facts:
             facts.held.add(asset_id)
         if asset_status == INDEXED:
             facts.indexed.add(asset_id)
+    person_ids = _read_faces(facts, connection.execute(faces, {"ids": asset_ids}).all())
+    if person_ids:
+        _read_quitclaims(facts, connection.execute(
+            quitclaims, {"ids": asset_ids, "people": list(person_ids),
+                         "channels": channels}).all())
+    return facts
+
+
+def _read_faces(facts: _Facts, rows: Any) -> set[int]:
+    """Each face with its box and person, and what blocks the person; returns the people."""
     person_ids: set[int] = set()
     for (face_id, asset_id, top, right, bottom, left, person_id, blurred, suppressed,
-         erased_at, erasure, on_hold) in connection.execute(faces, {"ids": asset_ids}).all():
+         erased_at, erasure, on_hold) in rows:
         facts.faces[asset_id].append((face_id, (top, right, bottom, left), person_id))
         if blurred:
             facts.blurred.add(face_id)
@@ -359,12 +369,13 @@ def _facts(asset_ids: list[int], channels: list[str]) -> _Facts:
             facts.erased.add(person_id)
         if erasure is not None:
             facts.erasure_pending.add(person_id)
-    if not person_ids:
-        return facts
+    return person_ids
+
+
+def _read_quitclaims(facts: _Facts, rows: Any) -> None:
+    """The quitclaims per (person, asset), each with the channels asked and withdrawn."""
     grouped: dict[tuple[int, int], _Quitclaim] = {}
-    for qc_id, pid, asset_id, qc_status, valid_from, valid_until, channel, withdrawn in (
-            connection.execute(quitclaims, {"ids": asset_ids, "people": list(person_ids),
-                                            "channels": channels}).all()):
+    for qc_id, pid, asset_id, qc_status, valid_from, valid_until, channel, withdrawn in rows:
         entry = grouped.get((qc_id, asset_id))
         if entry is None:
             entry = grouped[(qc_id, asset_id)] = _Quitclaim(qc_id, qc_status, valid_from,
@@ -372,4 +383,3 @@ def _facts(asset_ids: list[int], channels: list[str]) -> _Facts:
             facts.quitclaims[(pid, asset_id)].append(entry)
         if channel is not None:
             entry.channels[channel] = withdrawn is not None
-    return facts

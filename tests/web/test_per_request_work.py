@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from likeness.cockpit import transparency
 from likeness.dsr import intake
 from likeness.models import Asset, Face
 from likeness.platform.actor import CLI
-from likeness.cockpit import transparency
 
 
 @contextmanager
