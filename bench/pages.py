@@ -59,7 +59,7 @@ from likeness.library import people, upload
 from likeness.models import Asset, Face, Match, SubjectRequest
 from likeness.platform.actor import CLI
 from likeness.staff import accounts
-from tests.helpers import FIXTURES, enrol_two_factor
+from tests.support.helpers import FIXTURES, enrol_two_factor
 
 app = create_app()
 with app.app_context():

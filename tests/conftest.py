@@ -33,9 +33,9 @@ from likeness.library import upload as uploads
 from likeness.platform import embedded_redis
 from likeness.platform.known_warnings import KNOWN_WARNINGS
 from likeness.staff import accounts
-from tests.detection_cache import DetectionCache, shared_folder, uses_real_detection
-from tests.detection_cache import counts as detection_counts
-from tests.helpers import (
+from tests.support.detection_cache import DetectionCache, shared_folder, uses_real_detection
+from tests.support.detection_cache import counts as detection_counts
+from tests.support.helpers import (
     FIXTURES,
     enrol_two_factor,
     free_port,
@@ -116,7 +116,7 @@ def detection_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Detect
 @pytest.fixture(autouse=True)
 def reuse_detection(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests not about detection reuse what the real engine found on the same photo earlier
-    in this run (tests/detection_cache.py); tests about it always run the engine."""
+    in this run (tests/support/detection_cache.py); tests about it always run the engine."""
     if not (uses_real_detection(request.node) or request.config.getoption("real_detection")):
         request.getfixturevalue("detection_cache").wrap(monkeypatch)
 
@@ -357,7 +357,7 @@ def tagged_barack(app: Flask, db: Any, upload: Any, librarian: Any) -> Any:
 
     from likeness.library import tagging
     from likeness.models import Face, Person
-    from tests.scenarios import Scenario
+    from tests.support.scenarios import Scenario
 
     obama, group = upload("obama.jpg", "two_people.jpg")
     faces = {a: db.session.scalars(select(Face).where(Face.asset_id == a)
@@ -453,7 +453,7 @@ def _detection_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if computed or reused:
         terminalreporter.write_line(
             f"face detection outside tests/faces: {computed} results computed by the engine, "
-            f"{reused} reused (tests/detection_cache.py)")
+            f"{reused} reused (tests/support/detection_cache.py)")
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,

@@ -177,7 +177,7 @@ def test_the_head_can_live_in_redis_for_every_machine(app: Flask, db: Any):
 # --- a gap cannot heal: the head is checked before every write -------------------------
 
 def _failed_login(client: Any) -> Any:
-    from tests.helpers import csrf_token_from
+    from tests.support.helpers import csrf_token_from
 
     token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
     return client.post("/admin/login", data={"email": "nobody@example.org",

@@ -16,7 +16,7 @@ from likeness.platform import audit, audit_head, daily
 from likeness.platform.actor import SYSTEM
 from likeness.platform.uow import use_case
 from tests.cockpit import factories
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 
 @use_case

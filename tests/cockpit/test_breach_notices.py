@@ -15,7 +15,7 @@ from likeness.cockpit import breach_alerts, breaches, transparency
 from likeness.errors import InvalidInput
 from likeness.models import Setting, utcnow
 from tests.cockpit import factories
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 CONSEQUENCES = "Strangers may recognise you in a waiting room of the clinic."
 MEASURES = "We took the album offline and asked the forum to remove the post."

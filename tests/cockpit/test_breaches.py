@@ -16,7 +16,7 @@ from likeness.models import utcnow
 from likeness.platform import audit
 from likeness.platform.actor import share_actor
 from tests.cockpit import factories
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 
 def test_a_breach_of_a_share_link_lists_exactly_the_people_whose_faces_were_in_it(

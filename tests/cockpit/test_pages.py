@@ -35,7 +35,7 @@ from likeness.platform.actor import SYSTEM
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.clock import today as amsterdam_today
 from tests.cockpit import factories
-from tests.helpers import csrf_token_from
+from tests.support.helpers import csrf_token_from
 
 COCKPIT_PAGES = ["/admin/cockpit/", "/admin/cockpit/retention", "/admin/cockpit/review",
                  "/admin/cockpit/register", "/admin/cockpit/dpia", "/admin/cockpit/breaches",

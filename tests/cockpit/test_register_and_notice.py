@@ -17,7 +17,7 @@ from sqlalchemy import select
 from likeness.cockpit import register, schedules
 from likeness.models import AuditEvent, Processor
 from tests.cockpit import factories
-from tests.helpers import csrf_token_from
+from tests.support.helpers import csrf_token_from
 
 
 def _text(document: bytes) -> str:

@@ -28,7 +28,7 @@ from likeness.platform.actor import CLI
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.storage import instance_dir
 from tests.cockpit import factories
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 
 def _run_daily() -> None:

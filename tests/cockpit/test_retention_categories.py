@@ -30,7 +30,7 @@ from likeness.platform import daily
 from likeness.platform.backup_rotation import backup_dir
 from likeness.platform.storage import instance_dir
 from tests.cockpit import factories
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 
 def _run_daily() -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from likeness.faces import engine
 from likeness.library import catalogue
 from likeness.models import AuditEvent, Person, Quitclaim, QuitclaimInvitation
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def test_invite_a_new_person_for_a_collection_from_the_admin(

@@ -19,8 +19,8 @@ from likeness.models import Asset, AuditEvent, Face, Person, Quitclaim, Quitclai
 from likeness.platform import audit, backup, backup_crypto
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import asset_path, instance_dir, storage
-from tests.helpers import run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def _cli(app: Flask, *args: str) -> Any:
@@ -115,7 +115,7 @@ def test_an_old_backup_cannot_bring_an_erased_face_back(
     from likeness.dsr import actions, locate
     from likeness.faces import engine
     from likeness.models import Asset
-    from tests.scenarios import latest_request, submit_request, verify_by_email
+    from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
     archive = tmp_path / "before-erasure.tar.gz"
     _cli(app, "backup", "--output", str(archive))

@@ -14,8 +14,8 @@ from likeness.library import tagging, upload
 from likeness.models import Face, Person, Quitclaim, QuitclaimInvitation
 from likeness.platform.clock import today as amsterdam_today
 from likeness.staff import accounts
-from tests.browser import PHONE, chromium, live_server
-from tests.helpers import FIXTURES, run_jobs
+from tests.support.browser import PHONE, chromium, live_server
+from tests.support.helpers import FIXTURES, run_jobs
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from likeness.library import collection_settings
 from likeness.models import Asset, Quitclaim
 from likeness.platform.storage import instance_dir
-from tests.helpers import run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 EXPLICIT = "I explicitly consent to their use as stated above (Article 9(2)(a) GDPR)."
 

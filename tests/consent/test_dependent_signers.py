@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from likeness.models import Quitclaim
 from likeness.platform.storage import instance_dir
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 PROMISE = "Whether I agree or not has no consequences for my work"
 

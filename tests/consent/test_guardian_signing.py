@@ -21,8 +21,8 @@ from likeness.models import AuditEvent, Person, Quitclaim, QuitclaimInvitation
 from likeness.platform import daily
 from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.storage import instance_dir
-from tests.helpers import csrf_token_from, link_in, run_jobs
-from tests.scenarios import drawn_signature, sign
+from tests.support.helpers import csrf_token_from, link_in, run_jobs
+from tests.support.scenarios import drawn_signature, sign
 
 CHILD = "sasha@example.org"
 PARENT = "michelle@example.org"

@@ -24,8 +24,8 @@ from likeness.dsr import actions, answer_content, casework, identity, links, loc
 from likeness.errors import InvalidInput
 from likeness.models import Person, SubjectRequest
 from likeness.platform.clock import today as amsterdam_today
-from tests.helpers import csrf_token_from, link_in, run_jobs
-from tests.scenarios import (
+from tests.support.helpers import csrf_token_from, link_in, run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     latest_request,
     send_answer,

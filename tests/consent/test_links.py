@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from likeness.consent import invitations
 from likeness.models import Quitclaim, QuitclaimInvitation, utcnow
 from likeness.platform import tokens
-from tests.helpers import link_in, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import link_in, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def _no_quitclaims(db: Any) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 from likeness.consent import portal
 from likeness.extensions import db as _db
 from likeness.models import ManageLinkRequest, OutboxJob, Person
-from tests.helpers import csrf_token_from, run_jobs
+from tests.support.helpers import csrf_token_from, run_jobs
 
 # Tables whose contents would tell whether the address is known.
 PERSONAL = ("person", "quitclaim", "consent_link", "guardian")

@@ -18,8 +18,8 @@ from likeness.models import Quitclaim, QuitclaimEvent, QuitclaimInvitation
 from likeness.platform import daily
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.storage import instance_dir
-from tests.helpers import run_jobs
-from tests.scenarios import drawn_signature, invite_and_open, sign
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import drawn_signature, invite_and_open, sign
 
 
 def test_under_16_without_guardian_is_refused_and_with_guardian_succeeds(

@@ -21,8 +21,8 @@ from likeness.library import people, policy_settings, tagging
 from likeness.models import AuditEvent, Face, Person, Quitclaim, SubjectRequest
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
-from tests.helpers import csrf_token_from, positive_dpia_version, run_jobs
-from tests.scenarios import (
+from tests.support.helpers import csrf_token_from, positive_dpia_version, run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     invite_and_open,
     latest_request,

@@ -22,8 +22,8 @@ from likeness.library import upload as uploads
 from likeness.library.renditions import Purpose, render
 from likeness.models import Asset, Quitclaim, QuitclaimEvent
 from likeness.platform.storage import asset_path, storage
-from tests.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 SECRET = b"FOR-YOUR-EYES-ONLY payload in a JPEG comment"
 

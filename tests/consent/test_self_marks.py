@@ -15,8 +15,8 @@ from sqlalchemy import select
 from likeness.library import consent_status, people
 from likeness.library import upload as uploads
 from likeness.models import AuditEvent, Face, Quitclaim, TagProposal
-from tests.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
-from tests.scenarios import sign
+from tests.support.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
+from tests.support.scenarios import sign
 
 COLLECTION = "Gala 2026"
 

@@ -12,9 +12,15 @@ from sqlalchemy import select
 from likeness.dsr import casework
 from likeness.models import Quitclaim
 from likeness.platform.storage import instance_dir
-from tests.helpers import run_jobs
 from tests.platform.test_pdf import _validate
-from tests.scenarios import invite_and_open, latest_request, sign, submit_request, verify_by_email
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import (
+    invite_and_open,
+    latest_request,
+    sign,
+    submit_request,
+    verify_by_email,
+)
 
 
 def _assert_signed(data: bytes) -> None:

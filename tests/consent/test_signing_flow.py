@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from likeness.library import consent_status
 from likeness.models import InvitationStatus, Quitclaim, QuitclaimInvitation
 from likeness.platform.storage import instance_dir
-from tests.helpers import run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def test_invite_sign_pdf_and_consent_colours(

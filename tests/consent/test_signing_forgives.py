@@ -12,7 +12,7 @@ from sqlalchemy import select
 from likeness.consent import invitations
 from likeness.library import people
 from likeness.models import Face
-from tests.helpers import csrf_token_from
+from tests.support.helpers import csrf_token_from
 
 
 def test_a_language_switch_keeps_the_name_the_channels_and_the_marks(

@@ -15,7 +15,7 @@ from likeness.library import collection_settings
 from likeness.models import QuitclaimInvitation, utcnow
 from likeness.platform import daily
 from tests.cockpit import factories
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 
 def _tagged(db: Any, who: Any, *, collection: str = "Gala", photos: int = 1,

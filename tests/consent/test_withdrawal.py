@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from likeness.library import consent_status, sharing
 from likeness.models import AuditEvent, Face, Quitclaim, RecipientNotice, ShareLink
-from tests.helpers import csrf_token_from, link_in, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import csrf_token_from, link_in, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def _signed(client, mailbox, scenario, librarian, **fields) -> Quitclaim:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from likeness.dsr import locate
 from likeness.models import AuditEvent, SubjectRequest
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
 
 def _page(client: FlaskClient, path: str) -> str:

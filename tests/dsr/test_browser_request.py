@@ -15,8 +15,8 @@ from likeness.library import upload
 from likeness.models import Match, SubjectRequest
 from likeness.platform.actor import CLI
 from likeness.staff import accounts
-from tests.browser import PHONE, chromium, live_server
-from tests.helpers import FIXTURES, enrol_two_factor, run_jobs, totp_now
+from tests.support.browser import PHONE, chromium, live_server
+from tests.support.helpers import FIXTURES, enrol_two_factor, run_jobs, totp_now
 
 pytestmark = pytest.mark.browser
 

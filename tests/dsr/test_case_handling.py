@@ -17,8 +17,8 @@ from likeness.errors import InvalidInput
 from likeness.models import RequestMessage
 from likeness.platform import daily
 from likeness.platform.storage import instance_dir
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
 
 def _filed(client: FlaskClient, mailbox: Any, db: Any, **kwargs: Any) -> Any:

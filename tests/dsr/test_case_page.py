@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from likeness.dsr import casework, locate, scope
 from likeness.models import Match, SubjectRequest
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import (
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     latest_request,
     record_identity_check,

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
 
 def _label_and_hint(page: str, field_id: str) -> tuple[str, str]:

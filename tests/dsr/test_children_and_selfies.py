@@ -18,8 +18,8 @@ from likeness.errors import InvalidInput
 from likeness.models import AuditEvent, Quitclaim, SubjectRequest, utcnow
 from likeness.platform import daily
 from likeness.platform.storage import instance_dir
-from tests.helpers import link_in, run_jobs
-from tests.scenarios import (
+from tests.support.helpers import link_in, run_jobs
+from tests.support.scenarios import (
     drawn_signature,
     latest_request,
     send_answer,

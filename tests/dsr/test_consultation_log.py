@@ -13,8 +13,8 @@ from pypdf import PdfReader
 
 from likeness.dsr import actions, locate
 from likeness.platform.storage import instance_dir
-from tests.helpers import run_jobs
-from tests.scenarios import latest_request, send_answer, submit_request, verify_by_email
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import latest_request, send_answer, submit_request, verify_by_email
 
 
 def test_tagging_and_searches_for_the_person_are_in_the_log(

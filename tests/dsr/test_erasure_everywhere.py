@@ -30,14 +30,14 @@ from likeness.models import (
 )
 from likeness.platform.storage import asset_key, storage
 from tests.conftest import make_config
-from tests.helpers import run_jobs
 from tests.platform.test_object_storage import (  # noqa: F401 (fixtures)
     CREDENTIALS,
     _objects,
     bucket,
     s3_endpoint,
 )
-from tests.scenarios import (
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import (
     invite_and_open,
     latest_request,
     send_answer,
@@ -209,7 +209,7 @@ def test_a_ledger_copy_that_fails_is_retried_until_the_store_answers(
     from likeness.platform import outbox, shared_ledger
     from likeness.platform.actor import person_actor
     from likeness.platform.storage import StorageUnavailable
-    from tests.scenarios import sign
+    from tests.support.scenarios import sign
 
     path = invite_and_open(client, mailbox, tagged_barack, librarian)
     assert sign(client, path, channels=["website"]).status_code == 302

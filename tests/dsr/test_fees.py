@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from likeness.dsr import casework, readiness
 from likeness.dsr.deadlines import due_date
 from likeness.errors import InvalidInput
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
 
 def test_a_fee_holds_the_request_until_it_is_paid_and_the_month_runs_from_payment(

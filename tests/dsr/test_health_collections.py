@@ -18,8 +18,13 @@ from likeness.library import collection_settings, tagging
 from likeness.library import upload as uploads
 from likeness.models import Face
 from likeness.platform.storage import instance_dir
-from tests.helpers import FIXTURES, csrf_token_from, run_jobs
-from tests.scenarios import latest_request, record_identity_check, submit_request, verify_by_email
+from tests.support.helpers import FIXTURES, csrf_token_from, run_jobs
+from tests.support.scenarios import (
+    latest_request,
+    record_identity_check,
+    submit_request,
+    verify_by_email,
+)
 
 
 def _add(name: str, actor: Any, collection: str) -> int:

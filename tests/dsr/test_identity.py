@@ -18,8 +18,8 @@ from likeness.errors import InvalidInput
 from likeness.library import tagging
 from likeness.models import Face, Person, SubjectRequest
 from likeness.platform.storage import instance_dir
-from tests.helpers import csrf_token_from, link_in, run_jobs
-from tests.scenarios import (
+from tests.support.helpers import csrf_token_from, link_in, run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     latest_request,
     send_answer,

@@ -28,8 +28,8 @@ from likeness.models import (
     SubjectRequest,
     utcnow,
 )
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import (
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     latest_request,
     submit_request,

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from likeness.models import OutboxJob, SubjectRequest
 from likeness.platform import embedded_redis, outbox
 from likeness.platform.storage import instance_dir
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import latest_request, reference_in, submit_request, verify_by_email
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import latest_request, reference_in, submit_request, verify_by_email
 
 
 def test_request_is_stored_before_the_answer_shows_its_reference(
@@ -42,7 +42,7 @@ def test_verification_link_is_single_use_and_opens_the_status_page(
     # The same link a second time confirms nothing again: it leads to the status page.
     run_jobs()
     verify_mail = [m for m in mailbox.to("barack@example.org") if "confirm" in m["Subject"]]
-    from tests.helpers import link_in
+    from tests.support.helpers import link_in
 
     path = link_in(verify_mail[0], "/request/verify/")
     again = client.get(path)
@@ -59,7 +59,7 @@ def test_selfie_needs_its_own_tick_and_no_selfie_needs_a_description(
     page = client.get("/request")
     import io
 
-    from tests.helpers import FIXTURES
+    from tests.support.helpers import FIXTURES
 
     response = client.post("/request", data={
         "csrf_token": csrf_token_from(page.get_data(as_text=True)), "type": "access",

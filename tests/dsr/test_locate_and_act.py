@@ -19,8 +19,8 @@ from likeness.faces import engine
 from likeness.library import catalogue, policy_settings, tagging
 from likeness.models import AuditEvent, Face, Match, Person, SubjectRequest
 from likeness.platform.storage import instance_dir
-from tests.helpers import run_jobs
-from tests.scenarios import (
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     faces_by_file,
     latest_request,

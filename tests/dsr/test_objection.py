@@ -19,8 +19,8 @@ from likeness.errors import InvalidInput
 from likeness.library import sharing, tagging
 from likeness.models import Asset, Face, OutgoingEmail, RecipientNotice, ShareLink
 from likeness.platform.storage import instance_dir
-from tests.helpers import run_jobs
-from tests.scenarios import (
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     latest_request,
     record_identity_check,

@@ -11,7 +11,7 @@ from likeness.library import disclosures, sharing
 from likeness.models import TakedownReason
 from likeness.platform.uow import use_case
 from tests.cockpit import factories
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 
 def _notice(db: Any, mailbox: Any, officer: Any, reason: TakedownReason, *,

@@ -16,8 +16,8 @@ from likeness.dsr import locate, scope
 from likeness.errors import InvalidInput
 from likeness.library import upload as uploads
 from likeness.models import Asset, AuditEvent, Face, Match
-from tests.helpers import FIXTURES, csrf_token_from, run_jobs
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.support.helpers import FIXTURES, csrf_token_from, run_jobs
+from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
 
 def _add(name: str, actor: Any, collection: str | None = None, data: bytes | None = None) -> int:

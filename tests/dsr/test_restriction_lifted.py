@@ -14,8 +14,8 @@ from likeness.dsr import actions, locate, restriction, scope
 from likeness.errors import InvalidInput
 from likeness.library import tagging
 from likeness.models import Asset, Face, OutgoingEmail
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import (
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     latest_request,
     record_identity_check,

@@ -19,8 +19,8 @@ from likeness.library import face_keys
 from likeness.models import Face, Match, SubjectRequest
 from likeness.platform.actor import CLI
 from tests.dsr.test_locate_and_act import _located
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import (
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import (
     latest_request,
     record_identity_check,
     submit_request,

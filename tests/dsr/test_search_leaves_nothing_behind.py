@@ -15,8 +15,8 @@ from likeness.dsr import casework, locate, scope
 from likeness.errors import Forbidden, InvalidInput
 from likeness.library import upload as uploads
 from likeness.models import AuditEvent, Face
-from tests.helpers import FIXTURES, csrf_token_from, run_jobs
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.support.helpers import FIXTURES, csrf_token_from, run_jobs
+from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
 
 def _add(name: str, actor: Any, collection: str) -> int:

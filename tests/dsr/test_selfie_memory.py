@@ -20,8 +20,8 @@ from likeness.dsr import intake
 from likeness.errors import Unavailable, UnsupportedFile
 from likeness.library import decode_budget, imaging
 from likeness.platform import uow
-from tests.helpers import csrf_token_from
-from tests.scenarios import latest_request
+from tests.support.helpers import csrf_token_from
+from tests.support.scenarios import latest_request
 
 SIDE = 7700  # 59.3 MP: just under the 60 MP cap
 

@@ -15,8 +15,8 @@ from likeness.dsr import actions, locate, scope
 from likeness.models import AuditEvent, SubjectRequest, utcnow
 from likeness.platform import daily
 from likeness.platform.storage import instance_dir
-from tests.helpers import run_jobs
-from tests.scenarios import (
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     latest_request,
     submit_request,

@@ -29,8 +29,8 @@ from likeness.models import (
 )
 from likeness.platform.actor import person_actor
 from likeness.platform.storage import instance_dir
-from tests.helpers import csrf_token_from, link_in, run_jobs
-from tests.scenarios import (
+from tests.support.helpers import csrf_token_from, link_in, run_jobs
+from tests.support.scenarios import (
     approve_wider_scope,
     invite_and_open,
     latest_request,
@@ -194,7 +194,7 @@ def test_erasure_burns_the_face_into_the_original_and_removes_earlier_exports(
     from likeness.library import upload as uploads
     from likeness.models import Asset, ErasureLedgerEntry
     from likeness.platform.storage import asset_path
-    from tests.helpers import FIXTURES
+    from tests.support.helpers import FIXTURES
 
     officer = make_staff("privacy_officer")
     earlier = _answered_access(client, mailbox, db, officer)

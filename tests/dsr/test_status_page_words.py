@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from likeness.dsr import casework, locate
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import latest_request, send_answer, submit_request, verify_by_email
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import latest_request, send_answer, submit_request, verify_by_email
 
 
 def _status(client: FlaskClient, path: str) -> str:

@@ -24,8 +24,8 @@ from likeness.models import Asset, ErasureKind, ErasureLedgerEntry, Face, Person
 from likeness.platform import mail
 from likeness.platform.storage import instance_dir
 from likeness.platform.uow import use_case
-from tests.helpers import FIXTURES, link_in, run_jobs
-from tests.scenarios import latest_request, send_answer, submit_request, verify_by_email
+from tests.support.helpers import FIXTURES, link_in, run_jobs
+from tests.support.scenarios import latest_request, send_answer, submit_request, verify_by_email
 
 OBAMA = (FIXTURES / "obama.jpg").read_bytes()
 

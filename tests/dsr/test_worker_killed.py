@@ -33,9 +33,9 @@ from likeness.models import (
 from likeness.platform.actor import CLI
 from likeness.platform.storage import instance_dir
 from likeness.staff import accounts
-from tests.helpers import FIXTURES, positive_dpia_version, run_jobs
 from tests.platform.test_faults import _worker_env
-from tests.scenarios import submit_request, verify_by_email
+from tests.support.helpers import FIXTURES, positive_dpia_version, run_jobs
+from tests.support.scenarios import submit_request, verify_by_email
 
 pytestmark = pytest.mark.fault
 ROOT = Path(__file__).resolve().parents[2]

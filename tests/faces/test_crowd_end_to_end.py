@@ -18,7 +18,7 @@ from likeness.faces import engine
 from likeness.library import sharing
 from likeness.library import upload as uploads
 from likeness.models import Face
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 # About detection itself: always the real engine, never a result reused from the run.
 pytestmark = pytest.mark.real_detection

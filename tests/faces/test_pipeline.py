@@ -17,7 +17,7 @@ from likeness.library import indexing, tagging
 from likeness.library.renditions import Purpose, render
 from likeness.models import Asset, AssetStatus, AuditEvent, Face, TagSource
 from likeness.platform.storage import asset_path, storage
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
 # About detection itself: always the real engine, never a result reused from the run.

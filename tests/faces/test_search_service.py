@@ -30,7 +30,7 @@ from likeness.platform.actor import CLI
 from likeness.platform.queue import get_redis
 from likeness.staff import accounts
 from tests.conftest import make_config
-from tests.helpers import FIXTURES, positive_dpia_version, run_jobs
+from tests.support.helpers import FIXTURES, positive_dpia_version, run_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,7 +18,7 @@ from likeness.extensions import db
 from likeness.library import upload
 from likeness.models import Asset, AssetStatus, Face, OutboxJob, OutboxStatus
 from likeness.platform.actor import CLI
-from tests.helpers import FIXTURES
+from tests.support.helpers import FIXTURES
 
 # About detection itself: always the real engine, never a result reused from the run.
 pytestmark = pytest.mark.real_detection

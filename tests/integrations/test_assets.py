@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from likeness.integrations import keys
 from likeness.models import Asset, AuditEvent
 from likeness.platform.actor import CLI
-from tests.helpers import FIXTURES, run_jobs
+from tests.support.helpers import FIXTURES, run_jobs
 
 
 class PhotoServer(BaseHTTPRequestHandler):

@@ -18,7 +18,7 @@ from likeness.integrations import keys
 from likeness.models import ApiCall, ApiKey, AuditEvent, utcnow
 from likeness.platform import audit, sweep_tasks
 from likeness.platform.actor import CLI
-from tests.helpers import csrf_token_from
+from tests.support.helpers import csrf_token_from
 
 URL = "/api/v1/assets/IMG-1/permissions?channel=website"
 

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.browser import chromium, live_server
+from tests.support.browser import chromium, live_server
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 

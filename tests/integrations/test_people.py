@@ -12,8 +12,8 @@ from likeness.consent import withdrawal
 from likeness.integrations import keys
 from likeness.models import Person, Quitclaim, RequestStatus, SubjectRequest
 from likeness.platform.actor import CLI
-from tests.helpers import link_in, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import link_in, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def _put_subject(client: FlaskClient, bearer: dict[str, str], ref: str, **body: Any) -> Any:

@@ -24,8 +24,8 @@ from likeness.models import (
     SubjectRequest,
 )
 from likeness.platform.clock import today
-from tests.helpers import run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def _quitclaim(db: Any, person_id: int, asset_ids: list[int], channels: list[str], *,

@@ -18,8 +18,8 @@ from likeness.library import xmp_export
 from likeness.models import AuditEvent, Integration, Quitclaim, QuitclaimAsset, QuitclaimChannel
 from likeness.platform.actor import CLI
 from likeness.platform.clock import today
-from tests.helpers import csrf_token_from
 from tests.library import xmp_files
+from tests.support.helpers import csrf_token_from
 
 TAGS = ("ModelReleaseStatus", "ModelReleaseID", "ImageRegion", "WebStatement")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask
 
-from tests.browser import CHROMIUM_FLAGS, live_server
+from tests.support.browser import CHROMIUM_FLAGS, live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"

@@ -10,7 +10,7 @@ from likeness.extensions import db
 from likeness.models import Asset, Person, Quitclaim
 from likeness.platform.actor import CLI
 from likeness.staff import accounts
-from tests.helpers import enrol_two_factor, totp_now
+from tests.support.helpers import enrol_two_factor, totp_now
 
 PASSWORD = "journey password 1"
 

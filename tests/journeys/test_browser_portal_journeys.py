@@ -16,8 +16,8 @@ from likeness.consent import portal as consent_portal
 from likeness.dsr import links
 from likeness.extensions import db
 from likeness.models import Channel, QuitclaimInvitation, RequestStatus, RequestType, SubjectRequest
-from tests.helpers import FIXTURES, link_in, run_jobs
 from tests.journeys import data
+from tests.support.helpers import FIXTURES, link_in, run_jobs
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,8 @@ from likeness.demo import WING
 from likeness.extensions import db
 from likeness.library import consent_status
 from likeness.models import Face, Person, QuitclaimInvitation
-from tests.helpers import run_jobs
 from tests.journeys import data
+from tests.support.helpers import run_jobs
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from likeness.extensions import db
 from likeness.models import Quitclaim
 from likeness.platform.storage import instance_dir
-from tests.helpers import run_jobs
 from tests.journeys import data
+from tests.support.helpers import run_jobs
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from likeness.extensions import db
 from likeness.library import people, policy_settings
 from likeness.models import Person, QuitclaimInvitation, ShareLinkAsset, TemplatePolicy
 from likeness.platform.actor import CLI
-from tests.helpers import run_jobs
 from tests.journeys import data
+from tests.support.helpers import run_jobs
 
 pytestmark = pytest.mark.browser
 

@@ -27,8 +27,8 @@ from likeness.platform.clock import today
 from likeness.platform.queue import get_redis
 from likeness.web import held_files
 from likeness.web.i18n import LANGUAGE_POSTS_PER_HOUR
-from tests.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def test_seed_demo_fills_a_fresh_instance_and_refuses_one_with_data(committed_app: Flask):

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from likeness.staff import accounts
-from tests.browser import chromium, live_server
-from tests.helpers import FIXTURES, run_jobs
+from tests.support.browser import chromium, live_server
+from tests.support.helpers import FIXTURES, run_jobs
 
 pytestmark = pytest.mark.browser
 

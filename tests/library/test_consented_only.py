@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from likeness.library import tagging
 from likeness.models import Face
-from tests.helpers import run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def _templates(db: Any) -> int:

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from likeness.models import Asset, Face, Person, ShareLink
-from tests.helpers import FIXTURES, csrf_token_from, run_jobs
+from tests.support.helpers import FIXTURES, csrf_token_from, run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
 pytestmark = pytest.mark.usefixtures("policy_all")

@@ -27,8 +27,8 @@ from likeness.models import (
     Person,
     TagSource,
 )
-from tests.helpers import FIXTURES, csrf_token_from, run_jobs
 from tests.library import xmp_files
+from tests.support.helpers import FIXTURES, csrf_token_from, run_jobs
 
 W, H = 1126, 661  # two_people.jpg, upright
 # Boxes as a photographer draws them (a little larger than the detector's).

@@ -26,8 +26,8 @@ from likeness.library.imaging import decode_upload
 from likeness.models import Asset, Face
 from likeness.platform import exiftool
 from likeness.platform.uow import unit_of_work
-from tests.helpers import csrf_token_from
 from tests.library import xmp_files
+from tests.support.helpers import csrf_token_from
 
 SHOWN = (400, 200)  # the upright photo, width x height
 JANE = ((0.10, 0.20, 0.30, 0.70), "Doe, Jane")  # a name with a comma

@@ -13,8 +13,8 @@ from likeness.consent import withdrawal
 from likeness.library import face_templates, people, policy_settings, tagging
 from likeness.models import Face, Person, Quitclaim, TemplatePolicy
 from likeness.platform.actor import CLI, person_actor
-from tests.helpers import csrf_token_from, positive_dpia_version, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import csrf_token_from, positive_dpia_version, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def _templates_of(db: Any, person_id: int) -> int:

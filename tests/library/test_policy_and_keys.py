@@ -14,7 +14,7 @@ from likeness.faces import crypto, index
 from likeness.library import policy_settings, search, tagging
 from likeness.models import AuditEvent, Face, FaceIndexState
 from likeness.platform.actor import CLI
-from tests.helpers import FIXTURES, positive_dpia_version, run_jobs
+from tests.support.helpers import FIXTURES, positive_dpia_version, run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
 pytestmark = pytest.mark.usefixtures("policy_all")

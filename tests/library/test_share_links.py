@@ -17,8 +17,8 @@ from likeness.consent import withdrawal
 from likeness.faces import engine
 from likeness.models import Quitclaim
 from likeness.platform.actor import person_actor
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 def test_share_blurs_faces_without_consent_and_dies_with_the_consent(

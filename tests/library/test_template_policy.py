@@ -19,7 +19,7 @@ from likeness.extensions import db as _db
 from likeness.library import policy_settings
 from likeness.models import AuditEvent, Face, Setting, TemplatePolicy
 from tests.conftest import make_config
-from tests.helpers import csrf_token_from, positive_dpia_version
+from tests.support.helpers import csrf_token_from, positive_dpia_version
 
 
 def test_a_new_installation_runs_consented_only(app: Flask, db: Any, upload: Any):

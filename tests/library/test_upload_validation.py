@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from likeness.library import upload
 from likeness.models import Asset, OutboxJob
 from likeness.platform.storage import asset_path, instance_dir
-from tests.helpers import FIXTURES
+from tests.support.helpers import FIXTURES
 
 
 def stored_files() -> list[Path]:

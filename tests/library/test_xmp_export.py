@@ -23,9 +23,9 @@ from likeness.platform import daily
 from likeness.platform.actor import CLI
 from likeness.platform.clock import AMSTERDAM
 from likeness.platform.storage import storage
-from tests.helpers import run_jobs
 from tests.library import xmp_files
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 TAGS = ("ModelReleaseStatus", "ModelReleaseID", "ImageRegion")
 

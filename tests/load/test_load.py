@@ -47,8 +47,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from likeness.models import OutboxJob, OutboxStatus, SubjectRequest
-from tests.helpers import FIXTURES, free_port
 from tests.platform.test_faults import _create_database, _drop_database
+from tests.support.helpers import FIXTURES, free_port
 
 pytestmark = pytest.mark.load
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +136,7 @@ def _privacy_officers_and_photos(url: str, redis_url: str, folder: Path
     from likeness.models import Asset, Face
     from likeness.platform.actor import CLI
     from likeness.staff import accounts
-    from tests.helpers import enrol_two_factor
+    from tests.support.helpers import enrol_two_factor
 
     app = create_app({"ENV_NAME": "testing", "INSTANCE_PATH": str(folder / "instance"),
                       "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis_url,

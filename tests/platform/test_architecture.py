@@ -159,3 +159,14 @@ def test_the_code_reads_nothing_from_the_test_suite():
                    for node in ast.walk(ast.parse(path.read_text())))
 
     assert [name for name, path in _modules().items() if names_the_tests(path)] == []
+
+
+def test_the_tests_mirror_the_areas():
+    """Tests live in folders named like the code they test; what they share is in
+    tests/support. Nothing else sits at the top of tests/."""
+    tests = ROOT / "tests"
+    loose = sorted(p.name for p in tests.glob("*.py") if p.name not in {"conftest.py",
+                                                                       "__init__.py"})
+    assert loose == []
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders == {*AREAS, "faces", "platform", "web", "journeys", "load", "support"}

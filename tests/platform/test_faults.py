@@ -25,8 +25,8 @@ from likeness.models import OutboxJob, OutboxStatus, OutgoingEmail, SubjectReque
 from likeness.platform import mail, outbox
 from likeness.platform.uow import use_case
 from tests.conftest import make_config
-from tests.helpers import csrf_token_from, run_jobs
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.support.helpers import csrf_token_from, run_jobs
+from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 
 from likeness.models import OutgoingEmail
 from likeness.platform import mail_links
-from tests.helpers import link_in, run_jobs
-from tests.scenarios import submit_request
+from tests.support.helpers import link_in, run_jobs
+from tests.support.scenarios import submit_request
 
 
 def _stored(db: Any, address: str) -> OutgoingEmail:

@@ -37,8 +37,8 @@ from likeness.platform.storage import (
     storage,
 )
 from likeness.platform.storage.s3 import S3Storage
-from tests.helpers import FIXTURES, csrf_token_from, free_port, run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import FIXTURES, csrf_token_from, free_port, run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"S3_ACCESS_KEY_ID": "likeness-test", "S3_SECRET_ACCESS_KEY": "likeness-test",

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from likeness.platform import pdf, pdf_signing
-from tests.helpers import FIXTURES
+from tests.support.helpers import FIXTURES
 
 
 def _validate(data: bytes) -> Any:

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from likeness.platform import embedded_redis
-from tests.helpers import free_port
+from tests.support.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

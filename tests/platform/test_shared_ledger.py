@@ -16,8 +16,8 @@ from likeness.consent import withdrawal
 from likeness.models import Quitclaim, QuitclaimStatus
 from likeness.platform import shared_ledger
 from likeness.platform.actor import person_actor
-from tests.helpers import run_jobs
-from tests.scenarios import invite_and_open, sign
+from tests.support.helpers import run_jobs
+from tests.support.scenarios import invite_and_open, sign
 
 
 @pytest.fixture

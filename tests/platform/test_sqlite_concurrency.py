@@ -23,7 +23,7 @@ from likeness.models import Setting
 from likeness.platform import jobs
 from likeness.platform.uow import use_case
 from likeness.staff import accounts
-from tests.helpers import login
+from tests.support.helpers import login
 
 # A separate process writing one row, trying once (no busy wait): a worker's commit.
 _WRITER = """

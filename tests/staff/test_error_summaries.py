@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import csrf_token_from
+from tests.support.helpers import csrf_token_from
 
 
 def _summary(html: str) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from likeness.models import AuditEvent, StaffUser
 from likeness.staff import accounts
-from tests.helpers import csrf_token_from, login
+from tests.support.helpers import csrf_token_from, login
 
 PASSWORD = "correct horse 42"
 
@@ -225,7 +225,7 @@ def test_twenty_failures_in_a_row_freeze_unknown_browsers_and_mail_the_owner(
 
     from likeness.models import utcnow
     from likeness.staff import login_guard
-    from tests.helpers import run_jobs
+    from tests.support.helpers import run_jobs
 
     app.config["LOGIN_LIMIT_PER_IP"] = app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1000 per minute"
     user = make_staff("librarian")

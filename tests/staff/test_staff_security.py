@@ -19,7 +19,7 @@ from likeness.config import ConfigError, check_secret_key
 from likeness.errors import InvalidInput
 from likeness.models import StaffRecoveryCode, utcnow
 from likeness.staff import accounts, two_factor
-from tests.helpers import csrf_token_from, enter_code, login, totp_now
+from tests.support.helpers import csrf_token_from, enter_code, login, totp_now
 
 PASSWORD = "correct horse 42"
 

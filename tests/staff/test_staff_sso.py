@@ -1,5 +1,5 @@
 """Staff single sign-on against a real OpenID Connect provider on loopback: signing in,
-roles, and the tokens that must be refused (see tests/sso_provider.py)."""
+roles, and the tokens that must be refused (see tests/support/sso_provider.py)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 
 from likeness.platform import embedded_redis
 from likeness.staff import accounts, sso
-from tests.helpers import csrf_token_from, free_port, login
-from tests.sso_provider import (
+from tests.support.helpers import csrf_token_from, free_port, login
+from tests.support.sso_provider import (
     CLIENT_ID,
     PROVIDER,
     audit,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import StaffUser
-from tests.browser import chromium, live_server
-from tests.sso_provider import PROVIDER, idp_user, oidc_provider, settings
+from tests.support.browser import chromium, live_server
+from tests.support.sso_provider import PROVIDER, idp_user, oidc_provider, settings
 
 pytestmark = pytest.mark.browser
 

@@ -1,5 +1,5 @@
 """Staff single sign-on: the second factor, sessions, break-glass passwords and the
-settings (a real OpenID Connect provider on loopback, see tests/sso_provider.py)."""
+settings (a real OpenID Connect provider on loopback, see tests/support/sso_provider.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from likeness.config import ConfigError, load_config
-from tests.helpers import (
+from tests.support.helpers import (
     csrf_token_from,
     enrol_two_factor,
     enter_code,
@@ -22,7 +22,7 @@ from tests.helpers import (
     login,
     totp_now,
 )
-from tests.sso_provider import (
+from tests.support.sso_provider import (
     audit,
     idp_user,
     oidc_provider,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from likeness.app import create_app
 from likeness.models import SubjectRequest
 from tests.conftest import make_config
-from tests.helpers import csrf_token_from, run_jobs
+from tests.support.helpers import csrf_token_from, run_jobs
 
 
 def _ask_manage_link(client: FlaskClient, email: str, **headers: str) -> int:

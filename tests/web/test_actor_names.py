@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from likeness.dsr import casework
 from likeness.extensions import db as _db
-from tests.scenarios import latest_request, submit_request, verify_by_email
+from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
 
 def test_the_case_page_names_staff_and_the_requester(

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import csrf_token_from
+from tests.support.helpers import csrf_token_from
 
 XSS = '<script>alert("x")</script>'
 SQLI = "1' OR '1'='1'; DROP TABLE staff_user; --"

@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 
 from likeness.staff import accounts
-from tests.browser import chromium, live_server
+from tests.support.browser import chromium, live_server
 
 pytestmark = pytest.mark.browser
 

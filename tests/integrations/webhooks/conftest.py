@@ -18,7 +18,7 @@ from likeness.integrations import assets, keys, webhooks
 from likeness.models import Integration, utcnow
 from likeness.platform import outbox
 from likeness.platform.actor import CLI
-from tests.helpers import run_jobs
+from tests.support.helpers import run_jobs
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "dam_client.py"
 

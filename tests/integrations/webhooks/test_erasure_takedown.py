@@ -10,7 +10,7 @@ from likeness.models import TakedownTask
 from likeness.platform.storage import instance_dir
 from tests.dsr.test_suppression import _erase
 from tests.integrations.webhooks.conftest import deliver_due
-from tests.scenarios import latest_request, send_answer
+from tests.support.scenarios import latest_request, send_answer
 
 
 def test_erasure_reaches_the_image_bank_and_the_answer_names_it(

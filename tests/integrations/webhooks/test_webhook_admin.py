@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from likeness.integrations import webhooks
 from likeness.models import WebhookEndpoint
-from tests.helpers import csrf_token_from
 from tests.integrations.webhooks.conftest import deliver_due
 from tests.integrations.webhooks.test_webhook_delivery import emit
+from tests.support.helpers import csrf_token_from
 
 
 def test_an_admin_adds_an_endpoint_and_reads_its_delivery_log(client, db, logged_in,

@@ -15,7 +15,7 @@ from likeness.platform.actor import CLI
 from likeness.platform.clock import today
 from likeness.platform.uow import use_case
 from tests.integrations.webhooks.conftest import deliver_due
-from tests.scenarios import invite_and_open, sign
+from tests.support.scenarios import invite_and_open, sign
 
 
 def signed_quitclaim(client: Any, mailbox: Any, scenario: Any, librarian: Any, db: Any

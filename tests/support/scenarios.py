@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from likeness.consent import invitations
 from likeness.models import Face, Person, SubjectRequest
-from tests.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
+from tests.support.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
 
 
 def drawn_signature(seed: int = 1) -> str:

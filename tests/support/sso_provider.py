@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import AuditEvent, StaffUser
-from tests.helpers import free_port
+from tests.support.helpers import free_port
 
 CLIENT_ID = "likeness-test"
 PROVIDER = "Test IdP"

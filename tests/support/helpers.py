@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from likeness.platform.worker import make_worker
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def run_jobs() -> None:

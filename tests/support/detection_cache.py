@@ -115,7 +115,7 @@ def counts(folder: Path) -> tuple[int, int]:
 
 def uses_real_detection(item: pytest.Item) -> bool:
     """Whether a test is about detection: under tests/faces/, or marked real_detection."""
-    faces_folder = Path(__file__).resolve().parent / "faces"
+    faces_folder = Path(__file__).resolve().parents[1] / "faces"
     return (item.get_closest_marker("real_detection") is not None
             or faces_folder in Path(str(item.path)).resolve().parents)
 
