@@ -56,7 +56,7 @@ def bulk_permissions(query: dict[str, Any]) -> Response:
             asset_id = known.get(external_id)
             if asset_id is None:
                 results.append({"external_id": external_id, "channel": channel,
-                                "decision": permissions.Decision.UNKNOWN.value,
+                                "decision": permissions.Decision.UNKNOWN,
                                 "reasons": [{"code": "not_registered"}], "faces": [],
                                 "valid_until": None, "checked_at": checked_at})
             else:

@@ -50,6 +50,7 @@ def register(app: Flask) -> None:
 
 @click.command("create-staff")
 @click.argument("email")
+# click compares plain strings, not enum members.
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.VIEWER.value)
 @click.option("--name", default="")
 def create_staff_command(email: str, role: str, name: str) -> None:

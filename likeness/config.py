@@ -116,7 +116,7 @@ def _local(cfg: dict[str, Any]) -> bool:
 def _check_choices(cfg: dict[str, Any]) -> None:
     """What the schema cannot say alone: the policy `all` never from the environment, and
     settings that need another one."""
-    if cfg["FACE_TEMPLATE_POLICY"] == TemplatePolicy.ALL.value:
+    if cfg["FACE_TEMPLATE_POLICY"] == TemplatePolicy.ALL:
         raise ConfigError(
             "FACE_TEMPLATE_POLICY=all cannot be set from the environment: a template of "
             "every face needs a legal basis beyond consent, which an admin records with a "

@@ -121,7 +121,7 @@ def run_waiting_jobs() -> int:
     while True:
         waiting = list(db.session.scalars(
             select(OutboxJob.id).where(OutboxJob.status.in_(
-                [OutboxStatus.PENDING.value, OutboxStatus.ENQUEUED.value]))
+                [OutboxStatus.PENDING, OutboxStatus.ENQUEUED]))
             .order_by(OutboxJob.id)))
         if not waiting:
             return done
@@ -156,7 +156,7 @@ def _invite_and_sign(person_id: int, asset_ids: list[int], channels: list[str], 
     person = people.get(person_id)
     quitclaim = signing.sign(invitations.invitation_token(invitation), signing.Signature(
         channels=channels, biometric_consent=biometric, signer_name=person.name,
-        signature_png=None, signature_kind=SignatureKind.TYPED.value))
+        signature_png=None, signature_kind=SignatureKind.TYPED))
     return quitclaim.id
 
 

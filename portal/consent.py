@@ -101,7 +101,7 @@ def _label(channel: str, third_parties: str | None = None) -> str:
 def _drawing(field: Field, kind: str) -> bytes | None:
     """The drawn signature of a field, if it was drawn; an unreadable drawing is an
     error at that field."""
-    if not field.data or kind != SignatureKind.DRAWN.value:
+    if not field.data or kind != SignatureKind.DRAWN:
         return None
     try:
         return parse_signature(field.data)
@@ -113,10 +113,10 @@ def _drawing(field: Field, kind: str) -> bytes | None:
 def _signature(form: SignForm) -> signing.Signature:
     """What was signed, from the form; a drawing that cannot be read is an error at the
     signature."""
-    typed = SignatureKind.TYPED.value
-    kind = typed if form.signature_kind.data == typed else SignatureKind.DRAWN.value
+    typed = SignatureKind.TYPED
+    kind = typed if form.signature_kind.data == typed else SignatureKind.DRAWN
     guardian_kind = (typed if form.guardian_signature_kind.data == typed
-                     else SignatureKind.DRAWN.value)
+                     else SignatureKind.DRAWN)
     # Required of adults (checked by the service); optional for a child.
     png = _drawing(form.signature, kind)
     guardian_png = _drawing(form.guardian_signature, guardian_kind)

@@ -82,9 +82,9 @@ class RetentionForm(FlaskForm):
 
 class HoldForm(FlaskForm):
     scope = SelectField(_l("On"), choices=[
-        SelectChoice(HoldScope.ASSET.value, _l("a photo (its number)")),
-        SelectChoice(HoldScope.COLLECTION.value, _l("a collection (its name)")),
-        SelectChoice(HoldScope.PERSON.value, _l("a person (their number)")),
+        SelectChoice(HoldScope.ASSET, _l("a photo (its number)")),
+        SelectChoice(HoldScope.COLLECTION, _l("a collection (its name)")),
+        SelectChoice(HoldScope.PERSON, _l("a person (their number)")),
     ])
     target = StringField(_l("Photo number, collection or person number"),
                          validators=[DataRequired(), Length(max=200)])

@@ -50,7 +50,7 @@ class InviteForm(FlaskForm):
     # Giving photos to third parties is asked for only when staff tick it and name them.
     channels = MultiCheckboxField(_l("Channels asked for"), choices=CHANNEL_CHOICES,
                                   default=[c.value for c in CHANNEL_CHOICES
-                                           if c.value != Channel.THIRD_PARTIES.value])
+                                           if c.value != Channel.THIRD_PARTIES])
     third_parties = StringField(
         _l("The third parties, by name (when asking for that channel)"),
         validators=[Length(max=2000)],

@@ -52,7 +52,7 @@ def _carry_out_of_type(request: SubjectRequest) -> Confirmation:
     confirmed = locate.confirmed(request.id)
     photos = len({asset.id for _match, _face, asset in confirmed})
     final = _("Decisions on the candidates can no longer be changed afterwards.")
-    if request.type == RequestType.ERASURE.value:
+    if request.type == RequestType.ERASURE:
         deleted = len({asset.id for match, _face, asset in confirmed
                        if match.erasure_choice == "delete"})
         message = " ".join([
@@ -65,7 +65,7 @@ def _carry_out_of_type(request: SubjectRequest) -> Confirmation:
             _("This cannot be undone."),
         ])
         return Confirmation(_("Erase the person's data?"), message, _("Erase"))
-    if request.type in {RequestType.OBJECTION.value, RequestType.RESTRICTION.value}:
+    if request.type in {RequestType.OBJECTION, RequestType.RESTRICTION}:
         message = " ".join([
             ngettext("%(num)d confirmed photo is restricted at once and known recipients are "
                      "notified.",
@@ -74,7 +74,7 @@ def _carry_out_of_type(request: SubjectRequest) -> Confirmation:
             final,
         ])
         return Confirmation(_("Restrict the confirmed photos?"), message, _("Restrict"))
-    if request.type == RequestType.WITHDRAWAL.value:
+    if request.type == RequestType.WITHDRAWAL:
         return Confirmation(
             _("Withdraw the person's consent?"),
             " ".join([_("Their quitclaims are withdrawn, share links and downloads stop and "

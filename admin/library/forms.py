@@ -63,11 +63,11 @@ class TemplatePolicyForm(FlaskForm):
     policy = SelectField(
         _l("Face template policy"),
         choices=[
-            SelectChoice(TemplatePolicy.ALL.value,
+            SelectChoice(TemplatePolicy.ALL,
                          _l("all: every face gets an encrypted template")),
-            SelectChoice(TemplatePolicy.CONSENTED_ONLY.value,
+            SelectChoice(TemplatePolicy.CONSENTED_ONLY,
                          _l("consented-only: templates only with biometric consent")),
-            SelectChoice(TemplatePolicy.OFF.value,
+            SelectChoice(TemplatePolicy.OFF,
                          _l("off: no face recognition; purges every template")),
         ],
     )

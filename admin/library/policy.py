@@ -37,7 +37,7 @@ def settings_page() -> ResponseReturnValue:
     form.dpia_version.choices = [(0, "—"), *((v.id, v.label) for v in versions)]
     status = 200
     if form.validate_on_submit():
-        if form.policy.data == TemplatePolicy.OFF.value and state.policy != TemplatePolicy.OFF:
+        if form.policy.data == TemplatePolicy.OFF and state.policy != TemplatePolicy.OFF:
             page = confirmation.ask(
                 _("Switch face recognition off?"), OFF_WARNING, yes=_("Switch off"),
                 back=url_for("admin.settings_page"), layout="admin/_layout.html")

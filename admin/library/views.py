@@ -197,7 +197,7 @@ def asset_page(asset_id: int) -> ResponseReturnValue:
         "admin/library/asset.html",
         asset=asset,
         consent=consent_status.for_asset(asset.id),
-        channel=channel if channel in CHANNELS else Channel.WEBSITE.value,
+        channel=channel if channel in CHANNELS else Channel.WEBSITE,
         channels=CHANNELS,
         faces=faces,
         suggestions=suggestions,
@@ -234,7 +234,7 @@ def asset_publication(asset_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/assets/<int:asset_id>/<purpose>.jpg")
 def asset_image(asset_id: int, purpose: str) -> ResponseReturnValue:
-    if purpose not in {Purpose.THUMBNAIL.value, Purpose.PREVIEW.value}:
+    if purpose not in {Purpose.THUMBNAIL, Purpose.PREVIEW}:
         abort(404)
     asset = catalogue.get(asset_id)
     blur = [Box(*f.box) for f in asset.faces if f.is_always_blurred]

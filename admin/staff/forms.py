@@ -48,7 +48,7 @@ class CreateStaffForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(
-        _l("Role"), choices=ROLE_CHOICES, default=Role.VIEWER.value,
+        _l("Role"), choices=ROLE_CHOICES, default=Role.VIEWER,
         description=_l("Viewer: sees photos and consent. Librarian: also uploads, tags and "
                        "asks for quitclaims. Privacy officer: also handles requests and "
                        "settings. Administrator: everything, including staff accounts."))

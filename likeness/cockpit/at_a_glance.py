@@ -41,9 +41,9 @@ def figures(today: date | None = None) -> AtAGlance:
     days_left = [((r.extended_due_on or r.due_on) - today).days for r in open_requests]
     waiting = db.session.scalar(select(func.count(SubjectRequest.id)).where(
         SubjectRequest.response_pdf_path.is_not(None), SubjectRequest.answer_sent_at.is_(None),
-        SubjectRequest.status.in_([*retention.OPEN_STATES, RequestStatus.REFUSED.value])))
+        SubjectRequest.status.in_([*retention.OPEN_STATES, RequestStatus.REFUSED])))
     ending = db.session.scalar(select(func.count(Quitclaim.id)).where(
-        Quitclaim.status == QuitclaimStatus.SIGNED.value, Quitclaim.valid_until >= today,
+        Quitclaim.status == QuitclaimStatus.SIGNED, Quitclaim.valid_until >= today,
         Quitclaim.valid_until <= today + timedelta(days=ENDING_SOON_DAYS)))
     return AtAGlance(
         due_soon=sum(1 for d in days_left if 0 <= d <= DUE_SOON_DAYS),

@@ -31,7 +31,7 @@ def alert_officers(now: datetime | None = None) -> int:
     a notification to the AP or a decision not to notify; returns how many breaches."""
     now = now or utcnow()
     due = list(db.session.scalars(select(Breach).where(
-        Breach.status != BreachStatus.CLOSED.value,
+        Breach.status != BreachStatus.CLOSED,
         Breach.officers_alerted_at.is_(None),
         Breach.authority_notified_at.is_(None),
         Breach.notify_authority.is_not(False),
@@ -52,7 +52,7 @@ def alert_officers(now: datetime | None = None) -> int:
 def _officers() -> list[str]:
     """Every active privacy officer; without one, whoever gets staff alerts."""
     officers = list(db.session.scalars(select(StaffUser.email).where(
-        StaffUser.is_active.is_(True), StaffUser.role == Role.PRIVACY_OFFICER.value)
+        StaffUser.is_active.is_(True), StaffUser.role == Role.PRIVACY_OFFICER)
         .order_by(StaffUser.id)))
     return officers or accounts.alert_recipients()
 

@@ -78,7 +78,7 @@ def get(breach_id: int) -> Breach:
 def listing(include_closed: bool = True) -> list[Breach]:
     query = select(Breach).order_by(Breach.discovered_at.desc(), Breach.id.desc())
     if not include_closed:
-        query = query.where(Breach.status != BreachStatus.CLOSED.value)
+        query = query.where(Breach.status != BreachStatus.CLOSED)
     return list(db.session.scalars(query))
 
 
@@ -199,8 +199,8 @@ def decide(breach_id: int, *, notify_authority: bool, notify_subjects: bool, rea
     breach.decision_reasons = reasons.strip()[:10000]
     breach.decided_at = utcnow()
     breach.decided_by_id = actor.staff_id
-    if breach.status == BreachStatus.OPEN.value:
-        breach.status = BreachStatus.DECIDED.value
+    if breach.status == BreachStatus.OPEN:
+        breach.status = BreachStatus.DECIDED
     audit.record("breach.decided", actor=actor, subject=f"breach:{breach.id}",
                  details={"notify_authority": notify_authority,
                           "notify_subjects": notify_subjects})
@@ -279,7 +279,7 @@ def close(breach_id: int, *, actor: Actor) -> Breach:
     breach = get(breach_id)
     if breach.decided_at is None:
         raise InvalidInput(_("Record the decision before closing the breach."))
-    breach.status = BreachStatus.CLOSED.value
+    breach.status = BreachStatus.CLOSED
     breach.closed_at = utcnow()
     audit.record("breach.closed", actor=actor, subject=f"breach:{breach.id}")
     return breach

@@ -36,8 +36,8 @@ from likeness.platform.clock import local_date
 from likeness.platform.clock import today as amsterdam_today
 
 OPEN_STATES = retention.OPEN_STATES
-DONE_STATES = (RequestStatus.ANSWERED.value, RequestStatus.REFUSED.value,
-               RequestStatus.CLOSED.value)
+DONE_STATES = (RequestStatus.ANSWERED, RequestStatus.REFUSED,
+               RequestStatus.CLOSED)
 DAY_BUCKETS = ("overdue", "0-7", "8-14", "15+")
 
 
@@ -120,7 +120,7 @@ def faces_without_consent(channel: str, today: date) -> int:
         .join(QuitclaimChannel, QuitclaimChannel.quitclaim_id == Quitclaim.id)
         .where(Quitclaim.person_id == Face.person_id, QuitclaimAsset.asset_id == Face.asset_id,
                QuitclaimChannel.channel == channel, QuitclaimChannel.withdrawn_at.is_(None),
-               Quitclaim.status == QuitclaimStatus.SIGNED.value,
+               Quitclaim.status == QuitclaimStatus.SIGNED,
                Quitclaim.valid_from <= today, Quitclaim.valid_until >= today))
     erased = exists(select(Person.id).where(Person.id == Face.person_id,
                                             Person.is_suppressed.is_(True)))
@@ -159,5 +159,5 @@ def _bucket(days_left: int) -> str:
 
 def _ending_within(today: date, days: int) -> int:
     return int(db.session.scalar(select(func.count(Quitclaim.id)).where(
-        Quitclaim.status == QuitclaimStatus.SIGNED.value, Quitclaim.valid_until >= today,
+        Quitclaim.status == QuitclaimStatus.SIGNED, Quitclaim.valid_until >= today,
         Quitclaim.valid_until <= today + timedelta(days=days))) or 0)

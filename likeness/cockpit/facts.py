@@ -86,9 +86,9 @@ def figures() -> dict[str, int]:
         "no_biometrics": _count(select(func.count(Person.id)).where(
             Person.no_biometrics_at.is_not(None))),
         "quitclaims_active": _count(select(func.count(Quitclaim.id)).where(
-            Quitclaim.status == QuitclaimStatus.SIGNED.value)),
+            Quitclaim.status == QuitclaimStatus.SIGNED)),
         "biometric_consents": _count(select(func.count(Quitclaim.id)).where(
-            Quitclaim.status == QuitclaimStatus.SIGNED.value,
+            Quitclaim.status == QuitclaimStatus.SIGNED,
             Quitclaim.biometric_consent.is_(True), Quitclaim.biometric_withdrawn_at.is_(None))),
         "requests": _count(select(func.count(SubjectRequest.id))),
         "disclosures": _count(select(func.count(Disclosure.id))),

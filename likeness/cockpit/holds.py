@@ -94,9 +94,9 @@ def exception_text(hold: LegalHold) -> str:
 
 def describe(hold: LegalHold) -> str:
     """What the hold is on, for pages and lists (pseudonymous, no names)."""
-    if hold.scope == HoldScope.ASSET.value:
+    if hold.scope == HoldScope.ASSET:
         return _("Photo #%(id)d", id=hold.asset_id or 0)
-    if hold.scope == HoldScope.COLLECTION.value:
+    if hold.scope == HoldScope.COLLECTION:
         return _("Collection “%(name)s”", name=hold.collection or "")
     return _("Person #%(id)d", id=hold.person_id or 0)
 

@@ -17,10 +17,10 @@ from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
 
 SERVICE_LABELS = {
-    ProcessorService.HOSTING.value: _l("Hosting (servers and database)"),
-    ProcessorService.MAIL.value: _l("Sending email"),
-    ProcessorService.OBJECT_STORAGE.value: _l("Object storage (photos and documents)"),
-    ProcessorService.OTHER.value: _l("Other service"),
+    ProcessorService.HOSTING: _l("Hosting (servers and database)"),
+    ProcessorService.MAIL: _l("Sending email"),
+    ProcessorService.OBJECT_STORAGE: _l("Object storage (photos and documents)"),
+    ProcessorService.OTHER: _l("Other service"),
 }
 
 
@@ -34,11 +34,11 @@ def missing() -> list[str]:
     always, mail when an SMTP server is set, object storage with `STORAGE=s3`. A prompt,
     not a rule: an organisation that runs a service itself has no processor for it."""
     cfg = current_app.config
-    used = [ProcessorService.HOSTING.value]
+    used = [ProcessorService.HOSTING]
     if cfg.get("MAIL_SERVER"):
-        used.append(ProcessorService.MAIL.value)
+        used.append(ProcessorService.MAIL)
     if cfg.get("STORAGE") == "s3":
-        used.append(ProcessorService.OBJECT_STORAGE.value)
+        used.append(ProcessorService.OBJECT_STORAGE)
     recorded = {p.service for p in listing()}
     return [service for service in used if service not in recorded]
 

@@ -183,13 +183,13 @@ def _quitclaim_evidence(now: datetime, held: _Held) -> RulePlan:
     years = schedules.value(schedules.QUITCLAIM_EVIDENCE_YEARS)
     today = local_date(now)
     rows = db.session.scalars(select(Quitclaim).where(or_(
-        Quitclaim.status == QuitclaimStatus.WITHDRAWN.value, _ended_by_expiry(today)))
+        Quitclaim.status == QuitclaimStatus.WITHDRAWN, _ended_by_expiry(today)))
         .order_by(Quitclaim.id)).all()
     result = RulePlan("quitclaim_evidence", RULE_LABELS["quitclaim_evidence"], years, "years")
     held_assets = held.assets()
     for quitclaim in rows:
         ended = (local_date(quitclaim.withdrawn_at)
-                 if quitclaim.status == QuitclaimStatus.WITHDRAWN.value and quitclaim.withdrawn_at
+                 if quitclaim.status == QuitclaimStatus.WITHDRAWN and quitclaim.withdrawn_at
                  else quitclaim.valid_until)
         if ended + relativedelta(years=years) >= today:
             continue
@@ -202,15 +202,15 @@ def _quitclaim_evidence(now: datetime, held: _Held) -> RulePlan:
 
 def _ended_by_expiry(today: date) -> Any:
     """Expired, or past its end date (the same daily run expires it first)."""
-    return or_(Quitclaim.status == QuitclaimStatus.EXPIRED.value,
-               (Quitclaim.status == QuitclaimStatus.SIGNED.value)
+    return or_(Quitclaim.status == QuitclaimStatus.EXPIRED,
+               (Quitclaim.status == QuitclaimStatus.SIGNED)
                & (Quitclaim.valid_until < today))
 
 
 def _confirmed_assets(request_id: int) -> set[int]:
     return set(db.session.scalars(select(Face.asset_id).join(Match, Match.face_id == Face.id)
                                   .where(Match.request_id == request_id,
-                                         Match.decision == MatchDecision.CONFIRMED.value)))
+                                         Match.decision == MatchDecision.CONFIRMED)))
 
 
 class _Held:

@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 from likeness.models import RequestStatus
 
-OPEN_STATES = (RequestStatus.AWAITING_VERIFICATION.value, RequestStatus.OPEN.value,
-               RequestStatus.INFO_REQUESTED.value, RequestStatus.IN_PROGRESS.value)
+OPEN_STATES = (RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN,
+               RequestStatus.INFO_REQUESTED, RequestStatus.IN_PROGRESS)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def _photos(now: datetime, held: HeldLookup) -> RulePlan:
     today = local_date(now)
     covered = (select(QuitclaimAsset.asset_id)
                .join(Quitclaim, Quitclaim.id == QuitclaimAsset.quitclaim_id)
-               .where(Quitclaim.status == QuitclaimStatus.SIGNED.value,
+               .where(Quitclaim.status == QuitclaimStatus.SIGNED,
                       Quitclaim.valid_until >= today))
     with_people = select(Face.asset_id).where(Face.is_not_a_face.is_(False))
     in_open_request = (select(Face.asset_id).join(Match, Match.face_id == Face.id)
@@ -120,7 +120,7 @@ def _consent_ended(asset_ids: list[int]) -> dict[int, datetime]:
             .join(Quitclaim, Quitclaim.id == QuitclaimAsset.quitclaim_id)
             .where(QuitclaimAsset.asset_id.in_(asset_ids[start:start + 500])))
         for asset_id, status, valid_until, withdrawn_at in rows:
-            if status == QuitclaimStatus.WITHDRAWN.value and withdrawn_at is not None:
+            if status == QuitclaimStatus.WITHDRAWN and withdrawn_at is not None:
                 end = withdrawn_at
             else:
                 end = datetime.combine(valid_until + timedelta(days=1), time.min,
@@ -180,7 +180,7 @@ def _breaches(now: datetime) -> RulePlan:
     period = schedules.BREACH_YEARS
     years = schedules.value(period)
     rows = db.session.execute(select(Breach.id, Breach.closed_at).where(
-        Breach.status == BreachStatus.CLOSED.value, Breach.closed_at.is_not(None),
+        Breach.status == BreachStatus.CLOSED, Breach.closed_at.is_not(None),
         Breach.closed_at < now - relativedelta(years=years)).order_by(Breach.id)).all()
     result = _rule("breaches", years, period.unit)
     result.due = [Item(f"breach:{breach_id}", breach_id, at) for breach_id, at in rows]

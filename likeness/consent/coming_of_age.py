@@ -81,8 +81,8 @@ def _close_guardian_links(person: Person) -> None:
     db.session.execute(update(QuitclaimInvitation).where(
         QuitclaimInvitation.person_id == person.id,
         QuitclaimInvitation.for_guardian.is_(True),
-        QuitclaimInvitation.status == InvitationStatus.OPEN.value,
-    ).values(status=InvitationStatus.CANCELLED.value))
+        QuitclaimInvitation.status == InvitationStatus.OPEN,
+    ).values(status=InvitationStatus.CANCELLED))
 
 
 def _language(person: Person) -> str:

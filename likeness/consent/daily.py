@@ -28,7 +28,7 @@ def expire_and_warn(today: date) -> dict[str, int]:
 
 def _expire(today: date) -> int:
     due = db.session.scalars(
-        select(Quitclaim).where(Quitclaim.status == QuitclaimStatus.SIGNED.value,
+        select(Quitclaim).where(Quitclaim.status == QuitclaimStatus.SIGNED,
                                 Quitclaim.valid_until < today)
     ).all()
     for quitclaim in due:
@@ -39,7 +39,7 @@ def _expire(today: date) -> int:
 def _warn(today: date) -> int:
     due = db.session.scalars(
         select(Quitclaim).where(
-            Quitclaim.status == QuitclaimStatus.SIGNED.value,
+            Quitclaim.status == QuitclaimStatus.SIGNED,
             Quitclaim.valid_until >= today,
             Quitclaim.valid_until < today + timedelta(days=WARN_DAYS),
             Quitclaim.expiry_alert_sent_at.is_(None),

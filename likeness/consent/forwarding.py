@@ -62,7 +62,7 @@ def to_guardian(token: str, *, date_of_birth: date | None, guardian_name: str,
     if not person.guardian_email:
         person.guardian_email = typed
         person.guardian_name = name[:200]
-    invitation.status = InvitationStatus.FORWARDED.value
+    invitation.status = InvitationStatus.FORWARDED
     forwarded = QuitclaimInvitation(
         person_id=person.id, channels=list(invitation.channels),
         asset_ids=list(invitation.asset_ids), validity_months=invitation.validity_months,

@@ -55,7 +55,7 @@ def counts_for_request(person: Person, request: SubjectRequest,
     """The requester's address counts as this person's because it is their guardian's:
     only on a request filed for a child, once the relationship was checked, while the
     person is under 18."""
-    return (request.on_behalf == OnBehalf.CHILD.value
+    return (request.on_behalf == OnBehalf.CHILD
             and request.relationship_checked_at is not None
             and _address(request.email) is not None
             and _address(request.email) == _address(person.guardian_email)
@@ -70,7 +70,7 @@ def why_not_for_request(person: Person, request: SubjectRequest,
             person.guardian_email):
         return None
     age = _age(person, on)
-    if request.on_behalf != OnBehalf.CHILD.value:
+    if request.on_behalf != OnBehalf.CHILD:
         return _("The requester is %(name)s's parent or guardian but filed as themselves: a "
                  "guardian's address counts only on a request filed for the child. Nothing "
                  "about %(name)s goes to them.", name=person.name)

@@ -50,7 +50,7 @@ def invite(
         raise InvalidInput(_("This person asked for erasure: they may not be invited."))
     channels = rules.valid_channels(channels)
     third_parties = third_parties.strip()
-    if Channel.THIRD_PARTIES.value in channels and not third_parties:
+    if Channel.THIRD_PARTIES in channels and not third_parties:
         raise InvalidInput(_("Name the third parties the photos may be given to; the person "
                              "sees them before signing."))
     if not asset_ids:
@@ -80,7 +80,7 @@ def invite(
         validity_months=validity_months,
         language=language,
         third_parties=(third_parties[:2000]
-                       if Channel.THIRD_PARTIES.value in channels else None),
+                       if Channel.THIRD_PARTIES in channels else None),
         created_by_id=actor.staff_id,
         expires_at=link_expiry(),
         for_guardian=guardians.consents(person),
@@ -189,7 +189,7 @@ def invite_renewal(quitclaim: Quitclaim) -> QuitclaimInvitation | None:
 def resend(invitation_id: int, *, actor: Actor) -> QuitclaimInvitation:
     """A fresh link (older ones stop working), valid for another full period."""
     invitation = _invitation(invitation_id)
-    if invitation.status != InvitationStatus.OPEN.value:
+    if invitation.status != InvitationStatus.OPEN:
         raise Gone(_("This invitation was already used or cancelled."))
     person = rules.person(invitation.person_id)
     recipient = rules.contact_address(person)
@@ -208,8 +208,8 @@ def resend(invitation_id: int, *, actor: Actor) -> QuitclaimInvitation:
 @use_case
 def cancel(invitation_id: int, *, actor: Actor) -> QuitclaimInvitation:
     invitation = _invitation(invitation_id)
-    if invitation.status == InvitationStatus.OPEN.value:
-        invitation.status = InvitationStatus.CANCELLED.value
+    if invitation.status == InvitationStatus.OPEN:
+        invitation.status = InvitationStatus.CANCELLED
         audit.record("quitclaim.invitation_cancelled", actor=actor,
                      subject=f"person:{invitation.person_id}",
                      details={"invitation": invitation.id})
@@ -241,13 +241,13 @@ def open_invitation(token: str) -> OpenInvitation:
     invitation = db.session.get(QuitclaimInvitation, payload.get("i"))
     if invitation is None:
         raise tokens.InvalidLink()
-    if invitation.status == InvitationStatus.USED.value:
+    if invitation.status == InvitationStatus.USED:
         raise Gone(_("This quitclaim has already been signed. Use 'Manage my consent' "
                      "to see or change it."),
                    next_step=("portal.manage_consent", _("Manage my consent")))
-    if invitation.status == InvitationStatus.CANCELLED.value:
+    if invitation.status == InvitationStatus.CANCELLED:
         raise Gone(_("This invitation was withdrawn by the organisation."))
-    if invitation.status == InvitationStatus.FORWARDED.value:
+    if invitation.status == InvitationStatus.FORWARDED:
         raise Gone(_("We sent this invitation to your parent or guardian, who signs for "
                      "you through their own link."))
     if payload.get("g") != invitation.token_generation:

@@ -66,16 +66,16 @@ def list_quitclaims(
     """For the admin list: state is active, expiring, expired or withdrawn."""
     today = amsterdam_today()
     query = select(Quitclaim, Person).join(Person, Person.id == Quitclaim.person_id)
-    signed = Quitclaim.status == QuitclaimStatus.SIGNED.value
+    signed = Quitclaim.status == QuitclaimStatus.SIGNED
     if state == "active":
         query = query.where(signed, Quitclaim.valid_until >= today)
     elif state == "expiring":
         query = query.where(signed, Quitclaim.valid_until >= today,
                             Quitclaim.valid_until < today + timedelta(days=30))
     elif state == "expired":
-        query = query.where(Quitclaim.status == QuitclaimStatus.EXPIRED.value)
+        query = query.where(Quitclaim.status == QuitclaimStatus.EXPIRED)
     elif state == "withdrawn":
-        query = query.where(Quitclaim.status == QuitclaimStatus.WITHDRAWN.value)
+        query = query.where(Quitclaim.status == QuitclaimStatus.WITHDRAWN)
     if person_id:
         query = query.where(Quitclaim.person_id == person_id)
     if asset_id:

@@ -53,7 +53,7 @@ def reapply_withdrawals() -> dict[str, int]:
 
 
 def _still_active(quitclaim: Quitclaim, entry: withdrawal_log.Entry) -> bool:
-    if quitclaim.status != QuitclaimStatus.SIGNED.value:
+    if quitclaim.status != QuitclaimStatus.SIGNED:
         return False
     if entry.biometric_only:
         return quitclaim.biometric_consent and quitclaim.biometric_withdrawn_at is None

@@ -102,7 +102,7 @@ def pending() -> list[PendingProposal]:
         select(TagProposal, Face, Asset, Person)
         .join(Face, Face.id == TagProposal.face_id).join(Asset, Asset.id == Face.asset_id)
         .join(Person, Person.id == TagProposal.person_id)
-        .where(TagProposal.status == ProposalStatus.PENDING.value)
+        .where(TagProposal.status == ProposalStatus.PENDING)
         .order_by(TagProposal.id)).all()
     return [PendingProposal(proposal, face, asset, person)
             for proposal, face, asset, person in rows]
@@ -110,7 +110,7 @@ def pending() -> list[PendingProposal]:
 
 def count_pending() -> int:
     return db.session.scalar(select(func.count(TagProposal.id)).where(
-        TagProposal.status == ProposalStatus.PENDING.value)) or 0
+        TagProposal.status == ProposalStatus.PENDING)) or 0
 
 
 @use_case
@@ -119,7 +119,7 @@ def decide(proposal_ids: list[int], *, confirm: bool, actor: Actor) -> int:
     these proposals; returns how many were decided. Already decided ones are skipped."""
     proposals = db.session.scalars(select(TagProposal).where(
         TagProposal.id.in_(proposal_ids),
-        TagProposal.status == ProposalStatus.PENDING.value)).all()
+        TagProposal.status == ProposalStatus.PENDING)).all()
     if not proposals and proposal_ids:
         raise NotFound(_("These proposals were already decided."))
     for proposal in proposals:
@@ -130,8 +130,7 @@ def decide(proposal_ids: list[int], *, confirm: bool, actor: Actor) -> int:
                                      "reject the proposal, or untag the face first."))
             tagging.tag(face.id, people.get(proposal.person_id).id, actor=actor,
                         source=TagSource.CONFIRMED)
-        proposal.status = (ProposalStatus.CONFIRMED if confirm
-                           else ProposalStatus.REJECTED).value
+        proposal.status = ProposalStatus.CONFIRMED if confirm else ProposalStatus.REJECTED
         proposal.decided_by_id = actor.staff_id
         proposal.decided_at = utcnow()
         audit.record("tag.proposal_confirmed" if confirm else "tag.proposal_rejected",

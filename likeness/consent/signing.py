@@ -47,8 +47,8 @@ class Signature:
     # "Never use face recognition on photos of me": honoured under every policy.
     no_biometrics: bool = False
     # Drawn (the PNG) or typed (the typed name is the signature, with the same effect).
-    signature_kind: str = SignatureKind.DRAWN.value
-    guardian_signature_kind: str = SignatureKind.DRAWN.value
+    signature_kind: str = SignatureKind.DRAWN
+    guardian_signature_kind: str = SignatureKind.DRAWN
     # The language of the signing page (the guardian's, when the guardian signs).
     language: str | None = None
     # Faces the signer marked as themselves: proposals for staff (`self_marks`).
@@ -56,14 +56,14 @@ class Signature:
 
     def signed(self) -> bool:
         """The person's own signature: drawn, or their name typed as the signature."""
-        if self.signature_kind == SignatureKind.TYPED.value:
+        if self.signature_kind == SignatureKind.TYPED:
             return bool(self.signer_name.strip())
         return bool(self.signature_png)
 
     def guardian_signed(self) -> bool:
         if not (self.guardian_name and self.guardian_name.strip()):
             return False
-        return (self.guardian_signature_kind == SignatureKind.TYPED.value
+        return (self.guardian_signature_kind == SignatureKind.TYPED
                 or bool(self.guardian_signature_png))
 
 
@@ -86,8 +86,8 @@ def sign(token: str, signature: Signature) -> Quitclaim:
     consumed = db.session.execute(
         update(QuitclaimInvitation)
         .where(QuitclaimInvitation.id == invitation.id,
-               QuitclaimInvitation.status == InvitationStatus.OPEN.value)
-        .values(status=InvitationStatus.USED.value)
+               QuitclaimInvitation.status == InvitationStatus.OPEN)
+        .values(status=InvitationStatus.USED)
     )
     if not getattr(consumed, "rowcount", 0):
         raise Gone(_("This quitclaim has already been signed."))
@@ -102,7 +102,7 @@ def sign(token: str, signature: Signature) -> Quitclaim:
         valid_until=signed_on + relativedelta(months=invitation.validity_months),
         biometric_consent=signature.biometric_consent,
         third_parties=(invitation.third_parties
-                       if Channel.THIRD_PARTIES.value in channels else None),
+                       if Channel.THIRD_PARTIES in channels else None),
         signer_name=(signature.signer_name.strip() or person.name)[:200],
         signature_png=_png_if_drawn(signature.signature_kind, signature.signature_png),
         signature_kind=signature.signature_kind if signature.signed() else None,
@@ -203,7 +203,7 @@ def _require_the_right_signer(invitation: QuitclaimInvitation, person: Person, *
 
 def _png_if_drawn(kind: str, png: bytes | None) -> bytes | None:
     """A typed signature keeps no drawing (a half-drawn pad left behind is not it)."""
-    return None if kind == SignatureKind.TYPED.value else png
+    return None if kind == SignatureKind.TYPED else png
 
 
 @job

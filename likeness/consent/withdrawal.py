@@ -28,7 +28,7 @@ def withdraw(
 ) -> Quitclaim:
     """Withdraw the whole quitclaim, one channel, or only the biometric consent."""
     quitclaim = records.get(quitclaim_id)
-    if quitclaim.status != QuitclaimStatus.SIGNED.value:
+    if quitclaim.status != QuitclaimStatus.SIGNED:
         raise Gone(_("This consent is no longer active."))
     now = utcnow()
     lost_channels: list[str] = []
@@ -45,7 +45,7 @@ def withdraw(
         lost_channels = [channel]
         if all(c.withdrawn_at is not None for c in quitclaim.channels):
             # Nothing left: the whole consent is withdrawn, biometric consent included.
-            quitclaim.status = QuitclaimStatus.WITHDRAWN.value
+            quitclaim.status = QuitclaimStatus.WITHDRAWN
             quitclaim.withdrawn_at = now
             lose_biometric = (quitclaim.biometric_consent
                               and quitclaim.biometric_withdrawn_at is None)
@@ -53,7 +53,7 @@ def withdraw(
         lost_channels = [c.channel for c in quitclaim.channels if c.withdrawn_at is None]
         for row in quitclaim.channels:
             row.withdrawn_at = row.withdrawn_at or now
-        quitclaim.status = QuitclaimStatus.WITHDRAWN.value
+        quitclaim.status = QuitclaimStatus.WITHDRAWN
         quitclaim.withdrawn_at = now
         lose_biometric = quitclaim.biometric_consent and quitclaim.biometric_withdrawn_at is None
     if lose_biometric:
@@ -71,7 +71,7 @@ def withdraw(
 
 def expire(quitclaim: Quitclaim, *, actor: Actor = SYSTEM) -> None:
     """Mark one quitclaim expired and apply the effects, in the current unit of work."""
-    quitclaim.status = QuitclaimStatus.EXPIRED.value
+    quitclaim.status = QuitclaimStatus.EXPIRED
     quitclaim.expired_at = utcnow()
     history.record(quitclaim, "expired", actor=actor)
     audit.record("quitclaim.expired", actor=actor, subject=f"quitclaim:{quitclaim.id}")

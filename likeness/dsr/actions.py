@@ -8,6 +8,8 @@ then drafted by a job, and staff send it after reviewing it (`likeness.dsr.answe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -42,21 +44,22 @@ def perform(request_id: int, *, actor: Actor, decision: str = "") -> SubjectRequ
         raise InvalidInput(_("This request is closed."))
     if casework.carried_out(request.id):
         return request  # a second press changes nothing
-    handler = {
-        RequestType.ACCESS.value: _access,
-        RequestType.PORTABILITY.value: _access,
-        RequestType.ERASURE.value: erasure.carry_out,
-        RequestType.OBJECTION.value: _objection,
-        RequestType.RESTRICTION.value: _restriction,
-        RequestType.RECTIFICATION.value: _rectification,
-        RequestType.WITHDRAWAL.value: _withdrawal,
-    }[request.type]
+    handlers: dict[str, Callable[[SubjectRequest, Actor, str], None]] = {
+        RequestType.ACCESS: _access,
+        RequestType.PORTABILITY: _access,
+        RequestType.ERASURE: erasure.carry_out,
+        RequestType.OBJECTION: _objection,
+        RequestType.RESTRICTION: _restriction,
+        RequestType.RECTIFICATION: _rectification,
+        RequestType.WITHDRAWAL: _withdrawal,
+    }
+    handler = handlers[request.type]
     readiness.require_carry_out(request)
     handler(request, actor, decision)
     casework.record_action(request, DONE, f"{request.type} carried out")
     # The selfie served the search only: once the request is carried out it goes.
     casework.forget_selfie(request, actor=actor, reason="carried out")
-    casework.set_status(request, RequestStatus.IN_PROGRESS.value, actor=actor)
+    casework.set_status(request, RequestStatus.IN_PROGRESS, actor=actor)
     answer.render_answer.later(request.id)
     audit.record(f"request.{request.type}_performed", actor=actor,
                  subject=f"request:{request.id}")
@@ -119,7 +122,7 @@ def _withdraw_all(request: SubjectRequest, actor: Actor) -> None:
     """Consent-based use ends: every active quitclaim of the person is withdrawn."""
     active = db.session.scalars(select(Quitclaim).where(
         Quitclaim.person_id == request.person_id,
-        Quitclaim.status == QuitclaimStatus.SIGNED.value)).all()
+        Quitclaim.status == QuitclaimStatus.SIGNED)).all()
     for quitclaim in active:
         withdrawal.withdraw(quitclaim.id, actor=actor)
     casework.record_action(request, "consent_withdrawn", count=len(active))

@@ -32,7 +32,7 @@ from likeness.platform.pdf import data_uri, render_pdf, sha256
 from likeness.platform.storage import storage
 from likeness.platform.uow import on_rollback, use_case
 
-WITH_COPY = {RequestType.ACCESS.value, RequestType.PORTABILITY.value}
+WITH_COPY = {RequestType.ACCESS, RequestType.PORTABILITY}
 # Photos shown in the PDF itself; all of them are in the export.
 PDF_PHOTOS = 60
 PDF_PHOTO_PX = 600
@@ -88,8 +88,8 @@ def send(request_id: int, *, actor: Actor) -> SubjectRequest:
         then[0].later(*then[1])  # answered by post: staff sent it just now
     request.answer_sent_at = utcnow()
     request.answer_sent_by_id = actor.staff_id
-    if request.status != RequestStatus.REFUSED.value:
-        casework.set_status(request, RequestStatus.ANSWERED.value, actor=actor)
+    if request.status != RequestStatus.REFUSED:
+        casework.set_status(request, RequestStatus.ANSWERED, actor=actor)
     casework.forget_selfie(request, actor=actor, reason="answered")
     audit.record("request.answer_sent", actor=actor, subject=f"request:{request.id}",
                  details={"sha256": request.response_pdf_sha256})

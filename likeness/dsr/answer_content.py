@@ -74,7 +74,7 @@ class AnswerContent:
 def gather(request: SubjectRequest) -> AnswerContent:
     """Everything the answer may say. Nothing about anyone goes out with a refusal, or
     before identity is established (a refused impostor gets the refusal only)."""
-    disclose = (request.status != RequestStatus.REFUSED.value
+    disclose = (request.status != RequestStatus.REFUSED
                 and identity.established(request))
     content = AnswerContent(request=request, disclose=disclose)
     if not disclose:

@@ -31,8 +31,8 @@ from likeness.platform.storage import storage
 from likeness.platform.uow import after_commit, use_case
 from likeness.staff import accounts
 
-OPEN_STATES = {RequestStatus.AWAITING_VERIFICATION.value, RequestStatus.OPEN.value,
-               RequestStatus.INFO_REQUESTED.value, RequestStatus.IN_PROGRESS.value}
+OPEN_STATES = {RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN,
+               RequestStatus.INFO_REQUESTED, RequestStatus.IN_PROGRESS}
 
 
 def get(request_id: int) -> SubjectRequest:
@@ -114,7 +114,7 @@ def send_message(request_id: int, body: str, *, actor: Actor,
                                   body=body[:5000]))
     if ask_information:
         request.identity_doubt = body[:2000]
-        set_status(request, RequestStatus.INFO_REQUESTED.value, actor=actor,
+        set_status(request, RequestStatus.INFO_REQUESTED, actor=actor,
                 note="more information asked")
     tell_person(request, "request_message", url=links.status_url(request),
                 ask=ask_information)
@@ -183,7 +183,7 @@ def refuse(request_id: int, reason: str, *, actor: Actor) -> SubjectRequest:
     request.outcome = "refused"
     # A new answer: the refusal replaces any answer made before (e.g. after an objection
     # restricted the photos "while we decide").
-    set_status(request, RequestStatus.REFUSED.value, actor=actor)
+    set_status(request, RequestStatus.REFUSED, actor=actor)
     forget_selfie(request, actor=actor, reason="refused")
     draft_new_answer(request)
     audit.record("request.refused", actor=actor, subject=f"request:{request.id}")
@@ -239,12 +239,12 @@ def record_fee_paid(request_id: int, *, actor: Actor) -> SubjectRequest:
 def close(request_id: int, *, actor: Actor, outcome: str = "") -> SubjectRequest:
     """Close the request; its reference selfie and selfie template are deleted."""
     request = get(request_id)
-    if request.status == RequestStatus.CLOSED.value:
+    if request.status == RequestStatus.CLOSED:
         return request
     if outcome:
         request.outcome = outcome[:5000]
     request.closed_at = utcnow()
-    set_status(request, RequestStatus.CLOSED.value, actor=actor)
+    set_status(request, RequestStatus.CLOSED, actor=actor)
     forget_selfie(request, actor=actor, reason="closed")
     audit.record("request.closed", actor=actor, subject=f"request:{request.id}")
     return request
@@ -339,4 +339,4 @@ def set_status(request: SubjectRequest, to_status: str, *, actor: Actor,
     previous = request.status if request.history else None
     db.session.add(RequestStatusChange(request_id=request.id, from_status=previous,
                                        to_status=to_status, actor=actor.audit_ref, note=note))
-    request.status = to_status
+    request.status = RequestStatus(to_status)

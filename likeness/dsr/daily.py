@@ -28,7 +28,7 @@ def purge_unverified(today: date) -> dict[str, int]:
     template are deleted, the personal details cleared, and a minimal record stays."""
     cutoff = utcnow() - timedelta(days=UNVERIFIED_DAYS)
     stale = db.session.scalars(select(SubjectRequest).where(
-        SubjectRequest.status == RequestStatus.AWAITING_VERIFICATION.value,
+        SubjectRequest.status == RequestStatus.AWAITING_VERIFICATION,
         SubjectRequest.email_verified_at.is_(None),
         SubjectRequest.received_at < cutoff,
     )).all()
@@ -41,7 +41,7 @@ def purge_unverified(today: date) -> dict[str, int]:
         request.stated_relationship = None
         request.outcome = "not verified within 14 days"
         request.closed_at = utcnow()
-        casework.set_status(request, RequestStatus.CLOSED.value, actor=SYSTEM,
+        casework.set_status(request, RequestStatus.CLOSED, actor=SYSTEM,
                             note="email address not confirmed within 14 days")
         audit.record("request.purged_unverified", actor=SYSTEM, subject=f"request:{request.id}")
     return {"unverified_purged": len(stale)}

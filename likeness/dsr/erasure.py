@@ -151,7 +151,7 @@ def _end_consent(request: SubjectRequest, person: Person | None, actor: Actor) -
     erasing.suppress_person(person, request_id=request.id)
     kept = db.session.scalars(select(Quitclaim).where(Quitclaim.person_id == person.id)).all()
     for quitclaim in kept:
-        if quitclaim.status == QuitclaimStatus.SIGNED.value:
+        if quitclaim.status == QuitclaimStatus.SIGNED:
             withdrawal.withdraw(quitclaim.id, actor=actor)
     return len(kept)
 
@@ -161,7 +161,7 @@ def _remove_earlier_answers(request: SubjectRequest, faces: dict[int, Face],
     """Earlier answers (PDF, export ZIP) that show these faces: their files go; the
     record of the answer (its sha256) stays."""
     shown = select(Match.request_id).where(Match.face_id.in_(list(faces)),
-                                           Match.decision == MatchDecision.CONFIRMED.value)
+                                           Match.decision == MatchDecision.CONFIRMED)
     conditions: list[ColumnElement[bool]] = [SubjectRequest.id.in_(shown)]
     if person is not None:
         conditions.append(SubjectRequest.person_id == person.id)

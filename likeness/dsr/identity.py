@@ -52,7 +52,7 @@ def people_concerned(request: SubjectRequest) -> list[Person]:
     """The linked person and everyone tagged on a confirmed face of this request."""
     ids = set(db.session.scalars(
         select(Face.person_id).join(Match, Match.face_id == Face.id).where(
-            Match.request_id == request.id, Match.decision == MatchDecision.CONFIRMED.value,
+            Match.request_id == request.id, Match.decision == MatchDecision.CONFIRMED,
             Face.person_id.is_not(None))))
     if request.person_id is not None:
         ids.add(request.person_id)
@@ -88,7 +88,7 @@ def untagged_confirmed_faces(request: SubjectRequest) -> int:
     """Confirmed faces tagged to nobody: nothing on file ties them to the requester."""
     return int(db.session.scalar(
         select(func.count(Match.id)).join(Face, Face.id == Match.face_id).where(
-            Match.request_id == request.id, Match.decision == MatchDecision.CONFIRMED.value,
+            Match.request_id == request.id, Match.decision == MatchDecision.CONFIRMED,
             Face.person_id.is_(None))) or 0)
 
 
@@ -98,7 +98,7 @@ def address_blockers(request: SubjectRequest) -> list[str]:
     if request.email:
         if request.email_verified_at is not None:
             return []
-        if request.received_via == ReceivedVia.PORTAL.value:
+        if request.received_via == ReceivedVia.PORTAL:
             return [_("The requester has not confirmed their email address.")]
         return [_("The email address registered for this request is not confirmed yet: we "
                   "sent it a link. Nothing is sent to it before it is confirmed.")]
@@ -116,7 +116,7 @@ def blockers(request: SubjectRequest) -> list[str]:
         reasons.append(_("The identity check did not confirm the requester: nothing about "
                          "the photos may be done or sent. Refuse the request, or record a "
                          "new check."))
-    if request.on_behalf != OnBehalf.SELF.value and request.relationship_checked_at is None:
+    if request.on_behalf != OnBehalf.SELF and request.relationship_checked_at is None:
         reasons.append(_("The request is made for someone else: record that the "
                          "relationship was checked."))
     if checked(request):
@@ -209,11 +209,11 @@ def answer_confirmation(token: str, *, it_was_me: bool) -> SubjectRequest:
 
 
 METHODS = {
-    IdentityCheckMethod.VIDEO_CALL.value: _l(
+    IdentityCheckMethod.VIDEO_CALL: _l(
         "a video call in which a privacy officer compares you with the photos"),
-    IdentityCheckMethod.EVENT_QUESTIONS.value: _l(
+    IdentityCheckMethod.EVENT_QUESTIONS: _l(
         "a few questions about the event that only someone who was there can answer"),
-    IdentityCheckMethod.IN_PERSON.value: _l("a visit to our desk"),
+    IdentityCheckMethod.IN_PERSON: _l("a visit to our desk"),
 }
 MIN_WHY = 20  # "why it suffices" is at least a sentence
 

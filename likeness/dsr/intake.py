@@ -44,7 +44,7 @@ class Intake:
     selfie: bytes | None = None
     selfie_consent: bool = False
     # For someone else: a child (as parent or guardian) or a represented person.
-    on_behalf: str = OnBehalf.SELF.value
+    on_behalf: str = OnBehalf.SELF
     subject_name: str = ""
     stated_relationship: str = ""
     # Where and when the requester was photographed: narrows the face scan.
@@ -122,7 +122,7 @@ def submit(filed: Intake | CheckedIntake) -> SubjectRequest:
         storage().write(selfie, decoded.encoded())
         on_rollback(lambda: storage().delete(selfie))  # never a selfie without its request
         request.selfie_path = selfie
-    casework.set_status(request, RequestStatus.AWAITING_VERIFICATION.value, actor=SUBJECT)
+    casework.set_status(request, RequestStatus.AWAITING_VERIFICATION, actor=SUBJECT)
     mail.queue_email(email, "request_verify", language=request.language, request=request,
                      url=external_url("portal.verify_request",
                                       token=links.verification_token(request)))
@@ -134,7 +134,7 @@ def submit(filed: Intake | CheckedIntake) -> SubjectRequest:
 def _check_behalf(intake: Intake) -> None:
     if intake.on_behalf not in {o.value for o in OnBehalf}:
         raise InvalidInput(_("Say who the request is about."))
-    if intake.on_behalf == OnBehalf.SELF.value:
+    if intake.on_behalf == OnBehalf.SELF:
         return
     if not intake.subject_name.strip():
         raise InvalidInput(_("Fill in the name of the person the request is about."))
@@ -150,8 +150,8 @@ def verify(token: str) -> SubjectRequest:
     if request.email_verified_at is not None:
         raise Gone(_("This address was already confirmed. Use the status link we sent."))
     request.email_verified_at = utcnow()
-    if request.status == RequestStatus.AWAITING_VERIFICATION.value:
-        casework.set_status(request, RequestStatus.OPEN.value, actor=SUBJECT)
+    if request.status == RequestStatus.AWAITING_VERIFICATION:
+        casework.set_status(request, RequestStatus.OPEN, actor=SUBJECT)
     else:  # registered by staff, who work on it already: the timeline notes the link
         casework.set_status(request, request.status, actor=SUBJECT, note="email confirmed")
     mail.queue_email(request.email, "request_received", language=request.language,
@@ -169,13 +169,13 @@ def reply(token: str, body: str) -> SubjectRequest:
     if not body.strip():
         raise InvalidInput(_("Write your answer."))
     db.session.add(RequestMessage(request_id=request.id, author="subject", body=body[:5000]))
-    if request.status == RequestStatus.INFO_REQUESTED.value:
+    if request.status == RequestStatus.INFO_REQUESTED:
         # Back to where the case was when staff asked (e.g. in progress), never further.
         asked = [c for c in casework.status_changes(request.id)
-                 if c.to_status == RequestStatus.INFO_REQUESTED.value]
+                 if c.to_status == RequestStatus.INFO_REQUESTED]
         before = asked[-1].from_status if asked else None
         casework.set_status(request, before if before in casework.OPEN_STATES - {
-            RequestStatus.INFO_REQUESTED.value} else RequestStatus.OPEN.value,
+            RequestStatus.INFO_REQUESTED} else RequestStatus.OPEN,
             actor=SUBJECT, note="answer received")
     audit.record("request.subject_replied", actor=SUBJECT, subject=f"request:{request.id}")
     return request
@@ -197,7 +197,7 @@ class Registration:
     email: str = ""
     incoming_message: bytes | None = None
     incoming_filename: str = ""
-    on_behalf: str = OnBehalf.SELF.value
+    on_behalf: str = OnBehalf.SELF
     subject_name: str = ""
     stated_relationship: str = ""
 
@@ -212,7 +212,7 @@ def register(registration: Registration, *, actor: Actor) -> SubjectRequest:
     r = registration
     if r.type not in {t.value for t in RequestType}:
         raise InvalidInput(_("Choose what the person asks for."))
-    if r.received_via not in {v.value for v in ReceivedVia} - {ReceivedVia.PORTAL.value}:
+    if r.received_via not in {v.value for v in ReceivedVia} - {ReceivedVia.PORTAL}:
         raise InvalidInput(_("Say how the request reached us."))
     if not r.name.strip():
         raise InvalidInput(_("Fill in the name of the person who asks."))
@@ -250,7 +250,7 @@ def register(registration: Registration, *, actor: Actor) -> SubjectRequest:
         storage().write(stored, r.incoming_message)
         on_rollback(lambda: storage().delete(stored))
         request.incoming_message_path = stored
-    casework.set_status(request, RequestStatus.OPEN.value, actor=actor,
+    casework.set_status(request, RequestStatus.OPEN, actor=actor,
                         note=f"registered by staff (received by {r.received_via})")
     if email:
         mail.queue_email(email, "request_verify", language=request.language, request=request,

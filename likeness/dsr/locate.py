@@ -70,7 +70,7 @@ def start(request_id: int, *, actor: Actor, early_reason: str = "") -> SubjectRe
                              "tagged photos are then the candidates."))
     # Staff registered a letter or call themselves: searching is no disclosure, and the
     # answer still waits for the address (or a recorded check, `dsr.identity`).
-    if request.email_verified_at is None and request.received_via == ReceivedVia.PORTAL.value:
+    if request.email_verified_at is None and request.received_via == ReceivedVia.PORTAL:
         if not early_reason.strip():
             raise InvalidInput(_("The email address is not confirmed yet. To search anyway, "
                                  "say why it cannot wait."))
@@ -79,7 +79,7 @@ def start(request_id: int, *, actor: Actor, early_reason: str = "") -> SubjectRe
     if scope.awaiting_approval(request):
         raise InvalidInput(_("The scope goes beyond what the requester named: a second "
                              "privacy officer or an admin must approve it before the search."))
-    request.search_status = SearchStatus.RUNNING.value
+    request.search_status = SearchStatus.RUNNING
     request.search_chunks_total = 0
     request.search_chunks_done = 0
     request.search_faces_compared = 0
@@ -98,7 +98,7 @@ def prepare(request_id: int, run: str) -> None:
 
     A no-op when a newer search replaced this run, or this run was already prepared."""
     request = casework.get(request_id)
-    if request.search_run != run or request.search_status != SearchStatus.RUNNING.value or (
+    if request.search_run != run or request.search_status != SearchStatus.RUNNING or (
         request.search_chunks_total
     ):
         return
@@ -139,7 +139,7 @@ def prepare(request_id: int, run: str) -> None:
     for number, chunk in enumerate(chunks):
         scan_chunk.later(request.id, run, number, chunk)
     if not chunks:
-        request.search_status = SearchStatus.DONE.value
+        request.search_status = SearchStatus.DONE
     audit.record("request.search_prepared", actor=SYSTEM, subject=f"request:{request.id}",
                  details={"policy": policy.value, "queries": len(queries),
                           "chunks": request.search_chunks_total,
@@ -152,7 +152,7 @@ def _photos_not_scanned(request: SubjectRequest, *, scanned: bool) -> int:
     """Photos with faces the search could only have compared by scanning them (no
     template, not excluded) that it did not scan: outside the scope, or every one of them
     when there was nothing to compare with. The case page says so (no silent gaps)."""
-    where = Asset.status == AssetStatus.INDEXED.value
+    where = Asset.status == AssetStatus.INDEXED
     if scanned:
         # NOT IN a subquery, not NOT(filter): a NULL collection must count as outside.
         where = where & Asset.id.not_in(select(Asset.id).where(scope.asset_filter(request)))
@@ -208,7 +208,7 @@ def scan_chunk(request_id: int, run: str, number: int, asset_ids: list[int],
         db.session.flush()
         db.session.refresh(request)
         if request.search_chunks_done >= request.search_chunks_total:
-            request.search_status = SearchStatus.DONE.value
+            request.search_status = SearchStatus.DONE
 
 
 def _not_to_scan(request: SubjectRequest) -> ColumnElement[bool]:
@@ -291,7 +291,7 @@ def candidates_page(request_id: int, page: int,
 
 def confirmed(request_id: int) -> list[tuple[Match, Face, Asset]]:
     rows = db.session.execute(_candidates_query(request_id).where(
-        Match.decision == MatchDecision.CONFIRMED.value)).all()
+        Match.decision == MatchDecision.CONFIRMED)).all()
     return [(m, f, a) for m, f, a in rows]
 
 
@@ -317,15 +317,15 @@ def decide(match_id: int, decision: str, *, actor: Actor,
         # What was done on the confirmed photos (blurred originals, notices) stays done.
         raise InvalidInput(_("The request has been carried out; its decisions can no "
                              "longer change."))
-    match.decision = decision
-    if decision == MatchDecision.PENDING.value:  # undo: back to undecided
+    match.decision = MatchDecision(decision)
+    if decision == MatchDecision.PENDING:  # undo: back to undecided
         match.decided_by_id = None
         match.decided_at = None
         match.erasure_choice = None
     else:
         match.decided_by_id = actor.staff_id
         match.decided_at = utcnow()
-    if erasure_choice in {"blur", "delete"} and decision == MatchDecision.CONFIRMED.value:
+    if erasure_choice in {"blur", "delete"} and decision == MatchDecision.CONFIRMED:
         match.erasure_choice = erasure_choice
     audit.record(f"request.match_{decision}", actor=actor,
                  subject=f"request:{match.request_id}", details={"face": match.face_id})

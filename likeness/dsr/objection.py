@@ -48,7 +48,7 @@ def decide(request_id: int, *, upheld: bool, grounds: str = "",
            actor: Actor) -> SubjectRequest:
     """Uphold or reject a carried-out objection; a new answer is prepared."""
     request = casework.get(request_id)
-    if request.type != RequestType.OBJECTION.value:
+    if request.type != RequestType.OBJECTION:
         raise InvalidInput(_("Only an objection is decided this way."))
     if not _carried_out(request):
         raise InvalidInput(_("Carry out the objection first: that restricts the photos "
@@ -65,7 +65,7 @@ def decide(request_id: int, *, upheld: bool, grounds: str = "",
                                  "grounds, which the person is told."))
         casework.record_action(request, "objection_rejected", grounds[:2000], exception=True)
     request.objection_decision = (ObjectionDecision.UPHELD if upheld
-                                  else ObjectionDecision.REJECTED).value
+                                  else ObjectionDecision.REJECTED)
     request.objection_grounds = grounds[:5000] or None
     # A new answer; its email lifts the restriction once it has been sent.
     casework.draft_new_answer(request)

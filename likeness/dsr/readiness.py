@@ -14,8 +14,8 @@ from likeness.errors import InvalidInput
 from likeness.models import RequestStatus, RequestType, SearchStatus, SubjectRequest
 
 # These act on the photos found: without a search nothing can have been found.
-SEARCH_FIRST = {RequestType.ACCESS.value, RequestType.ERASURE.value,
-                RequestType.OBJECTION.value, RequestType.RESTRICTION.value}
+SEARCH_FIRST = {RequestType.ACCESS, RequestType.ERASURE,
+                RequestType.OBJECTION, RequestType.RESTRICTION}
 
 
 def carry_out_blockers(request: SubjectRequest,
@@ -28,9 +28,9 @@ def carry_out_blockers(request: SubjectRequest,
         reasons.append(_("The fee asked under Article 12(5) has not been received: the "
                          "request is handled once it is (record the payment)."))
     if request.type in SEARCH_FIRST:
-        if request.search_status == SearchStatus.RUNNING.value:
+        if request.search_status == SearchStatus.RUNNING:
             reasons.append(_("The search is still running."))
-        elif request.search_status != SearchStatus.DONE.value:
+        elif request.search_status != SearchStatus.DONE:
             reasons.append(_("No search has run yet: search the library first, so the answer "
                              "covers every photo of the person."))
     return reasons
@@ -40,7 +40,7 @@ def send_blockers(request: SubjectRequest, known: list[str] | None = None) -> li
     """Why the answer may not be sent yet. A refusal discloses nothing about the photos,
     but it too goes only to a confirmed address (or by post after a recorded check).
     `known` as for `carry_out_blockers`."""
-    if request.status == RequestStatus.REFUSED.value or casework.carried_out(request.id):
+    if request.status == RequestStatus.REFUSED or casework.carried_out(request.id):
         # Carrying out required the identity first (`carry_out_blockers`). What acting did
         # since (an erasure untags the faces and reduces the person to a suppression
         # record) must not block the answer to the very person it was done for.

@@ -23,7 +23,7 @@ REASON = "restriction (Art. 18)"  # `Asset.restricted_reason` of these photos
 
 def can_lift(request: SubjectRequest) -> bool:
     """A restriction request that was answered and whose restriction still holds."""
-    return (request.type == RequestType.RESTRICTION.value
+    return (request.type == RequestType.RESTRICTION
             and request.answer_sent_at is not None and request.restriction_lifted_at is None
             and request.restriction_lift_reason is None)
 

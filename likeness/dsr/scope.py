@@ -154,10 +154,10 @@ def health_collections_left_out(request: SubjectRequest) -> list[str]:
 def _chosen(request: SubjectRequest) -> ColumnElement[bool]:
     """SQL: the indexed assets within the scope chosen, approved or not."""
     if request.scope_library_wide_reason:
-        return Asset.status == AssetStatus.INDEXED.value
+        return Asset.status == AssetStatus.INDEXED
     if not is_set(request):
         return Asset.id.is_(None)  # matches nothing
-    conditions = [Asset.status == AssetStatus.INDEXED.value]
+    conditions = [Asset.status == AssetStatus.INDEXED]
     if request.scope_collections:
         conditions.append(Asset.collection.in_(request.scope_collections))
     # Photos without a capture date count by their upload date (the case page says so).

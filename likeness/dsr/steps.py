@@ -81,7 +81,7 @@ def _decisions(request_id: int) -> tuple[int, int]:
     """(candidates, of which still pending)."""
     total, pending = db.session.execute(
         select(func.count(Match.id),
-               func.count(Match.id).filter(Match.decision == MatchDecision.PENDING.value))
+               func.count(Match.id).filter(Match.decision == MatchDecision.PENDING))
         .where(Match.request_id == request_id)).one()
     return int(total), int(pending)
 
@@ -90,9 +90,9 @@ def progress(request: SubjectRequest, *, carried_out: bool, reviewed: bool) -> P
     """The steps of this request. `carried_out`: the action was performed; `reviewed`:
     staff opened the current draft of the answer (`dsr.answer.reviewed`)."""
     total, pending = _decisions(request.id)
-    refused = request.status == RequestStatus.REFUSED.value
+    refused = request.status == RequestStatus.REFUSED
     acted = carried_out or refused or request.objection_decision is not None
-    searched = request.search_status == SearchStatus.DONE.value or total > 0
+    searched = request.search_status == SearchStatus.DONE or total > 0
     facts = {
         "verify": not identity.address_blockers(request),
         "link": request.person_id is not None,
@@ -101,7 +101,7 @@ def progress(request: SubjectRequest, *, carried_out: bool, reviewed: bool) -> P
         "act": acted,
         "review": reviewed,
         "send": request.answer_sent_at is not None,
-        "close": request.status == RequestStatus.CLOSED.value,
+        "close": request.status == RequestStatus.CLOSED,
     }
     keys = list(LABELS)
     last_done = max((i for i, key in enumerate(keys) if facts[key]), default=-1)

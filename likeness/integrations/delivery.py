@@ -80,7 +80,7 @@ def _due(delivery_id: int, attempt: int) -> tuple[WebhookDelivery, WebhookEndpoi
                                                   IntegrationEvent] | None:
     """The delivery, its endpoint and event when try `attempt` is still to be made."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
-    if (delivery is None or delivery.status != DeliveryStatus.PENDING.value
+    if (delivery is None or delivery.status != DeliveryStatus.PENDING
             or delivery.attempts != attempt - 1):
         return None  # done, dead, or this try was made already (a job pushed twice)
     endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
@@ -120,7 +120,7 @@ def deliver_webhook(delivery_id: int, attempt: int, *, prepared: Any = None) -> 
         return
     delivery, endpoint, _event = due
     if not endpoint.is_active:
-        delivery.status = DeliveryStatus.DEAD.value
+        delivery.status = DeliveryStatus.DEAD
         delivery.last_error = "endpoint_disabled"
         return
     answer = prepared if isinstance(prepared, webhook_urls.Answer) else send(
@@ -135,13 +135,13 @@ def deliver_webhook(delivery_id: int, attempt: int, *, prepared: Any = None) -> 
     delivery.last_status_code = answer.status_code
     delivery.last_error = answer.error
     if answer.error is None:
-        delivery.status = DeliveryStatus.DELIVERED.value
+        delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = now
         delivery.next_attempt_at = None
     elif answer.status_code == 410:
         _gone(endpoint, delivery)
     elif attempt >= MAX_ATTEMPTS:
-        delivery.status = DeliveryStatus.DEAD.value
+        delivery.status = DeliveryStatus.DEAD
         delivery.next_attempt_at = None
         log.warning("webhook delivery %s dead-lettered after %d tries", delivery.id, attempt)
         audit.record("webhook.dead_lettered", actor=SYSTEM, subject=endpoint.audit_ref,
@@ -154,7 +154,7 @@ def deliver_webhook(delivery_id: int, attempt: int, *, prepared: Any = None) -> 
 
 def _gone(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> None:
     """410: the image bank removed this endpoint; stop sending to it."""
-    delivery.status = DeliveryStatus.DEAD.value
+    delivery.status = DeliveryStatus.DEAD
     delivery.next_attempt_at = None
     endpoint.disabled_at = utcnow()
     endpoint.disabled_reason = "gone"
@@ -182,8 +182,8 @@ def replay(delivery_id: int, *, actor: Actor) -> WebhookDelivery:
     endpoint = webhooks.get_endpoint(delivery.endpoint_id)
     if not endpoint.is_active:
         raise InvalidInput(_("Switch the endpoint on before replaying to it."))
-    if delivery.status != DeliveryStatus.PENDING.value:
-        delivery.status = DeliveryStatus.PENDING.value
+    if delivery.status != DeliveryStatus.PENDING:
+        delivery.status = DeliveryStatus.PENDING
         delivery.next_attempt_at = utcnow()
         deliver_webhook.later(delivery.id, delivery.attempts + 1)
         audit.record("webhook.replayed", actor=actor, subject=endpoint.audit_ref,

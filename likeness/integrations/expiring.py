@@ -16,7 +16,7 @@ from likeness.platform.daily import daily_task
 @daily_task("consent_expiring_events")
 def announce_expiring(today: date) -> dict[str, int]:
     due = db.session.scalars(select(Quitclaim).where(
-        Quitclaim.status == QuitclaimStatus.SIGNED.value,
+        Quitclaim.status == QuitclaimStatus.SIGNED,
         Quitclaim.valid_until >= today,
         Quitclaim.valid_until <= events.expiring_notice_day(today))).all()
     if not due:

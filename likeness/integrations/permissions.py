@@ -52,11 +52,11 @@ from likeness.models import (
 from likeness.platform.clock import today as amsterdam_today
 
 # Plain strings: enum attribute access is slow in the per-face loops of a bulk check.
-SIGNED, WITHDRAWN, EXPIRED = (QuitclaimStatus.SIGNED.value, QuitclaimStatus.WITHDRAWN.value,
-                              QuitclaimStatus.EXPIRED.value)
-INDEXED = AssetStatus.INDEXED.value
-OPEN_REQUEST = (RequestStatus.AWAITING_VERIFICATION.value, RequestStatus.OPEN.value,
-                RequestStatus.INFO_REQUESTED.value, RequestStatus.IN_PROGRESS.value)
+SIGNED, WITHDRAWN, EXPIRED = (QuitclaimStatus.SIGNED, QuitclaimStatus.WITHDRAWN,
+                              QuitclaimStatus.EXPIRED)
+INDEXED = AssetStatus.INDEXED
+OPEN_REQUEST = (RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN,
+                RequestStatus.INFO_REQUESTED, RequestStatus.IN_PROGRESS)
 
 
 class Decision(StrEnum):
@@ -296,7 +296,7 @@ def _queries(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
     # Per person, joined once (hash joins on a large batch): open erasure requests and
     # holds on the person.
     pending = (select(SubjectRequest.person_id).where(
-        SubjectRequest.type == RequestType.ERASURE.value,
+        SubjectRequest.type == RequestType.ERASURE,
         SubjectRequest.status.in_(OPEN_REQUEST), SubjectRequest.person_id.is_not(None))
         .distinct().subquery())
     person_held = (select(LegalHold.person_id).where(hold, LegalHold.person_id.is_not(None))

@@ -48,7 +48,7 @@ def for_channel(integration_id: int, asset_id: int, channel: str, *, actor: Acto
         raise Conflict(_("This photo is no longer in the library."))
     blurred = [f for f in decision.faces if f.decision != Decision.ALLOWED
                or any(r.code == Code.BLURRED for r in f.reasons)]
-    if channel != Channel.INTERNAL.value:
+    if channel != Channel.INTERNAL:
         disclosures.record(asset, kind=DisclosureKind.DOWNLOAD, channel=channel,
                            recipient_name=integration.name,
                            blurred_face_ids=[f.face_id for f in blurred], actor=actor)

@@ -28,7 +28,7 @@ def open_for_erasure(request_id: int | None, person_id: int | None,
     tasks: dict[int, TakedownTask] = {}
     for integration_id, external_ids in events.registered(asset_ids).items():
         task = TakedownTask(integration_id=integration_id, external_ids=external_ids,
-                            reason=TakedownReason.ERASURE.value, request_id=request_id)
+                            reason=TakedownReason.ERASURE, request_id=request_id)
         db.session.add(task)
         tasks[integration_id] = task
     db.session.flush()

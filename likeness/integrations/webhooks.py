@@ -201,8 +201,8 @@ def failing_endpoints() -> list[tuple[WebhookEndpoint, Integration, int]]:
     """Endpoints switched off by a 410, or with deliveries dead-lettered or failing again
     and again, with how many deliveries are in that state (for the dashboard)."""
     troubled = (
-        (WebhookDelivery.status == DeliveryStatus.DEAD.value)
-        | ((WebhookDelivery.status == DeliveryStatus.PENDING.value)
+        (WebhookDelivery.status == DeliveryStatus.DEAD)
+        | ((WebhookDelivery.status == DeliveryStatus.PENDING)
            & (WebhookDelivery.attempts >= FAILING_AFTER_ATTEMPTS)))
     counts = dict(db.session.execute(
         select(WebhookDelivery.endpoint_id, func.count()).where(troubled)

@@ -30,7 +30,7 @@ def sidecar(integration_id: int, asset_id: int, permission_url: str, *,
         raise Forbidden(_("XMP export is off for this image bank; an admin can turn it "
                           "on on the integration's page."))
     asset = db.session.get(Asset, asset_id)
-    if asset is None or asset.status != AssetStatus.INDEXED.value:
+    if asset is None or asset.status != AssetStatus.INDEXED:
         raise Conflict(_("The faces on this photo are not known yet; try again later."))
     tags = xmp_export.describe(asset)
     tags["WebStatement"] = permission_url

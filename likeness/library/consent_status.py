@@ -78,7 +78,7 @@ def for_assets(asset_ids: list[int], *, on: date | None = None) -> dict[int, Ass
     ):
         if is_restricted:
             restricted.add(asset_id)
-        result[asset_id].indexed = asset_status == AssetStatus.INDEXED.value
+        result[asset_id].indexed = asset_status == AssetStatus.INDEXED
     faces = db.session.execute(
         select(Face.id, Face.asset_id, Face.person_id, Face.is_always_blurred, Person.is_suppressed)
         .outerjoin(Person, Person.id == Face.person_id)
@@ -116,7 +116,7 @@ def _valid_channels(asset_ids: list[int], on: date) -> dict[tuple[int, int, str]
         .join(QuitclaimChannel, QuitclaimChannel.quitclaim_id == Quitclaim.id)
         .where(
             QuitclaimAsset.asset_id.in_(asset_ids),
-            Quitclaim.status == QuitclaimStatus.SIGNED.value,
+            Quitclaim.status == QuitclaimStatus.SIGNED,
             Quitclaim.valid_from <= on,
             Quitclaim.valid_until >= on,
             QuitclaimChannel.withdrawn_at.is_(None),
@@ -144,7 +144,7 @@ def _covered(channel: str, on: date, *, lasting_until: date | None = None) -> Co
             QuitclaimAsset.asset_id == Face.asset_id,
             QuitclaimChannel.channel == channel,
             QuitclaimChannel.withdrawn_at.is_(None),
-            Quitclaim.status == QuitclaimStatus.SIGNED.value,
+            Quitclaim.status == QuitclaimStatus.SIGNED,
             Quitclaim.valid_from <= on,
             Quitclaim.valid_until >= max(on, lasting_until or on),
         )
@@ -175,14 +175,14 @@ def _blocker(channel: str, on: date) -> ColumnElement[bool]:
 
 def usable_on(channel: str, on: date | None = None) -> ColumnElement[bool]:
     """SQL: the asset may be used on `channel` (as `AssetConsent.usable`)."""
-    return and_(Asset.status == AssetStatus.INDEXED.value,
+    return and_(Asset.status == AssetStatus.INDEXED,
                 ~_blocker(channel, on or amsterdam_today()))
 
 
 def usable_nowhere(on: date | None = None) -> ColumnElement[bool]:
     """SQL: the asset may be used on no channel at all."""
     on = on or amsterdam_today()
-    return or_(Asset.status != AssetStatus.INDEXED.value,
+    return or_(Asset.status != AssetStatus.INDEXED,
                and_(*(_blocker(channel.value, on) for channel in Channel)))
 
 

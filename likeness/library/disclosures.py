@@ -196,7 +196,7 @@ def send_recipient_notice(notice_id: int) -> None:
     if disclosure is None or not disclosure.recipient_email:
         return
     mail.queue_email(disclosure.recipient_email, "recipient_notice", language="nl",
-                     disclosure=disclosure, kind=notice.kind or TakedownReason.WITHDRAWAL.value)
+                     disclosure=disclosure, kind=notice.kind or TakedownReason.WITHDRAWAL)
     notice.sent_at = utcnow()
     audit.record("disclosure.recipient_notified", actor=SYSTEM,
                  subject=f"disclosure:{disclosure.id}")

@@ -29,7 +29,7 @@ def for_channel(asset_id: int, channel: str, *, recipient_name: str = "",
     download goes into the disclosure register."""
     if channel not in {c.value for c in Channel}:
         raise InvalidInput(_("Choose the channel the photo is for."))
-    leaves = channel != Channel.INTERNAL.value
+    leaves = channel != Channel.INTERNAL
     if leaves and not recipient_name.strip():
         raise InvalidInput(_("Name who receives the photo: the download is recorded in the "
                              "disclosure register."))

@@ -45,7 +45,7 @@ def burn_faces(asset: Asset, faces: list[Face], *, actor: Actor,
         face.is_always_blurred = True
     boxes = [Box(*face.box) for face in asset.faces if face.is_always_blurred]
     _remember(ErasureLedgerEntry(
-        kind=ErasureKind.FACE_BLURRED.value, asset_sha256=asset.sha256,
+        kind=ErasureKind.FACE_BLURRED, asset_sha256=asset.sha256,
         boxes=[list(face.box) for face in faces], request_id=request_id,
         facts=_photo_facts(asset.sha256)))
     blurred = burnt(asset.sha256, boxes)
@@ -57,7 +57,7 @@ def burn_faces(asset: Asset, faces: list[Face], *, actor: Actor,
 
 def delete_photo(asset: Asset, *, actor: Actor, request_id: int | None = None) -> None:
     """Delete the photo, its file and its renditions (the file after the commit)."""
-    _remember(ErasureLedgerEntry(kind=ErasureKind.PHOTO_DELETED.value,
+    _remember(ErasureLedgerEntry(kind=ErasureKind.PHOTO_DELETED,
                                  asset_sha256=asset.sha256, request_id=request_id,
                                  facts=_photo_facts(asset.sha256)))
     after_commit(functools.partial(remove_files, asset.id, asset.sha256))
@@ -70,7 +70,7 @@ def suppress_person(person: Person, *, request_id: int | None = None) -> None:
     their name wherever photos' own metadata brought it in, and reduce the row to what
     suppression needs (`likeness.library.suppression`)."""
     forget_imported_name(person.name)
-    _remember(ErasureLedgerEntry(kind=ErasureKind.PERSON_SUPPRESSED.value,
+    _remember(ErasureLedgerEntry(kind=ErasureKind.PERSON_SUPPRESSED,
                                  person_id=person.id, request_id=request_id,
                                  facts=suppression.facts_of(person)))
     suppression.reduce(person)
@@ -129,8 +129,8 @@ def erased_upload(sha256: str) -> ErasureLedgerEntry | None:
     """The ledger entry that forbids bringing this uploaded original back, if any."""
     return db.session.scalar(select(ErasureLedgerEntry).where(
         ErasureLedgerEntry.asset_sha256 == sha256,
-        ErasureLedgerEntry.kind.in_([ErasureKind.FACE_BLURRED.value,
-                                     ErasureKind.PHOTO_DELETED.value])).limit(1))
+        ErasureLedgerEntry.kind.in_([ErasureKind.FACE_BLURRED,
+                                     ErasureKind.PHOTO_DELETED])).limit(1))
 
 
 def burnt(sha256: str, boxes: list[Box]) -> bytes:

@@ -53,7 +53,7 @@ def enforce_template_policy() -> None:
     refusing = _refusing_people()
     wanted = select(Face).join(Asset, Asset.id == Face.asset_id).where(
         Face.template_ciphertext.is_(None), Face.is_not_a_face.is_(False),
-        Face.is_always_blurred.is_(False), Asset.status == AssetStatus.INDEXED.value,
+        Face.is_always_blurred.is_(False), Asset.status == AssetStatus.INDEXED,
         # Faces too small for a reliable template keep their box (blurred) and none.
         Face.right - Face.left >= detection.MIN_ENCODABLE_PX,
         Face.bottom - Face.top >= detection.MIN_ENCODABLE_PX,
@@ -62,7 +62,7 @@ def enforce_template_policy() -> None:
         Face.template_purged_at.is_(None) | Face.person_id.is_not(None),
         # A region only the photo's metadata names, where the detector saw no face: no
         # landmarks to trust, so no template (it is kept, tagged and blurred without one).
-        Face.origin == FaceOrigin.DETECTOR.value)
+        Face.origin == FaceOrigin.DETECTOR)
     not_allowed: Any = Face.person_id.in_(refusing)
     if policy == TemplatePolicy.CONSENTED_ONLY:
         wanted = wanted.where(Face.person_id.in_(consenting))
@@ -96,7 +96,7 @@ def _refusing_people() -> Any:
 
 def _consenting_people() -> Any:
     return select(Quitclaim.person_id).where(
-        Quitclaim.status == QuitclaimStatus.SIGNED.value,
+        Quitclaim.status == QuitclaimStatus.SIGNED,
         Quitclaim.biometric_consent.is_(True), Quitclaim.biometric_withdrawn_at.is_(None))
 
 
@@ -111,7 +111,7 @@ def encode_faces(faces: list[Face]) -> dict[int, np.ndarray]:
     refusing = set(db.session.scalars(_refusing_people()))
     for face in faces:
         if (face.person_id in refusing or not detection.encodable(engine.Box(*face.box))
-                or face.origin == FaceOrigin.METADATA.value):
+                or face.origin == FaceOrigin.METADATA):
             continue
         by_asset.setdefault(face.asset_id, []).append(face)
     for asset_id, asset_faces in by_asset.items():

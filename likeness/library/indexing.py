@@ -51,7 +51,7 @@ class Analysis:
 def analyse(asset_id: int) -> Analysis | None:
     """The job's prepare step: read-only, outside the transaction (see platform.jobs)."""
     asset = db.session.get(Asset, asset_id)
-    if asset is None or asset.status == AssetStatus.INDEXED.value:
+    if asset is None or asset.status == AssetStatus.INDEXED:
         return None
     return _analyse(asset.id, asset.sha256, template_policy())
 
@@ -65,7 +65,7 @@ def index_asset(asset_id: int, prepared: Analysis | None = None) -> None:
     halfway leaves the asset `pending` with no faces, and the rerun starts clean.
     """
     asset = _lock(asset_id)
-    if asset is None or asset.status == AssetStatus.INDEXED.value:
+    if asset is None or asset.status == AssetStatus.INDEXED:
         return
     policy = template_policy()
     analysis = prepared
@@ -73,7 +73,7 @@ def index_asset(asset_id: int, prepared: Analysis | None = None) -> None:
             or analysis.min_face_px != current_app.config["FACE_MIN_PX"]):
         analysis = _analyse(asset.id, asset.sha256, policy)  # no (fitting) prepared result
     if analysis.error is not None:
-        asset.status = AssetStatus.FAILED.value
+        asset.status = AssetStatus.FAILED
         asset.failure_reason = _("The stored photo could not be read (%(error)s).",
                                  error=analysis.error)
         audit.record("asset.index_failed", actor=SYSTEM, subject=f"asset:{asset.id}")
@@ -97,7 +97,7 @@ def index_asset(asset_id: int, prepared: Analysis | None = None) -> None:
     added = seal([face for face, _t in with_template], [t for _f, t in with_template])
     if added:
         index.record_change(added=added)
-    asset.status = AssetStatus.INDEXED.value
+    asset.status = AssetStatus.INDEXED
     asset.failure_reason = None
     asset.indexed_at = utcnow()
     audit.record(

@@ -65,7 +65,7 @@ def merge_shared() -> int:
             continue
         known.add(_identity(record))
         facts = dict(record.get("facts") or {})
-        if record["kind"] == ErasureKind.PERSON_SUPPRESSED.value:
+        if record["kind"] == ErasureKind.PERSON_SUPPRESSED:
             person = db.session.get(Person, record["person_id"])
             created = facts.get("person_created_at") or record.get("person_created_at")
             if person is None or person.created_at.isoformat() != created:
@@ -95,7 +95,7 @@ def apply_ledger(*, actor: Actor, immediate: bool = False) -> dict[str, int]:
     counts = {"erasures_reapplied": 0, "emails_purged": 0, "answers_removed": 0}
     for entry in db.session.scalars(select(ErasureLedgerEntry).order_by(
             ErasureLedgerEntry.erased_at, ErasureLedgerEntry.id)):
-        if entry.kind == ErasureKind.PERSON_SUPPRESSED.value:
+        if entry.kind == ErasureKind.PERSON_SUPPRESSED:
             done = _suppress_again(entry, actor=actor)
             counts["emails_purged"] += done["emails"]
             counts["answers_removed"] += done["answers"]
@@ -186,7 +186,7 @@ def _erase_photo_again(entry: ErasureLedgerEntry, *, actor: Actor, immediate: bo
     # Share links that showed the photo before the erasure stay switched off.
     disclosures.revoke_links([asset.id], [c.value for c in Channel],
                              reason="erasure", actor=actor)
-    if entry.kind == ErasureKind.PHOTO_DELETED.value:
+    if entry.kind == ErasureKind.PHOTO_DELETED:
         remove = functools.partial(erasing.remove_files, asset.id, asset.sha256)
         if immediate:
             remove()

@@ -138,7 +138,7 @@ def attach(asset: Asset, faces: list[Face]) -> dict[str, int]:
         else:
             top, right, bottom, left = region["box"]
             face = Face(asset_id=asset.id, top=top, right=right, bottom=bottom, left=left,
-                        origin=FaceOrigin.METADATA.value)
+                        origin=FaceOrigin.METADATA)
             db.session.add(face)
             counts["from_metadata"] += 1
         if name and face.person_id is None and not face.is_always_blurred:
@@ -149,8 +149,8 @@ def attach(asset: Asset, faces: list[Face]) -> dict[str, int]:
 
 def is_imported(face: Face) -> bool:
     """The face came from, or was tagged from, the photo's metadata."""
-    return (face.origin == FaceOrigin.METADATA.value
-            or face.tag_source == TagSource.METADATA.value or face.imported_name is not None)
+    return (face.origin == FaceOrigin.METADATA
+            or face.tag_source == TagSource.METADATA or face.imported_name is not None)
 
 
 def overlaps_any(box: dict[str, int], faces: list[Face], threshold: float = 0.5) -> bool:

@@ -70,8 +70,8 @@ def erased_match(image: Image.Image) -> Held | None:
     erased: list[tuple[int, str]] = [
         (entry_id, str(facts["phash"])) for entry_id, facts in db.session.execute(
             select(ErasureLedgerEntry.id, ErasureLedgerEntry.facts).where(
-                ErasureLedgerEntry.kind.in_([ErasureKind.FACE_BLURRED.value,
-                                             ErasureKind.PHOTO_DELETED.value])))
+                ErasureLedgerEntry.kind.in_([ErasureKind.FACE_BLURRED,
+                                             ErasureKind.PHOTO_DELETED])))
         if (facts or {}).get("phash")]
     if not erased:
         return None
@@ -110,4 +110,4 @@ def _privacy_staff() -> list[str]:
         return [configured]
     return list(db.session.scalars(select(StaffUser.email).where(
         StaffUser.is_active.is_(True),
-        StaffUser.role.in_([Role.ADMIN.value, Role.PRIVACY_OFFICER.value]))))
+        StaffUser.role.in_([Role.ADMIN, Role.PRIVACY_OFFICER]))))

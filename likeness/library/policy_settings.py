@@ -102,7 +102,7 @@ def set_template_policy(
         raise InvalidInput(_("Unknown template policy.")) from exc
     legal_basis, dpia_reference = legal_basis.strip(), dpia_reference.strip()
     if policy == TemplatePolicy.ALL:
-        if isinstance(actor, StaffUser) and actor.role != Role.ADMIN.value:
+        if isinstance(actor, StaffUser) and actor.role != Role.ADMIN:
             raise Forbidden(_("Only an administrator can switch face recognition on for "
                               "every face."))
         if not legal_basis:

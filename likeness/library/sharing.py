@@ -48,7 +48,7 @@ def create(
                                                 Asset.is_restricted.is_(True)).limit(1)):
         raise Forbidden(_("This photo is restricted and may not be shared."))
     if db.session.scalar(select(Asset.id).where(
-            Asset.id.in_(asset_ids), Asset.status != AssetStatus.INDEXED.value).limit(1)):
+            Asset.id.in_(asset_ids), Asset.status != AssetStatus.INDEXED).limit(1)):
         raise Conflict(str(NOT_INDEXED))
     token = secrets.token_urlsafe(24)
     link = ShareLink(
@@ -86,7 +86,7 @@ def open_link(token: str) -> tuple[ShareLink, list[int]]:
         select(ShareLinkAsset.asset_id).join(Asset, Asset.id == ShareLinkAsset.asset_id)
         .where(ShareLinkAsset.share_link_id == link.id, Asset.is_restricted.is_(False),
                # being indexed again (a retry): its faces are not known until it is done
-               Asset.status == AssetStatus.INDEXED.value)
+               Asset.status == AssetStatus.INDEXED)
         .order_by(ShareLinkAsset.asset_id)))
     return link, asset_ids
 

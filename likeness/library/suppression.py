@@ -62,7 +62,7 @@ def suppressed_hashes() -> tuple[set[str], set[str]]:
     addresses: set[str] = set()
     names: set[str] = set()
     for facts in db.session.scalars(select(ErasureLedgerEntry.facts).where(
-            ErasureLedgerEntry.kind == ErasureKind.PERSON_SUPPRESSED.value)):
+            ErasureLedgerEntry.kind == ErasureKind.PERSON_SUPPRESSED)):
         addresses.update((facts or {}).get("address_hashes") or [])
         if (facts or {}).get("name_hash"):
             names.add(facts["name_hash"])

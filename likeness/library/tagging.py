@@ -146,7 +146,7 @@ def _tag(face: Face, person: Person, actor: Actor, source: TagSource) -> None:
         raise InvalidInput(_("This face was erased at the person's request and may not be "
                              "tagged again."))
     face.person_id = person.id
-    face.tag_source = source.value
+    face.tag_source = source
     face.tagged_by_id = actor.staff_id
     face.tagged_at = utcnow()
     face.untagged_at = None

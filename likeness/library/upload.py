@@ -219,9 +219,9 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) 
 @use_case
 def retry_indexing(asset_id: int, *, actor: Actor) -> Asset:
     asset = get(asset_id)
-    if asset.status != AssetStatus.FAILED.value:
+    if asset.status != AssetStatus.FAILED:
         return asset
-    asset.status = AssetStatus.PENDING.value
+    asset.status = AssetStatus.PENDING
     asset.failure_reason = None
     indexing.index_asset.later(asset.id)
     audit.record("asset.index_retried", actor=actor, subject=f"asset:{asset.id}")

@@ -103,7 +103,7 @@ def export_asset(asset_id: int, *, actor: Actor = SYSTEM) -> bytes | None:
     """Write (or rewrite) the photo's sidecar; its bytes, or None if there is no photo
     or its faces are not known yet (nothing can be said about releases then)."""
     asset = db.session.get(Asset, asset_id)
-    if asset is None or asset.status != AssetStatus.INDEXED.value:
+    if asset is None or asset.status != AssetStatus.INDEXED:
         return None
     tags = describe(asset)
     data = render(tags)
@@ -151,7 +151,7 @@ def _valid_quitclaims(asset_id: int, on: date) -> dict[int, list[int]]:
         .join(QuitclaimAsset, QuitclaimAsset.quitclaim_id == Quitclaim.id)
         .join(QuitclaimChannel, QuitclaimChannel.quitclaim_id == Quitclaim.id)
         .where(QuitclaimAsset.asset_id == asset_id,
-               Quitclaim.status == QuitclaimStatus.SIGNED.value,
+               Quitclaim.status == QuitclaimStatus.SIGNED,
                Quitclaim.valid_from <= on, Quitclaim.valid_until >= on,
                QuitclaimChannel.withdrawn_at.is_(None))
         .distinct().order_by(Quitclaim.id)).all()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from likeness.models.base import Base, UTCDateTime, utcnow
+from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class AssetStatus(StrEnum):
@@ -45,7 +45,8 @@ class Asset(Base):
     height: Mapped[int] = mapped_column(Integer)
     byte_size: Mapped[int] = mapped_column(Integer)
     collection: Mapped[str | None] = mapped_column(String(200), index=True)
-    status: Mapped[str] = mapped_column(String(10), default=AssetStatus.PENDING.value)
+    status: Mapped[AssetStatus] = mapped_column(
+        str_enum(AssetStatus, 10), default=AssetStatus.PENDING)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     # Art. 18 restriction: the asset may be stored but not used or shared.
     is_restricted: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -94,11 +95,12 @@ class Face(Base):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
-    tag_source: Mapped[str | None] = mapped_column(String(10))
+    tag_source: Mapped[TagSource | None] = mapped_column(str_enum(TagSource, 10))
     tagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     tagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_not_a_face: Mapped[bool] = mapped_column(Boolean, default=False)
-    origin: Mapped[str] = mapped_column(String(10), default=FaceOrigin.DETECTOR.value)
+    origin: Mapped[FaceOrigin] = mapped_column(
+        str_enum(FaceOrigin, 10), default=FaceOrigin.DETECTOR)
     # The name the photo's metadata gave this face, waiting for staff to confirm it
     # (personal data: cleared when confirmed or dismissed).
     imported_name: Mapped[str | None] = mapped_column(String(200))

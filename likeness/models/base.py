@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -25,6 +26,16 @@ class Base(DeclarativeBase):
 # Our ids are INTEGER columns: 32-bit on PostgreSQL. Ids read from URLs, forms and API
 # queries are checked against this before they reach the database.
 MAX_ID = 2**31 - 1
+
+
+def str_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A column of `enum`'s members, stored as the same VARCHAR(length) of their values as
+    before: no native database enum and no CHECK constraint, so the schema does not change
+    and a new member needs no migration. Rows load as members, not bare strings; a string
+    that is not a member's value matches nothing in a query (never an error page)."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [member.value for member in members],
+                validate_strings=False)
 
 
 def utcnow() -> datetime:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from likeness.models.base import Base, UTCDateTime, utcnow
+from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class HoldScope(StrEnum):
@@ -26,7 +26,7 @@ class LegalHold(Base):
     __tablename__ = "legal_hold"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[HoldScope] = mapped_column(str_enum(HoldScope, 20))
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="CASCADE"),
                                                  index=True)
     collection: Mapped[str | None] = mapped_column(String(200))
@@ -114,7 +114,8 @@ class Breach(Base):
     share_link_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     disclosure_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     asset_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(10), default=BreachStatus.OPEN.value)
+    status: Mapped[BreachStatus] = mapped_column(
+        str_enum(BreachStatus, 10), default=BreachStatus.OPEN)
     notify_authority: Mapped[bool | None] = mapped_column()
     notify_subjects: Mapped[bool | None] = mapped_column()
     decision_reasons: Mapped[str | None] = mapped_column(Text)

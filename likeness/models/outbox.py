@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from likeness.models.base import Base, UTCDateTime, utcnow
+from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class OutboxStatus(StrEnum):
@@ -25,7 +25,8 @@ class OutboxJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job_name: Mapped[str] = mapped_column(String(80))
     args: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value, index=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus, 10), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from likeness.models.base import Base, UTCDateTime, utcnow
+from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class Channel(StrEnum):
@@ -52,7 +52,8 @@ class QuitclaimInvitation(Base):
     language: Mapped[str] = mapped_column(String(5), default="nl")
     # The third parties the "third parties" channel means, by name (shown when signing).
     third_parties: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default=InvitationStatus.OPEN.value)
+    status: Mapped[InvitationStatus] = mapped_column(
+        str_enum(InvitationStatus, 10), default=InvitationStatus.OPEN)
     # Each resend issues a new token generation; older links stop working.
     token_generation: Mapped[int] = mapped_column(Integer, default=1)
     # The link went to the guardian's address: only such a link completes a signature
@@ -71,7 +72,8 @@ class Quitclaim(Base):
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("quitclaim_invitation.id"))
     text_version: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(5))
-    status: Mapped[str] = mapped_column(String(10), default=QuitclaimStatus.SIGNED.value)
+    status: Mapped[QuitclaimStatus] = mapped_column(
+        str_enum(QuitclaimStatus, 10), default=QuitclaimStatus.SIGNED)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date, index=True)
     biometric_consent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -82,10 +84,11 @@ class Quitclaim(Base):
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     # "drawn" (signature_png holds it) or "typed" (signer_name is the signature); None
     # when the person did not sign (a child whose guardian signed).
-    signature_kind: Mapped[str | None] = mapped_column(String(10))
+    signature_kind: Mapped[SignatureKind | None] = mapped_column(str_enum(SignatureKind, 10))
     guardian_name: Mapped[str | None] = mapped_column(String(200))
     guardian_signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
-    guardian_signature_kind: Mapped[str | None] = mapped_column(String(10))
+    guardian_signature_kind: Mapped[SignatureKind | None] = mapped_column(
+        str_enum(SignatureKind, 10))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     pdf_path: Mapped[str | None] = mapped_column(String(255))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))

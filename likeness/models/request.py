@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from likeness.models.base import Base, UTCDateTime, utcnow
+from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class RequestType(StrEnum):
@@ -94,10 +94,9 @@ class SubjectRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    type: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(
-        String(25), default=RequestStatus.AWAITING_VERIFICATION.value
-    )
+    type: Mapped[RequestType] = mapped_column(str_enum(RequestType, 20))
+    status: Mapped[RequestStatus] = mapped_column(
+        str_enum(RequestStatus, 25), default=RequestStatus.AWAITING_VERIFICATION )
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     details: Mapped[str] = mapped_column(Text, default="")
@@ -126,8 +125,8 @@ class SubjectRequest(Base):
     export_zip_sha256: Mapped[str | None] = mapped_column(String(64))
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Face search progress: "", "running", "done"; chunks for the on-the-fly scan.
-    search_status: Mapped[str] = mapped_column(String(10),
-                                               default=SearchStatus.NOT_STARTED.value)
+    search_status: Mapped[SearchStatus] = mapped_column(str_enum(SearchStatus, 10),
+                                               default=SearchStatus.NOT_STARTED)
     # Each search gets a run id: jobs of an older run find it replaced and do nothing.
     search_run: Mapped[str] = mapped_column(String(16), default="")
     search_chunks_total: Mapped[int] = mapped_column(Integer, default=0)
@@ -138,7 +137,7 @@ class SubjectRequest(Base):
     search_faces_compared: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Filed for someone else: the answer waits until staff checked the relationship.
-    on_behalf: Mapped[str] = mapped_column(String(20), default=OnBehalf.SELF.value)
+    on_behalf: Mapped[str] = mapped_column(String(20), default=OnBehalf.SELF)
     subject_name: Mapped[str | None] = mapped_column(String(200))
     stated_relationship: Mapped[str | None] = mapped_column(Text)
     relationship_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -181,7 +180,8 @@ class SubjectRequest(Base):
     scope_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     scope_approval_reason: Mapped[str | None] = mapped_column(Text)
     # An objection is decided: upheld (erasure effects) or rejected (compelling grounds).
-    objection_decision: Mapped[str | None] = mapped_column(String(10))
+    objection_decision: Mapped[ObjectionDecision | None] = mapped_column(
+        str_enum(ObjectionDecision, 10))
     objection_grounds: Mapped[str | None] = mapped_column(Text)
     restriction_lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Art. 18(3): why an Art. 18 restriction ends, told to the person before it is lifted.
@@ -190,7 +190,8 @@ class SubjectRequest(Base):
     # When staff last started a face search: the selfie goes at the latest 30 days later.
     last_search_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Registered by staff from an email, letter or call: received_at is the real receipt.
-    received_via: Mapped[str] = mapped_column(String(20), default=ReceivedVia.PORTAL.value)
+    received_via: Mapped[ReceivedVia] = mapped_column(
+        str_enum(ReceivedVia, 20), default=ReceivedVia.PORTAL)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     incoming_message_path: Mapped[str | None] = mapped_column(String(255))
     # Art. 12(5): manifestly unfounded or excessive: refused, or a reasonable fee charged.
@@ -231,7 +232,8 @@ class Match(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("subject_request.id", ondelete="CASCADE"))
     face_id: Mapped[int] = mapped_column(ForeignKey("face.id", ondelete="CASCADE"))
     distance: Mapped[float] = mapped_column(Float)
-    decision: Mapped[str] = mapped_column(String(10), default=MatchDecision.PENDING.value)
+    decision: Mapped[MatchDecision] = mapped_column(
+        str_enum(MatchDecision, 10), default=MatchDecision.PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Erasure: what to do with this photo ("blur" the face, or "delete" the photo).

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from likeness.models.base import Base, UTCDateTime, utcnow
+from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class Role(StrEnum):
@@ -28,7 +28,7 @@ class StaffUser(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20), default=Role.VIEWER.value)
+    role: Mapped[Role] = mapped_column(str_enum(Role, 20), default=Role.VIEWER)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on logout and password change: every session cookie carries the
     # version it was issued with, so older sessions stop working server-side.
@@ -69,7 +69,7 @@ class StaffUser(Base):
 
     def has_role(self, *roles: Role | str) -> bool:
         """Admins may do everything; others need one of `roles`."""
-        return self.role == Role.ADMIN.value or self.role in {Role(r).value for r in roles}
+        return self.role == Role.ADMIN or self.role in {Role(r).value for r in roles}
 
     # --- an Actor (likeness.platform.actor) ----------------------------------
     @property

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from likeness.models.base import Base, UTCDateTime, utcnow
+from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class ProposalStatus(StrEnum):
@@ -28,8 +28,8 @@ class TagProposal(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     quitclaim_id: Mapped[int | None] = mapped_column(
         ForeignKey("quitclaim.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(10), default=ProposalStatus.PENDING.value,
-                                        index=True)
+    status: Mapped[ProposalStatus] = mapped_column(
+        str_enum(ProposalStatus, 10), default=ProposalStatus.PENDING, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

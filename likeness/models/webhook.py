@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from likeness.models.base import Base, UTCDateTime, utcnow
+from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class DeliveryStatus(StrEnum):
@@ -64,8 +64,8 @@ class WebhookDelivery(Base):
         ForeignKey("webhook_endpoint.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(
         ForeignKey("integration_event.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default=DeliveryStatus.PENDING.value,
-                                        index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus, 10), default=DeliveryStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_status_code: Mapped[int | None] = mapped_column(Integer)

@@ -89,7 +89,7 @@ def daily_run_done() -> bool:
     today = amsterdam_today().isoformat()
     rows = db.session.execute(select(OutboxJob.args, OutboxJob.status).where(
         OutboxJob.job_name == daily.run_daily.name).order_by(OutboxJob.id.desc()).limit(10))
-    return any(status == OutboxStatus.DONE.value and list(args or []) == [today]
+    return any(status == OutboxStatus.DONE and list(args or []) == [today]
                for args, status in rows)
 
 

@@ -141,7 +141,7 @@ def _prepare(outbox_id: int) -> Any:
     handle = job_registry.get(row.job_name) if row is not None else None
     prepare = handle.prepare if handle is not None else None
     try:
-        if row is None or prepare is None or row.status == OutboxStatus.DONE.value:
+        if row is None or prepare is None or row.status == OutboxStatus.DONE:
             return _NOT_PREPARED
         return prepare(*row.args)
     finally:
@@ -158,7 +158,7 @@ def _run(outbox_id: int, prepared: Any = _NOT_PREPARED) -> str:
     row = db.session.scalar(query)
     if row is None:
         return "missing"
-    if row.status == OutboxStatus.DONE.value:
+    if row.status == OutboxStatus.DONE:
         return "already done"
     func = job_registry.get(row.job_name)
     if func is None:
@@ -167,7 +167,7 @@ def _run(outbox_id: int, prepared: Any = _NOT_PREPARED) -> str:
         func(*row.args)
     else:
         func(*row.args, prepared=prepared)
-    row.status = OutboxStatus.DONE.value
+    row.status = OutboxStatus.DONE
     row.done_at = utcnow()
     return "done"
 

@@ -68,7 +68,7 @@ def add(job_name: str, *args: Any, not_before: datetime | None = None) -> Outbox
 def relay(ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
     """Push pending rows (these ids, or all) onto the queue; return how many went."""
     query = select(OutboxJob).where(
-        OutboxJob.status == OutboxStatus.PENDING.value,
+        OutboxJob.status == OutboxStatus.PENDING,
         or_(OutboxJob.not_before.is_(None), OutboxJob.not_before <= utcnow()))
     if ids is not None:
         query = query.where(OutboxJob.id.in_(ids))
@@ -87,7 +87,7 @@ def sweep(*, limit: int = 500) -> int:
     """
     pushed = relay()
     stale_before = utcnow() - STALE_AFTER
-    query = (select(OutboxJob).where(OutboxJob.status == OutboxStatus.ENQUEUED.value)
+    query = (select(OutboxJob).where(OutboxJob.status == OutboxStatus.ENQUEUED)
              .order_by(OutboxJob.id).limit(limit))
     rows = list(db.session.scalars(_skip_locked(query)))
     retry = []
@@ -112,8 +112,8 @@ def sweep(*, limit: int = 500) -> int:
 def mark_pending(outbox_id: int) -> None:
     """Put a row whose job was lost back in line for the next relay (commits)."""
     row = db.session.get(OutboxJob, outbox_id)
-    if row is not None and row.status == OutboxStatus.ENQUEUED.value:
-        row.status = OutboxStatus.PENDING.value
+    if row is not None and row.status == OutboxStatus.ENQUEUED:
+        row.status = OutboxStatus.PENDING
         db.session.commit()
 
 
@@ -128,18 +128,18 @@ def _push(rows: list[OutboxJob]) -> int:
         row.attempts += 1
         row.enqueued_at = utcnow()
         if row.attempts > MAX_ATTEMPTS:
-            row.status = OutboxStatus.FAILED.value
+            row.status = OutboxStatus.FAILED
             row.last_error = (row.last_error or "") + "\ngave up after too many attempts"
             gave_up.append((row.id, row.job_name, list(row.args or [])))
         else:
-            row.status = OutboxStatus.ENQUEUED.value
+            row.status = OutboxStatus.ENQUEUED
     db.session.commit()
     for hook in _GAVE_UP_HOOKS if gave_up else []:
         try:
             hook(gave_up)
         except Exception as exc:  # an alert that fails must not stop the relay
             log.error("gave-up hook failed: %s", type(exc).__name__)
-    to_push = [row for row in rows if row.status == OutboxStatus.ENQUEUED.value]
+    to_push = [row for row in rows if row.status == OutboxStatus.ENQUEUED]
     pushed = 0
     try:
         queue = get_queue()
@@ -158,7 +158,7 @@ def _push(rows: list[OutboxJob]) -> int:
         log.warning("outbox relay: Redis unavailable (%s); %d job(s) wait", type(exc).__name__,
                     len(to_push) - pushed)
         for row in to_push[pushed:]:
-            row.status = OutboxStatus.PENDING.value
+            row.status = OutboxStatus.PENDING
             row.attempts -= 1
         db.session.commit()
     return pushed

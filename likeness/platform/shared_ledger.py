@@ -89,7 +89,7 @@ def flush_pending() -> int:
     """Write every entry whose copy is still waiting in the outbox (before a restore
     replaces the outbox with the archive's); returns how many were new."""
     waiting = db.session.scalars(select(OutboxJob).where(
-        OutboxJob.job_name == publish.name, OutboxJob.status != OutboxStatus.DONE.value))
+        OutboxJob.job_name == publish.name, OutboxJob.status != OutboxStatus.DONE))
     by_book: dict[str, list[dict[str, Any]]] = {}
     for row in waiting:
         book, record = row.args

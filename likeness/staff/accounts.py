@@ -164,7 +164,7 @@ def set_role(user_id: int, role: Role | str, *, actor: StaffUser) -> StaffUser:
     role = Role(role)
     if user.id == actor.id and role != Role.ADMIN:
         raise Forbidden(_("You cannot take the admin role away from yourself."))
-    user.role = role.value
+    user.role = role
     audit.record("staff.role_changed", actor=actor, subject=user.audit_ref,
                  details={"role": role.value})
     return user
@@ -179,7 +179,7 @@ def alert_recipients() -> list[str]:
     return list(db.session.scalars(
         select(StaffUser.email).where(
             StaffUser.is_active.is_(True),
-            StaffUser.role.in_([Role.ADMIN.value, Role.PRIVACY_OFFICER.value]),
+            StaffUser.role.in_([Role.ADMIN, Role.PRIVACY_OFFICER]),
             # A single sign-on account whose provider gave no address (likeness.staff.sso).
             StaffUser.email.not_like(f"%{sso.NO_EMAIL_DOMAIN}"),
         )

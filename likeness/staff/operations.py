@@ -67,7 +67,7 @@ def alert_audit_chain(problem: str) -> None:
 def needs_attention(request_id: int) -> list[str]:
     """The names of given-up jobs of this request (shown on its page)."""
     rows = db.session.execute(select(OutboxJob.job_name, OutboxJob.args).where(
-        OutboxJob.status == OutboxStatus.FAILED.value,
+        OutboxJob.status == OutboxStatus.FAILED,
         OutboxJob.job_name.in_(_request_jobs())))
     return sorted({name.rpartition(".")[2] for name, args in rows
                    if args and args[0] == request_id})

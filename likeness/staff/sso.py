@@ -74,7 +74,7 @@ def password_login_allowed(user: StaffUser) -> bool:
     only admins may use theirs."""
     if user.is_sso:
         return False
-    return current_app.config["LOCAL_LOGIN"] == "all" or user.role == Role.ADMIN.value
+    return current_app.config["LOCAL_LOGIN"] == "all" or user.role == Role.ADMIN
 
 
 class StateStore:
@@ -216,7 +216,7 @@ def sign_in(claims: dict[str, Any]) -> SignIn | SsoRefused:
         user.is_active, user.sso_deactivated = True, False
         audit.record("staff.activated", actor=IDENTITY_PROVIDER, subject=user.audit_ref)
     if user.role != role.value:
-        user.role = role.value
+        user.role = role
         audit.record("staff.role_changed", actor=IDENTITY_PROVIDER, subject=user.audit_ref,
                      details={"role": role.value})
     _follow_profile(user, claims)

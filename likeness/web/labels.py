@@ -4,6 +4,7 @@ language: a page never shows a raw code such as `in_progress`."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -26,29 +27,29 @@ from likeness.models import (
     TemplatePolicy,
 )
 
-CHANNEL_LABELS = {
-    Channel.INTERNAL.value: _l("Internal use"),
-    Channel.WEBSITE.value: _l("Website"),
-    Channel.SOCIAL_MEDIA.value: _l("Social media"),
-    Channel.PRINT.value: _l("Print"),
-    Channel.THIRD_PARTIES.value: _l("Third parties"),
+CHANNEL_LABELS: dict[str, Any] = {
+    Channel.INTERNAL: _l("Internal use"),
+    Channel.WEBSITE: _l("Website"),
+    Channel.SOCIAL_MEDIA: _l("Social media"),
+    Channel.PRINT: _l("Print"),
+    Channel.THIRD_PARTIES: _l("Third parties"),
 }
 
 DISCLOSURE_KIND_LABELS = {
-    DisclosureKind.SHARE_LINK.value: _l("share link"),
-    DisclosureKind.DOWNLOAD.value: _l("download"),
-    DisclosureKind.PUBLICATION.value: _l("publication"),
+    DisclosureKind.SHARE_LINK: _l("share link"),
+    DisclosureKind.DOWNLOAD: _l("download"),
+    DisclosureKind.PUBLICATION: _l("publication"),
 }
 
 LIGHT_LABELS = {"green": _l("consent"), "amber": _l("consent, ending soon"),
                 "red": _l("no consent")}
 
 # Staff in answers are named by role unless the organisation chooses names.
-STAFF_ROLE_LABELS = {
-    Role.ADMIN.value: _l("an administrator"),
-    Role.PRIVACY_OFFICER.value: _l("a privacy officer"),
-    Role.LIBRARIAN.value: _l("a librarian"),
-    Role.VIEWER.value: _l("a staff member"),
+STAFF_ROLE_LABELS: dict[str, Any] = {
+    Role.ADMIN: _l("an administrator"),
+    Role.PRIVACY_OFFICER: _l("a privacy officer"),
+    Role.LIBRARIAN: _l("a librarian"),
+    Role.VIEWER: _l("a staff member"),
     "system": _l("the system"),
     "recipient": _l("a recipient of a share link"),
     "subject": _l("you"),
@@ -68,77 +69,77 @@ AUDIT_ACTION_LABELS = {
 
 
 RECEIVED_VIA_LABELS = {
-    ReceivedVia.PORTAL.value: _l("the portal"),
-    ReceivedVia.EMAIL.value: _l("email"),
-    ReceivedVia.LETTER.value: _l("letter"),
-    ReceivedVia.PHONE.value: _l("phone"),
-    ReceivedVia.IN_PERSON.value: _l("in person"),
+    ReceivedVia.PORTAL: _l("the portal"),
+    ReceivedVia.EMAIL: _l("email"),
+    ReceivedVia.LETTER: _l("letter"),
+    ReceivedVia.PHONE: _l("phone"),
+    ReceivedVia.IN_PERSON: _l("in person"),
 }
 
 
 TAKEDOWN_REASON_LABELS = {
-    TakedownReason.WITHDRAWAL.value: _l("consent withdrawn"),
-    TakedownReason.EXPIRY.value: _l("consent expired"),
-    TakedownReason.OBJECTION.value: _l("objection"),
-    TakedownReason.ERASURE.value: _l("erasure"),
-    TakedownReason.RESTRICTION.value: _l("restriction"),
-    TakedownReason.RECTIFICATION.value: _l("rectification"),
+    TakedownReason.WITHDRAWAL: _l("consent withdrawn"),
+    TakedownReason.EXPIRY: _l("consent expired"),
+    TakedownReason.OBJECTION: _l("objection"),
+    TakedownReason.ERASURE: _l("erasure"),
+    TakedownReason.RESTRICTION: _l("restriction"),
+    TakedownReason.RECTIFICATION: _l("rectification"),
 }
 # One plain sentence per channel, for the person who decides (the signing page).
 CHANNEL_DESCRIPTIONS = {
-    Channel.INTERNAL.value: _l("Only for colleagues: the intranet, internal newsletters and "
+    Channel.INTERNAL: _l("Only for colleagues: the intranet, internal newsletters and "
                                "presentations."),
-    Channel.WEBSITE.value: _l("On our public website, where anyone can see them."),
-    Channel.SOCIAL_MEDIA.value: _l("In our posts on social media such as Instagram, LinkedIn "
+    Channel.WEBSITE: _l("On our public website, where anyone can see them."),
+    Channel.SOCIAL_MEDIA: _l("In our posts on social media such as Instagram, LinkedIn "
                                    "or Facebook."),
-    Channel.PRINT.value: _l("On paper: brochures, posters, magazines and annual reports."),
-    Channel.THIRD_PARTIES.value: _l("Given to other organisations we work with, such as "
+    Channel.PRINT: _l("On paper: brochures, posters, magazines and annual reports."),
+    Channel.THIRD_PARTIES: _l("Given to other organisations we work with, such as "
                                     "newspapers or partners, for their own publications."),
 }
 
 REQUEST_TYPE_LABELS = {
-    RequestType.ACCESS.value: _l("Access"),
-    RequestType.ERASURE.value: _l("Erasure"),
-    RequestType.OBJECTION.value: _l("Objection"),
-    RequestType.RECTIFICATION.value: _l("Rectification"),
-    RequestType.RESTRICTION.value: _l("Restriction"),
-    RequestType.PORTABILITY.value: _l("Portability"),
-    RequestType.WITHDRAWAL.value: _l("Withdrawal of consent"),
+    RequestType.ACCESS: _l("Access"),
+    RequestType.ERASURE: _l("Erasure"),
+    RequestType.OBJECTION: _l("Objection"),
+    RequestType.RECTIFICATION: _l("Rectification"),
+    RequestType.RESTRICTION: _l("Restriction"),
+    RequestType.PORTABILITY: _l("Portability"),
+    RequestType.WITHDRAWAL: _l("Withdrawal of consent"),
 }
 
 # As the person who asked reads them (the portal and emails) ...
 REQUEST_STATUS_LABELS = {
-    RequestStatus.AWAITING_VERIFICATION.value: _l("waiting for your confirmation"),
-    RequestStatus.OPEN.value: _l("received"),
-    RequestStatus.INFO_REQUESTED.value: _l("we need more information"),
-    RequestStatus.IN_PROGRESS.value: _l("being handled"),
-    RequestStatus.ANSWERED.value: _l("answered"),
-    RequestStatus.REFUSED.value: _l("refused"),
-    RequestStatus.CLOSED.value: _l("closed"),
+    RequestStatus.AWAITING_VERIFICATION: _l("waiting for your confirmation"),
+    RequestStatus.OPEN: _l("received"),
+    RequestStatus.INFO_REQUESTED: _l("we need more information"),
+    RequestStatus.IN_PROGRESS: _l("being handled"),
+    RequestStatus.ANSWERED: _l("answered"),
+    RequestStatus.REFUSED: _l("refused"),
+    RequestStatus.CLOSED: _l("closed"),
 }
 
 # ... and as staff read them (the queue).
 REQUEST_STATUS_STAFF_LABELS = {
-    RequestStatus.AWAITING_VERIFICATION.value: _l("Email not confirmed yet"),
-    RequestStatus.OPEN.value: _l("Open"),
-    RequestStatus.INFO_REQUESTED.value: _l("Waiting for information"),
-    RequestStatus.IN_PROGRESS.value: _l("In progress"),
-    RequestStatus.ANSWERED.value: _l("Answered"),
-    RequestStatus.REFUSED.value: _l("Refused"),
-    RequestStatus.CLOSED.value: _l("Closed"),
+    RequestStatus.AWAITING_VERIFICATION: _l("Email not confirmed yet"),
+    RequestStatus.OPEN: _l("Open"),
+    RequestStatus.INFO_REQUESTED: _l("Waiting for information"),
+    RequestStatus.IN_PROGRESS: _l("In progress"),
+    RequestStatus.ANSWERED: _l("Answered"),
+    RequestStatus.REFUSED: _l("Refused"),
+    RequestStatus.CLOSED: _l("Closed"),
 }
 
 QUITCLAIM_STATUS_LABELS = {
-    QuitclaimStatus.SIGNED.value: _l("Active"),
-    QuitclaimStatus.WITHDRAWN.value: _l("Withdrawn"),
-    QuitclaimStatus.EXPIRED.value: _l("Expired"),
+    QuitclaimStatus.SIGNED: _l("Active"),
+    QuitclaimStatus.WITHDRAWN: _l("Withdrawn"),
+    QuitclaimStatus.EXPIRED: _l("Expired"),
 }
 
 INVITATION_STATUS_LABELS = {
-    InvitationStatus.OPEN.value: _l("waiting"),
-    InvitationStatus.USED.value: _l("signed"),
-    InvitationStatus.CANCELLED.value: _l("cancelled"),
-    InvitationStatus.FORWARDED.value: _l("passed on to the parent or guardian"),
+    InvitationStatus.OPEN: _l("waiting"),
+    InvitationStatus.USED: _l("signed"),
+    InvitationStatus.CANCELLED: _l("cancelled"),
+    InvitationStatus.FORWARDED: _l("passed on to the parent or guardian"),
 }
 
 QUITCLAIM_EVENT_LABELS = {
@@ -150,30 +151,30 @@ QUITCLAIM_EVENT_LABELS = {
     "biometric_withdrawn": _l("Consent to face recognition withdrawn"),
 }
 
-ROLE_LABELS = {
-    Role.ADMIN.value: _l("Administrator"),
-    Role.PRIVACY_OFFICER.value: _l("Privacy officer"),
-    Role.LIBRARIAN.value: _l("Librarian"),
-    Role.VIEWER.value: _l("Viewer"),
+ROLE_LABELS: dict[str, Any] = {
+    Role.ADMIN: _l("Administrator"),
+    Role.PRIVACY_OFFICER: _l("Privacy officer"),
+    Role.LIBRARIAN: _l("Librarian"),
+    Role.VIEWER: _l("Viewer"),
 }
 
 TEMPLATE_POLICY_LABELS = {
-    TemplatePolicy.ALL.value: _l("all: every face gets an encrypted template"),
-    TemplatePolicy.CONSENTED_ONLY.value: _l("consented-only: templates only with biometric "
+    TemplatePolicy.ALL: _l("all: every face gets an encrypted template"),
+    TemplatePolicy.CONSENTED_ONLY: _l("consented-only: templates only with biometric "
                                             "consent"),
-    TemplatePolicy.OFF.value: _l("off: no face recognition; purges every template"),
+    TemplatePolicy.OFF: _l("off: no face recognition; purges every template"),
 }
 
 HEALTH_GROUND_LABELS = {
-    HealthGround.EXPLICIT_CONSENT.value: _l("Explicit consent of each person (Art. 9(2)(a))"),
-    HealthGround.VITAL_INTERESTS.value: _l("Vital interests (Art. 9(2)(c))"),
-    HealthGround.MADE_PUBLIC.value: _l("Made public by the person (Art. 9(2)(e))"),
-    HealthGround.LEGAL_CLAIMS.value: _l("Legal claims (Art. 9(2)(f))"),
-    HealthGround.SUBSTANTIAL_PUBLIC_INTEREST.value: _l(
+    HealthGround.EXPLICIT_CONSENT: _l("Explicit consent of each person (Art. 9(2)(a))"),
+    HealthGround.VITAL_INTERESTS: _l("Vital interests (Art. 9(2)(c))"),
+    HealthGround.MADE_PUBLIC: _l("Made public by the person (Art. 9(2)(e))"),
+    HealthGround.LEGAL_CLAIMS: _l("Legal claims (Art. 9(2)(f))"),
+    HealthGround.SUBSTANTIAL_PUBLIC_INTEREST: _l(
         "Substantial public interest under a specific law (Art. 9(2)(g))"),
-    HealthGround.HEALTH_CARE.value: _l("Provision of care, under professional secrecy "
+    HealthGround.HEALTH_CARE: _l("Provision of care, under professional secrecy "
                                        "(Art. 9(2)(h))"),
-    HealthGround.ARCHIVING.value: _l("Archiving in the public interest (Art. 9(2)(j))"),
+    HealthGround.ARCHIVING: _l("Archiving in the public interest (Art. 9(2)(j))"),
 }
 
 

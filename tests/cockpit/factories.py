@@ -23,7 +23,7 @@ from likeness.models import (
 def asset(db: Any, collection: str | None = None, faces: int = 1) -> Asset:
     row = Asset(sha256=secrets.token_hex(32), original_filename="x.jpg", image_format="JPEG",
                 width=800, height=600, byte_size=1000, collection=collection,
-                status=AssetStatus.INDEXED.value)
+                status=AssetStatus.INDEXED)
     db.session.add(row)
     db.session.flush()
     for n in range(faces):

@@ -55,7 +55,7 @@ def test_a_restore_brings_data_and_files_back_and_keeps_later_withdrawals(
     db.session.expire_all()
 
     restored = db.session.get(Quitclaim, quitclaim_id)
-    assert restored.status == QuitclaimStatus.WITHDRAWN.value  # the withdrawal stands
+    assert restored.status == QuitclaimStatus.WITHDRAWN  # the withdrawal stands
     assert restored.biometric_withdrawn_at is not None
     assert db.session.scalar(select(func.count()).select_from(Face).where(
         Face.person_id == person_id, Face.template_ciphertext.is_not(None))) == 0
@@ -93,7 +93,7 @@ def test_a_second_restore_of_the_same_backup_does_not_withdraw_a_newer_quitclaim
     output = _cli(app, "restore", "--yes", str(later)).output
     assert "withdrawals_reapplied: 0" in output
     db.session.expire_all()
-    assert db.session.get(Quitclaim, second_id).status == QuitclaimStatus.SIGNED.value
+    assert db.session.get(Quitclaim, second_id).status == QuitclaimStatus.SIGNED
     _cli(app, "verify-audit")
 
 

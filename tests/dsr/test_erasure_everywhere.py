@@ -226,13 +226,13 @@ def test_a_ledger_copy_that_fails_is_retried_until_the_store_answers(
     run_jobs()
     copy = db.session.scalars(select(OutboxJob).where(
         OutboxJob.job_name == shared_ledger.publish.name)).one()
-    assert copy.status != OutboxStatus.DONE.value and copy.last_error == "StorageUnavailable"
+    assert copy.status != OutboxStatus.DONE and copy.last_error == "StorageUnavailable"
     assert not any("ledger/withdrawals/" in k for k in _objects(s3_endpoint, bucket))
 
     monkeypatch.setattr(store, "write", working_write)  # the store answers again
     outbox.sweep()
     run_jobs()
     db.session.expire_all()
-    assert db.session.get(OutboxJob, copy.id).status == OutboxStatus.DONE.value
+    assert db.session.get(OutboxJob, copy.id).status == OutboxStatus.DONE
     (entry,) = shared_ledger.read("withdrawals")
     assert entry["quitclaim_id"] == quitclaim.id

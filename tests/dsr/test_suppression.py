@@ -114,7 +114,7 @@ def test_the_erased_person_is_reduced_to_a_suppression_record_nothing_can_reach(
     assert (person.name, person.email, person.date_of_birth, person.guardian_email) == (
         suppression.ERASED_NAME, None, None, None)
     entry = db.session.scalars(select(ErasureLedgerEntry).where(
-        ErasureLedgerEntry.kind == ErasureKind.PERSON_SUPPRESSED.value)).one()
+        ErasureLedgerEntry.kind == ErasureKind.PERSON_SUPPRESSED)).one()
     assert entry.facts["address_hashes"] == [suppression.keyed_hash("barack@example.org")]
     assert entry.facts["name_hash"] == suppression.keyed_hash("Barack Obama")
     assert "barack" not in str(entry.facts).lower()

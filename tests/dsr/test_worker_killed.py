@@ -156,4 +156,4 @@ def test_killed_while_rendering_the_answer_and_sending_the_mail_ends_as_a_clean_
     assert steps == {"request.erasure": 1, "request.answer_drafted": 1,
                      "request.answer_sent": 1, "share.revoked": 1,
                      "disclosure.recipient_notified": 1}
-    assert set(db.session.scalars(select(OutboxJob.status))) == {OutboxStatus.DONE.value}
+    assert set(db.session.scalars(select(OutboxJob.status))) == {OutboxStatus.DONE}

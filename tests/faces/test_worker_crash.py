@@ -53,13 +53,13 @@ def _log(app: Flask) -> Path:
 def _indexed() -> int:
     db.session.rollback()  # end the read transaction: see the worker's commits
     return db.session.scalar(select(func.count()).select_from(Asset)
-                             .where(Asset.status == AssetStatus.INDEXED.value))
+                             .where(Asset.status == AssetStatus.INDEXED))
 
 
 def _unfinished_jobs() -> int:
     db.session.rollback()  # end the read transaction: see the worker's commits
     return db.session.scalar(select(func.count()).select_from(OutboxJob)
-                             .where(OutboxJob.status != OutboxStatus.DONE.value))
+                             .where(OutboxJob.status != OutboxStatus.DONE))
 
 
 def _outbox_report() -> list[tuple[object, ...]]:
@@ -68,7 +68,7 @@ def _outbox_report() -> list[tuple[object, ...]]:
     db.session.rollback()
     report = []
     for row in db.session.scalars(select(OutboxJob).where(
-            OutboxJob.status != OutboxStatus.DONE.value).order_by(OutboxJob.id)):
+            OutboxJob.status != OutboxStatus.DONE).order_by(OutboxJob.id)):
         try:
             job = fetch_job(row.rq_job_id)
             state = job.get_status() if job is not None else "NoSuchJob"

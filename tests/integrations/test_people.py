@@ -115,7 +115,7 @@ def test_a_request_from_the_image_bank_follows_the_portal_rules(client, make_key
     body = response.get_json()
     assert body["reference"].startswith("DSR-") and body["status"] == "awaiting_verification"
     stored = db.session.scalars(select(SubjectRequest)).one()
-    assert stored.status == RequestStatus.AWAITING_VERIFICATION.value
+    assert stored.status == RequestStatus.AWAITING_VERIFICATION
     assert stored.due_on.isoformat() == body["due_on"]
     run_jobs()
     assert link_in(mailbox.to("dana@example.org")[0], "/request/verify/")

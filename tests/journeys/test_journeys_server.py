@@ -50,7 +50,7 @@ def test_seed_demo_fills_a_fresh_instance_and_refuses_one_with_data(committed_ap
     (request,) = db.session.scalars(select(SubjectRequest))
     assert request.type == "access" and request.selfie_path and request.email_verified_at
     waiting = db.session.scalars(select(QuitclaimInvitation).where(
-        QuitclaimInvitation.status == InvitationStatus.OPEN.value)).one()
+        QuitclaimInvitation.status == InvitationStatus.OPEN)).one()
     assert db.session.get(Person, waiting.person_id).guardian_email == "parent@example.org"
 
     again = runner.invoke(args=["seed-demo"])

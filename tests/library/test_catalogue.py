@@ -27,7 +27,7 @@ from likeness.platform.clock import today
 def _asset(db: Any, n: int, *, faces: int = 1) -> Asset:
     asset = Asset(sha256=hashlib.sha256(f"photo-{n}".encode()).hexdigest(),
                   original_filename=f"photo-{n:03d}.jpg", image_format="jpeg", width=800,
-                  height=600, byte_size=1000, status=AssetStatus.INDEXED.value)
+                  height=600, byte_size=1000, status=AssetStatus.INDEXED)
     db.session.add(asset)
     db.session.flush()
     for i in range(faces):
@@ -93,9 +93,9 @@ def test_sql_filters_agree_with_the_consent_lights(app: Flask, db: Any):
     suppressed = _asset(db, 7)
     no_faces = _asset(db, 8, faces=0)
     pending = _asset(db, 9, faces=0)  # not indexed yet: no faces known, so none to blur
-    pending.status = AssetStatus.PENDING.value
+    pending.status = AssetStatus.PENDING
     failed = _asset(db, 10, faces=0)
-    failed.status = AssetStatus.FAILED.value
+    failed.status = AssetStatus.FAILED
     for asset in (green, amber, website_only, restricted, blurred):
         asset.faces[0].person_id = person.id
     suppressed.faces[0].person_id = erased.id

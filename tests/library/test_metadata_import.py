@@ -64,13 +64,13 @@ def test_orientation_6_names_land_on_the_detected_faces_and_staff_confirm_them(
     asset_id = _upload(tmp_path, librarian, 6, "mwg",
                        [(LEFT, "Doe, Jane"), (RIGHT, None), (NOWHERE, "Piet Jansen")])
     asset = db.session.get(Asset, asset_id)
-    assert asset.status == AssetStatus.INDEXED.value
+    assert asset.status == AssetStatus.INDEXED
     left, ghost, right = _faces(db, asset_id)
     # The detector's faces got the names of the regions over them; nothing is tagged yet.
     assert (left.origin, left.imported_name, left.person_id) == ("detector", "Doe, Jane", None)
     assert (right.origin, right.imported_name) == ("detector", None)
     # The region with no face under it is kept as a face of its own, from metadata.
-    assert (ghost.origin, ghost.imported_name) == (FaceOrigin.METADATA.value, "Piet Jansen")
+    assert (ghost.origin, ghost.imported_name) == (FaceOrigin.METADATA, "Piet Jansen")
     assert db.session.scalar(select(Person).where(Person.name == "Doe, Jane")) is None
 
     page = client.get("/admin/library/imported-names")
@@ -89,8 +89,8 @@ def test_orientation_6_names_land_on_the_detected_faces_and_staff_confirm_them(
     assert jane is not None
     left, ghost, right = _faces(db, asset_id)
     assert (left.person_id, left.tag_source, left.imported_name) == (
-        jane.id, TagSource.METADATA.value, None)
-    assert (ghost.person_id, ghost.tag_source) == (existing.id, TagSource.METADATA.value)
+        jane.id, TagSource.METADATA, None)
+    assert (ghost.person_id, ghost.tag_source) == (existing.id, TagSource.METADATA)
     # Under policy `all` detected faces have templates; a region the detector did not see
     # as a face gets none, not even after the policy job ran for the new tags.
     run_jobs()
@@ -107,7 +107,7 @@ def test_orientation_6_names_land_on_the_detected_faces_and_staff_confirm_them(
 
     # A re-index keeps what came from the metadata: no face lost, none twice.
     asset = db.session.get(Asset, asset_id)
-    asset.status = AssetStatus.PENDING.value
+    asset.status = AssetStatus.PENDING
     db.session.commit()
     indexing.index_asset(asset_id)
     db.session.expire_all()
@@ -154,7 +154,7 @@ def test_dismissing_a_name_keeps_the_face(app: Flask, db: Any, client: FlaskClie
     assert db.session.scalar(select(Person).where(Person.name == "Someone Else")) is None
     # Checking the photo for faces again does not bring the dismissed name back.
     asset = db.session.get(Asset, result.asset_id)
-    asset.status = AssetStatus.PENDING.value
+    asset.status = AssetStatus.PENDING
     db.session.commit()
     indexing.index_asset(asset.id)
     db.session.expire_all()

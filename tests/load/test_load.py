@@ -376,7 +376,7 @@ def test_fixed_arrival_rate_for_a_minute_no_5xx_and_every_request_has_one_email(
         with engine.connect() as connection:
             for _ in range(600):  # bounded: the workers drain the outbox (at most 2 minutes)
                 waiting = connection.scalar(select(func.count()).select_from(OutboxJob).where(
-                    OutboxJob.status != OutboxStatus.DONE.value))
+                    OutboxJob.status != OutboxStatus.DONE))
                 connection.rollback()
                 if not waiting:
                     break

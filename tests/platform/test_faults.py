@@ -79,7 +79,7 @@ def test_retries_used_up_mark_the_request_and_alert_staff(
         outbox.sweep()
     row = db.session.scalars(select(OutboxJob).where(
         OutboxJob.job_name == answer.render_answer.name)).one()
-    assert row.status == OutboxStatus.FAILED.value
+    assert row.status == OutboxStatus.FAILED
     alerts = [m for m in mailbox.messages if "failed after every retry" in m["Subject"]]
     assert len(alerts) == 1 and str(subject_request.id) in alerts[0].get_payload()
     page = client.get(f"/admin/requests/{subject_request.id}").get_data(as_text=True)

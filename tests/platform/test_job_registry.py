@@ -156,6 +156,6 @@ def test_jobs_queued_before_the_upgrade_run_after_it(
         assert jobs.run_outbox_job(rows[0].id) == "done"
         assert jobs.run_outbox_job(rows[2].id) == "done"
         assert _db.session.scalars(select(ManageLinkRequest)).all() == []
-        assert _db.session.get(OutboxJob, rows[2].id).status == OutboxStatus.DONE.value
+        assert _db.session.get(OutboxJob, rows[2].id).status == OutboxStatus.DONE
         _db.session.remove()
         _db.engine.dispose()

@@ -62,5 +62,5 @@ def test_a_withdrawal_only_an_older_versions_file_knows_is_reapplied_and_shared(
     assert result.exit_code == 0, result.output
     assert "withdrawals_reapplied: 1" in result.output
     db.session.expire_all()
-    assert db.session.get(Quitclaim, signed.id).status == QuitclaimStatus.WITHDRAWN.value
+    assert db.session.get(Quitclaim, signed.id).status == QuitclaimStatus.WITHDRAWN
     assert [e["quitclaim_id"] for e in shared_ledger.read("withdrawals")] == [signed.id]

@@ -86,9 +86,9 @@ def test_a_job_marks_itself_done_in_the_same_transaction_as_its_effect(app: Flas
         run_outbox_job(failing.id)
     _db.session.expire_all()
     assert _keys() == {"uow-ok"}  # the failed job left no half of its effect
-    assert _db.session.get(OutboxJob, ok.id).status == OutboxStatus.DONE.value
+    assert _db.session.get(OutboxJob, ok.id).status == OutboxStatus.DONE
     failed_row = _db.session.get(OutboxJob, failing.id)
-    assert failed_row.status != OutboxStatus.DONE.value
+    assert failed_row.status != OutboxStatus.DONE
     assert failed_row.last_error == "RuntimeError"
     # Run again (a retry): the done job has no second effect.
     assert run_outbox_job(ok.id) == "already done"

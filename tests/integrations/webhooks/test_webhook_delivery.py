@@ -43,7 +43,7 @@ def test_an_event_arrives_signed_and_is_logged(db, integration, endpoint, receiv
     assert message["data"]["external_ids"] == ["IMG-1"]
     assert message["webhook_id"] == f"msg_{event.id}"
     found = only_delivery(db)
-    assert found.status == DeliveryStatus.DELIVERED.value
+    assert found.status == DeliveryStatus.DELIVERED
     assert found.last_status_code == 204
     (attempt,) = db.session.scalars(select(WebhookAttempt)).all()
     assert attempt.status_code == 204 and attempt.error is None
@@ -91,7 +91,7 @@ def test_after_three_days_of_failures_the_delivery_is_dead_lettered(db, integrat
         waited += delay * 1.11
         deliver_due(after=waited)
     found = only_delivery(db)
-    assert found.status == DeliveryStatus.DEAD.value
+    assert found.status == DeliveryStatus.DEAD
     assert found.attempts == delivery.MAX_ATTEMPTS == 10
     assert receiver.requests == 10
     assert timedelta(days=3) <= waited <= timedelta(days=3, hours=12)
