@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 
 from likeness.errors import InvalidInput
 from likeness.extensions import db
-from likeness.models import Setting, utcnow
-from likeness.platform import audit
+from likeness.models import Setting
+from likeness.platform import audit, stored_settings
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
 
@@ -89,13 +89,7 @@ def save(values: dict[str, int], *, actor: Actor) -> list[str]:
         old = value(period)
         if new == old and db.session.get(Setting, period.key) is not None:
             continue
-        row = db.session.get(Setting, period.key)
-        if row is None:
-            row = Setting(key=period.key, value=str(new))
-            db.session.add(row)
-        row.value = str(new)
-        row.updated_at = utcnow()
-        row.updated_by_id = actor.staff_id
+        stored_settings.store(period.key, str(new), actor)
         if new != old:
             changed.append(period.key)
             audit.record("setting.retention_changed", actor=actor,

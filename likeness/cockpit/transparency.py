@@ -10,8 +10,8 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from likeness.extensions import db
-from likeness.models import Setting, utcnow
-from likeness.platform import audit
+from likeness.models import Setting
+from likeness.platform import audit, stored_settings
 from likeness.platform.actor import Actor
 from likeness.platform.app_state import forget, per_app
 from likeness.platform.uow import after_commit, use_case
@@ -52,12 +52,6 @@ def dpo_contact() -> str:
 @use_case
 def update(*, notice: str, dpo: str, actor: Actor) -> None:
     for key, value in ((PRIVACY_NOTICE, notice.strip()[:20000]), (DPO_CONTACT, dpo.strip()[:500])):
-        row = db.session.get(Setting, key)
-        if row is None:
-            row = Setting(key=key, value=value)
-            db.session.add(row)
-        row.value = value
-        row.updated_at = utcnow()
-        row.updated_by_id = actor.staff_id
+        stored_settings.store(key, value, actor)
     audit.record("setting.transparency_changed", actor=actor)
     after_commit(lambda: forget(_DPO_CACHE))

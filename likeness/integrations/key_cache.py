@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from likeness.extensions import db
 from likeness.models import ApiKey
+from likeness.models.integration import key_state
 from likeness.platform import uow
 from likeness.platform.app_state import per_app
 from likeness.platform.queue import get_redis
@@ -46,13 +47,8 @@ class KeyFacts:
     revoked_at: datetime | None
 
     def state(self, now: datetime) -> str:
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and self.expires_at <= now:
-            return "expired"
-        if self.retires_at is not None:
-            return "retired" if self.retires_at <= now else "rotating"
-        return "active"
+        return key_state(now, revoked_at=self.revoked_at, expires_at=self.expires_at,
+                         retires_at=self.retires_at)
 
 
 @dataclass

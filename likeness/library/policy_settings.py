@@ -19,8 +19,8 @@ from sqlalchemy import select
 from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db
 from likeness.faces import templates
-from likeness.models import DpiaVersion, Role, Setting, StaffUser, TemplatePolicy, utcnow
-from likeness.platform import audit
+from likeness.models import DpiaVersion, Role, Setting, StaffUser, TemplatePolicy
+from likeness.platform import audit, stored_settings
 from likeness.platform.actor import Actor
 from likeness.platform.jobs import Job
 from likeness.platform.uow import use_case
@@ -167,15 +167,8 @@ def confirm_template_policy(*, actor: Actor) -> None:
 
 
 def _value(key: str) -> str | None:
-    row = db.session.get(Setting, key)
-    return row.value if row else None
+    return stored_settings.read(key)
 
 
 def _store(key: str, value: str, actor: Actor) -> None:
-    row = db.session.get(Setting, key)
-    if row is None:
-        row = Setting(key=key, value=value)
-        db.session.add(row)
-    row.value = value
-    row.updated_at = utcnow()
-    row.updated_by_id = actor.staff_id
+    stored_settings.store(key, value, actor)

@@ -41,6 +41,19 @@ class Integration(Base):
         return f"integration:{self.id}"
 
 
+def key_state(now: datetime, *, revoked_at: datetime | None, expires_at: datetime | None,
+              retires_at: datetime | None) -> str:
+    """An API key's state at `now`: revoked, expired, retired (rotated, grace period over),
+    rotating (still valid beside its successor) or active."""
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at is not None and expires_at <= now:
+        return "expired"
+    if retires_at is not None:
+        return "retired" if retires_at <= now else "rotating"
+    return "active"
+
+
 class ApiKey(Base):
     """A machine client's key. Only its SHA-256 is stored (the key is 190 random bits, so
     a slow hash adds nothing); `prefix` finds the row without scanning. Shown once."""
@@ -80,13 +93,8 @@ class ApiKey(Base):
         return self.retires_at is None or self.retires_at > now
 
     def state(self, now: datetime) -> str:
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and self.expires_at <= now:
-            return "expired"
-        if self.retires_at is not None:
-            return "retired" if self.retires_at <= now else "rotating"
-        return "active"
+        return key_state(now, revoked_at=self.revoked_at, expires_at=self.expires_at,
+                         retires_at=self.retires_at)
 
 
 class ApiCall(Base):
