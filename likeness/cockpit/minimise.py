@@ -52,7 +52,7 @@ def request(request_id: int, *, actor: Actor) -> None:
     db.session.execute(update(RequestStatusChange)
                        .where(RequestStatusChange.request_id == request_id)
                        .values(note=None))
-    after_commit(lambda: _remove(files))
+    after_commit(lambda: remove_stored(files))
     audit.record("retention.request_minimised", actor=actor,
                  subject=f"request:{request_id}", details={"files": len(files)})
 
@@ -64,13 +64,15 @@ def delete_quitclaim(quitclaim_id: int) -> None:
         return
     files = [quitclaim.pdf_path] if quitclaim.pdf_path else []
     db.session.delete(quitclaim)
-    after_commit(lambda: _remove(files))
+    after_commit(lambda: remove_stored(files))
 
 
-def _remove(relatives: list[str]) -> None:
+def remove_stored(relatives: list[str]) -> None:
+    """Delete stored files after a commit; a path that is not a storage key of ours (an
+    old row's odd value) has nothing of ours to remove."""
     for relative in relatives:
         try:
             storage().delete(relative)
-        except ValueError:  # not a key of ours: nothing of ours to remove
+        except ValueError:
             continue
 

@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from likeness.cockpit import schedules
+from likeness.cockpit.minimise import remove_stored
 from likeness.cockpit.retention_items import OPEN_STATES, HeldLookup, Item, RulePlan
 from likeness.extensions import db
 from likeness.faces import index
@@ -56,7 +57,6 @@ from likeness.models import (
 from likeness.platform import backup_rotation
 from likeness.platform.actor import Actor
 from likeness.platform.clock import AMSTERDAM, local_date
-from likeness.platform.storage import storage
 from likeness.platform.uow import after_commit
 
 LABELS = {
@@ -274,7 +274,7 @@ def _delete_exports(items: list[Item], actor: Actor) -> None:
             files.append(request.export_zip_path)
         request.export_zip_path = None
         request.export_zip_sha256 = None
-    after_commit(lambda: _remove(files))
+    after_commit(lambda: remove_stored(files))
 
 
 def _rotate_backups(items: list[Item], actor: Actor) -> None:
@@ -282,13 +282,6 @@ def _rotate_backups(items: list[Item], actor: Actor) -> None:
     # After the commit: a run that rolls back must not have deleted anything.
     after_commit(lambda: backup_rotation.delete(names))
 
-
-def _remove(relatives: list[str]) -> None:
-    for relative in relatives:
-        try:
-            storage().delete(relative)
-        except ValueError:  # not a key of ours: nothing of ours to remove
-            continue
 
 
 ACTIONS: dict[str, Callable[[list[Item], Actor], int | None]] = {
