@@ -112,10 +112,14 @@ def test_an_old_backup_cannot_bring_an_erased_face_back(
     import numpy as np
     from PIL import Image
 
-    from likeness.dsr import actions, locate
     from likeness.faces import engine
     from likeness.models import Asset
-    from tests.support.scenarios import latest_request, submit_request, verify_by_email
+    from tests.support.scenarios import (
+        carry_out_for_person,
+        latest_request,
+        submit_request,
+        verify_by_email,
+    )
 
     archive = tmp_path / "before-erasure.tar.gz"
     _cli(app, "backup", "--output", str(archive))
@@ -123,12 +127,7 @@ def test_an_old_backup_cannot_bring_an_erased_face_back(
     submit_request(client, type_="erasure", details="Remove me")
     verify_by_email(client, mailbox)
     erasure = latest_request(db)
-    locate.link_person(erasure.id, tagged_barack.person.id, actor=officer)
-    locate.start(erasure.id, actor=officer)
-    run_jobs()
-    for match, _f, _a in locate.candidates(erasure.id):
-        locate.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
-    actions.perform(erasure.id, actor=officer)
+    carry_out_for_person(erasure.id, tagged_barack.person.id, officer, erasure_choice="blur")
     run_jobs()
 
     output = _cli(app, "restore", "--yes", str(archive)).output

@@ -11,10 +11,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from likeness.dsr import actions, locate
 from likeness.platform.storage import instance_dir
-from tests.support.helpers import run_jobs
-from tests.support.scenarios import latest_request, send_answer, submit_request, verify_by_email
+from tests.support.scenarios import (
+    carry_out_for_person,
+    latest_request,
+    send_answer,
+    submit_request,
+    verify_by_email,
+)
 
 
 def test_tagging_and_searches_for_the_person_are_in_the_log(
@@ -25,12 +29,7 @@ def test_tagging_and_searches_for_the_person_are_in_the_log(
     submit_request(client, type_="access", details="The gala")
     verify_by_email(client, mailbox)
     subject_request = latest_request(db)
-    locate.link_person(subject_request.id, tagged_barack.person.id, actor=officer)
-    locate.start(subject_request.id, actor=officer)
-    run_jobs()
-    for match, _face, _asset in locate.candidates(subject_request.id):
-        locate.decide(match.id, "confirmed", actor=officer)
-    actions.perform(subject_request.id, actor=officer)
+    carry_out_for_person(subject_request.id, tagged_barack.person.id, officer)
     send_answer(subject_request.id, officer)
     db.session.refresh(subject_request)
 

@@ -32,6 +32,7 @@ from likeness.platform.storage import instance_dir
 from tests.support.helpers import csrf_token_from, link_in, run_jobs
 from tests.support.scenarios import (
     approve_wider_scope,
+    carry_out_for_person,
     invite_and_open,
     latest_request,
     record_identity_check,
@@ -205,12 +206,7 @@ def test_erasure_burns_the_face_into_the_original_and_removes_earlier_exports(
     submit_request(client, type_="erasure", details="Remove me")
     verify_by_email(client, mailbox)
     erasure = latest_request(db)
-    locate.link_person(erasure.id, tagged_barack.person.id, actor=officer)
-    locate.start(erasure.id, actor=officer)
-    run_jobs()
-    for match, _f, _a in locate.candidates(erasure.id):
-        locate.decide(match.id, "confirmed", actor=officer, erasure_choice="blur")
-    actions.perform(erasure.id, actor=officer)
+    carry_out_for_person(erasure.id, tagged_barack.person.id, officer, erasure_choice="blur")
     run_jobs()
 
     group = db.session.get(Asset, tagged_barack.group_asset)
@@ -387,12 +383,7 @@ def test_a_legal_hold_keeps_the_photo_and_the_answer_says_why(
     submit_request(client, type_="erasure", details="Remove me")
     verify_by_email(client, mailbox)
     erasure = latest_request(db)
-    locate.link_person(erasure.id, tagged_barack.person.id, actor=officer)
-    locate.start(erasure.id, actor=officer)
-    run_jobs()
-    for match, _f, _a in locate.candidates(erasure.id):
-        locate.decide(match.id, "confirmed", actor=officer, erasure_choice="delete")
-    actions.perform(erasure.id, actor=officer)
+    carry_out_for_person(erasure.id, tagged_barack.person.id, officer, erasure_choice="delete")
     run_jobs()
     held = db.session.get(Asset, tagged_barack.obama_asset)
     assert held is not None  # not deleted

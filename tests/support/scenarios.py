@@ -134,3 +134,20 @@ def approve_wider_scope(request_id: int) -> None:
                                         "admin", password="correct horse 42")
     scope.approve(request_id, reason="The requester could not say where; a wider scan is "
                   "the only way to find the photos.", actor=approver)
+
+
+def carry_out_for_person(request_id: int, person_id: int, officer: Any, *,
+                         erasure_choice: str | None = None) -> None:
+    """Link the request to the person, search, confirm every candidate (with this erasure
+    choice) and carry the request out, as an officer on the case page would."""
+    from likeness.dsr import actions, locate
+
+    locate.link_person(request_id, person_id, actor=officer)
+    locate.start(request_id, actor=officer)
+    run_jobs()
+    for match, _face, _asset in locate.candidates(request_id):
+        if erasure_choice is None:
+            locate.decide(match.id, "confirmed", actor=officer)
+        else:
+            locate.decide(match.id, "confirmed", actor=officer, erasure_choice=erasure_choice)
+    actions.perform(request_id, actor=officer)
