@@ -3,8 +3,6 @@ register of processing, DPIA. (Breach log and audit viewer: `cockpit_log_views`.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -21,7 +19,6 @@ from admin.cockpit.forms import (
 from likeness.cockpit import dashboard, dpia, holds, register, retention, review, schedules
 from likeness.errors import DomainError
 from likeness.models import Role
-from likeness.platform.clock import AMSTERDAM
 from likeness.web.ids import bounded_int
 
 OFFICERS = (Role.PRIVACY_OFFICER,)
@@ -196,9 +193,3 @@ def _flash_errors(form: object) -> None:
     for errors in getattr(form, "errors", {}).values():
         for error in errors:
             flash(str(error), "error")
-
-
-@blueprint.app_template_filter("amsterdam")
-def amsterdam_time(value: datetime | None) -> str:
-    """An instant as the Dutch wall clock shows it."""
-    return value.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if value else "—"

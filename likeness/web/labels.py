@@ -26,6 +26,7 @@ from likeness.models import (
     TakedownReason,
     TemplatePolicy,
 )
+from likeness.web.audit_labels import audit_log_label
 
 CHANNEL_LABELS: dict[str, Any] = {
     Channel.INTERNAL: _l("Internal use"),
@@ -206,18 +207,26 @@ def _locale() -> Locale:
     return Locale("en", "GB") if locale.language == "en" else locale
 
 
-def long_date(value: date | datetime | None) -> str:
-    """26 november 2026 / 26 November 2026, in the current language."""
-    if value is None:
+def long_date(value: date | datetime | str | None) -> str:
+    """7 december 2026 / 7 December 2026, in the current language; an instant counts
+    on our users' clock (Europe/Amsterdam), so 23:30 UTC may already be the next day.
+    An ISO string (the register's facts, kept as JSON) is read first."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(get_timezone())
     return str(format_date(value, format="long", locale=_locale()))
 
 
-def date_time(value: datetime | None) -> str:
-    """A moment on our users' clock (Europe/Amsterdam): 26 nov 2026 14:05."""
+def date_time(value: datetime | None, seconds: bool = False) -> str:
+    """A moment on our users' clock (Europe/Amsterdam): 7 december 2026 14:05 (with
+    `seconds`, 14:05:09: the audit log)."""
     if value is None:
         return ""
-    return str(format_datetime(value, format="d MMM y HH:mm", tzinfo=get_timezone(),
+    pattern = "d MMMM y HH:mm:ss" if seconds else "d MMMM y HH:mm"
+    return str(format_datetime(value, format=pattern, tzinfo=get_timezone(),
                                locale=_locale()))
 
 
@@ -235,6 +244,7 @@ def register(app: Flask) -> None:
         light_labels=LIGHT_LABELS,
         staff_role_labels=STAFF_ROLE_LABELS,
         audit_action_labels=AUDIT_ACTION_LABELS,
+        audit_log_label=audit_log_label,
         received_via_labels=RECEIVED_VIA_LABELS,
         takedown_reason_labels=TAKEDOWN_REASON_LABELS,
         dpo_contact=transparency.dpo_contact,
