@@ -49,8 +49,13 @@ def cockpit_retention() -> ResponseReturnValue:
             return redirect(url_for("admin.cockpit_retention"))
     elif form.is_submitted():
         status = 400
+    return _retention_page(form, HoldForm(formdata=None), status)
+
+
+def _retention_page(form: RetentionForm, hold_form: HoldForm,
+                    status: int) -> ResponseReturnValue:
     return render_template("admin/cockpit/retention.html", form=form, plans=retention.plan(),
-                           hold_form=HoldForm(), release_form=NoteForm(),
+                           hold_form=hold_form, release_form=NoteForm(),
                            active_holds=holds.active(), released_holds=holds.released(),
                            describe=holds.describe), status
 
@@ -58,18 +63,25 @@ def cockpit_retention() -> ResponseReturnValue:
 @blueprint.post("/cockpit/holds")
 @requires(*OFFICERS)
 def cockpit_place_hold() -> ResponseReturnValue:
+    """A hold that cannot be placed comes back with its errors summarised at the top of
+    the form and said at their fields (what was typed stays)."""
     form = HoldForm()
     if form.validate_on_submit():
         try:
             holds.place(form.scope.data, form.target.data or "", form.reason.data or "",
                         actor=current_user)
         except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(_("Legal hold placed."), "info")
-    else:
-        _flash_errors(form)
-    return redirect(url_for("admin.cockpit_retention") + "#holds")
+            # The reason and the scope are checked by the form: what is left is the target.
+            form.target.errors = [*form.target.errors, exc.message]
+            return _retention_page(_retention_form(), form, exc.status)
+        flash(_("Legal hold placed."), "info")
+        return redirect(url_for("admin.cockpit_retention") + "#holds")
+    return _retention_page(_retention_form(), form, 400)
+
+
+def _retention_form() -> RetentionForm:
+    return RetentionForm(formdata=None, data={name: schedules.value(period)
+                                              for name, period in RetentionForm.FIELDS.items()})
 
 
 @blueprint.post("/cockpit/holds/<int:hold_id>/release")
