@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from likeness.cockpit import transparency
 from likeness.models import (
+    BreachStatus,
     Channel,
     DisclosureKind,
     HealthGround,
@@ -152,6 +153,12 @@ QUITCLAIM_EVENT_LABELS = {
     "biometric_withdrawn": _l("Consent to face recognition withdrawn"),
 }
 
+BREACH_STATUS_LABELS = {
+    BreachStatus.OPEN: _l("Being assessed"),
+    BreachStatus.DECIDED: _l("Decided"),
+    BreachStatus.CLOSED: _l("Closed"),
+}
+
 ROLE_LABELS: dict[str, Any] = {
     Role.ADMIN: _l("Administrator"),
     Role.PRIVACY_OFFICER: _l("Privacy officer"),
@@ -257,6 +264,7 @@ def register(app: Flask) -> None:
         quitclaim_event_label=quitclaim_event_label,
         quitclaim_event_detail=quitclaim_event_detail,
         role_labels=ROLE_LABELS,
+        breach_status_labels=BREACH_STATUS_LABELS,
         template_policy_labels=TEMPLATE_POLICY_LABELS,
         health_ground_labels=HEALTH_GROUND_LABELS,
         period=period,

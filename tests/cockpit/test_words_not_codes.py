@@ -60,8 +60,9 @@ def test_cockpit_dates_are_written_out_in_dutch_and_english_on_the_amsterdam_clo
         status, page = _get(client, f"/admin/cockpit/breaches/{breach.id}", language)
         assert status == 200 and f"{words} 14:05" in page  # discovered
         assert not re.search(r"\b2025-12-0\d", page)
+        assert ("Wordt beoordeeld" if language == "nl" else "Being assessed") in page
         status, page = _get(client, "/admin/cockpit/breaches", language)
-        assert f"{words} 14:05" in page
+        assert f"{words} 14:05" in page and "<td>open</td>" not in page
         status, page = _get(client, "/admin/cockpit/retention", language)
         assert words in page and "2025-12-07" not in page  # the hold's day
         status, page = _get(client, "/admin/cockpit/audit", language)
