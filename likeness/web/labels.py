@@ -237,6 +237,13 @@ def date_time(value: datetime | None, seconds: bool = False) -> str:
                                locale=_locale()))
 
 
+def month(value: str, short: bool = False) -> str:
+    """A calendar month kept as "2026-11": november 2026 / November 2026 (short: nov 26)."""
+    year, _dash, number = value.partition("-")
+    first = date(int(year), int(number), 1)
+    return str(format_date(first, format="LLL yy" if short else "LLLL y", locale=_locale()))
+
+
 def period(months: int) -> str:
     """5 jaar / 5 years, 18 maanden / 18 months."""
     if months % 12 == 0:
@@ -269,4 +276,4 @@ def register(app: Flask) -> None:
         health_ground_labels=HEALTH_GROUND_LABELS,
         period=period,
     )
-    app.jinja_env.filters.update(long_date=long_date, date_time=date_time)
+    app.jinja_env.filters.update(long_date=long_date, date_time=date_time, month=month)

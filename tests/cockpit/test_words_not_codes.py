@@ -10,6 +10,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from likeness.cockpit import breaches, holds
 from likeness.models import AuditEvent, Breach, ShareLink, ShareLinkAsset, utcnow
 from likeness.platform import audit
 from likeness.platform.actor import SYSTEM
+from likeness.platform.clock import today as amsterdam_today
 from tests.cockpit import factories
 from tests.support.helpers import csrf_token_from
 
@@ -69,6 +71,12 @@ def test_cockpit_dates_are_written_out_in_dutch_and_english_on_the_amsterdam_clo
         assert f"{words} 14:05:09" in page
         # The machine-readable value stays ISO, in UTC as stored.
         assert '<time datetime="2025-12-07T13:05:09' in page
+        # The on-time chart names its months ("dec 26"), not "26-12".
+        status, page = _get(client, "/admin/cockpit/", language)
+        short = format_date(amsterdam_today(), "LLL yy",
+                            locale="nl" if language == "nl" else "en_GB")
+        assert f'text-anchor="middle">{short}</text>' in page
+        assert not re.search(r'text-anchor="middle">\d\d-\d\d<', page)
 
 
 def test_the_audit_log_names_actions_in_words_and_keeps_the_code_for_the_dpo(
