@@ -27,7 +27,7 @@ from likeness.models import (
     TakedownReason,
     TemplatePolicy,
 )
-from likeness.web.audit_labels import audit_log_label
+from likeness.web.audit_labels import AUDIT_LOG_LABELS, audit_log_label
 
 CHANNEL_LABELS: dict[str, Any] = {
     Channel.INTERNAL: _l("Internal use"),
@@ -259,6 +259,7 @@ def register(app: Flask) -> None:
         staff_role_labels=STAFF_ROLE_LABELS,
         audit_action_labels=AUDIT_ACTION_LABELS,
         audit_log_label=audit_log_label,
+        audit_log_codes=sorted(AUDIT_LOG_LABELS),
         received_via_labels=RECEIVED_VIA_LABELS,
         takedown_reason_labels=TAKEDOWN_REASON_LABELS,
         dpo_contact=transparency.dpo_contact,

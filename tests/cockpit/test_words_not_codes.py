@@ -32,6 +32,12 @@ def _get(client: FlaskClient, path: str, language: str) -> tuple[int, str]:
     return response.status_code, html_lib.unescape(response.get_data(as_text=True))
 
 
+def _actions(page: str) -> list[str]:
+    """The actions in the log's table, in words (the code after the line break left out)."""
+    return [cell.split("<br>")[0]
+            for cell in re.findall(r'<td class="audit-action">(.*?)</td>', page)]
+
+
 def _link(db: Any, name: str, photos: int, created_at: datetime) -> ShareLink:
     link = ShareLink(token_sha256=secrets.token_hex(32), channel="website",
                      recipient_name=name, created_at=created_at,
@@ -94,8 +100,10 @@ def test_the_audit_log_names_actions_in_words_and_keeps_the_code_for_the_dpo(
     assert "legacy.thing_done" in cells  # no label: the code, once, as it is
     assert officer.id and 'title="Actiecode"' in page
     _status, page = _get(client, "/admin/cockpit/audit", "en")
-    assert "Deleted by the retention schedule" in page and 'title="Action code"' in page
-    assert "Audit log viewed" in page  # the earlier read is itself in the log
+    assert 'title="Action code"' in page
+    shown = _actions(page)
+    assert "Deleted by the retention schedule" in shown
+    assert "Audit log viewed" in shown  # the earlier read is itself in the log
 
 
 def test_the_audit_filter_offers_staff_by_name_and_recent_photos_by_file_name(
@@ -117,18 +125,21 @@ def test_the_audit_filter_offers_staff_by_name_and_recent_photos_by_file_name(
     assert (f"staff:{officer.id}", "Petra de Vries") in options
     assert f'<option value="IMG_0042.jpg · Open dag (#{photo.id})">' in page
     assert 'class="person-input"' in page and "people-lookup.js" in page
+    assert '<option value="face.tagged">Face tagged</option>' in page  # the action's hint
     _status, page = _get(client, "/admin/cockpit/audit", "nl")
     assert '<option selected value="">Iedereen</option>' in page or ">Iedereen<" in page
     assert "Typ een naam en kies de persoon uit de lijst." in page
+    assert '<option value="face.tagged">Gezicht getagd</option>' in page
 
     # Picked values filter as the numbers did.
     _status, page = _get(client, f"/admin/cockpit/audit?actor=staff:{officer.id}", "en")
-    assert "Person renamed" in page and "Photo viewed" not in page
+    shown = _actions(page)
+    assert "Person renamed" in shown and "Photo viewed" not in shown
     _status, page = _get(client, f"/admin/cockpit/audit?photo=IMG_0042.jpg · Open dag "
                                  f"(%23{photo.id})", "en")
-    assert "Photo viewed" in page and "Person renamed" not in page
+    assert _actions(page) == ["Photo viewed"]
     _status, page = _get(client, f"/admin/cockpit/audit?person=Jane Doe (%23{jane.id})", "en")
-    assert "Person renamed" in page and "Photo viewed" not in page
+    assert _actions(page) == ["Person renamed"]
     filters = [e.details["filters"] for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "audit.viewed")
         .order_by(AuditEvent.id))]
