@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     FieldList,
     Form,
@@ -28,10 +28,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from likeness.cockpit import schedules
 from likeness.cockpit.dpia import LEVEL_LABELS
 from likeness.cockpit.processors import SERVICE_LABELS
+from likeness.library import sharing
 from likeness.models import HoldScope
 from likeness.platform.clock import AMSTERDAM
-from likeness.web.form_fields import MAX_ID, parse_ids
-from likeness.web.labels import HEALTH_GROUND_LABELS
+from likeness.web.form_fields import MultiCheckboxField, parse_ids, valid_ids
+from likeness.web.labels import HEALTH_GROUND_LABELS, long_date
 
 LEVEL_CHOICES = [SelectChoice(value, label) for value, label in LEVEL_LABELS.items()]
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
@@ -144,12 +145,29 @@ class BreachForm(FlaskForm):
     description = TextAreaField(_l("What happened"),
                                 validators=[DataRequired(), Length(max=10000)])
     data_concerned = TextAreaField(_l("Which data"), validators=[Length(max=5000)])
-    share_link_ids = StringField(_l("Share links that leaked (numbers, comma-separated)"),
-                                 validators=[Length(max=2000), _id_list])
+    share_link_ids = MultiCheckboxField(_l("Share links that leaked"), choices=[],
+                                        validate_choice=False)
     disclosure_ids = StringField(_l("Disclosures that leaked (numbers, comma-separated)"),
                                  validators=[Length(max=2000), _id_list])
     asset_ids = StringField(_l("Photos that leaked (numbers, comma-separated)"),
                             validators=[Length(max=2000), _id_list])
+
+
+    def validate_share_link_ids(self, field: MultiCheckboxField) -> None:
+        offered = {str(value) for value, _label in field.choices}
+        if any(value not in offered for value in field.data or []):
+            raise ValidationError(str(_l("Tick share links from the list.")))
+
+    def share_link_id_list(self) -> list[int]:
+        return valid_ids(self.share_link_ids.data or [])
+
+
+def share_link_choices() -> list[tuple[str, str]]:
+    """Each share link as the officer knows it: recipient, day made, photos shown."""
+    return [(str(link.id), "{} · {} · {}".format(
+        link.recipient_name, long_date(link.created_at),
+        ngettext("%(num)d photo", "%(num)d photos", count)))
+        for link, count in sharing.with_photo_counts()]
 
 
 def amsterdam(value: datetime | None) -> datetime | None:
@@ -181,19 +199,6 @@ class PublicCommunicationForm(FlaskForm):
 class AuthorityForm(FlaskForm):
     reference = StringField(_l("Reference given by the Autoriteit Persoonsgegevens"),
                             validators=[DataRequired(), Length(max=100)])
-
-
-class AuditFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET form that only reads
-
-    actor = StringField(_l("Actor (e.g. staff:3, system)"), validators=[Length(max=40)])
-    action = StringField(_l("Action (e.g. face.tagged, or retention. for all)"),
-                         validators=[Length(max=60)])
-    person = IntegerField(_l("Person number"), validators=[Optional(), NumberRange(1, MAX_ID)])
-    photo = IntegerField(_l("Photo number"), validators=[Optional(), NumberRange(1, MAX_ID)])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("Until"), validators=[Optional()])
 
 
 class TransparencyForm(FlaskForm):

@@ -10,13 +10,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from admin.access import blueprint, requires
+from admin.cockpit.audit_forms import AuditFilterForm, photo_choices
 from admin.cockpit.forms import (
-    AuditFilterForm,
     AuthorityForm,
     BreachForm,
     DecisionForm,
     PublicCommunicationForm,
     amsterdam,
+    share_link_choices,
 )
 from admin.forms import StaffActionForm
 from likeness.cockpit import audit_view, breaches
@@ -31,6 +32,7 @@ OFFICERS = (Role.PRIVACY_OFFICER,)
 @requires(*OFFICERS)
 def cockpit_breaches() -> ResponseReturnValue:
     form = BreachForm()
+    form.share_link_ids.choices = share_link_choices()
     status = 200
     if form.validate_on_submit():
         try:
@@ -39,7 +41,7 @@ def cockpit_breaches() -> ResponseReturnValue:
                 occurred_at=amsterdam(form.occurred_at.data),
                 description=form.description.data or "",
                 data_concerned=form.data_concerned.data or "",
-                share_link_ids=parse_ids(form.share_link_ids.data or ""),
+                share_link_ids=form.share_link_id_list(),
                 disclosure_ids=parse_ids(form.disclosure_ids.data or ""),
                 asset_ids=parse_ids(form.asset_ids.data or ""), actor=current_user)
         except DomainError as exc:
@@ -139,7 +141,7 @@ def cockpit_audit() -> ResponseReturnValue:
     return render_template("admin/cockpit/audit.html", form=form, events=events, total=total,
                            page=page, page_size=audit_view.PAGE_SIZE,
                            verification=audit_view.last_verification(),
-                           verify_form=StaffActionForm(),
+                           verify_form=StaffActionForm(), photos=photo_choices(),
                            csv_args={k: v for k, v in query.items() if k != "page"},
                            next_args={**query, "page": page + 1}), status
 
@@ -172,7 +174,7 @@ def cockpit_audit_verify() -> ResponseReturnValue:
 def _filters(form: AuditFilterForm) -> audit_view.Filters:
     return audit_view.Filters(actor=(form.actor.data or "").strip(),
                               action=(form.action.data or "").strip(),
-                              person_id=form.person.data, asset_id=form.photo.data,
+                              person_id=form.person_id, asset_id=form.photo_id,
                               date_from=form.date_from.data, date_to=form.date_to.data)
 
 

@@ -3,8 +3,6 @@ register of processing, DPIA. (Breach log and audit viewer: `cockpit_log_views`.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -21,7 +19,6 @@ from admin.cockpit.forms import (
 from likeness.cockpit import dashboard, dpia, holds, register, retention, review, schedules
 from likeness.errors import DomainError
 from likeness.models import Role
-from likeness.platform.clock import AMSTERDAM
 from likeness.web.ids import bounded_int
 
 OFFICERS = (Role.PRIVACY_OFFICER,)
@@ -52,8 +49,13 @@ def cockpit_retention() -> ResponseReturnValue:
             return redirect(url_for("admin.cockpit_retention"))
     elif form.is_submitted():
         status = 400
+    return _retention_page(form, HoldForm(formdata=None), status)
+
+
+def _retention_page(form: RetentionForm, hold_form: HoldForm,
+                    status: int) -> ResponseReturnValue:
     return render_template("admin/cockpit/retention.html", form=form, plans=retention.plan(),
-                           hold_form=HoldForm(), release_form=NoteForm(),
+                           hold_form=hold_form, release_form=NoteForm(),
                            active_holds=holds.active(), released_holds=holds.released(),
                            describe=holds.describe), status
 
@@ -61,18 +63,25 @@ def cockpit_retention() -> ResponseReturnValue:
 @blueprint.post("/cockpit/holds")
 @requires(*OFFICERS)
 def cockpit_place_hold() -> ResponseReturnValue:
+    """A hold that cannot be placed comes back with its errors summarised at the top of
+    the form and said at their fields (what was typed stays)."""
     form = HoldForm()
     if form.validate_on_submit():
         try:
             holds.place(form.scope.data, form.target.data or "", form.reason.data or "",
                         actor=current_user)
         except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            flash(_("Legal hold placed."), "info")
-    else:
-        _flash_errors(form)
-    return redirect(url_for("admin.cockpit_retention") + "#holds")
+            # The reason and the scope are checked by the form: what is left is the target.
+            form.target.errors = [*form.target.errors, exc.message]
+            return _retention_page(_retention_form(), form, exc.status)
+        flash(_("Legal hold placed."), "info")
+        return redirect(url_for("admin.cockpit_retention") + "#holds")
+    return _retention_page(_retention_form(), form, 400)
+
+
+def _retention_form() -> RetentionForm:
+    return RetentionForm(formdata=None, data={name: schedules.value(period)
+                                              for name, period in RetentionForm.FIELDS.items()})
 
 
 @blueprint.post("/cockpit/holds/<int:hold_id>/release")
@@ -196,9 +205,3 @@ def _flash_errors(form: object) -> None:
     for errors in getattr(form, "errors", {}).values():
         for error in errors:
             flash(str(error), "error")
-
-
-@blueprint.app_template_filter("amsterdam")
-def amsterdam_time(value: datetime | None) -> str:
-    """An instant as the Dutch wall clock shows it."""
-    return value.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if value else "—"

@@ -140,7 +140,7 @@ def chart(months: list[Month], *, width: float = 600, height: float = 180) -> li
         rate = month.rate
         bar_height = (height - top - bottom) * (rate or 0)
         bars.append(Bar(x=i * slot + slot * 0.15, y=height - bottom - bar_height,
-                        width=slot * 0.7, height=bar_height, label=month.month[2:],
+                        width=slot * 0.7, height=bar_height, label=month.month,
                         value="—" if rate is None else f"{round(rate * 100)}%"))
     return bars
 

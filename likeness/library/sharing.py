@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from likeness.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from likeness.extensions import db
@@ -107,3 +107,13 @@ def rendition(token: str, asset_id: int) -> str:
     audit.record("share.viewed", actor=share_actor(link.id), subject=f"asset:{asset.id}",
                  details={"faces_blurred": len(blur)})
     return render(asset, Purpose.SHARE, blur)
+
+
+def with_photo_counts(limit: int = 500) -> list[tuple[ShareLink, int]]:
+    """Share links, newest first, with the number of photos each one shows (the breach
+    form ticks the ones that leaked)."""
+    photos = (select(func.count()).where(ShareLinkAsset.share_link_id == ShareLink.id)
+              .correlate(ShareLink).scalar_subquery())
+    rows = db.session.execute(select(ShareLink, photos).order_by(ShareLink.id.desc())
+                              .limit(limit)).all()
+    return [(link, count) for link, count in rows]

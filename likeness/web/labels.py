@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from likeness.cockpit import transparency
 from likeness.models import (
+    BreachStatus,
     Channel,
     DisclosureKind,
     HealthGround,
@@ -26,6 +27,7 @@ from likeness.models import (
     TakedownReason,
     TemplatePolicy,
 )
+from likeness.web.audit_labels import AUDIT_LOG_LABELS, audit_log_label
 
 CHANNEL_LABELS: dict[str, Any] = {
     Channel.INTERNAL: _l("Internal use"),
@@ -151,6 +153,12 @@ QUITCLAIM_EVENT_LABELS = {
     "biometric_withdrawn": _l("Consent to face recognition withdrawn"),
 }
 
+BREACH_STATUS_LABELS = {
+    BreachStatus.OPEN: _l("Being assessed"),
+    BreachStatus.DECIDED: _l("Decided"),
+    BreachStatus.CLOSED: _l("Closed"),
+}
+
 ROLE_LABELS: dict[str, Any] = {
     Role.ADMIN: _l("Administrator"),
     Role.PRIVACY_OFFICER: _l("Privacy officer"),
@@ -206,19 +214,34 @@ def _locale() -> Locale:
     return Locale("en", "GB") if locale.language == "en" else locale
 
 
-def long_date(value: date | datetime | None) -> str:
-    """26 november 2026 / 26 November 2026, in the current language."""
-    if value is None:
+def long_date(value: date | datetime | str | None) -> str:
+    """7 december 2026 / 7 December 2026, in the current language; an instant counts
+    on our users' clock (Europe/Amsterdam), so 23:30 UTC may already be the next day.
+    An ISO string (the register's facts, kept as JSON) is read first."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(get_timezone())
     return str(format_date(value, format="long", locale=_locale()))
 
 
-def date_time(value: datetime | None) -> str:
-    """A moment on our users' clock (Europe/Amsterdam): 26 nov 2026 14:05."""
+def date_time(value: datetime | None, seconds: bool = False) -> str:
+    """A moment on our users' clock (Europe/Amsterdam): 7 december 2026 14:05 (with
+    `seconds`, 14:05:09: the audit log)."""
     if value is None:
         return ""
-    return str(format_datetime(value, format="d MMM y HH:mm", tzinfo=get_timezone(),
+    pattern = "d MMMM y HH:mm:ss" if seconds else "d MMMM y HH:mm"
+    return str(format_datetime(value, format=pattern, tzinfo=get_timezone(),
                                locale=_locale()))
+
+
+def month(value: str, short: bool = False) -> str:
+    """A calendar month kept as "2026-11": november 2026 / November 2026 (short: nov 26)."""
+    year, _dash, number = value.partition("-")
+    first = date(int(year), int(number), 1)
+    return str(format_date(first, format="LLL yy" if short else "LLLL y", locale=_locale()))
 
 
 def period(months: int) -> str:
@@ -235,6 +258,8 @@ def register(app: Flask) -> None:
         light_labels=LIGHT_LABELS,
         staff_role_labels=STAFF_ROLE_LABELS,
         audit_action_labels=AUDIT_ACTION_LABELS,
+        audit_log_label=audit_log_label,
+        audit_log_codes=sorted(AUDIT_LOG_LABELS),
         received_via_labels=RECEIVED_VIA_LABELS,
         takedown_reason_labels=TAKEDOWN_REASON_LABELS,
         dpo_contact=transparency.dpo_contact,
@@ -247,8 +272,9 @@ def register(app: Flask) -> None:
         quitclaim_event_label=quitclaim_event_label,
         quitclaim_event_detail=quitclaim_event_detail,
         role_labels=ROLE_LABELS,
+        breach_status_labels=BREACH_STATUS_LABELS,
         template_policy_labels=TEMPLATE_POLICY_LABELS,
         health_ground_labels=HEALTH_GROUND_LABELS,
         period=period,
     )
-    app.jinja_env.filters.update(long_date=long_date, date_time=date_time)
+    app.jinja_env.filters.update(long_date=long_date, date_time=date_time, month=month)

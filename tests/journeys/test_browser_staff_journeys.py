@@ -224,3 +224,14 @@ def test_the_cockpit_dashboard_shows_the_privacy_officers_figures(demo_app: Any,
         assert page.get_by_role("heading", level=1).inner_text().strip() != ""
         assert page.locator("svg").count() >= 1  # the on-time chart, drawn on the server
         assert j.doc_screenshot("cockpit-dashboard").stat().st_size > 10_000
+        # The audit log: actions in words, the filters picked by name; a person typed but
+        # not picked is refused and the error summary takes the focus (issue 27).
+        j.goto("/admin/cockpit/audit", "cockpit-audit")
+        assert page.locator("td.audit-action code[title]").count() >= 1
+        assert page.locator("select#actor option").count() >= 2
+        page.fill("#person", "Nobody in particular")
+        page.get_by_role("button", name="Filter").click()
+        j.check("cockpit-audit-error")
+        assert page.locator(".error-summary a[href='#person']").count() == 1
+        assert j.focused()["id"] == "error-summary"
+        assert page.locator("#person").get_attribute("aria-invalid") == "true"
