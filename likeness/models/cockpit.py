@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
 
-
 # The AP's written advice after a prior consultation (Art. 36(2)).
 AP_OUTCOMES = ("no_objection", "conditions", "advised_against")
 # Where a prior consultation stands; the last two let the processing go ahead.

@@ -40,8 +40,8 @@ OBJECTION_SCOPE_LABELS: dict[str, Any] = {
     "all": _l("Every use of photos in which I appear (all processing based on the "
               "organisation's legitimate interest)"),
     "face_recognition": _l("Face recognition: finding me in photos by my face"),
-    **{f"channel:{c.value}": _l("Use of my photos on this channel: %(channel)s",
-                                channel=label) for c, label in CHANNEL_LABELS.items()},
+    **{f"channel:{c}": _l("Use of my photos on this channel: %(channel)s",
+                          channel=label) for c, label in CHANNEL_LABELS.items()},
 }
 
 DISCLOSURE_KIND_LABELS = {
