@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -218,8 +218,10 @@ def next_step(version: DpiaVersion | None) -> str | None:
 def pdf(version_id: int, language: str, *, actor: Actor) -> bytes:
     """A version as a PDF in `language`. Audited."""
     version = get(version_id)
+    with force_locale(language):
+        step = next_step(version)
     document = render_pdf("dpia.html", language=language, dpia=version, facts=version.facts,
-                          levels=LEVEL_LABELS)
+                          levels=LEVEL_LABELS, outcomes=OUTCOME_LABELS, next_step=step)
     audit.record("dpia.exported", actor=actor, subject=f"dpia:{version.id}",
                  details={"language": language})
     return document

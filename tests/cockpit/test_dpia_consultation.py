@@ -3,12 +3,14 @@ no "go" while a high residual risk waits for the AP, the next step on the page, 
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from likeness.cockpit import dpia
@@ -109,6 +111,12 @@ def test_the_dpia_page_asks_for_the_consultation_and_records_it_with_the_ai_act_
     assert "post remote biometric identification" in shown
     assert "Human oversight (Art. 14 and 26(2)): in place" in shown
     assert "Fundamental rights impact assessment (Art. 27): not made (required only" in shown
+    for language, expected in (("en", "The AP's period ends"),
+                               ("nl", "De termijn van de AP eindigt")):
+        pdf = client.get(f"/admin/cockpit/dpia/{version.id}.pdf?lang={language}")
+        text = " ".join(" ".join(page.extract_text().split())
+                        for page in PdfReader(io.BytesIO(pdf.data)).pages)
+        assert "AP z2026-0042" in text and expected in text, language
     # The form starts from the last version: the consultation and duties come back.
     again = client.get("/admin/cockpit/dpia").get_data(as_text=True)
     assert 'value="AP z2026-0042"' in again and "may go ahead (Art. 36(2))" in again
