@@ -48,6 +48,9 @@ def test_the_request_form_asks_what_the_objection_covers(
     stored = latest_request(db)
     assert stored.objection_scope == ["face_recognition", "channel:website"]
     assert stored.objection_scope_confirmed_at is None  # an officer confirms it
+    status = _text(client.get(verify_by_email(client, mailbox)).get_data(as_text=True))
+    assert "You object to: Face recognition: finding me in photos by my face" in status
+    assert "Use of my photos on this channel: Website We stop only this." in status
 
 
 def test_an_objection_to_one_channel_and_face_recognition_stops_only_those(
