@@ -1,7 +1,10 @@
-"""Deciding an objection (Art. 21).
+"""Carrying out and deciding an objection (Art. 21), for what it covers only
+(`likeness.dsr.objection_scope`).
 
-Carrying out an objection restricts the confirmed photos at once (Art. 18(1)(d)) while
-staff decide. The decision is then one of two:
+An objection to use on some channels, or to face recognition, ends as a withdrawal of
+consent does (`stop_consented_use`): final, no decision. An objection to every use
+restricts the confirmed photos at once (Art. 18(1)(d)) while staff decide. The decision
+is then one of two:
 
 * upheld: the erasure effects for the confirmed photos: the faces are untagged, blurred
   in every copy from now on, and every template of the person is deleted (and no new
