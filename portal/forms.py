@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from likeness.web.form_fields import MultiCheckboxField, OneLine
+from likeness.web.labels import OBJECTION_SCOPE_LABELS
 
 SIGNATURE_KINDS = [
     SelectChoice("drawn", _l("Draw my signature")),
@@ -83,6 +84,12 @@ class RequestForm(FlaskForm):
     submission = HiddenField()
     type = RadioField(_l("What would you like?"), choices=REQUEST_TYPES, default="access",
                       validators=[DataRequired()])
+    # Only for an objection: what it is about (only that is stopped).
+    objection_scope = MultiCheckboxField(
+        _l("What do you object to?"),
+        choices=[SelectChoice(value, label) for value, label in OBJECTION_SCOPE_LABELS.items()],
+        description=_l("Only for an objection. We stop only what you tick; choose the first "
+                       "to object to every use."))
     on_behalf = RadioField(_l("Who is the request about?"), choices=ON_BEHALF, default="self",
                            validators=[DataRequired()])
     subject_name = StringField(_l("Their name"), validators=[Length(max=200), OneLine()])

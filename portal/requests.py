@@ -68,6 +68,8 @@ def new_request() -> ResponseReturnValue:
             event=form.event.data or "",
             photographed_from=form.photographed_from.data,
             photographed_until=form.photographed_until.data,
+            objection_scope=(list(form.objection_scope.data or [])
+                             if form.type.data == "objection" else None),
         )
         try:
             # Checked (the selfie decoded) before the unit of work takes the write lock.

@@ -26,7 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from likeness.cockpit import schedules
-from likeness.cockpit.dpia import LEVEL_LABELS
+from likeness.cockpit.dpia import LEVEL_LABELS, OUTCOME_LABELS, AiActDuties, PriorConsultation
 from likeness.cockpit.processors import SERVICE_LABELS
 from likeness.library import sharing
 from likeness.models import HoldScope
@@ -126,9 +126,48 @@ class DpiaForm(FlaskForm):
         SelectChoice("positive", _l("Positive: the processing may go ahead")),
         SelectChoice("negative", _l("Negative: not as it stands")),
     ], validators=[DataRequired(_l("Say whether the conclusion is positive."))])
-    ap_reference = StringField(
-        _l("Reference of the prior consultation of the AP (Art. 36; required where a "
-           "residual risk stays high)"), validators=[Length(max=200)])
+    ap_submitted_on = DateField(_l("Prior consultation submitted to the AP on"),
+                                validators=[Optional()])
+    ap_reference = StringField(_l("Reference of the prior consultation"),
+                               validators=[Length(max=200)])
+    ap_period_extended = BooleanField(_l("The AP extended its period by six weeks "
+                                         "(Art. 36(2))"))
+    ap_advice_on = DateField(_l("The AP's written advice, dated"), validators=[Optional()])
+    ap_outcome = SelectField(_l("What the AP advised"), choices=[
+        SelectChoice("", _l("no advice yet")),
+        *(SelectChoice(value, label) for value, label in OUTCOME_LABELS.items())], default="")
+    ap_advice = TextAreaField(_l("The AP's advice"), validators=[Length(max=20000)])
+    ai_human_oversight = BooleanField(_l("Human oversight is in place: trained staff "
+                                         "confirm every suggestion and match (Art. 14, "
+                                         "26(2))"))
+    ai_log_retention = BooleanField(_l("The logs of searches, suggestions and tags are "
+                                       "kept for at least six months (Art. 26(6))"))
+    ai_fria = BooleanField(_l("A fundamental rights impact assessment was made (Art. 27; "
+                              "public bodies)"))
+
+    def consultation(self) -> PriorConsultation:
+        return PriorConsultation(
+            submitted_on=self.ap_submitted_on.data, reference=self.ap_reference.data or "",
+            period_extended=bool(self.ap_period_extended.data),
+            advice_on=self.ap_advice_on.data, outcome=self.ap_outcome.data or "",
+            advice=self.ap_advice.data or "")
+
+    def ai_act(self) -> AiActDuties:
+        return AiActDuties(human_oversight=bool(self.ai_human_oversight.data),
+                           log_retention=bool(self.ai_log_retention.data),
+                           fria=bool(self.ai_fria.data))
+
+    def fill_from(self, version: Any) -> None:
+        """Start from the last version's consultation and duties."""
+        self.ap_submitted_on.data = version.ap_consultation_submitted_on
+        self.ap_reference.data = version.ap_consultation_reference or ""
+        self.ap_period_extended.data = version.ap_period_extended
+        self.ap_advice_on.data = version.ap_advice_on
+        self.ap_outcome.data = version.ap_outcome or ""
+        self.ap_advice.data = version.ap_advice or ""
+        self.ai_human_oversight.data = version.ai_act_human_oversight
+        self.ai_log_retention.data = version.ai_act_log_retention
+        self.ai_fria.data = version.ai_act_fria
 
 
 def _id_list(form: Any, field: Any) -> None:

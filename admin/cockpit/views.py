@@ -149,9 +149,10 @@ def cockpit_dpia() -> ResponseReturnValue:
             "necessity": latest.necessity if latest else "",
             "dpo_advice": latest.dpo_advice if latest else "",
             "conclusion": latest.conclusion if latest else "",
-            "ap_reference": (latest.ap_consultation_reference or "") if latest else "",
             "risks": [*dpia.starting_risks(), {}],  # one empty row to add a risk
         })
+        if latest is not None:
+            form.fill_from(latest)
     elif form.validate_on_submit():
         risks = [dpia.Risk(**{k: (v or "") for k, v in entry.data.items()})
                  for entry in form.risks.entries]
@@ -161,7 +162,7 @@ def cockpit_dpia() -> ResponseReturnValue:
                                 dpo_advice=form.dpo_advice.data or "",
                                 conclusion=form.conclusion.data or "", actor=current_user,
                                 positive=form.outcome.data == "positive",
-                                ap_reference=form.ap_reference.data or "")
+                                consultation=form.consultation(), ai_act=form.ai_act())
         except DomainError as exc:
             form.form_errors.append(exc.message)
             status = exc.status

@@ -21,6 +21,7 @@ from admin.dsr.forms import (
     MessageForm,
     NoteForm,
     ObjectionDecisionForm,
+    ObjectionScopeForm,
     PerformForm,
     RefuseForm,
     RelationshipCheckForm,
@@ -37,6 +38,7 @@ from likeness.dsr import (
     identity,
     locate,
     objection,
+    objection_scope,
     restriction,
     scope,
 )
@@ -136,6 +138,11 @@ def _objection_decision(request_id: int, form: ObjectionDecisionForm) -> str:
     return _("Decision recorded; the answer is being prepared.")
 
 
+def _objection_scope(request_id: int, form: ObjectionScopeForm) -> str:
+    objection_scope.confirm(request_id, list(form.scope.data or []), actor=current_user)
+    return _("Scope confirmed: only this is carried out.")
+
+
 def _lift_restriction(request_id: int, form: LiftRestrictionForm) -> str:
     restriction.lift(request_id, form.reason.data or "", actor=current_user)
     return _("The person is told first; the restriction ends once that message is sent.")
@@ -176,6 +183,7 @@ CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "identity-check": (IdentityCheckForm, _identity_check),
     "ask-for-check": (AskForCheckForm, _ask_for_check),
     "relationship-check": (RelationshipCheckForm, _relationship_check),
+    "objection-scope": (ObjectionScopeForm, _objection_scope),
     "objection-decision": (ObjectionDecisionForm, _objection_decision),
     "send-answer": (StaffActionForm, _send_answer),
     "unfounded": (UnfoundedForm, _unfounded),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from likeness.dsr import answer, locate, readiness
+from likeness.dsr import answer, locate, objection_scope, readiness
 from likeness.models import RequestType, SubjectRequest
 
 
@@ -65,6 +65,14 @@ def _carry_out_of_type(request: SubjectRequest) -> Confirmation:
             _("This cannot be undone."),
         ])
         return Confirmation(_("Erase the person's data?"), message, _("Erase"))
+    if request.type == RequestType.OBJECTION and not objection_scope.covers_all(request):
+        return Confirmation(
+            _("Stop what the objection covers?"),
+            " ".join([_("The person's consent is withdrawn for what they object to (the "
+                        "channels they named, face recognition), recipients on those "
+                        "channels are notified, and nothing else is changed."),
+                      _("This cannot be undone.")]),
+            _("Carry out"))
     if request.type in {RequestType.OBJECTION, RequestType.RESTRICTION}:
         message = " ".join([
             ngettext("%(num)d confirmed photo is restricted at once and known recipients are "

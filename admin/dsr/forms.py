@@ -21,6 +21,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from likeness.web.form_fields import MultiCheckboxField
+from likeness.web.labels import OBJECTION_SCOPE_LABELS
+
 
 class NoteForm(FlaskForm):
     body = TextAreaField(_l("Internal note"),
@@ -138,6 +141,14 @@ class RelationshipCheckForm(FlaskForm):
 class LiftRestrictionForm(FlaskForm):
     reason = TextAreaField(_l("Why the restriction ends (the person is told this first)"),
                            validators=[DataRequired(), Length(max=5000)])
+
+
+class ObjectionScopeForm(FlaskForm):
+    scope = MultiCheckboxField(
+        _l("What the objection covers"),
+        choices=[SelectChoice(value, label) for value, label in OBJECTION_SCOPE_LABELS.items()],
+        description=_l("As the person chose it; correct it to what they told you. Only this "
+                       "is carried out."))
 
 
 class ObjectionDecisionForm(FlaskForm):

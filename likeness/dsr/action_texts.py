@@ -71,6 +71,9 @@ _FIXED: dict[str, Callable[[], str]] = {
     "kept_request_record": lambda: _(
         "Kept: this request, what we did for it and this answer, to show that we handled "
         "it as the law requires (Art. 5(2) GDPR)."),
+    "face_recognition_stopped": lambda: _(
+        "Face recognition stopped: every face template of you deleted, none made again, and "
+        "any consent you gave for face recognition withdrawn"),
     "objection_upheld": lambda: _(
         "Your objection was upheld: your face is no longer tagged and is blurred in every copy "
         "of these photos, and no face template of you is kept."),
@@ -97,9 +100,23 @@ _COUNTED_AT: dict[str, Callable[[int, str], str]] = {
 }
 
 
+def _channel_words(codes: str) -> str:
+    words = {"internal": _("Internal use"), "website": _("Website"),
+             "social_media": _("Social media"), "print": _("Print"),
+             "third_parties": _("Third parties")}
+    return ", ".join(words.get(code, code) for code in codes.split(",") if code)
+
+
 def describe(action: RequestAction) -> str:
     """The action in words, in the current locale (call inside `force_locale`)."""
     params: dict[str, Any] = action.params or {}
+    if action.kind == "objection_channels_stopped":
+        return ngettext(
+            "Your photos are no longer used on: %(channels)s. Your consent for these "
+            "channels was withdrawn from %(num)d quitclaim.",
+            "Your photos are no longer used on: %(channels)s. Your consent for these "
+            "channels was withdrawn from %(num)d quitclaims.", int(params.get("n", 0)),
+            channels=_channel_words(action.detail))
     if action.kind in _COUNTED_AT and "n" in params:
         return _COUNTED_AT[action.kind](int(params["n"]), action.detail)
     if action.kind in _TEXTS and "n" in params:

@@ -14,7 +14,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from likeness.consent import withdrawal
-from likeness.dsr import answer, casework, erasure, locate, objection, readiness, restriction
+from likeness.dsr import (
+    answer,
+    casework,
+    erasure,
+    locate,
+    objection,
+    objection_scope,
+    readiness,
+    restriction,
+)
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.integrations import events
@@ -91,10 +100,15 @@ def _restrict(request: SubjectRequest, actor: Actor, reason: str,
 
 
 def _objection(request: SubjectRequest, actor: Actor, decision: str) -> None:
-    count = _restrict(request, actor, objection.RESTRICTION_REASON, TakedownReason.OBJECTION)
-    casework.record_action(request, "restricted_while_deciding", count=count)
-    if request.person_id:
-        _withdraw_all(request, actor)
+    """Only what the confirmed scope covers (`likeness.dsr.objection_scope`)."""
+    if objection_scope.covers_all(request):
+        count = _restrict(request, actor, objection.RESTRICTION_REASON,
+                          TakedownReason.OBJECTION)
+        casework.record_action(request, "restricted_while_deciding", count=count)
+        if request.person_id:
+            _withdraw_all(request, actor)
+    else:
+        objection.stop_consented_use(request, actor)
     if decision.strip():
         casework.record_action(request, "decision", decision.strip()[:2000])
 

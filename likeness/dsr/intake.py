@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from likeness.dsr import casework, links
+from likeness.dsr import casework, links, objection_scope
 from likeness.dsr.deadlines import due_date
 from likeness.errors import Gone, InvalidInput
 from likeness.extensions import db
@@ -51,6 +51,9 @@ class Intake:
     event: str = ""
     photographed_from: date | None = None
     photographed_until: date | None = None
+    # An objection's scope as the person chose it (`dsr.objection_scope`); None where the
+    # channel did not ask (staff confirm it on the case page either way).
+    objection_scope: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ def check(intake: Intake) -> CheckedIntake:
         raise InvalidInput(_("Without a photo, please describe where and when you were "
                              "photographed, so we can find the photos."))
     _check_behalf(intake)
+    if intake.type == RequestType.OBJECTION and intake.objection_scope is not None:
+        objection_scope.clean(intake.objection_scope)
     if (intake.photographed_from and intake.photographed_until
             and intake.photographed_from > intake.photographed_until):
         raise InvalidInput(_("The first date lies after the second."))
@@ -113,6 +118,9 @@ def submit(filed: Intake | CheckedIntake) -> SubjectRequest:
         requested_event=intake.event.strip()[:200] or None,
         requested_from=intake.photographed_from,
         requested_until=intake.photographed_until,
+        objection_scope=(objection_scope.clean(intake.objection_scope)
+                         if intake.type == RequestType.OBJECTION and intake.objection_scope
+                         else None),
     )
     db.session.add(request)
     db.session.flush()

@@ -1,7 +1,10 @@
-"""Deciding an objection (Art. 21).
+"""Carrying out and deciding an objection (Art. 21), for what it covers only
+(`likeness.dsr.objection_scope`).
 
-Carrying out an objection restricts the confirmed photos at once (Art. 18(1)(d)) while
-staff decide. The decision is then one of two:
+An objection to use on some channels, or to face recognition, ends as a withdrawal of
+consent does (`stop_consented_use`): final, no decision. An objection to every use
+restricts the confirmed photos at once (Art. 18(1)(d)) while staff decide. The decision
+is then one of two:
 
 * upheld: the erasure effects for the confirmed photos: the faces are untagged, blurred
   in every copy from now on, and every template of the person is deleted (and no new
@@ -19,7 +22,8 @@ import functools
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from likeness.dsr import casework, locate
+from likeness.consent import withdrawal
+from likeness.dsr import casework, locate, objection_scope
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.faces import templates
@@ -30,6 +34,8 @@ from likeness.models import (
     Asset,
     Face,
     ObjectionDecision,
+    Quitclaim,
+    QuitclaimStatus,
     RequestAction,
     RequestType,
     SubjectRequest,
@@ -55,14 +61,17 @@ def decide(request_id: int, *, upheld: bool, grounds: str = "",
                              "while you decide."))
     if request.objection_decision:
         raise InvalidInput(_("This objection was already decided."))
+    if not objection_scope.needs_decision(request):
+        raise InvalidInput(_("This objection covers only consent-based use: it was carried "
+                             "out as a withdrawal, which needs no decision."))
     grounds = grounds.strip()
+    if not upheld and not grounds:
+        raise InvalidInput(_("Rejecting an objection needs the compelling legitimate "
+                             "grounds, which the person is told."))
     if upheld:
         _erase_confirmed_faces(request, actor)
         casework.record_action(request, "objection_upheld")
     else:
-        if not grounds:
-            raise InvalidInput(_("Rejecting an objection needs the compelling legitimate "
-                                 "grounds, which the person is told."))
         casework.record_action(request, "objection_rejected", grounds[:2000], exception=True)
     request.objection_decision = (ObjectionDecision.UPHELD if upheld
                                   else ObjectionDecision.REJECTED)
@@ -70,7 +79,7 @@ def decide(request_id: int, *, upheld: bool, grounds: str = "",
     # A new answer; its email lifts the restriction once it has been sent.
     casework.draft_new_answer(request)
     audit.record("request.objection_decided", actor=actor, subject=f"request:{request.id}",
-                 details={"upheld": upheld})
+                 details={"upheld": upheld, "scope": request.objection_scope or []})
     return request
 
 
@@ -132,3 +141,32 @@ def _erase_confirmed_faces(request: SubjectRequest, actor: Actor) -> None:
         erasing.burn_faces(asset, faces, actor=actor, request_id=request.id)
     if request.person_id is not None:
         people.set_no_biometrics(request.person_id, reason="objection upheld", actor=actor)
+
+
+def stop_consented_use(request: SubjectRequest, actor: Actor) -> None:
+    """An objection to use on some channels, or to face recognition: consent-based, so
+    it ends as a withdrawal does (Art. 7(3)), for what it covers and nothing more."""
+    stopped = set(objection_scope.channels(request))
+    withdrawn_channels = 0
+    quitclaims = [] if request.person_id is None else db.session.scalars(select(Quitclaim).where(
+        Quitclaim.person_id == request.person_id,
+        Quitclaim.status == QuitclaimStatus.SIGNED).order_by(Quitclaim.id)).all()
+    for quitclaim in quitclaims:
+        for channel in sorted(stopped):
+            row = next((c for c in quitclaim.channels if c.channel == channel), None)
+            if row is not None and row.withdrawn_at is None and \
+                    quitclaim.status == QuitclaimStatus.SIGNED:
+                withdrawal.withdraw(quitclaim.id, actor=actor, channel=channel)
+                withdrawn_channels += 1
+    if stopped:
+        casework.record_action(request, "objection_channels_stopped",
+                               ",".join(sorted(stopped)), count=withdrawn_channels)
+    if objection_scope.covers_face_recognition(request):
+        for quitclaim in quitclaims:
+            if (quitclaim.status == QuitclaimStatus.SIGNED and quitclaim.biometric_consent
+                    and quitclaim.biometric_withdrawn_at is None):
+                withdrawal.withdraw(quitclaim.id, actor=actor, biometric_only=True)
+        if request.person_id is not None:
+            people.set_no_biometrics(request.person_id, reason="objection (Art. 21)",
+                                     actor=actor)
+        casework.record_action(request, "face_recognition_stopped")

@@ -27,6 +27,9 @@ def carry_out_blockers(request: SubjectRequest,
     if casework.awaiting_fee(request):
         reasons.append(_("The fee asked under Article 12(5) has not been received: the "
                          "request is handled once it is (record the payment)."))
+    if request.type == RequestType.OBJECTION and request.objection_scope_confirmed_at is None:
+        reasons.append(_("Confirm what the objection covers first: only that is carried "
+                         "out."))
     if request.type in SEARCH_FIRST:
         if request.search_status == SearchStatus.RUNNING:
             reasons.append(_("The search is still running."))

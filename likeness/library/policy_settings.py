@@ -20,7 +20,8 @@ from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db
 from likeness.faces import templates
 from likeness.models import DpiaVersion, Role, Setting, StaffUser, TemplatePolicy
-from likeness.platform import audit, stored_settings
+from likeness.models.cockpit import CONSULTATION_DONE
+from likeness.platform import audit, clock, stored_settings
 from likeness.platform.actor import Actor
 from likeness.platform.jobs import Job
 from likeness.platform.uow import use_case
@@ -150,11 +151,10 @@ def _supporting_dpia(version_id: int | None) -> DpiaVersion:
     if not version.conclusion_positive:
         raise InvalidInput(_("%(label)s does not conclude that the processing may go ahead.",
                              label=version.label))
-    high = any(r.get("residual") == "high" for r in version.risks or [])
-    if high and not version.ap_consultation_reference:
+    if version.prior_consultation(clock.today()) not in CONSULTATION_DONE:
         raise InvalidInput(_("%(label)s leaves a high residual risk without a prior "
-                             "consultation of the Autoriteit Persoonsgegevens (Art. 36).",
-                             label=version.label))
+                             "consultation of the Autoriteit Persoonsgegevens (Art. 36) that "
+                             "lets the processing go ahead.", label=version.label))
     return version
 
 

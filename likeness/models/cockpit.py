@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from likeness.models.base import Base, UTCDateTime, str_enum, utcnow
+
+# The AP's written advice after a prior consultation (Art. 36(2)).
+AP_OUTCOMES = ("no_objection", "conditions", "advised_against")
+# Where a prior consultation stands; the last two let the processing go ahead.
+PRIOR_CONSULTATION = ("to_submit", "awaiting", "advised_against", "advised", "period_passed",
+                      "not_needed")
+CONSULTATION_DONE = ("advised", "period_passed", "not_needed")
 
 
 class HoldScope(StrEnum):
@@ -85,12 +92,55 @@ class DpiaVersion(Base):
     # Art. 36: where a residual risk stays high, the reference of the prior consultation
     # of the Autoriteit Persoonsgegevens.
     ap_consultation_reference: Mapped[str | None] = mapped_column(String(200))
+    # The rest of the prior consultation (Art. 36): when it was submitted, whether the AP
+    # extended its period (8 weeks, plus 6: Art. 36(2)), and its written advice.
+    ap_consultation_submitted_on: Mapped[date | None] = mapped_column(Date)
+    ap_period_extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    ap_advice_on: Mapped[date | None] = mapped_column(Date)
+    ap_outcome: Mapped[str | None] = mapped_column(String(20))  # AP_OUTCOMES
+    ap_advice: Mapped[str | None] = mapped_column(Text)
+    # EU AI Act deployer duties (Art. 26, 27) the privacy officer confirms are in place.
+    ai_act_human_oversight: Mapped[bool] = mapped_column(Boolean, default=False)
+    ai_act_log_retention: Mapped[bool] = mapped_column(Boolean, default=False)
+    ai_act_fria: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def label(self) -> str:
         return f"DPIA v{self.number}"
+
+    @property
+    def residual_high(self) -> bool:
+        return any(r.get("residual") == "high" for r in self.risks or [])
+
+    def prior_consultation(self, today: date) -> str:
+        """Where the Art. 36 prior consultation stands (one of PRIOR_CONSULTATION)."""
+        if not self.residual_high:
+            return "not_needed"
+        submitted = self.ap_consultation_submitted_on
+        if submitted is None or not self.ap_consultation_reference:
+            return "to_submit"
+        if self.ap_outcome:
+            return "advised_against" if self.ap_outcome == "advised_against" else "advised"
+        if today >= self.ap_period_ends:
+            return "period_passed"
+        return "awaiting"
+
+    @property
+    def ap_period_ends(self) -> date:
+        """The end of the AP's period to advise: 8 weeks from the request, 14 if extended
+        (Art. 36(2)). After it the controller may go ahead without advice."""
+        weeks = 14 if self.ap_period_extended else 8
+        return (self.ap_consultation_submitted_on or date.min) + timedelta(weeks=weeks)
+
+    def may_go_ahead(self, today: date) -> bool:
+        """Complete, concluded positively, and no high residual risk left without the
+        prior consultation done (advice that does not advise against, or the period over)."""
+        complete = all(text.strip() for text in (self.description, self.necessity,
+                                                  self.dpo_advice, self.conclusion))
+        return (complete and bool(self.conclusion_positive)
+                and self.prior_consultation(today) in CONSULTATION_DONE)
 
 
 class BreachStatus(StrEnum):

@@ -183,6 +183,12 @@ class SubjectRequest(Base):
     objection_decision: Mapped[ObjectionDecision | None] = mapped_column(
         str_enum(ObjectionDecision, 10))
     objection_grounds: Mapped[str | None] = mapped_column(Text)
+    # What the objection covers (`likeness.dsr.objection_scope`): "all", "face_recognition"
+    # and "channel:<channel>" entries, as the person chose them, until an officer confirms.
+    objection_scope: Mapped[list[str] | None] = mapped_column(JSON)
+    objection_scope_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    objection_scope_confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id"))
     restriction_lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Art. 18(3): why an Art. 18 restriction ends, told to the person before it is lifted.
     restriction_lift_reason: Mapped[str | None] = mapped_column(Text)

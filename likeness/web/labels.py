@@ -37,6 +37,15 @@ CHANNEL_LABELS: dict[str, Any] = {
     Channel.THIRD_PARTIES: _l("Third parties"),
 }
 
+# What an objection covers (`likeness.dsr.objection_scope`), as the person chooses it.
+OBJECTION_SCOPE_LABELS: dict[str, Any] = {
+    "all": _l("Every use of photos in which I appear (all processing based on the "
+              "organisation's legitimate interest)"),
+    "face_recognition": _l("Face recognition: finding me in photos by my face"),
+    **{f"channel:{c}": _l("Use of my photos on this channel: %(channel)s",
+                          channel=label) for c, label in CHANNEL_LABELS.items()},
+}
+
 DISCLOSURE_KIND_LABELS = {
     DisclosureKind.SHARE_LINK: _l("share link"),
     DisclosureKind.DOWNLOAD: _l("download"),
@@ -254,6 +263,7 @@ def period(months: int) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         channel_labels=CHANNEL_LABELS,
+        objection_scope_labels=OBJECTION_SCOPE_LABELS,
         disclosure_kind_labels=DISCLOSURE_KIND_LABELS,
         light_labels=LIGHT_LABELS,
         staff_role_labels=STAFF_ROLE_LABELS,

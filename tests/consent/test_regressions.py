@@ -14,7 +14,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from likeness.consent import withdrawal
-from likeness.dsr import actions, casework, locate, scope
+from likeness.dsr import actions, casework, locate, objection_scope, scope
 from likeness.errors import InvalidInput
 from likeness.faces import engine
 from likeness.library import people, policy_settings, tagging
@@ -97,6 +97,7 @@ def test_refusing_after_acting_sends_a_new_answer(
     subject_request = latest_request(db)
     locate.start(subject_request.id, actor=officer)  # no scope: finds nothing
     run_jobs()
+    objection_scope.confirm(subject_request.id, ["all"], actor=officer)
     actions.perform(subject_request.id, actor=officer, decision="restricted first")
     run_jobs()
     db.session.refresh(subject_request)

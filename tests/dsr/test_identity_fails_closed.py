@@ -16,7 +16,17 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from likeness.dsr import actions, answer, casework, identity, intake, links, locate, scope
+from likeness.dsr import (
+    actions,
+    answer,
+    casework,
+    identity,
+    intake,
+    links,
+    locate,
+    objection_scope,
+    scope,
+)
 from likeness.errors import Forbidden, InvalidInput
 from likeness.library import tagging
 from likeness.models import (
@@ -91,6 +101,8 @@ def test_an_impostor_with_a_strangers_photo_gets_nothing_about_the_stranger(
     submit_request(client, type_=type_, selfie="biden.jpg", name="Mallory", email=IMPOSTOR)
     verify_by_email(client, mailbox, IMPOSTOR)
     subject_request = latest_request(db)
+    if type_ == "objection":  # its next step is then carrying out (one step at a time)
+        objection_scope.confirm(subject_request.id, ["all"], actor=officer)
     _search_and_confirm(subject_request.id, officer)
     assert locate.confirmed(subject_request.id)  # staff did confirm the stranger's face
 

@@ -14,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from likeness.dsr import actions, casework, links, locate, scope
+from likeness.dsr import actions, casework, links, locate, objection_scope, scope
 from likeness.faces import engine
 from likeness.library import catalogue, policy_settings, tagging
 from likeness.models import AuditEvent, Face, Match, Person, SubjectRequest
@@ -209,6 +209,7 @@ def test_objection_restricts_the_confirmed_photos_at_once(
                                .order_by(Match.distance)).first()
     locate.decide(first.id, "confirmed", actor=officer)
     record_identity_check(subject_request.id, officer)
+    objection_scope.confirm(subject_request.id, ["all"], actor=officer)
     actions.perform(subject_request.id, actor=officer, decision="Use stops.")
     face = db.session.get(Face, first.face_id)
     assert library_asset(face.asset_id).is_restricted

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from likeness.dsr import actions, locate, objection, scope
+from likeness.dsr import actions, locate, objection, objection_scope, scope
 from likeness.errors import InvalidInput
 from likeness.library import sharing, tagging
 from likeness.models import Asset, Face, OutgoingEmail, RecipientNotice, ShareLink
@@ -46,6 +46,7 @@ def _objection_with_a_shared_photo(client: FlaskClient, db: Any, mailbox: Any, u
     (match, _face, _asset), = locate.candidates(subject_request.id)
     locate.decide(match.id, "confirmed", actor=officer)
     record_identity_check(subject_request.id, officer)  # his face is tagged to nobody
+    objection_scope.confirm(subject_request.id, ["all"], actor=officer)
     actions.perform(subject_request.id, actor=officer)
     run_jobs()
     assert db.session.get(Asset, asset_id).is_restricted
@@ -101,8 +102,15 @@ def test_a_rejected_objection_states_the_grounds_and_tells_him_first(
     send_answer(subject_request.id, officer)
     db.session.refresh(subject_request)
     assert not db.session.get(Asset, asset_id).is_restricted
-    text = _answer_text(subject_request)
+    text = " ".join(_answer_text(subject_request).split())
     assert "We do not uphold your objection" in text and grounds in text
+    # True to what happened: nothing stopped, the grounds, and the remedies.
+    assert "override your interests, rights and freedoms (Art. 21(1) GDPR)" in text
+    assert "We therefore did not stop using the photos in which you appear" in text
+    assert "lodge a complaint with the Autoriteit Persoonsgegevens or go to court" in text
+    assert "district court" in text  # the remedies section, for a private controller
+    assert "We uphold your objection" not in text and "is blurred in every copy" not in text
+    assert "What you objected to" in text
     face = db.session.scalars(select(Face).where(Face.asset_id == asset_id)).one()
     assert not face.is_always_blurred
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from likeness.errors import Forbidden, InvalidInput
 from likeness.extensions import db as _db
 from likeness.library import policy_settings
 from likeness.models import AuditEvent, Face, Setting, TemplatePolicy
+from likeness.platform import clock
 from tests.conftest import make_config
 from tests.support.helpers import csrf_token_from, positive_dpia_version
 
@@ -150,7 +152,11 @@ def test_all_needs_a_complete_positive_dpia_version_and_the_ap_where_risk_stays_
                                      dpia_version_id=undecided.id)
     assert policy_settings.template_policy() == TemplatePolicy.CONSENTED_ONLY
 
-    consulted = dpia.save(**_assessment(risks=[RISK_HIGH], ap_reference="AP z2026-01234"),
+    # Submitted to the AP and advised (Art. 36(2)): the processing may go ahead.
+    advice = dpia.PriorConsultation(
+        submitted_on=clock.today() - timedelta(weeks=4), reference="AP z2026-01234",
+        advice_on=clock.today(), outcome="no_objection", advice="No objection")
+    consulted = dpia.save(**_assessment(risks=[RISK_HIGH], consultation=advice),
                           actor=admin)
     policy_settings.set_template_policy("all", actor=admin, legal_basis=basis,
                                  dpia_version_id=consulted.id)

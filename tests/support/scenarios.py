@@ -62,7 +62,10 @@ def sign(client: FlaskClient, path: str, **fields: Any) -> Any:
 def submit_request(client: FlaskClient, *, type_: str = "access", selfie: str | None = None,
                    details: str = "", email: str = "barack@example.org",
                    name: str = "Barack Obama", **fields: Any) -> Any:
-    """File a request on the portal form; `fields` adds or overrides form fields."""
+    """File a request on the portal form; `fields` adds or overrides form fields. An
+    objection covers every use unless `objection_scope` says otherwise."""
+    if type_ == "objection":
+        fields.setdefault("objection_scope", "all")
     page = client.get("/request")
     data: dict[str, Any] = {
         "csrf_token": csrf_token_from(page.get_data(as_text=True)), "type": type_,
