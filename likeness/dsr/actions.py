@@ -14,7 +14,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from likeness.consent import withdrawal
-from likeness.dsr import answer, casework, erasure, locate, objection, readiness, restriction
+from likeness.dsr import (
+    answer,
+    casework,
+    erasure,
+    locate,
+    objection,
+    readiness,
+    rectification,
+    restriction,
+)
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.integrations import events
@@ -105,9 +114,12 @@ def _restriction(request: SubjectRequest, actor: Actor, decision: str) -> None:
 
 
 def _rectification(request: SubjectRequest, actor: Actor, decision: str) -> None:
-    if not decision.strip():
-        raise InvalidInput(_("Describe what was corrected."))
-    casework.record_action(request, "rectified", decision.strip()[:2000])
+    # The fields corrected on the case page are steps of the answer already (Art. 16).
+    if not decision.strip() and not rectification.corrections(request.id):
+        raise InvalidInput(_("Correct the record on the case page, or describe what was "
+                             "corrected."))
+    if decision.strip():
+        casework.record_action(request, "rectified", decision.strip()[:2000])
     # Recipients get the correction too (Art. 19).
     disclosures.take_down(_confirmed_assets(request), [c.value for c in Channel],
                           reason=TakedownReason.RECTIFICATION, actor=actor,
