@@ -39,7 +39,7 @@ def _answer_text(client: FlaskClient, mailbox: Any, db: Any, person_id: int, off
             "Export ZIPs of an answered request: deleted after 60 days",
             "Sent emails: deleted after 30 days"]),
     ("nl", ["worden 7 jaar nadat ze aan onze beeldbank zijn toegevoegd verwijderd",
-            "14 dagen later gemarkeerd voor controle",
+            "14 dagen later gemarkeerd voor beoordeling",
             "60 dagen", "30 dagen"]),
 ])
 def test_the_access_answer_states_the_configured_retention_periods(
