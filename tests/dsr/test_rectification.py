@@ -13,9 +13,11 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from likeness.cockpit import minimise
 from likeness.dsr import locate, restriction
-from likeness.models import Asset, AuditEvent, Person
+from likeness.models import Asset, AuditEvent, Person, RequestAction
 from likeness.platform.storage import instance_dir
+from likeness.platform.uow import use_case
 from tests.support.helpers import csrf_token_from, run_jobs
 from tests.support.scenarios import latest_request, send_answer, submit_request, verify_by_email
 
@@ -78,6 +80,13 @@ def test_the_officer_corrects_the_record_and_the_answer_states_old_and_new_value
     text = _pdf_text(subject_request.response_pdf_path)
     assert "Your name was corrected from “Barack Obama” to “Barack H. Obama” (Art. 16)." in text
     assert "Your date of birth was corrected from “1961-08-04” to “1961-08-05”" in text
+
+    # Reduced to a minimal record after the retention period: the values go, the field stays.
+    use_case(minimise.request)(subject_request.id, actor=officer)  # as retention runs it
+    kept = db.session.scalars(select(RequestAction.params).where(
+        RequestAction.request_id == subject_request.id,
+        RequestAction.kind == "field_rectified")).all()
+    assert kept == [{"field": "name"}, {"field": "date_of_birth"}]
 
 
 def test_bad_corrections_get_clear_messages_and_change_nothing(
