@@ -97,6 +97,10 @@ class Settings(BaseSettings):
 
     # --- links, downloads and limits ---
     QUITCLAIM_LINK_DAYS: int = setting(14, "how long a signing link works", ge=1)
+    PORTABILITY_LINK_DAYS: int = setting(
+        7, "how long the export download link mailed to another controller for a "
+        "portability request works (Art. 20(2)); never longer than the export is kept",
+        ge=1, le=90)
     MANAGE_LINK_HOURS: int = setting(
         24, "how long a *Manage my consent* link asked for on the portal works", ge=1)
     MANAGE_LINK_IN_EMAILS_DAYS: int = setting(

@@ -128,3 +128,12 @@ class ReplyForm(FlaskForm):
     # Required only when staff asked something (the template says so); the service
     # refuses an empty message at this field either way.
     body = TextAreaField(_l("Your answer"), validators=[Length(max=5000)])
+
+
+class TransmitForm(FlaskForm):
+    """Art. 20(2): where the export goes; typed twice (the service compares them)."""
+
+    address = StringField(_l("Email address of the organisation that should receive your "
+                             "data"), validators=[Length(max=254), OneLine()])
+    repeated = StringField(_l("The same address again"), validators=[Length(max=254),
+                                                                       OneLine()])

@@ -10,16 +10,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from likeness.dsr import casework, identity, intake, links
+from likeness.dsr import casework, identity, intake, links, transmission
 from likeness.errors import DomainError, InvalidInput
 from likeness.extensions import limiter
+from likeness.models import SubjectRequest
 from likeness.platform import idempotency
 from likeness.web import held_files
 from likeness.web.form_fields import show_error
+from likeness.web.labels import long_date
 from likeness.web.ratelimit import email_key
 from likeness.web.stored_files import send_stored
 from portal.blueprint import blueprint
-from portal.forms import ConfirmForm, ReplyForm, RequestForm
+from portal.forms import ConfirmForm, ReplyForm, RequestForm, TransmitForm
 
 # A language switch while filling in the request form keeps the chosen photo.
 held_files.allow_file("/request", "selfie")
@@ -132,12 +134,48 @@ def request_status(token: str) -> ResponseReturnValue:
             return redirect(url_for("portal.request_status", token=token))
     elif request.method == "POST":
         status = 400
+    return _status_page(token, subject_request, form, TransmitForm(formdata=None), status)
+
+
+def _status_page(token: str, subject_request: SubjectRequest, form: ReplyForm,
+                 transmit_form: TransmitForm, status: int) -> ResponseReturnValue:
     return render_template(
         "portal/request_status.html", token=token, request_row=subject_request, form=form,
+        transmit_form=transmit_form, can_transmit=transmission.available(subject_request),
+        link_days=transmission.link_days(),
         history=casework.status_changes(subject_request.id),
         messages=casework.messages(subject_request.id, include_internal=False),
         deadline=casework.current_deadline(subject_request),
     ), status
+
+
+@blueprint.post("/request/status/<token>/transmit")
+@limiter.limit("10 per hour")
+@limiter.limit("10 per day", key_func=lambda: f"transmit:{request.path}")
+def transmit_export(token: str) -> ResponseReturnValue:
+    """Art. 20(2): mail the receiving controller a time-limited link to the export."""
+    subject_request = links.from_status_link(token)
+    transmit_form = TransmitForm()
+    if transmit_form.validate_on_submit():
+        try:
+            until = transmission.send_to_controller(
+                subject_request.id, transmit_form.address.data or "",
+                transmit_form.repeated.data or "")
+        except InvalidInput as exc:
+            show_error(transmit_form, exc)
+        else:
+            flash(_("We sent the organisation a link to download your data. The link works "
+                    "until %(date)s.", date=long_date(until)), "info")
+            return redirect(url_for("portal.request_status", token=token))
+    return _status_page(token, subject_request, ReplyForm(formdata=None), transmit_form, 400)
+
+
+@blueprint.get("/export/<token>")
+@limiter.limit("30 per hour")
+def transmitted_export(token: str) -> ResponseReturnValue:
+    """The receiving controller downloads the export (audited)."""
+    download = transmission.open_link(token)
+    return send_stored(download.relative, "application/zip", download_name=download.name)
 
 
 @blueprint.get("/request/status/<token>/<kind>")

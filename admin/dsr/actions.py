@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -23,6 +24,7 @@ from admin.dsr.forms import (
     ObjectionDecisionForm,
     ObjectionScopeForm,
     PerformForm,
+    RectifyForm,
     RefuseForm,
     RelationshipCheckForm,
     ScopeApprovalForm,
@@ -39,6 +41,7 @@ from likeness.dsr import (
     locate,
     objection,
     objection_scope,
+    rectification,
     restriction,
     scope,
 )
@@ -166,6 +169,18 @@ def _send_answer(request_id: int, form: StaffActionForm) -> str:
     return _("The answer was sent; the person can download it from their status page.")
 
 
+def _rectify(request_id: int, form: RectifyForm) -> str:
+    rectification.correct(request_id, form.field.data or "", form.value.data or "",
+                          actor=current_user)
+    return _("The record was corrected; the answer will state the old and the new value.")
+
+
+def _restrict_contested(request_id: int, form: StaffActionForm) -> str:
+    count = rectification.restrict_while_contested(request_id, actor=current_user)
+    return ngettext("%(num)d photo restricted while the accuracy is checked.",
+                    "%(num)d photos restricted while the accuracy is checked.", count)
+
+
 # Each case action: the form that validates its post, and what it does.
 CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "assign": (AssignForm, _assign),
@@ -189,4 +204,6 @@ CASE_ACTIONS: dict[str, tuple[type[FlaskForm], Callable[[int, Any], str]]] = {
     "unfounded": (UnfoundedForm, _unfounded),
     "lift-restriction": (LiftRestrictionForm, _lift_restriction),
     "fee-paid": (StaffActionForm, _fee_paid),
+    "rectify": (RectifyForm, _rectify),
+    "restrict-contested": (StaffActionForm, _restrict_contested),
 }

@@ -64,6 +64,18 @@ class PerformForm(FlaskForm):
                              validators=[Length(max=2000)])
 
 
+class RectifyForm(FlaskForm):
+    """Art. 16: one field of the person's record and its corrected value."""
+
+    field = SelectField(_l("Field to correct"), choices=[
+        SelectChoice("name", _l("Name")), SelectChoice("email", _l("Email address")),
+        SelectChoice("date_of_birth", _l("Date of birth")),
+    ], validators=[DataRequired()])
+    value = StringField(_l("Corrected value"), validators=[Length(max=254)],
+                        description=_l("The person is told the old and the new value in "
+                                       "the answer. A date as YYYY-MM-DD."))
+
+
 class AssignForm(FlaskForm):
     assignee = IntegerField(_l("Assignee"), validators=[Optional()])
 

@@ -3,12 +3,13 @@ quitclaim deleted with its signed PDF. Called inside the retention run's unit of
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from likeness.extensions import db
 from likeness.models import (
     Match,
     Quitclaim,
+    RequestAction,
     RequestMessage,
     RequestStatusChange,
     SubjectRequest,
@@ -52,6 +53,10 @@ def request(request_id: int, *, actor: Actor) -> None:
     db.session.execute(update(RequestStatusChange)
                        .where(RequestStatusChange.request_id == request_id)
                        .values(note=None))
+    # A rectification's old and new values (Art. 16) go; which field was corrected stays.
+    for action in db.session.scalars(select(RequestAction).where(
+            RequestAction.request_id == request_id, RequestAction.kind == "field_rectified")):
+        action.params = {"field": (action.params or {}).get("field")}
     after_commit(lambda: remove_stored(files))
     audit.record("retention.request_minimised", actor=actor,
                  subject=f"request:{request_id}", details={"files": len(files)})

@@ -50,6 +50,11 @@ _TEXTS: dict[str, Callable[[int], str]] = {
         n),
     "consent_withdrawn": lambda n: ngettext(
         "%(num)d quitclaim withdrawn", "%(num)d quitclaims withdrawn", n),
+    "restricted_while_contested": lambda n: ngettext(
+        "%(num)d photo restricted while the accuracy of your data was checked "
+        "(Art. 18(1)(a))",
+        "%(num)d photos restricted while the accuracy of your data was checked "
+        "(Art. 18(1)(a))", n),
     "restriction_lifted": lambda n: ngettext(
         "%(num)d photo no longer restricted", "%(num)d photos no longer restricted", n),
 }
@@ -107,6 +112,14 @@ def _channel_words(codes: str) -> str:
     return ", ".join(words.get(code, code) for code in codes.split(",") if code)
 
 
+# A corrected field of the record (Art. 16): `params` holds field, old and new value.
+_FIELDS: dict[str, Callable[[], str]] = {
+    "name": lambda: _("name"),
+    "email": lambda: _("email address"),
+    "date_of_birth": lambda: _("date of birth"),
+}
+
+
 def describe(action: RequestAction) -> str:
     """The action in words, in the current locale (call inside `force_locale`)."""
     params: dict[str, Any] = action.params or {}
@@ -117,6 +130,10 @@ def describe(action: RequestAction) -> str:
             "Your photos are no longer used on: %(channels)s. Your consent for these "
             "channels was withdrawn from %(num)d quitclaims.", int(params.get("n", 0)),
             channels=_channel_words(action.detail))
+    if action.kind == "field_rectified" and params.get("field") in _FIELDS:
+        return _("Your %(field)s was corrected from \u201c%(old)s\u201d to \u201c%(new)s\u201d "
+                 "(Art. 16).", field=_FIELDS[params["field"]](),
+                 old=params.get("old") or _("(empty)"), new=params.get("new") or _("(empty)"))
     if action.kind in _COUNTED_AT and "n" in params:
         return _COUNTED_AT[action.kind](int(params["n"]), action.detail)
     if action.kind in _TEXTS and "n" in params:

@@ -22,6 +22,7 @@ from likeness.dsr import (
     objection,
     objection_scope,
     readiness,
+    rectification,
     restriction,
 )
 from likeness.errors import InvalidInput
@@ -119,9 +120,12 @@ def _restriction(request: SubjectRequest, actor: Actor, decision: str) -> None:
 
 
 def _rectification(request: SubjectRequest, actor: Actor, decision: str) -> None:
-    if not decision.strip():
-        raise InvalidInput(_("Describe what was corrected."))
-    casework.record_action(request, "rectified", decision.strip()[:2000])
+    # The fields corrected on the case page are steps of the answer already (Art. 16).
+    if not decision.strip() and not rectification.corrections(request.id):
+        raise InvalidInput(_("Correct the record on the case page, or describe what was "
+                             "corrected."))
+    if decision.strip():
+        casework.record_action(request, "rectified", decision.strip()[:2000])
     # Recipients get the correction too (Art. 19).
     disclosures.take_down(_confirmed_assets(request), [c.value for c in Channel],
                           reason=TakedownReason.RECTIFICATION, actor=actor,

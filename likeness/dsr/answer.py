@@ -19,7 +19,16 @@ from flask_babel import gettext as _
 from PIL import Image
 from sqlalchemy import func, select
 
-from likeness.dsr import action_texts, casework, export, links, objection, readiness
+from likeness.cockpit import facts as register_facts
+from likeness.dsr import (
+    action_texts,
+    casework,
+    export,
+    links,
+    objection,
+    portability,
+    readiness,
+)
 from likeness.dsr.answer_content import AnswerContent, gather
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
@@ -58,7 +67,9 @@ def render_answer(request_id: int) -> None:
     request.response_pdf_path, request.response_pdf_sha256 = relative, digest
     request.answer_sent_at = None
     if content.disclose and request.type in WITH_COPY and request.export_zip_path is None:
-        archive = export.build(content)
+        # Art. 20: the person's own data in a documented schema; Art. 15: everything held.
+        builder = portability.build if request.type == RequestType.PORTABILITY else export.build
+        archive = builder(content)
         zdigest = sha256(archive)
         zrelative = f"exports/{request.reference}-{zdigest[:12]}.zip"
         _write_file(zrelative, archive)
@@ -160,12 +171,15 @@ def _html(content: AnswerContent) -> str:
 
 def _context(content: AnswerContent) -> dict[str, object]:
     request = content.request
+    periods = register_facts.retention()
     return dict(
         request=request, content=content, photo_count=len(content.photos),
         actions=casework.actions(request.id), describe=action_texts.describe,
         organisation=current_app.config["ORGANISATION_NAME"], logo=_logo(),
         received_local=request.received_at.astimezone(AMSTERDAM),
         deadline=casework.current_deadline(request), with_copy=request.type in WITH_COPY,
+        # The periods as the privacy notice prints them (Art. 15(1)(d)): one source.
+        retention_table=periods, retention_periods={p["key"]: p["value"] for p in periods},
     )
 
 

@@ -17,8 +17,8 @@ from likeness.platform.storage import storage
 def build(content: AnswerContent) -> bytes:
     request, person = content.request, content.person
     photo_files = {p.face.id: f"photos/{i + 1:03d}.jpg" for i, p in enumerate(content.photos)}
-    signed_pdfs = _signed_pdfs(content)  # read once: a lookup and a read are two trips
-    quitclaim_files = {q_id: f"quitclaims/quitclaim-{q_id}.pdf" for q_id in signed_pdfs}
+    pdfs = signed_pdfs(content)  # read once: a lookup and a read are two trips
+    quitclaim_files = {q_id: f"quitclaims/quitclaim-{q_id}.pdf" for q_id in pdfs}
     data: dict[str, Any] = {
         "request": {"reference": request.reference, "type": request.type,
                     "received_at": request.received_at.isoformat()},
@@ -73,13 +73,13 @@ def build(content: AnswerContent) -> bytes:
         for photo in content.photos:
             archive.writestr(photo_files[photo.face.id], storage().read(photo.copy_key),
                              compress_type=zipfile.ZIP_STORED)
-        for q_id, pdf in signed_pdfs.items():
+        for q_id, pdf in pdfs.items():
             archive.writestr(quitclaim_files[q_id], pdf, compress_type=zipfile.ZIP_STORED)
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
     return buffer.getvalue()
 
 
-def _signed_pdfs(content: AnswerContent) -> dict[int, bytes]:
+def signed_pdfs(content: AnswerContent) -> dict[int, bytes]:
     """The signed PDF of each quitclaim that has one stored, by quitclaim id."""
     found = {}
     for quitclaim in content.quitclaims:

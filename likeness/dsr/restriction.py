@@ -7,23 +7,33 @@ from __future__ import annotations
 import functools
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from likeness.dsr import casework, locate
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.library.renditions import invalidate
-from likeness.models import Asset, RequestType, SubjectRequest, utcnow
+from likeness.models import Asset, RequestAction, RequestType, SubjectRequest, utcnow
 from likeness.platform import audit, mail
 from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.jobs import job
 from likeness.platform.uow import after_commit, use_case
 
 REASON = "restriction (Art. 18)"  # `Asset.restricted_reason` of these photos
+# The step of a rectification request whose photos were restricted while the accuracy
+# was checked (Art. 18(1)(a), `likeness.dsr.rectification`): lifted the same way.
+CONTESTED = "restricted_while_contested"
 
 
 def can_lift(request: SubjectRequest) -> bool:
-    """A restriction request that was answered and whose restriction still holds."""
-    return (request.type == RequestType.RESTRICTION
+    """A restriction request, or a rectification request restricted while the accuracy
+    was checked, that was answered and whose restriction still holds."""
+    restricted = request.type == RequestType.RESTRICTION or (
+        request.type == RequestType.RECTIFICATION and db.session.scalar(
+            select(RequestAction.id).where(RequestAction.request_id == request.id,
+                                           RequestAction.kind == CONTESTED).limit(1))
+        is not None)
+    return (restricted
             and request.answer_sent_at is not None and request.restriction_lifted_at is None
             and request.restriction_lift_reason is None)
 

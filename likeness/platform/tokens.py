@@ -24,6 +24,7 @@ class Purpose(StrEnum):
     REQUEST_VERIFICATION = "request-verification"
     REQUEST_STATUS = "request-status"
     REQUEST_PERSON_CONFIRMATION = "request-person-confirmation"
+    PORTABILITY_TRANSMISSION = "portability-transmission"
 
 
 class InvalidLink(InvalidInput):

@@ -90,6 +90,10 @@ CASES: dict[str, list[Case]] = {
     "portal.request_file": [Case("GET", f"/request/status/{TOKEN}/../../etc/passwd",
                                  staff=False),
                             Case("GET", f"/request/status/{TOKEN}/response.pdf", staff=False)],
+    "portal.transmit_export": [*_posts(f"/request/status/{TOKEN}/transmit",
+                                       {"address": HUGE, "repeated": SQLI}, staff=False)],
+    "portal.transmitted_export": [Case("GET", "/export/" + SQLI, staff=False),
+                                  Case("GET", "/export/" + HUGE[:3000], staff=False)],
     "portal.shared": [Case("GET", "/s/" + SQLI, staff=False), Case("GET", "/s/x", staff=False)],
     "portal.shared_photo": [Case("GET", "/s/nothing/1.jpg", staff=False)],
     # --- staff ---
