@@ -25,6 +25,8 @@ from likeness.web.form_fields import valid_ids
 from likeness.web.stored_files import send_stored
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
+# The case page pages through every candidate a search found (there is no cap).
+PER_PAGE = 60
 
 
 def page_context(subject_request: SubjectRequest, page: int, per_page: int) -> dict[str, Any]:
@@ -34,6 +36,24 @@ def page_context(subject_request: SubjectRequest, page: int, per_page: int) -> d
             "undecided_ids": [m.id for m, _f, _a in shown if m.decision == MatchDecision.PENDING],
             "other_people": candidate_review.other_people(subject_request,
                                                           [f for _m, f, _a in shown])}
+
+
+def _bulk(subject_request: SubjectRequest, page: int) -> str:
+    """The "all shown" buttons as they now are (their count follows the decisions)."""
+    return render_template(
+        "admin/dsr/_candidate_bulk.html", r=subject_request, action_form=StaffActionForm(),
+        candidates_page=page, carried_out=casework.carried_out(subject_request.id),
+        undecided_ids=page_context(subject_request, page, PER_PAGE)["undecided_ids"])
+
+
+def _answer(ok: bool, message: str, match_id: int, page: int, status: int = 200
+            ) -> ResponseReturnValue:
+    """The JSON answer to a decision sent by fetch: what to say, and the tile and the
+    "all shown" buttons to put on the page."""
+    tile = _tile(match_id, page)
+    subject_request = casework.get(locate.request_of_match(match_id))
+    return jsonify(ok=ok, message=message, html=tile,
+                   bulk=_bulk(subject_request, page)), status
 
 
 def _tile(match_id: int, page: int) -> str:
@@ -81,20 +101,20 @@ def match_decide(match_id: int, decision: str) -> ResponseReturnValue:
             or None, knowingly=confirmation.is_confirmed())
     except candidate_review.OtherPerson as exc:
         if as_json:
-            return jsonify(ok=False, message=exc.message, html=_tile(match_id, page)), 409
+            return _answer(False, exc.message, match_id, page, 409)
         asked = confirmation.ask(_("Confirm a face established as someone else?"),
                                  exc.message, yes=_("Confirm anyway"), back=back,
                                  layout="admin/_layout.html")
         return asked or redirect(back)
     except DomainError as exc:
         if as_json:
-            return jsonify(ok=False, message=exc.message, html=_tile(match_id, page)), exc.status
+            return _answer(False, exc.message, match_id, page, exc.status)
         flash(exc.message, "error")
         return redirect(back)
     face = db.session.get(Face, match.face_id)
     said = _said(decision, face.asset.original_filename if face else "")
     if as_json:
-        return jsonify(ok=True, decision=decision, message=said, html=_tile(match_id, page))
+        return _answer(True, said, match_id, page)
     return redirect(back)
 
 

@@ -61,8 +61,7 @@ from likeness.web.ids import bounded_int
 from likeness.web.stored_files import send_stored
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
-# The case page pages through every candidate a search found (there is no cap).
-CANDIDATES_PER_PAGE = 60
+CANDIDATES_PER_PAGE = candidate_section.PER_PAGE
 
 
 @blueprint.get("/requests")

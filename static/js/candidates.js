@@ -22,7 +22,9 @@
 
   const tiles = () => Array.from(list.querySelectorAll("li.tile"));
   const tileOf = (element) => element && element.closest && element.closest("li.tile");
-  const firstControl = (tile) => tile && tile.querySelector("button, select, a[data-enlarge]");
+  // The tile's decision (Confirm, or Undo), else its Enlarge link.
+  const firstControl = (tile) => tile && (tile.querySelector("form[data-tile-form] button") ||
+    tile.querySelector("a[data-enlarge]"));
 
   const replaceTile = (tile, html) => {
     if (!html) return tile;
@@ -59,6 +61,8 @@
       return;
     }
     const fresh = replaceTile(tile, answer.html);
+    const bulk = section.querySelector("#bulk-decisions");
+    if (bulk && typeof answer.bulk === "string") bulk.innerHTML = answer.bulk;
     fresh.removeAttribute("aria-busy");
     say(answer.message, !answer.ok);
     if (byKeyboard && answer.ok) {
