@@ -48,12 +48,13 @@ def _bulk(subject_request: SubjectRequest, page: int) -> str:
 
 def _answer(ok: bool, message: str, match_id: int, page: int, status: int = 200
             ) -> ResponseReturnValue:
-    """The JSON answer to a decision sent by fetch: what to say, and the tile and the
-    "all shown" buttons to put on the page."""
-    tile = _tile(match_id, page)
+    """The JSON answer to a decision sent by fetch: what to say, the tile's decision now,
+    and the tile and the "all shown" buttons to put on the page."""
+    tile = _tile(match_id, page)  # (expires the session: read the state after it)
+    match = db.session.get(Match, match_id)
     subject_request = casework.get(locate.request_of_match(match_id))
-    return jsonify(ok=ok, message=message, html=tile,
-                   bulk=_bulk(subject_request, page)), status
+    return jsonify(ok=ok, message=message, html=tile, bulk=_bulk(subject_request, page),
+                   decision=match.decision.value if match else None), status
 
 
 def _tile(match_id: int, page: int) -> str:

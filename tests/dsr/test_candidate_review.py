@@ -191,6 +191,7 @@ def test_a_decision_sent_by_fetch_gets_json_and_the_tile_as_it_now_is(
     assert body["ok"] is True and body["decision"] == "confirmed"
     assert body["message"].startswith("Confirmed: ")
     assert f'id="match-{match.id}"' in body["html"] and ">Undo</button>" in body["html"]
+    assert "Confirm all shown (3)" in body["bulk"]  # the count follows
     assert ">Confirm</button>" not in body["html"]
     assert [e.details["face"] for e in _events(db, "request.match_confirmed")] == [
         match.face_id]
@@ -200,6 +201,7 @@ def test_a_decision_sent_by_fetch_gets_json_and_the_tile_as_it_now_is(
                         headers=JSON)
     assert stale.status_code == 409
     assert "confirmed meanwhile" in stale.get_json()["message"]
+    assert stale.get_json()["decision"] == "confirmed"
     assert ">Undo</button>" in stale.get_json()["html"]
     assert _matches(db, searched.id)[0].decision == "confirmed"
     # Without JavaScript the same stale post says so on the page.
