@@ -43,7 +43,9 @@ def _bulk(subject_request: SubjectRequest, page: int) -> str:
     return render_template(
         "admin/dsr/_candidate_bulk.html", r=subject_request, action_form=StaffActionForm(),
         candidates_page=page, carried_out=casework.carried_out(subject_request.id),
-        undecided_ids=page_context(subject_request, page, PER_PAGE)["undecided_ids"])
+        undecided_ids=[m.id for m, _f, _a in locate.candidates_page(subject_request.id, page,
+                                                                      PER_PAGE)
+                       if m.decision == MatchDecision.PENDING])
 
 
 def _answer(ok: bool, message: str, match_id: int, page: int, status: int = 200

@@ -130,6 +130,9 @@
     const all = tiles();
     if (!all.length) return;
     const current = tileOf(document.activeElement);
+    // Only from the candidates, or from nowhere in particular (the page itself).
+    const here = document.activeElement === document.body || section.contains(document.activeElement);
+    if (!here) return;
     const key = event.key.toLowerCase();
     if (key === "j" || key === "k") {
       const at = current ? all.indexOf(current) : -1;
