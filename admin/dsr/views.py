@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin.access import blueprint, requires
+from admin.dsr import candidates as candidate_section
 from admin.dsr import confirmations as case_confirmations
 from admin.dsr.actions import CASE_ACTIONS
 from admin.dsr.forms import (
@@ -53,9 +54,9 @@ from likeness.dsr import (
     scope,
     steps,
 )
-from likeness.errors import DomainError, InvalidInput
+from likeness.errors import DomainError
 from likeness.library import people, policy_settings
-from likeness.models import MatchDecision, RequestStatus, RequestType, Role, SubjectRequest
+from likeness.models import RequestStatus, RequestType, Role, SubjectRequest
 from likeness.platform.clock import AMSTERDAM
 from likeness.staff import accounts, operations
 from likeness.web import confirmation
@@ -64,8 +65,7 @@ from likeness.web.ids import bounded_int
 from likeness.web.stored_files import send_stored
 
 HANDLERS = (Role.PRIVACY_OFFICER,)
-# The case page pages through every candidate a search found (there is no cap).
-CANDIDATES_PER_PAGE = 60
+CANDIDATES_PER_PAGE = candidate_section.PER_PAGE
 
 
 @blueprint.get("/requests")
@@ -137,7 +137,7 @@ def request_page(request_id: int) -> ResponseReturnValue:
         history=casework.status_changes(subject_request.id),
         messages=casework.messages(subject_request.id, include_internal=True),
         actions=casework.actions(subject_request.id),
-        candidates=locate.candidates_page(subject_request.id, page, CANDIDATES_PER_PAGE),
+        **candidate_section.page_context(subject_request, page, CANDIDATES_PER_PAGE),
         candidates_total=total, candidates_page=page, candidates_pages=pages,
         person=people.get(subject_request.person_id) if subject_request.person_id else None,
         staff_members=accounts.list_all(),
@@ -216,28 +216,6 @@ def request_action(request_id: int, action: str) -> ResponseReturnValue:
     else:
         flash(message, "info")
     return redirect(url_for("admin.request_page", request_id=request_id))
-
-
-@blueprint.post("/matches/<int:match_id>/<decision>")
-@requires(*HANDLERS)
-def match_decide(match_id: int, decision: str) -> ResponseReturnValue:
-    form = MatchDecisionForm()
-    if decision not in {d.value for d in MatchDecision}:
-        abort(404)
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        match = locate.decide(match_id, decision, actor=current_user,
-                              erasure_choice=form.erasure_choice.data or None)
-    except InvalidInput as exc:
-        flash(exc.message, "error")
-        request_id = locate.request_of_match(match_id)
-    else:
-        request_id = match.request_id
-    # Back to the page of candidates the decision was made on.
-    page = request.form.get("candidates_page", 1, type=int) or 1
-    return redirect(url_for("admin.request_page", request_id=request_id,
-                            candidates_page=page if page > 1 else None) + "#candidates")
 
 
 @blueprint.get("/requests/<int:request_id>/progress")

@@ -113,6 +113,31 @@ def crop_face(asset: Asset, box: Box, size: int = 160, *, blurred: bool = False)
     return stored
 
 
+def crop_context(asset: Asset, box: Box, blur: Iterable[Box], size: int = 640) -> str:
+    """The photo around one face (about four face widths across, at most `size` pixels),
+    with the `blur` faces made unrecognisable: what a reviewer needs to tell whether the
+    face is the person's (clothes, place, company) without the rest of the photo."""
+    boxes = sorted(set(blur), key=lambda b: b.as_tuple())
+    key = hashlib.sha256(repr((asset.sha256, box.as_tuple(), size,
+                               [b.as_tuple() for b in boxes])).encode()).hexdigest()[:24]
+    stored = f"{rendition_prefix(asset.id)}context-{key}.jpg"
+    if storage().exists(stored):
+        return stored
+    with storage().open(asset_key(asset.sha256)) as handle, Image.open(handle) as original:
+        image = blur_faces(original.convert("RGB"), boxes)
+    half = max(box.right - box.left, box.bottom - box.top) * 2
+    cx, cy = (box.left + box.right) // 2, (box.top + box.bottom) // 2
+    width, height = image.size
+    crop = image.crop((max(0, cx - half), max(0, cy - half),
+                       min(width, cx + half), min(height, cy + half)))
+    crop.thumbnail((size, size), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    crop.info.clear()
+    crop.save(buffer, "JPEG", quality=85)
+    storage().write(stored, buffer.getvalue())
+    return stored
+
+
 def invalidate(asset_id: int) -> None:
     """Drop every cached rendition of an asset (its faces or blur rules changed)."""
     storage().delete_prefix(rendition_prefix(asset_id))

@@ -179,9 +179,10 @@ def test_the_case_page_leads_through_the_steps_and_asks_before_carrying_out(
         j.check("decided", both=False)
         page.locator(".candidates .tile").first.get_by_role("button", name="Undo").click()
         page.locator(".candidates .tile").first.get_by_role("button", name="Confirm").wait_for()
-        while page.locator(".candidates").get_by_role("button", name="Confirm").count():
-            page.locator(".candidates").get_by_role("button", name="Confirm").first.click()
-            page.wait_for_load_state()
+        # Decisions are sent without a reload; confirming all shown reloads the page.
+        page.get_by_role("button", name="Confirm all shown").click()
+        page.get_by_role("dialog").get_by_role("button", name="Confirm all shown").click()
+        page.get_by_text("candidates confirmed.").wait_for()
         assert current.inner_text().strip() == "Act"
 
         page.get_by_role("button", name="Carry out and prepare the answer").click()

@@ -179,6 +179,12 @@ CASES: dict[str, list[Case]] = {
                                      {"months": "7", "reason": HUGE}),
                              *_posts("/admin/requests/999999/explode", {})],
     "admin.match_decide": [*_posts("/admin/matches/999999/maybe", {})],
+    "admin.candidates_decide": [
+        *_posts("/admin/requests/999999/candidates/confirmed",
+                {"match": ["1", SQLI, HUGE], "confirmed": "yes"}, {"match": XSS}),
+        *_posts("/admin/requests/999999/candidates/maybe", {})],
+    "admin.match_context": [Case("GET", "/admin/requests/999999/matches/999999/context.jpg"),
+                            Case("GET", "/admin/requests/1/matches/" + "9" * 30 + "/context.jpg")],
     "admin.settings_page": [*_posts("/admin/settings", {"policy": "everything"})],
     "admin.confirm_policy": [*_posts("/admin/settings/confirm-policy", {"policy": XSS})],
     "admin.transparency_settings": [*_posts("/admin/settings/transparency",
