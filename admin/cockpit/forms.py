@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     FieldList,
     Form,
