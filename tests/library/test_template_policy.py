@@ -108,7 +108,7 @@ def test_staff_see_the_warning_until_an_admin_confirms(
     db.session.add(Setting(key=policy_settings.POLICY_NEEDS_REVIEW, value="1"))
     db.session.commit()
     logged_in("admin")
-    warning = "The lawful default is now consented-only"
+    warning = "The lawful default is now “Only with consent”"
     page = client.get("/admin/settings").get_data(as_text=True)
     assert warning in page
     client.post("/admin/settings/confirm-policy", data={"csrf_token": csrf_token_from(page)})
