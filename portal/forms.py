@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    Field,
     DateField,
     EmailField,
+    Field,
     HiddenField,
     RadioField,
     SelectField,
