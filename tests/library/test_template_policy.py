@@ -78,7 +78,7 @@ def test_the_settings_page_records_and_shows_the_basis(
         "csrf_token": token, "policy": "all", "legal_basis": "Art. 9(2)(g) and Act X",
         "dpia_reference": "DPIA-2026-04", "dpia_version": str(version_id)})
     html = client.get("/admin/settings").get_data(as_text=True)
-    assert "Current policy: all" in html
+    assert "Current policy: Every face: each detected face gets an encrypted template" in html
     assert "Art. 9(2)(g) and Act X" in html and "DPIA-2026-04" in html
 
 
