@@ -58,6 +58,10 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
     # A child under 16 on their own link never signs: the link goes on to the parent.
     child = opened.child_on_own_link or (
         opened.needs_birth_date and under_guardian_age(form.date_of_birth.data))
+    # Allowing or refusing face recognition is one required choice for someone signing for
+    # themselves; a parent signing for a child, or a child passing the link on, makes none.
+    offer_face_recognition = not (opened.needs_guardian or opened.child_on_own_link)
+    form.face_recognition.validate_choice = offer_face_recognition and not child
     if form.validate_on_submit():
         try:
             # Kept even if the signing fails (e.g. "a guardian must sign too").
@@ -69,7 +73,7 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
                     guardian_email=form.guardian_email.data or "",
                     language=str(get_locale()))
             else:
-                signing.sign(token, _signature(form))
+                signing.sign(token, _signature(form, offer_face_recognition))
         except DomainError as exc:
             if exc.status == 410:
                 raise
@@ -87,7 +91,8 @@ def sign_quitclaim(token: str) -> ResponseReturnValue:
     return render_template("portal/sign.html", opened=opened, form=form, token=token,
                            show_guardian=show_guardian, valid_until=valid_until,
                            care_setting=care_setting, dependent=dependent,
-                           markable=markable), status
+                           markable=markable,
+                           offer_face_recognition=offer_face_recognition), status
 
 
 def _label(channel: str, third_parties: str | None = None) -> str:
@@ -110,9 +115,9 @@ def _drawing(field: Field, kind: str) -> bytes | None:
         raise
 
 
-def _signature(form: SignForm) -> signing.Signature:
+def _signature(form: SignForm, face_recognition_offered: bool) -> signing.Signature:
     """What was signed, from the form; a drawing that cannot be read is an error at the
-    signature."""
+    signature. A face recognition choice counts only where the page offered it."""
     typed = SignatureKind.TYPED
     kind = typed if form.signature_kind.data == typed else SignatureKind.DRAWN
     guardian_kind = (typed if form.guardian_signature_kind.data == typed
@@ -120,9 +125,10 @@ def _signature(form: SignForm) -> signing.Signature:
     # Required of adults (checked by the service); optional for a child.
     png = _drawing(form.signature, kind)
     guardian_png = _drawing(form.guardian_signature, guardian_kind)
+    choice = form.face_recognition.data if face_recognition_offered else None
     return signing.Signature(
         channels=form.channels.data or [],
-        biometric_consent=bool(form.biometric_consent.data),
+        biometric_consent=choice == "allow",
         signer_name=form.signer_name.data or "",
         signature_png=png,
         signature_kind=kind,
@@ -130,7 +136,7 @@ def _signature(form: SignForm) -> signing.Signature:
         guardian_name=form.guardian_name.data or None,
         guardian_signature_png=guardian_png,
         guardian_signature_kind=guardian_kind,
-        no_biometrics=bool(form.no_biometrics.data),
+        no_biometrics=choice == "never",
         language=str(get_locale()),
         my_faces=tuple(int(f) for f in form.my_faces.data or [] if str(f).isdigit()),
     )

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    Field,
     HiddenField,
     RadioField,
     SelectField,
@@ -14,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from likeness.web.form_fields import MultiCheckboxField, OneLine
 from likeness.web.labels import OBJECTION_SCOPE_LABELS
@@ -25,13 +26,31 @@ SIGNATURE_KINDS = [
 ]
 
 
+def _at_least_one(form: FlaskForm, field: Field) -> None:
+    """Checked by the form too (the service checks again), so that an empty submit reports
+    it together with the missing face recognition choice. A plain function: no `required`
+    flag, which would mark every checkbox of the group as required."""
+    if not field.data:
+        raise ValidationError(_l("Tick at least one channel where the photos may be used."))
+
+
 class SignForm(FlaskForm):
     channels = MultiCheckboxField(_l("Where may the photos be used?"), choices=[],
-                                  validate_choice=False)
-    biometric_consent = BooleanField(
-        _l("Likeness may keep a template of my face to find me in photos (optional).")
+                                  validate_choice=False, validators=[_at_least_one])
+    # One required choice (allow or never) where it is offered; a child signs neither
+    # (the view says when the choice is required).
+    face_recognition = RadioField(
+        _l("Face recognition (a separate choice)"),
+        choices=[SelectChoice("allow", _l("Allow face recognition on photos of me")),
+                 SelectChoice("never", _l("Never use face recognition on photos of me"))],
+        description=_l("If you allow this, our image bank keeps an encrypted description of "
+                       "your face, so new photos of you can be found and you can be asked for "
+                       "consent. Without it, photos of you are found by hand. You can "
+                       "withdraw this on its own at any time. If you refuse it, we never make "
+                       "such a description of you."),
+        invalid_choice_message=_l("Choose whether we may use face recognition on photos "
+                                  "of you."),
     )
-    no_biometrics = BooleanField(_l("Never use face recognition on photos of me."))
     # "This is me" on numbered faces (choices: the faces offered; may stay empty).
     my_faces = MultiCheckboxField(_l("Which faces are you?"), choices=[],
                                   validate_choice=False)

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from admin.forms import CHANNEL_CHOICES
 from likeness.models import TemplatePolicy
+from likeness.web.labels import TEMPLATE_POLICY_LABELS
 
 
 class UploadForm(FlaskForm):
@@ -62,20 +63,15 @@ class MergeForm(FlaskForm):
 class TemplatePolicyForm(FlaskForm):
     policy = SelectField(
         _l("Face template policy"),
-        choices=[
-            SelectChoice(TemplatePolicy.ALL,
-                         _l("all: every face gets an encrypted template")),
-            SelectChoice(TemplatePolicy.CONSENTED_ONLY,
-                         _l("consented-only: templates only with biometric consent")),
-            SelectChoice(TemplatePolicy.OFF,
-                         _l("off: no face recognition; purges every template")),
-        ],
+        choices=[SelectChoice(policy, TEMPLATE_POLICY_LABELS[policy])
+                 for policy in (TemplatePolicy.ALL, TemplatePolicy.CONSENTED_ONLY,
+                                TemplatePolicy.OFF)],
     )
     legal_basis = TextAreaField(
-        _l("Legal basis (required for all)"), validators=[Length(max=2000)],
+        _l("Legal basis (required for “Every face”)"), validators=[Length(max=2000)],
         description=_l("Why a template of every face is lawful for your organisation: the "
                        "exception of GDPR Art. 9(2) and the national law it rests on."))
-    dpia_reference = StringField(_l("DPIA reference (required for all)"),
+    dpia_reference = StringField(_l("DPIA reference (required for “Every face”)"),
                                  validators=[Length(max=200)])
 
 

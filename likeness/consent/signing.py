@@ -174,7 +174,7 @@ def _require_signatures(signature: Signature, *, is_minor: bool) -> None:
                        else "guardian_signature"))
         if signature.biometric_consent:
             raise InvalidInput(_("Consent to face recognition cannot be given for someone "
-                                 "under 16. Leave that box empty."), field="biometric_consent")
+                                 "under 16."), field="face_recognition")
     else:
         if not signature.signer_name.strip():
             raise InvalidInput(_("Type your full name."), field="signer_name")
@@ -183,7 +183,7 @@ def _require_signatures(signature: Signature, *, is_minor: bool) -> None:
                                  "name as your signature."), field="signature")
     if signature.biometric_consent and signature.no_biometrics:
         raise InvalidInput(_("Choose either to allow face recognition or to refuse it, not "
-                             "both."), field="no_biometrics")
+                             "both."), field="face_recognition")
 
 
 

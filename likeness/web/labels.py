@@ -175,11 +175,20 @@ ROLE_LABELS: dict[str, Any] = {
     Role.VIEWER: _l("Viewer"),
 }
 
+# The face template policy in words (its codes, `consented-only` and so on, are for
+# configuration only): a short name, and the name with what it does (settings form).
+TEMPLATE_POLICY_NAMES = {
+    TemplatePolicy.ALL: _l("Every face"),
+    TemplatePolicy.CONSENTED_ONLY: _l("Only with consent"),
+    TemplatePolicy.OFF: _l("Face recognition off"),
+}
+
 TEMPLATE_POLICY_LABELS = {
-    TemplatePolicy.ALL: _l("all: every face gets an encrypted template"),
-    TemplatePolicy.CONSENTED_ONLY: _l("consented-only: templates only with biometric "
-                                            "consent"),
-    TemplatePolicy.OFF: _l("off: no face recognition; purges every template"),
+    TemplatePolicy.ALL: _l("Every face: each detected face gets an encrypted template"),
+    TemplatePolicy.CONSENTED_ONLY: _l("Only with consent: templates only of people who "
+                                      "allowed face recognition"),
+    TemplatePolicy.OFF: _l("Face recognition off: no templates; every stored template is "
+                           "deleted"),
 }
 
 HEALTH_GROUND_LABELS = {
@@ -284,6 +293,7 @@ def register(app: Flask) -> None:
         role_labels=ROLE_LABELS,
         breach_status_labels=BREACH_STATUS_LABELS,
         template_policy_labels=TEMPLATE_POLICY_LABELS,
+        template_policy_names=TEMPLATE_POLICY_NAMES,
         health_ground_labels=HEALTH_GROUND_LABELS,
         period=period,
     )

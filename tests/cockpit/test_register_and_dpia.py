@@ -90,7 +90,7 @@ def test_the_dpia_is_versioned_prefilled_and_exported(app: Flask, db: Any, make_
     text = _text(dpia.pdf(first.id, "en", actor=officer))
     assert "DPIA v1" in text and "Record the basis" in text
     assert _figure(text, "Photos in the image bank") == 4  # the facts when v1 was saved
-    assert "consented-only" in text and "explicit consent" in text
+    assert "Only with consent" in text and "consented-only" not in text
     dutch = _text(dpia.pdf(second.id, "nl", actor=officer))
     assert "Gegevensbeschermingseffectbeoordeling" in dutch
     assert _figure(dutch, "Foto's in de beeldbank") == 5

@@ -119,7 +119,7 @@ def test_the_register_states_every_purpose_basis_ground_processor_and_period(
     dutch = _text(register.pdf("nl", actor=officer))
     assert "gegevens van betrokkenen" in dutch
     assert "uw gegevens" not in dutch.lower() and "je gegevens" not in dutch.lower()
-    assert "Publieke taak (art. 6(1)(e) AVG)" in dutch
+    assert "Publieke taak (artikel 6, eerste lid, onder e, AVG)" in dutch
     assert "Cloud Hosting BV" in dutch and "5 jaar" in dutch
     page = _page(client.get("/admin/cockpit/register").get_data(as_text=True))
     assert "Mailservice GmbH" in page and "Markt 1, 1234 AB Voorbeeld" in page
@@ -153,7 +153,7 @@ def test_the_privacy_notice_is_built_from_the_same_facts_in_both_languages(
 
     dutch = _page(client.get("/privacy", headers={"Accept-Language": "nl"}).get_data(
         as_text=True))
-    for expected in ("Privacyverklaring", "Publieke taak (art. 6(1)(e) AVG)",
+    for expected in ("Privacyverklaring", "Publieke taak (artikel 6, eerste lid, onder e, AVG)",
                      "Cloud Hosting BV", "7 jaar", "Autoriteit Persoonsgegevens",
                      "Waar de gegevens vandaan komen"):
         assert expected in dutch, expected

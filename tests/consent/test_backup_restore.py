@@ -35,7 +35,7 @@ def test_a_restore_brings_data_and_files_back_and_keeps_later_withdrawals(
 ):
     path = invite_and_open(client, mailbox, tagged_barack, librarian)
     assert sign(client, path, channels=["website", "print"],
-                biometric_consent="y").status_code == 302
+                face_recognition="allow").status_code == 302
     run_jobs()
     quitclaim = db.session.scalars(select(Quitclaim)).one()
     quitclaim_id, pdf_path = quitclaim.id, quitclaim.pdf_path

@@ -42,6 +42,7 @@ def test_sign_on_a_phone_with_a_drawn_signature(committed_app: Flask, tmp_path: 
         page.goto(f"{base}/quitclaim/sign/{token}")
         assert page.locator(".thumb-strip img").count() == 1
         page.get_by_label("Website").check()
+        page.get_by_label("Never use face recognition on photos of me").check()
         page.get_by_label("Your full name").fill("Barack Obama")
         page.locator("#signature-pad").scroll_into_view_if_needed()
         pad = page.locator("#signature-pad").bounding_box()
@@ -59,6 +60,6 @@ def test_sign_on_a_phone_with_a_drawn_signature(committed_app: Flask, tmp_path: 
     db.session.rollback()
     quitclaim = db.session.scalars(select(Quitclaim)).one()
     assert [c.channel for c in quitclaim.channels] == ["website"]
-    assert quitclaim.biometric_consent is False  # never pre-ticked
+    assert quitclaim.biometric_consent is False  # refused, and nothing chosen beforehand
     assert quitclaim.signature_png.startswith(b"\x89PNG")
     assert quitclaim.pdf_sha256

@@ -88,8 +88,9 @@ def test_a_parent_gets_nothing_about_an_adult_child(
     invitations.invite(adult.id, [tagged_barack.obama_asset], ["website"], language="en",
                        actor=librarian)
     run_jobs()
+    # She allows face recognition: a refusal would keep her face out of every scan.
     sign(client, link_in(mailbox.to("malia@example.org")[0], "/quitclaim/sign/"),
-         channels=["website"], signer_name="Malia Obama")
+         channels=["website"], signer_name="Malia Obama", face_recognition="allow")
     run_jobs()
     officer = make_staff("privacy_officer")
     request = _parents_request(client, db, mailbox, officer, on_behalf)

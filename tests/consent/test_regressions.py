@@ -66,7 +66,7 @@ def test_withdrawing_the_last_channel_ends_biometric_consent_too(
     app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any, librarian: Any
 ):
     quitclaim = _signed(client, mailbox, tagged_barack, librarian, channels=["website"],
-                        biometric_consent="y")
+                        face_recognition="allow")
     withdrawal.withdraw(quitclaim.id, actor=person_actor(1), channel="website")
     db.session.refresh(quitclaim)
     assert quitclaim.status == "withdrawn" and quitclaim.biometric_withdrawn_at is not None

@@ -30,7 +30,7 @@ def test_invite_sign_pdf_and_consent_colours(
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
 
     # Less than asked: website and print, not social media; biometric yes.
-    response = sign(client, path, channels=["website", "print"], biometric_consent="y")
+    response = sign(client, path, channels=["website", "print"], face_recognition="allow")
     assert response.status_code == 302
     quitclaim = db.session.scalars(select(Quitclaim)).one()
     assert sorted(c.channel for c in quitclaim.channels) == ["print", "website"]

@@ -52,7 +52,7 @@ def test_withdrawing_biometric_consent_deletes_every_template_of_the_person(
     app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any, librarian: Any
 ):
     quitclaim = _signed(client, mailbox, tagged_barack, librarian,
-                        channels=["website", "print"], biometric_consent="y")
+                        channels=["website", "print"], face_recognition="allow")
     person_id = tagged_barack.person.id
     assert _templates_of(db, person_id) == 2
     others = db.session.scalar(select(func.count()).select_from(Face).where(
@@ -158,7 +158,7 @@ def test_withdrawn_templates_leave_this_process_index_in_place_without_a_rebuild
     from likeness.platform.actor import person_actor
 
     quitclaim = _signed(client, mailbox, tagged_barack, librarian,
-                        channels=["website"], biometric_consent="y")
+                        channels=["website"], face_recognition="allow")
     face_index, _ = index.current_index()
     person_faces = set(db.session.scalars(select(Face.id).where(
         Face.person_id == tagged_barack.person.id)))

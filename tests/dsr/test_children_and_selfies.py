@@ -60,7 +60,7 @@ def test_the_guardian_is_written_to_and_signs_for_the_child(
     path = link_in(message, "/quitclaim/sign/")
     page = client.get(path).get_data(as_text=True)
     assert "You sign for Sasha" in page
-    assert 'name="biometric_consent"' not in page  # never offered under 16
+    assert 'name="face_recognition"' not in page  # never offered under 16
     # The guardian signs; the child does not have to.
     response = sign(client, path, channels=["website"], signer_name="", signature="",
                     guardian_name="Michelle Obama", guardian_signature=drawn_signature(4))
@@ -80,7 +80,7 @@ def test_an_adult_sees_no_guardian_block(
     path = link_in(mailbox.to("barack@example.org")[0], "/quitclaim/sign/")
     page = client.get(path).get_data(as_text=True)
     assert 'class="guardian hidden-unless-needed"' in page
-    assert 'name="biometric_consent"' in page
+    assert 'name="face_recognition"' in page
 
 
 def test_an_unverified_requests_selfie_is_gone_after_14_days(

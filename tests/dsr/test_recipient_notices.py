@@ -40,7 +40,7 @@ def test_each_notice_is_worded_for_what_happened(
     assert "stop" not in body.lower() and "link" not in body.lower()
 
     subject, body = _notice(db, mailbox, officer, TakedownReason.RESTRICTION)
-    assert "voorlopig" in subject.lower() and "art. 18 avg" in body.lower()
+    assert "voorlopig" in subject.lower() and "artikel 18 avg" in body.lower()
     assert "hoeft hem niet te verwijderen" in body
     assert "link" not in body.lower()  # a download: no link was ever sent
 

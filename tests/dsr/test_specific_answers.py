@@ -128,7 +128,7 @@ def test_the_export_holds_the_signed_quitclaims_template_facts_and_the_access_lo
     librarian: Any, make_staff: Any, logged_in: Any,
 ):
     _signed(client, mailbox, tagged_barack, librarian, channels=["website"],
-            biometric_consent="y")
+            face_recognition="allow")
     viewer = logged_in("viewer")
     client.get(f"/admin/assets/{tagged_barack.obama_asset}")  # a colleague looks at it
     downloads.for_channel(tagged_barack.obama_asset, "website", recipient_name="Webteam",

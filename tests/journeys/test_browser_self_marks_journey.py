@@ -66,6 +66,7 @@ def test_a_signer_finds_themselves_in_a_collection_and_staff_confirm(
         page.keyboard.press("Space")
         assert box.is_checked()
         page.get_by_label("Website").check()
+        page.get_by_label("Never use face recognition on photos of me").check()
         page.get_by_label("Your full name").fill("Michelle Example")
         page.get_by_label("Type my name as my signature").check()
         j.check("face-marked", both=False)

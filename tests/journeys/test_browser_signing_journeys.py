@@ -60,6 +60,8 @@ def test_empty_submit_on_a_phone_focuses_the_error_summary_in_the_first_screen(
         scrolled = page.evaluate("() => window.scrollY")
         assert box["y"] >= 0 and box["y"] + scrolled < 844 and box["y"] < 844
         assert "Tick at least one channel" in summary.inner_text()
+        # Every problem at once: the face recognition choice is one of them.
+        assert "Choose whether we may use face recognition" in summary.inner_text()
         j.check("empty-submit")
         # Each problem links to its field.
         summary.get_by_role("link", name="Tick at least one channel").click()
@@ -69,6 +71,8 @@ def test_empty_submit_on_a_phone_focuses_the_error_summary_in_the_first_screen(
 
         # A drawn signature is kept when the page comes back with an error.
         page.get_by_label("Website").check()
+        recognition = page.get_by_role("group", name="Face recognition (a separate choice)")
+        recognition.get_by_role("radio", name="Allow face recognition on photos of me").check()
         _draw(page, "signature-pad")
         assert page.evaluate(INK, "signature-pad") > 40
         page.get_by_role("button", name="Sign", exact=True).click()  # no name typed
@@ -78,6 +82,8 @@ def test_empty_submit_on_a_phone_focuses_the_error_summary_in_the_first_screen(
         assert name.get_attribute("aria-invalid") == "true"
         assert "signer_name-error" in name.get_attribute("aria-describedby")
         page.wait_for_function(f"() => ({INK})('signature-pad') > 40")
+        assert page.get_by_role("radio", name="Allow face recognition on photos of me"
+                                ).is_checked()  # the choice is kept too
         j.check("name-missing-drawing-kept")
 
         name.fill("Barack Obama")
@@ -87,6 +93,7 @@ def test_empty_submit_on_a_phone_focuses_the_error_summary_in_the_first_screen(
     db.session.remove()
     quitclaim = data.quitclaims_of("Barack Obama")[-1]
     assert quitclaim.signature_kind == "drawn" and quitclaim.signature_png
+    assert quitclaim.biometric_consent
 
 
 def test_a_keyboard_only_user_signs_with_a_typed_signature_and_the_pdf_says_so(
@@ -100,6 +107,9 @@ def test_a_keyboard_only_user_signs_with_a_typed_signature_and_the_pdf_says_so(
         # Only the keyboard from here on.
         j.tab_to("#channels-0")
         page.keyboard.press("Space")
+        j.tab_to("#face_recognition-0")  # a radio group: the arrow keys choose
+        page.keyboard.press("ArrowDown")
+        assert page.locator("#face_recognition-1").is_checked()
         j.tab_to("#signature-pad")
         page.keyboard.press("Enter")  # sign by typing instead
         assert j.focused()["id"] == "signer_name"
@@ -115,6 +125,7 @@ def test_a_keyboard_only_user_signs_with_a_typed_signature_and_the_pdf_says_so(
     quitclaim = db.session.scalars(select(Quitclaim).order_by(Quitclaim.id.desc())).first()
     assert [c.channel for c in quitclaim.channels] == ["website"]
     assert quitclaim.signature_kind == "typed" and quitclaim.signature_png is None
+    assert not quitclaim.biometric_consent
     pdf = (instance_dir() / quitclaim.pdf_path).read_bytes()
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Typed signature" in text and "typed their name as their signature" in text

@@ -41,7 +41,7 @@ def test_templates_follow_biometric_consent(app: Flask, client: FlaskClient, db:
 
     scenario = SimpleNamespace(person=person, obama_asset=obama, group_asset=group)
     path = invite_and_open(client, mailbox, scenario, librarian)
-    assert sign(client, path, channels=["website"], biometric_consent="y").status_code == 302
+    assert sign(client, path, channels=["website"], face_recognition="allow").status_code == 302
     run_jobs()
     db.session.refresh(face)
     assert face.template_ciphertext is not None

@@ -36,7 +36,7 @@ def test_withdrawn_biometric_consent_stays_withdrawn_when_another_face_is_tagged
 ):
     person_id = tagged_barack.person.id
     path = invite_and_open(client, mailbox, tagged_barack, librarian)
-    assert sign(client, path, channels=["website"], biometric_consent="y").status_code == 302
+    assert sign(client, path, channels=["website"], face_recognition="allow").status_code == 302
     run_jobs()
     assert _templates_of(db, person_id) == 2  # his two tagged faces, by his consent
     quitclaim = db.session.scalars(select(Quitclaim)).one()
@@ -66,9 +66,10 @@ def test_refusing_face_recognition_when_signing_is_honoured_under_all(
     run_jobs()
     assert _templates_of(db, person_id) == 2  # policy `all`: everyone has one
     path = invite_and_open(client, mailbox, tagged_barack, librarian)
-    both = sign(client, path, channels=["website"], biometric_consent="y", no_biometrics="y")
-    assert both.status_code == 400 and "not both" in both.get_data(as_text=True)
-    assert sign(client, path, channels=["website"], no_biometrics="y").status_code == 302
+    both = sign(client, path, channels=["website"], face_recognition="both")
+    assert both.status_code == 400 and "Choose whether we may use face recognition" in \
+        both.get_data(as_text=True)
+    assert sign(client, path, channels=["website"], face_recognition="never").status_code == 302
     run_jobs()
     assert _templates_of(db, person_id) == 0
     face_templates.enforce_template_policy()
@@ -90,7 +91,7 @@ def test_staff_record_the_choice_on_the_person_page_and_consent_lifts_it(
     assert _templates_of(db, person_id) == 0
     # He consents again when signing: the choice ends and his templates come back.
     path = invite_and_open(client, mailbox, tagged_barack, librarian)
-    assert sign(client, path, channels=["website"], biometric_consent="y").status_code == 302
+    assert sign(client, path, channels=["website"], face_recognition="allow").status_code == 302
     run_jobs()
     assert not db.session.get(Person, person_id).refuses_biometrics
     assert _templates_of(db, person_id) == 2

@@ -80,7 +80,7 @@ def test_the_settings_page_records_and_shows_the_basis(
         "csrf_token": token, "policy": "all", "legal_basis": "Art. 9(2)(g) and Act X",
         "dpia_reference": "DPIA-2026-04", "dpia_version": str(version_id)})
     html = client.get("/admin/settings").get_data(as_text=True)
-    assert "Current policy: all" in html
+    assert "Current policy: Every face: each detected face gets an encrypted template" in html
     assert "Art. 9(2)(g) and Act X" in html and "DPIA-2026-04" in html
 
 
@@ -110,7 +110,7 @@ def test_staff_see_the_warning_until_an_admin_confirms(
     db.session.add(Setting(key=policy_settings.POLICY_NEEDS_REVIEW, value="1"))
     db.session.commit()
     logged_in("admin")
-    warning = "The lawful default is now consented-only"
+    warning = "The lawful default is now “Only with consent”"
     page = client.get("/admin/settings").get_data(as_text=True)
     assert warning in page
     client.post("/admin/settings/confirm-policy", data={"csrf_token": csrf_token_from(page)})

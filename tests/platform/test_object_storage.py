@@ -275,7 +275,7 @@ def test_the_signed_quitclaim_is_emailed_from_the_bucket(
     app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any, librarian: Any,
 ):
     path = invite_and_open(client, mailbox, tagged_barack, librarian)
-    assert sign(client, path, channels=["website"], biometric_consent="y").status_code == 302
+    assert sign(client, path, channels=["website"], face_recognition="allow").status_code == 302
     run_jobs()  # render the PDF into the bucket, then email it
     quitclaim = db.session.scalars(select(Quitclaim)).one()
     assert not (instance_dir() / quitclaim.pdf_path).exists()  # nothing kept locally

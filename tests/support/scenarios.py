@@ -51,10 +51,13 @@ def invite_and_open(client: FlaskClient, mailbox: Any, scenario: Scenario, libra
 
 
 def sign(client: FlaskClient, path: str, **fields: Any) -> Any:
+    """Sign on the portal form; `fields` adds or overrides form fields. Face recognition is
+    a required choice: "never" unless the test chooses (`face_recognition="allow"`)."""
     page = client.get(path)
     assert page.status_code == 200, page.status_code
     data = {"csrf_token": csrf_token_from(page.get_data(as_text=True)),
-            "signer_name": "Barack Obama", "signature": drawn_signature()}
+            "signer_name": "Barack Obama", "signature": drawn_signature(),
+            "face_recognition": "never"}
     data.update(fields)
     return client.post(path, data=data)
 
