@@ -79,7 +79,9 @@ def test_an_upheld_objection_erases_him_from_the_photos_then_lifts_the_restricti
     db.session.refresh(subject_request)
     answer = [m for m in mailbox.to("barack@example.org") if "answer" in m["Subject"]]
     assert answer
-    assert "restricted" in answer[0].get_payload(decode=True).decode()
+    mail_text = " ".join(answer[0].get_payload(decode=True).decode().split())
+    assert "We upheld your objection: your face is blurred" in mail_text
+    assert "did not uphold" not in mail_text
     assert not db.session.get(Asset, asset_id).is_restricted
     email = db.session.scalars(select(OutgoingEmail).where(
         OutgoingEmail.then_job == objection.lift_restriction.name)).one()
@@ -99,9 +101,14 @@ def test_a_rejected_objection_states_the_grounds_and_tells_him_first(
     grounds = "The photo documents a public ceremony of historic importance."
     objection.decide(subject_request.id, upheld=False, grounds=grounds, actor=officer)
     assert db.session.get(Asset, asset_id).is_restricted
+    mailbox.messages.clear()
     send_answer(subject_request.id, officer)
     db.session.refresh(subject_request)
     assert not db.session.get(Asset, asset_id).is_restricted
+    answer = [m for m in mailbox.to("barack@example.org") if "answer" in m["Subject"]]
+    mail_text = " ".join(answer[0].get_payload(decode=True).decode().split())
+    assert "We did not uphold your objection: the photos we restricted" in mail_text
+    assert "your face is blurred" not in mail_text
     text = " ".join(_answer_text(subject_request).split())
     assert "We do not uphold your objection" in text and grounds in text
     # True to what happened: nothing stopped, the grounds, and the remedies.
