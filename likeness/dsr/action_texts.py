@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from likeness.consent.channels import channel_words
 from likeness.models import RequestAction
 
 _TEXTS: dict[str, Callable[[int], str]] = {
@@ -105,13 +106,6 @@ _COUNTED_AT: dict[str, Callable[[int, str], str]] = {
 }
 
 
-def _channel_words(codes: str) -> str:
-    words = {"internal": _("Internal use"), "website": _("Website"),
-             "social_media": _("Social media"), "print": _("Print"),
-             "third_parties": _("Third parties")}
-    return ", ".join(words.get(code, code) for code in codes.split(",") if code)
-
-
 # A corrected field of the record (Art. 16): `params` holds field, old and new value.
 _FIELDS: dict[str, Callable[[], str]] = {
     "name": lambda: _("name"),
@@ -129,7 +123,7 @@ def describe(action: RequestAction) -> str:
             "channels was withdrawn from %(num)d quitclaim.",
             "Your photos are no longer used on: %(channels)s. Your consent for these "
             "channels was withdrawn from %(num)d quitclaims.", int(params.get("n", 0)),
-            channels=_channel_words(action.detail))
+            channels=channel_words(action.detail))
     if action.kind == "field_rectified" and params.get("field") in _FIELDS:
         return _("Your %(field)s was corrected from \u201c%(old)s\u201d to \u201c%(new)s\u201d "
                  "(Art. 16).", field=_FIELDS[params["field"]](),

@@ -13,6 +13,7 @@ from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import lazy_gettext as _l
 
 from likeness.cockpit import transparency
+from likeness.consent.channels import CHANNEL_LABELS, channel_words
 from likeness.models import (
     BreachStatus,
     Channel,
@@ -28,14 +29,6 @@ from likeness.models import (
     TemplatePolicy,
 )
 from likeness.web.audit_labels import AUDIT_LOG_LABELS, audit_log_label
-
-CHANNEL_LABELS: dict[str, Any] = {
-    Channel.INTERNAL: _l("Internal use"),
-    Channel.WEBSITE: _l("Website"),
-    Channel.SOCIAL_MEDIA: _l("Social media"),
-    Channel.PRINT: _l("Print"),
-    Channel.THIRD_PARTIES: _l("Third parties"),
-}
 
 # What an objection covers (`likeness.dsr.objection_scope`), as the person chooses it.
 OBJECTION_SCOPE_LABELS: dict[str, Any] = {
@@ -221,9 +214,7 @@ def quitclaim_event_detail(kind: str, detail: str | None) -> str:
     if kind != "signed":
         return detail
     channels, _sep, biometric = detail.partition("; ")
-    words = ", ".join(str(CHANNEL_LABELS.get(c.strip(), c.strip()))
-                      for c in channels.split(",") if c.strip())
-    return words + ("; " + str(_l("face recognition")) if biometric else "")
+    return channel_words(channels) + ("; " + str(_l("face recognition")) if biometric else "")
 
 
 def _locale() -> Locale:
