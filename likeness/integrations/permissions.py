@@ -83,17 +83,14 @@ class Code(StrEnum):
     NOT_INDEXED = "not_indexed"
 
 
-class Reason(NamedTuple):
-    """Why (a tuple: made ten thousand times in a bulk check, and cheap to make)."""
-
+class Reason(NamedTuple):  # a tuple: made ten thousand times in a bulk check
     code: Code
     person_ref: str | None = None
     quitclaim_id: int | None = None
     valid_until: date | None = None
 
 
-# Members as module constants: an enum's class attribute costs ten times a global in
-# the per-face loops of a bulk check. The reasons without a person are shared.
+# Globals: an enum's class attribute costs ten times more per face. Person-less reasons shared.
 ALLOWED, DENIED, UNKNOWN = Decision.ALLOWED, Decision.DENIED, Decision.UNKNOWN
 CONSENTED, RED = Code.CONSENTED, consent_status.Light.RED
 BLURRED_REASON, UNKNOWN_FACE_REASON = Reason(Code.BLURRED), Reason(Code.UNKNOWN_FACE)
@@ -300,8 +297,7 @@ def _queries(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
         return cast(ColumnElement[bool], column.in_(bindparam(name, expanding=True)))
 
     hold = LegalHold.released_at.is_(None)
-    # Plain values where SQLAlchemy would convert each row (a status to its enum, a
-    # timestamp to UTC) and only a comparison or "is it set" is needed.
+    # Plain values, not converted per row (to an enum, to UTC), where a test suffices.
     assets = (
         select(Asset.id, Asset.is_restricted, Asset.status == INDEXED,
                # Legal holds are few: tested per asset (on it, or on its collection).
@@ -327,13 +323,10 @@ def _queries(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
         .outerjoin(person_held, person_held.c.person_id == Face.person_id)
         .where(among(Face.asset_id, "ids", Integer), Face.is_not_a_face.is_(False))
         .order_by(Face.asset_id, Face.left))
-    # Every quitclaim naming these assets, whatever its state (the reasons explain dead
-    # ones too), with those of its channels that were asked about (one without them
-    # still comes back: it is the `channel_not_covered` reason). Only those of a person
-    # tagged on the asset are looked at; the others are a few rows more. Not filtered by
-    # the people too: PostgreSQL plans a prepared statement once for any list after a
-    # few single checks, and that plan tested each row against the whole list of assets
-    # (a bulk check of 1,000 took seconds); each list is an index condition only.
+    # Every quitclaim naming these assets, whatever its state (reasons explain dead ones),
+    # with its asked channels (none: `channel_not_covered`). Not filtered by person: the
+    # generic plan PostgreSQL keeps after a few single checks then tested each row against
+    # the whole id list (seconds for 1,000); quitclaims of untagged people go unread.
     quitclaims = (
         select(Quitclaim.id, Quitclaim.person_id, QuitclaimAsset.asset_id,
                type_coerce(Quitclaim.status, String), Quitclaim.valid_from,
