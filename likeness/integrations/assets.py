@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, String, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 
 from likeness.errors import Conflict, DomainError, NotFound
 from likeness.extensions import db
@@ -34,9 +37,19 @@ def asset_id_for(integration_id: int, external_id: str) -> int:
     return asset_id
 
 
-_IDS_FOR = select(ExternalAsset.external_id, ExternalAsset.asset_id).where(
-    ExternalAsset.integration_id == bindparam("integration"),
-    ExternalAsset.external_id.in_(bindparam("external_ids", expanding=True)))
+@functools.cache
+def _ids_for(dialect: str, many: bool) -> Select[Any]:
+    """Built once per database kind. On PostgreSQL many ids are one array parameter, as in
+    the permission queries: an expanded IN list of 1,000 is 1,000 parameters to render,
+    convert and parse on every bulk check (one id stays one plain parameter: making an
+    array of it cost a single check a quarter of a millisecond)."""
+    if dialect == "postgresql" and many:
+        wanted = ExternalAsset.external_id == any_(
+            bindparam("external_ids", type_=postgresql.ARRAY(String)))
+    else:
+        wanted = ExternalAsset.external_id.in_(bindparam("external_ids", expanding=True))
+    return select(ExternalAsset.external_id, ExternalAsset.asset_id).where(
+        ExternalAsset.integration_id == bindparam("integration"), wanted)
 
 
 def asset_ids_for(integration_id: int, external_ids: list[str]) -> dict[str, int]:
@@ -44,8 +57,10 @@ def asset_ids_for(integration_id: int, external_ids: list[str]) -> dict[str, int
     (A statement built once, run as Core: this is on every permission check's path.)"""
     if not external_ids:
         return {}
-    rows = db.session.connection().execute(_IDS_FOR, {
-        "integration": integration_id, "external_ids": list(set(external_ids))})
+    connection = db.session.connection()
+    wanted = list(set(external_ids))
+    rows = connection.execute(_ids_for(connection.dialect.name, len(wanted) > 1), {
+        "integration": integration_id, "external_ids": wanted})
     return {external_id: asset_id for external_id, asset_id in rows}
 
 
