@@ -129,3 +129,24 @@ def test_changes_left_uncommitted_are_refused_also_when_the_request_opened_the_s
             client.get(path)
         db.session.rollback()
     assert client.get("/request").status_code == 200
+
+
+def test_showing_a_form_reads_no_translation_catalogue(client: FlaskClient,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    """Catalogues are read once per process, not once per page: the request form and the
+    login page, in both languages, read none after the first time."""
+    from babel import support
+
+    for path in ("/request", "/admin/login"):
+        for language in ("en", "nl"):
+            client.get(path, headers={"Accept-Language": language})
+    loads: list[object] = []
+    original = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        classmethod(lambda cls, *a, **k: loads.append(a) or original(*a, **k)))
+    for path in ("/request", "/admin/login"):
+        for language in ("en", "nl"):
+            page = client.get(path, headers={"Accept-Language": language})
+            assert page.status_code == 200
+            assert 'name="csrf_token"' in page.get_data(as_text=True)
+    assert loads == []
