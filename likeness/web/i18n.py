@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
-from babel.support import NullTranslations
-from flask import Flask, current_app, g, has_request_context, redirect, request, session
+from flask import Flask, current_app, has_request_context, redirect, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, get_translations
 
 from likeness.extensions import limiter
 from likeness.web import held_files
@@ -26,41 +23,6 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(languages) or current_app.config[
         "BABEL_DEFAULT_LOCALE"
     ]
-
-
-def current_translations() -> NullTranslations:
-    """`flask_babel.get_translations()`, looked up once per request and locale.
-
-    Flask-Babel finds the catalogue anew for every string: the domain, the locale, the
-    locale's name as text and a cache lookup, about as much work as a page's own
-    rendering of a short string. A page has 20-60 of them. The catalogue found is kept
-    on `g` with the locale it is for; a `force_locale` (an email in its recipient's
-    language) is another locale object, so it gets its own catalogue."""
-    if not g:
-        return get_translations()
-    locale = get_locale()
-    kept = g.get("likeness_translations")
-    if kept is not None and kept[0] is locale:
-        return kept[1]
-    translations = get_translations()
-    g.likeness_translations = (locale, translations)
-    return translations
-
-
-def _gettext(string: str) -> str:
-    return current_translations().ugettext(string)
-
-
-def _ngettext(singular: str, plural: str, number: int) -> str:
-    return current_translations().ungettext(singular, plural, number)
-
-
-def _pgettext(context: str, string: str) -> str:
-    return current_translations().upgettext(context, string)
-
-
-def _npgettext(context: str, singular: str, plural: str, number: int) -> str:
-    return current_translations().unpgettext(context, singular, plural, number)
 
 
 def switch_language(code: str) -> ResponseReturnValue:
@@ -85,11 +47,6 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 def register(app: Flask) -> None:
-    # Flask-Babel's own callables for `_()` in templates, with the catalogue kept per
-    # request (current_translations); the same strings, the same newstyle formatting.
-    env: Any = app.jinja_env
-    env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True,
-                                  pgettext=_pgettext, npgettext=_npgettext)
     # A post here keeps its files for an hour (held_files): limited, so nobody can fill
     # Redis, which also carries the job queue, by posting files from fresh sessions.
     limited = limiter.limit(LANGUAGE_POSTS_PER_HOUR, methods=["POST"])(switch_language)
