@@ -102,7 +102,11 @@ def main() -> None:
                           folder / f"instance-{number}")
             stack.instance.mkdir(parents=True)
             stack.upgrade()
-            results[stack.name] = measure(stack, library, list(SIMPLE_PAGES), args.requests)
+            try:
+                results[stack.name] = measure(stack, library, list(SIMPLE_PAGES),
+                                              args.requests)
+            finally:
+                stack.stop_redis()
     finally:
         for revision in revisions:
             tree = folder / f"tree-{revision}"
