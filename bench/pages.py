@@ -22,6 +22,7 @@ Prints requests/s per page and commit, and each commit's ratio to the first one:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import http.cookiejar
 import json
@@ -202,6 +203,16 @@ class Stack:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        self.stop_redis()
+
+    def stop_redis(self) -> None:
+        """An old commit's embedded Redis outlives its server (83538de never stops it)."""
+        import redis
+
+        sock = self.instance / "redis.sock"
+        if sock.exists():
+            with contextlib.suppress(redis.RedisError):
+                redis.Redis(unix_socket_path=str(sock), socket_timeout=5).shutdown(nosave=True)
 
 
 def fetch(port: int, path: str, cookie: str = "") -> int:

@@ -20,6 +20,10 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from likeness.web.form_fields import MultiCheckboxField, OneLine
 from likeness.web.labels import OBJECTION_SCOPE_LABELS
 
+# Hidden fields get an empty label (`HiddenField("")`): without one, WTForms translates
+# the field's name for a label nobody sees, and that parses WTForms' own catalogue from
+# disk on every page that shows the form.
+
 SIGNATURE_KINDS = [
     SelectChoice("drawn", _l("Draw my signature")),
     SelectChoice("typed", _l("Type my name as my signature")),
@@ -59,13 +63,13 @@ class SignForm(FlaskForm):
     signer_name = StringField(_l("Your full name"), validators=[Length(max=200), OneLine()])
     signature_kind = RadioField(_l("How do you want to sign?"), choices=SIGNATURE_KINDS,
                                 default="drawn")
-    signature = HiddenField()
+    signature = HiddenField("")
     date_of_birth = DateField(_l("Your date of birth"), validators=[Optional()])
     guardian_name = StringField(_l("Name of parent or guardian"),
                                 validators=[Optional(), Length(max=200), OneLine()])
     guardian_signature_kind = RadioField(_l("How do you want to sign?"),
                                          choices=SIGNATURE_KINDS, default="drawn")
-    guardian_signature = HiddenField()
+    guardian_signature = HiddenField("")
     # On a child's own link: where the invitation goes on to (the parent signs there).
     guardian_email = EmailField(_l("Email address of your parent or guardian"),
                                 validators=[Optional(), Length(max=254)])
@@ -100,7 +104,7 @@ ON_BEHALF = [SelectChoice(value, label) for value, label in [
 
 class RequestForm(FlaskForm):
     # A one-time key per form shown: a double click or a replay files one request.
-    submission = HiddenField()
+    submission = HiddenField("")
     type = RadioField(_l("What would you like?"), choices=REQUEST_TYPES, default="access",
                       validators=[DataRequired()])
     # Only for an objection: what it is about (only that is stopped).

@@ -46,7 +46,7 @@ class InviteForm(FlaskForm):
         default="tagged",
     )
     collection = StringField(_l("Collection"), validators=[Length(max=200)])
-    asset_ids = HiddenField()
+    asset_ids = HiddenField("")
     # Giving photos to third parties is asked for only when staff tick it and name them.
     channels = MultiCheckboxField(_l("Channels asked for"), choices=CHANNEL_CHOICES,
                                   default=[c.value for c in CHANNEL_CHOICES

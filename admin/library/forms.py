@@ -103,7 +103,7 @@ class ShareForm(FlaskForm):
     days = IntegerField(_l("Valid for (days)"), default=30,
                         validators=[DataRequired(), NumberRange(min=1, max=365)])
     # The photos of a link made from a library selection.
-    asset_ids = HiddenField()
+    asset_ids = HiddenField("")
 
 
 class PolicyWithDpiaForm(TemplatePolicyForm):

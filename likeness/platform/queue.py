@@ -11,6 +11,7 @@ and worker and stops it on Ctrl-C.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -98,11 +99,21 @@ def redis_url() -> str:
 EMBEDDED_RECHECK_SECONDS = 10.0
 
 
+# When each instance folder's server is next worth a look (time.monotonic()): until then
+# a request does nothing here, not even build the socket's path.
+_next_check: dict[str, float] = {}
+
+
 def ensure_embedded_redis() -> None:
     """Start the embedded server if this app uses it and it is not running yet."""
-    if current_app.config.get("EMBEDDED_REDIS"):
-        embedded_redis.ensure_running(current_app.instance_path, stop_at_exit=True,
-                                      trust_seconds=EMBEDDED_RECHECK_SECONDS)
+    if not current_app.config.get("EMBEDDED_REDIS"):
+        return
+    instance = current_app.instance_path
+    if time.monotonic() < _next_check.get(instance, 0.0):
+        return
+    embedded_redis.ensure_running(instance, stop_at_exit=True,
+                                  trust_seconds=EMBEDDED_RECHECK_SECONDS)
+    _next_check[instance] = time.monotonic() + EMBEDDED_RECHECK_SECONDS
 
 
 def get_redis() -> redis.Redis:

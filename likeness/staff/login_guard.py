@@ -52,7 +52,11 @@ def limit_key() -> str:
 
 
 def posted_from_known_device() -> bool:
-    """Flask-Limiter exemption: the browser has logged in to the posted account before."""
+    """Flask-Limiter exemption: the browser has logged in to the posted account before.
+    The limits count posts only, but Flask-Limiter asks before it looks at the method:
+    on a GET there is no account to look up (nor a form body to parse)."""
+    if request.method != "POST":
+        return False
     return known_device(request, request.form.get("email") or "")
 
 

@@ -22,6 +22,8 @@ from likeness.extensions import db
 log = logging.getLogger(__name__)
 
 _STATE = "likeness.write_state"
+# Where a session created during the request starts: nothing committed, flushed or pending.
+_FRESH: tuple[int, int, set[object], set[object], set[object]] = (0, 0, set(), set(), set())
 
 
 class UncommittedChanges(RuntimeError):
@@ -62,6 +64,12 @@ def _modified(session: Session) -> set[object]:
 
 
 def _remember_start() -> None:
+    # Most pages never touch the database: creating the request's session only to
+    # remember that it is empty cost a session object and its clean-up on every page.
+    # No session yet means the start is a fresh session's (see _refuse_uncommitted).
+    if not db.session.registry.has():
+        g.likeness_write_start = _FRESH
+        return
     session = db.session()
     state = _state(session)
     g.likeness_write_start = (state.generation, state.flushes, set(session.new),
@@ -70,8 +78,8 @@ def _remember_start() -> None:
 
 def _refuse_uncommitted(response: Response) -> Response:
     start = g.pop("likeness_write_start", None)
-    if start is None:
-        return response
+    if start is None or (start is _FRESH and not db.session.registry.has()):
+        return response  # no start recorded, or no session used by this request
     generation, flushes, new, deleted, modified = start
     session = db.session()
     state = _state(session)

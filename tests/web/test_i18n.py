@@ -1,4 +1,6 @@
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 
 def test_language_follows_the_browser(client: FlaskClient):
@@ -16,3 +18,20 @@ def test_switcher_overrides_the_browser(client: FlaskClient):
     assert "Manage my consent" not in html
     client.get("/lang/en")
     assert "Manage my consent" in client.get("/").get_data(as_text=True)
+
+
+def test_an_email_in_another_language_mid_page_and_the_page_after_it(app: Flask):
+    """Templates keep the request's catalogue; text rendered for someone else's language
+    (force_locale, as emails are) is in that language, and the page goes on in its own."""
+    page = "{{ _('Make a request') }}"
+    # Each request its own app context (and so its own `g`), as in production.
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(page) == "Make a request"
+        with force_locale("nl"):
+            assert render_template_string(page) == "Een verzoek indienen"
+            with force_locale("en"):
+                assert render_template_string(page) == "Make a request"
+            assert render_template_string(page) == "Een verzoek indienen"
+        assert render_template_string(page) == "Make a request"
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "nl"}):
+        assert render_template_string(page) == "Een verzoek indienen"

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -100,3 +101,52 @@ def test_a_photos_page_reads_its_faces_in_one_query(client: FlaskClient, logged_
         assert page.get_data(as_text=True).count('class="face-item"') == faces
         counts[faces] = len(statements)
     assert counts[12] == counts[2], counts
+
+
+def test_changes_left_uncommitted_are_refused_also_when_the_request_opened_the_session(
+        app: Any, db: Any):
+    """Pages that use no database open no session; one that opens it during the request
+    and leaves a change behind (flushed or only added) is still refused."""
+    from likeness.models.setting import Setting
+    from likeness.web.uncommitted import UncommittedChanges
+
+    def flushed() -> str:
+        db.session.add(Setting(key="left-flushed", value="x"))
+        db.session.flush()
+        return "done"
+
+    def pending() -> str:
+        db.session.add(Setting(key="left-pending", value="x"))
+        return "done"
+
+    app.add_url_rule("/_test/flushed", "test_flushed", flushed)
+    app.add_url_rule("/_test/pending", "test_pending", pending)
+    client = app.test_client()
+    for path in ("/_test/flushed", "/_test/pending"):
+        db.session.really_remove()  # as in production: no session before the request
+        assert not db.session.registry.has()
+        with pytest.raises(UncommittedChanges):
+            client.get(path)
+        db.session.rollback()
+    assert client.get("/request").status_code == 200
+
+
+def test_showing_a_form_reads_no_translation_catalogue(client: FlaskClient,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    """Catalogues are read once per process, not once per page: the request form and the
+    login page, in both languages, read none after the first time."""
+    from babel import support
+
+    for path in ("/request", "/admin/login"):
+        for language in ("en", "nl"):
+            client.get(path, headers={"Accept-Language": language})
+    loads: list[object] = []
+    original = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        classmethod(lambda cls, *a, **k: loads.append(a) or original(*a, **k)))
+    for path in ("/request", "/admin/login"):
+        for language in ("en", "nl"):
+            page = client.get(path, headers={"Accept-Language": language})
+            assert page.status_code == 200
+            assert 'name="csrf_token"' in page.get_data(as_text=True)
+    assert loads == []
