@@ -13,7 +13,17 @@ from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
 from likeness.platform import embedded_redis
 from likeness.platform.database import configure_engine
 from likeness.platform.queue import ensure_embedded_redis, limiter_storage_uri
-from likeness.web import error_pages, form_fields, health, i18n, ids, labels, security, uncommitted
+from likeness.web import (
+    compiled_templates,
+    error_pages,
+    form_fields,
+    health,
+    i18n,
+    ids,
+    labels,
+    security,
+    uncommitted,
+)
 
 # The areas, each registering its own jobs, daily tasks and restore hooks
 # (`register_jobs()` in its package). The platform never imports an area; the factory
@@ -29,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=settings["INSTANCE_PATH"],
     )
+    compiled_templates.share(app)
     app.config.update(settings)
     configure_redis(app)
     # Before the extensions: the body limit must be in place before CSRF reads the form.

@@ -221,17 +221,44 @@ def app_overrides() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="module")
+def module_app(
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated: str,
+    redis_url: str,
+    smtp_server: tuple[Controller, Mailbox],
+) -> Iterator[Flask]:
+    """One app for a whole module that asks for it (`pytestmark = pytest.mark.shared_app`):
+    for modules of many short tests that change no settings, where building the app
+    would be most of each test's time. Each test still runs in its own transaction."""
+    tmp = tmp_path_factory.mktemp("module-app")
+    app = create_app(make_config(tmp, migrated, redis_url, smtp_server[0]))
+    app.test_client_class = FreshContextClient
+    yield app
+    shutil.rmtree(tmp / "instance", ignore_errors=True)
+
+
 @pytest.fixture
 def app(
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     migrated: str,
     redis_url: str,
     smtp_server: tuple[Controller, Mailbox],
     app_overrides: dict[str, Any],
 ) -> Iterator[Flask]:
-    app = create_app({**make_config(tmp_path, migrated, redis_url, smtp_server[0]),
-                      **app_overrides})
-    app.test_client_class = FreshContextClient
+    if request.node.get_closest_marker("shared_app"):
+        assert not app_overrides, "a shared app has the default settings"
+        app: Flask = request.getfixturevalue("module_app")
+        settings = dict(app.config)
+        # Files kept beside the database (the audit chain's head, stored photos) must
+        # not outlive the test's rolled-back transaction.
+        app.config["INSTANCE_PATH"] = str(tmp_path / "instance")
+    else:
+        app = create_app({**make_config(tmp_path, migrated, redis_url, smtp_server[0]),
+                          **app_overrides})
+        app.test_client_class = FreshContextClient
+        settings = dict(app.config)
     with app.app_context():
         # Flask-Limiter keeps the key prefix of the first app it saw: start each test
         # with no counters instead.
@@ -252,6 +279,9 @@ def app(
                 transaction.rollback()
             connection.close()
             _db.engine.dispose()
+            # A shared app goes on to the next test with the settings it started with.
+            app.config.clear()
+            app.config.update(settings)
     shutil.rmtree(tmp_path / "instance", ignore_errors=True)
 
 

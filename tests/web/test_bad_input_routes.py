@@ -324,6 +324,7 @@ ALL_CASES = [pytest.param(endpoint, case, id=f"{endpoint}-{n}")
              for endpoint, cases in CASES.items() for n, case in enumerate(cases)]
 
 
+@pytest.mark.shared_app  # 280 short cases with the default settings: one app for all
 @pytest.mark.parametrize("endpoint, case", ALL_CASES)
 def test_bad_input_never_gets_a_500(app: Flask, client: FlaskClient, logged_in: Any,
                                     endpoint: str, case: Case):
@@ -343,6 +344,7 @@ def test_bad_input_never_gets_a_500(app: Flask, client: FlaskClient, logged_in: 
     assert "Traceback" not in body and XSS not in body
 
 
+@pytest.mark.shared_app
 @pytest.mark.parametrize("digits", [25, 40])
 @pytest.mark.parametrize("path", [
     "/admin/assets/{n}", "/admin/cockpit/dpia/{n}", "/admin/requests?assignee={n}",
