@@ -254,6 +254,7 @@ def app(
         # Files kept beside the database (the audit chain's head, stored photos) must
         # not outlive the test's rolled-back transaction.
         app.config["INSTANCE_PATH"] = str(tmp_path / "instance")
+        app.config["RQ_QUEUE"] = f"test-{uuid.uuid4().hex[:12]}"  # no job from the last test
     else:
         app = create_app({**make_config(tmp_path, migrated, redis_url, smtp_server[0]),
                           **app_overrides})

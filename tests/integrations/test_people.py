@@ -15,6 +15,8 @@ from likeness.platform.actor import CLI
 from tests.support.helpers import link_in, run_jobs
 from tests.support.scenarios import invite_and_open, sign
 
+pytestmark = pytest.mark.shared_app  # many short tests with the default settings
+
 
 def _put_subject(client: FlaskClient, bearer: dict[str, str], ref: str, **body: Any) -> Any:
     return client.put(f"/api/v1/subjects/{ref}", headers=bearer,

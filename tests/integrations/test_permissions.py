@@ -27,6 +27,8 @@ from likeness.platform.clock import today
 from tests.support.helpers import run_jobs
 from tests.support.scenarios import invite_and_open, sign
 
+pytestmark = pytest.mark.shared_app  # many short tests with the default settings
+
 
 def _quitclaim(db: Any, person_id: int, asset_ids: list[int], channels: list[str], *,
                valid_until: date | None = None, withdrawn: bool = False) -> Quitclaim:
