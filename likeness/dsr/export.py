@@ -13,6 +13,9 @@ from flask import current_app
 from likeness.dsr.answer_content import AnswerContent
 from likeness.platform.storage import storage
 
+# The machine-readable part of every export ZIP.
+DATA_FILE = "data.json"
+
 
 def build(content: AnswerContent) -> bytes:
     request, person = content.request, content.person
@@ -66,6 +69,13 @@ def build(content: AnswerContent) -> bytes:
             for entry in content.access_log
         ],
     }
+    return write_zip(content, data, photo_files, quitclaim_files, pdfs)
+
+
+def write_zip(content: AnswerContent, data: dict[str, Any], photo_files: dict[int, str],
+              quitclaim_files: dict[int, str], pdfs: dict[int, bytes]) -> bytes:
+    """The ZIP of an access or portability export: the person's photo copies (by face id),
+    the signed quitclaims (by quitclaim id) and `data.json`."""
     buffer = io.BytesIO()
     # JPEGs and PDFs are compressed already: stored as they are (deflating them again
     # cost about a second per 50 MB and saved almost nothing); data.json is deflated.
@@ -75,7 +85,7 @@ def build(content: AnswerContent) -> bytes:
                              compress_type=zipfile.ZIP_STORED)
         for q_id, pdf in pdfs.items():
             archive.writestr(quitclaim_files[q_id], pdf, compress_type=zipfile.ZIP_STORED)
-        archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
+        archive.writestr(DATA_FILE, json.dumps(data, indent=2, ensure_ascii=False))
     return buffer.getvalue()
 
 

@@ -11,9 +11,6 @@ they wrote. No staff names, no recipients, no audit log. The schema is versioned
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from datetime import date, datetime
 from typing import Any
 
@@ -29,10 +26,8 @@ from likeness.models import (
     SubjectRequest,
     utcnow,
 )
-from likeness.platform.storage import storage
 
 SCHEMA = "likeness-portability/1"
-DATA_FILE = "data.json"
 
 
 def build(content: AnswerContent) -> bytes:
@@ -50,15 +45,7 @@ def build(content: AnswerContent) -> bytes:
                    for p in content.photos],
         "requests": _requests(content),
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for photo in content.photos:
-            archive.writestr(photo_files[photo.face.id], storage().read(photo.copy_key),
-                             compress_type=zipfile.ZIP_STORED)
-        for q_id, pdf in pdfs.items():
-            archive.writestr(quitclaim_files[q_id], pdf, compress_type=zipfile.ZIP_STORED)
-        archive.writestr(DATA_FILE, json.dumps(data, indent=2, ensure_ascii=False))
-    return buffer.getvalue()
+    return export.write_zip(content, data, photo_files, quitclaim_files, pdfs)
 
 
 def _iso(value: date | datetime | None) -> str | None:

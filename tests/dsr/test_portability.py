@@ -17,7 +17,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from likeness.cockpit import retention, schedules
-from likeness.dsr import portability, transmission
+from likeness.dsr import export, portability, transmission
 from likeness.faces import engine
 from likeness.models import AuditEvent, utcnow
 from likeness.platform.storage import instance_dir
@@ -61,7 +61,7 @@ def _transmit(client: FlaskClient, status_path: str, address: str, repeated: str
 
 def _data(archive_bytes: bytes) -> tuple[zipfile.ZipFile, dict[str, Any]]:
     archive = zipfile.ZipFile(io.BytesIO(archive_bytes))
-    return archive, json.loads(archive.read(portability.DATA_FILE))
+    return archive, json.loads(archive.read(export.DATA_FILE))
 
 
 def test_the_export_holds_only_the_persons_own_data_in_the_documented_schema(
