@@ -75,9 +75,28 @@ def other_person(request: SubjectRequest, face: Face) -> Person | None:
 
 
 def other_people(request: SubjectRequest, faces: list[Face]) -> dict[int, Person]:
-    """By face id, the faces of the list established as someone else (shown on the tiles)."""
-    found = {face.id: other_person(request, face) for face in faces}
-    return {face_id: person for face_id, person in found.items() if person is not None}
+    """By face id, the faces of the list established as someone else (shown on the tiles):
+    `other_person` for a whole page in two queries instead of up to two per tile."""
+    person_of: dict[int, int] = {
+        face.id: face.person_id for face in faces
+        if request.person_id is not None and face.person_id is not None
+        and face.person_id != request.person_id}
+    untagged = [face.id for face in faces if face.id not in person_of]
+    if untagged:
+        confirmed_elsewhere = db.session.execute(
+            select(Match.face_id, SubjectRequest.person_id)
+            .join(Match, Match.request_id == SubjectRequest.id)
+            .where(Match.face_id.in_(untagged), Match.request_id != request.id,
+                   Match.decision == MatchDecision.CONFIRMED,
+                   SubjectRequest.person_id.is_not(None)))
+        for face_id, person_id in confirmed_elsewhere:
+            if person_id != request.person_id:
+                person_of.setdefault(face_id, person_id)
+    if not person_of:
+        return {}
+    people = {person.id: person for person in db.session.scalars(
+        select(Person).where(Person.id.in_(set(person_of.values()))))}
+    return {face_id: people[person_id] for face_id, person_id in person_of.items()}
 
 
 def _refuse_when_final(request: SubjectRequest) -> None:
