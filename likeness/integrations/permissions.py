@@ -1,9 +1,12 @@
 """May this photo be used on this channel? Per asset and per face, with reasons.
 
 One domain function, `decide`, for the API's single and bulk checks. It reads the facts
-of a whole batch in three set-based queries (assets, faces with their people, quitclaims),
-derives the library's lights from them (likeness.library.consent_status: green/amber/red per face
-and channel; a test keeps both in agreement) and explains each face with reason codes.
+of a whole batch in three set-based queries (assets, faces with their people, quitclaims)
+and explains each face with reason codes. A face is allowed exactly where the library's
+light (likeness.library.consent_status) is not red: a quitclaim in force names the asset
+and the channel, not withdrawn there, for a person neither erased nor on a restricted
+photo. The library reads its lights with its own queries; a test compares both on every
+channel and case, so this module does not derive the lights a second time.
 Closed by default: a face nobody has identified is `unknown`, a photo whose faces are not
 detected yet is `unknown`, and anything not proven consented is `denied`; never `allowed`
 for want of a fact.
@@ -14,9 +17,9 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -34,7 +37,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from likeness.extensions import db
-from likeness.library import consent_status
 from likeness.models import (
     Asset,
     AssetStatus,
@@ -83,31 +85,45 @@ class Code(StrEnum):
     NOT_INDEXED = "not_indexed"
 
 
-class Reason(NamedTuple):  # a tuple: made ten thousand times in a bulk check
+# The decision's classes are slotted dataclasses whose fields are the API's (see
+# api/schemas.py): orjson writes them as JSON objects in C, so a bulk answer of ten
+# thousand faces is not copied into dicts first.
+@dataclass(slots=True)
+class Reason:  # made ten thousand times in a bulk check
     code: Code
     person_ref: str | None = None
     quitclaim_id: int | None = None
     valid_until: date | None = None
 
 
+@dataclass(slots=True)
+class FaceBox:
+    """Where the face is, in pixels (dlib's order)."""
+
+    top: int
+    right: int
+    bottom: int
+    left: int
+
+
 # Globals: an enum's class attribute costs ten times more per face. Person-less reasons shared.
 ALLOWED, DENIED, UNKNOWN = Decision.ALLOWED, Decision.DENIED, Decision.UNKNOWN
-CONSENTED, RED = Code.CONSENTED, consent_status.Light.RED
+CONSENTED = Code.CONSENTED
 BLURRED_REASON, UNKNOWN_FACE_REASON = Reason(Code.BLURRED), Reason(Code.UNKNOWN_FACE)
 RESTRICTED_REASON, LEGAL_HOLD_REASON = Reason(Code.RESTRICTED), Reason(Code.LEGAL_HOLD)
 NOT_INDEXED_REASON = Reason(Code.NOT_INDEXED)
 
 
-@dataclass
+@dataclass(slots=True)
 class FaceDecision:
     face_id: int
-    box: tuple[int, int, int, int]
+    box: FaceBox
     decision: Decision
     reasons: list[Reason]
     valid_until: date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class AssetDecision:
     asset_id: int
     channel: str
@@ -134,7 +150,7 @@ class _Facts:
     restricted: set[int] = field(default_factory=set)
     held: set[int] = field(default_factory=set)
     indexed: set[int] = field(default_factory=set)
-    faces: dict[int, list[tuple[int, tuple[int, int, int, int], int | None]]] = field(
+    faces: dict[int, list[tuple[int, FaceBox, int | None]]] = field(
         default_factory=lambda: defaultdict(list))
     blurred: set[int] = field(default_factory=set)
     suppressed: set[int] = field(default_factory=set)  # red everywhere (the library's rule)
@@ -156,54 +172,46 @@ def decide(asset_ids: list[int], channels: list[str], *,
     on = on or amsterdam_today()
     checked_at = utcnow()
     facts = _facts(asset_ids, channels)
-    consent = _consent(asset_ids, channels, facts, on)
     result = {}
     for asset_id in asset_ids:
         for channel in channels:
-            result[(asset_id, channel)] = _decide_one(
-                consent[asset_id], channel, facts, on, checked_at)
+            result[(asset_id, channel)] = _decide_one(asset_id, channel, facts, on, checked_at)
     return result
 
 
-def _decide_one(consent: consent_status.AssetConsent, channel: str, facts: _Facts, on: date,
+def _decide_one(asset_id: int, channel: str, facts: _Facts, on: date,
                 checked_at: datetime) -> AssetDecision:
-    asset_id = consent.asset_id
     restricted, held = asset_id in facts.restricted, asset_id in facts.held
+    indexed = asset_id in facts.indexed
     asset_reasons: list[Reason] = []
     if restricted:
         asset_reasons.append(RESTRICTED_REASON)
     if held:
         asset_reasons.append(LEGAL_HOLD_REASON)
-    if not consent.indexed:
+    if not indexed:
         asset_reasons.append(NOT_INDEXED_REASON)
     faces = []
     decisions = set()
     until: date | None = None
-    lights_of, blurred = consent.faces, consent.blurred
+    blurred = facts.blurred
     for face_id, box, person_id in facts.faces.get(asset_id, ()):
-        lights = lights_of.get(face_id)
-        face = _face(face_id, box, person_id, lights.get(channel, RED) if lights else RED,
-                     face_id in blurred, asset_id, channel, facts, on)
+        face = _face(face_id, box, person_id, face_id in blurred, asset_id, channel, facts, on)
         faces.append(face)
         decisions.add(face.decision)
         if face.valid_until is not None and (until is None or face.valid_until < until):
             until = face.valid_until
     if restricted or held or DENIED in decisions:
         decision = DENIED
-    elif not consent.indexed or UNKNOWN in decisions:
+    elif not indexed or UNKNOWN in decisions:
         decision = UNKNOWN
     else:
         decision = ALLOWED
-    # The library's own rule must agree: allowed only where the asset is usable.
-    if decision is ALLOWED and not consent.usable(channel):
-        decision = DENIED
     return AssetDecision(asset_id, channel, decision, asset_reasons, faces, checked_at,
                          until if decision is ALLOWED else None)
 
 
-def _face(face_id: int, box: tuple[int, int, int, int], person_id: int | None,
-          light: consent_status.Light, blurred: bool, asset_id: int, channel: str, facts: _Facts,
-          on: date) -> FaceDecision:
+def _face(face_id: int, box: FaceBox, person_id: int | None, blurred: bool, asset_id: int,
+          channel: str, facts: _Facts, on: date) -> FaceDecision:
     if blurred:
         return FaceDecision(face_id, box, ALLOWED, [BLURRED_REASON])
     if person_id is None:
@@ -229,7 +237,7 @@ def _face(face_id: int, box: tuple[int, int, int, int], person_id: int | None,
         elif consented is None or qc.valid_until > (consented.valid_until or date.min):
             consented = reason
     if consented is not None:
-        if light != RED and not blockers:
+        if not blockers:
             return FaceDecision(face_id, box, ALLOWED, [consented], consented.valid_until)
         return FaceDecision(face_id, box, DENIED, [consented, *blockers])
     return FaceDecision(face_id, box, DENIED,
@@ -249,38 +257,6 @@ def _quitclaim_code(qc: _Quitclaim, channel: str, on: date) -> Code | None:
     if qc.status != SIGNED or qc.valid_from > on:
         return Code.NO_CONSENT
     return Code.CONSENTED
-
-
-def _consent(asset_ids: list[int], channels: list[str], facts: _Facts,
-             on: date) -> dict[int, consent_status.AssetConsent]:
-    """The library's lights (likeness.library.consent_status) from the facts already read, for
-    the channels asked: red unless a tagged, unsuppressed person on an unrestricted
-    asset has a signed quitclaim in force for it and the channel, not withdrawn there.
-    A test checks that these agree with `consent_status.for_assets` everywhere."""
-    amber = timedelta(days=consent_status.AMBER_DAYS)
-    lights_of = consent_status.Light
-    red, amber_light, green = lights_of.RED, lights_of.AMBER, lights_of.GREEN
-    result = {}
-    faces, quitclaims = facts.faces, facts.quitclaims
-    for asset_id in asset_ids:
-        consent = result[asset_id] = consent_status.AssetConsent(
-            asset_id, indexed=asset_id in facts.indexed)
-        restricted = asset_id in facts.restricted
-        for face_id, _box, person_id in faces.get(asset_id, ()):
-            if face_id in facts.blurred:
-                consent.blurred.add(face_id)
-            lights = dict.fromkeys(channels, red)
-            if person_id is not None and person_id not in facts.suppressed and not restricted:
-                for qc in quitclaims.get((person_id, asset_id), ()):
-                    if qc.status != SIGNED or not qc.valid_from <= on <= qc.valid_until:
-                        continue
-                    light = amber_light if qc.valid_until - on < amber else green
-                    for channel in channels:
-                        # Named and not withdrawn there; green wins over amber.
-                        if qc.channels.get(channel) is False and lights[channel] != green:
-                            lights[channel] = light
-            consent.faces[face_id] = lights
-    return result
 
 
 @functools.cache
@@ -369,7 +345,7 @@ def _read_faces(facts: _Facts, rows: Any) -> set[int]:
     person_ids: set[int] = set()
     for (face_id, asset_id, top, right, bottom, left, person_id, blurred, suppressed,
          erased, erasure, on_hold) in rows:
-        facts.faces[asset_id].append((face_id, (top, right, bottom, left), person_id))
+        facts.faces[asset_id].append((face_id, FaceBox(top, right, bottom, left), person_id))
         if blurred:
             facts.blurred.add(face_id)
         if on_hold is not None:

@@ -54,4 +54,5 @@ def for_channel(integration_id: int, asset_id: int, channel: str, *, actor: Acto
                            blurred_face_ids=[f.face_id for f in blurred], actor=actor)
     audit.record("api.rendition", actor=actor, subject=f"asset:{asset.id}",
                  details={"channel": channel, "faces_blurred": len(blurred)})
-    return render(asset, Purpose.DOWNLOAD, [Box(*f.box) for f in blurred])
+    boxes = [Box(f.box.top, f.box.right, f.box.bottom, f.box.left) for f in blurred]
+    return render(asset, Purpose.DOWNLOAD, boxes)
