@@ -74,11 +74,12 @@ def request_queue() -> ResponseReturnValue:
     type_ = request.args.get("type") or None
     status = request.args.get("status") or None
     assignee = request.args.get("assignee", type=bounded_int)
-    rows = casework.queue(type_=type_ if type_ in {t.value for t in RequestType} else None,
+    page = casework.queue(type_=type_ if type_ in {t.value for t in RequestType} else None,
                           status=status if status in {s.value for s in RequestStatus} else None,
-                          assignee_id=assignee, include_closed=status in {"closed", "refused"})
+                          assignee_id=assignee, include_closed=status in {"closed", "refused"},
+                          page=request.args.get("page", 1, type=bounded_int) or 1)
     return render_template(
-        "admin/dsr/requests.html", rows=rows, days_left=casework.days_left,
+        "admin/dsr/requests.html", page=page, days_left=casework.days_left,
         deadline=casework.current_deadline, types=[t.value for t in RequestType],
         statuses=[s.value for s in RequestStatus], staff_members=accounts.list_all(),
         type_=type_, status=status, assignee=assignee,

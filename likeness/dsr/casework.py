@@ -23,10 +23,11 @@ from likeness.models import (
     SubjectRequest,
     utcnow,
 )
-from likeness.platform import audit, mail
+from likeness.platform import audit, mail, paging
 from likeness.platform.actor import Actor
 from likeness.platform.clock import today as amsterdam_today
 from likeness.platform.jobs import Job
+from likeness.platform.paging import Page
 from likeness.platform.storage import storage
 from likeness.platform.uow import after_commit, use_case
 from likeness.staff import accounts
@@ -42,9 +43,19 @@ def get(request_id: int) -> SubjectRequest:
     return request
 
 
+QUEUE_PAGE_SIZE = 50
+# The deadline that counts (an extension's, else the first), then the oldest request.
+MOST_URGENT_FIRST = (func.coalesce(SubjectRequest.extended_due_on, SubjectRequest.due_on),
+                     SubjectRequest.id)
+
+
 def queue(*, type_: str | None = None, status: str | None = None,
-          assignee_id: int | None = None, include_closed: bool = False) -> list[SubjectRequest]:
-    """The work queue, most urgent deadline first."""
+          assignee_id: int | None = None, include_closed: bool = False,
+          page: int = 1, page_size: int = QUEUE_PAGE_SIZE) -> Page[SubjectRequest]:
+    """One page of the work queue, most urgent deadline first (then the oldest request).
+
+    Ordered and paged in SQL: an organisation with hundreds of open requests gets its
+    first page as fast as one with ten."""
     query = select(SubjectRequest)
     if not include_closed:
         query = query.where(SubjectRequest.status.in_(OPEN_STATES))
@@ -54,8 +65,11 @@ def queue(*, type_: str | None = None, status: str | None = None,
         query = query.where(SubjectRequest.status == status)
     if assignee_id:
         query = query.where(SubjectRequest.assignee_id == assignee_id)
-    rows = list(db.session.scalars(query))
-    return sorted(rows, key=lambda r: (current_deadline(r), r.id))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = paging.clamp(page, total, page_size)
+    rows = list(db.session.scalars(query.order_by(*MOST_URGENT_FIRST)
+                                   .limit(page_size).offset((page - 1) * page_size)))
+    return Page(rows, page, page_size, total)
 
 
 def current_deadline(request: SubjectRequest) -> date:
@@ -270,7 +284,11 @@ def forget_selfie(request: SubjectRequest, *, actor: Actor, reason: str) -> None
 def reminders(today: date | None = None) -> dict[str, list[SubjectRequest]]:
     """Open requests due within 7 days, and overdue ones (for the daily staff reminder)."""
     today = today or amsterdam_today()
-    rows = queue()
+    deadline = MOST_URGENT_FIRST[0]
+    rows = list(db.session.scalars(
+        select(SubjectRequest).where(SubjectRequest.status.in_(OPEN_STATES),
+                                     deadline <= today + timedelta(7))
+        .order_by(*MOST_URGENT_FIRST)))
     return {
         "overdue": [r for r in rows if current_deadline(r) < today],
         "due_soon": [r for r in rows if today <= current_deadline(r) <= today + timedelta(7)],

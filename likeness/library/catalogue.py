@@ -6,8 +6,7 @@ paged: a filter that only looked at the newest photos would hide the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from math import ceil
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
@@ -16,8 +15,9 @@ from likeness.errors import NotFound
 from likeness.extensions import db
 from likeness.library import consent_status
 from likeness.models import Asset, Channel, Face
-from likeness.platform import audit
+from likeness.platform import audit, paging
 from likeness.platform.actor import Actor
+from likeness.platform.paging import Page
 from likeness.platform.uow import use_case
 
 PAGE_SIZE = 60
@@ -55,34 +55,13 @@ class LibraryFilter:
     consent: str | None = None  # "expiring" or "none"
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[AssetRow]
-    number: int
-    size: int
-    total: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "pages", max(1, ceil(self.total / self.size)))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
 def list_assets(
     where: LibraryFilter | None = None, *, page: int = 1, page_size: int = PAGE_SIZE,
-) -> Page:
+) -> Page[AssetRow]:
     """One page of photos matching `where`, newest first, with their face counts."""
     query = _filtered(select(Asset.id), where or LibraryFilter())
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, ceil(total / page_size))
-    page = min(max(1, page), pages)
+    page = paging.clamp(page, total, page_size)
     face_count = (
         select(func.count(Face.id))
         .where(Face.asset_id == Asset.id, Face.is_not_a_face.is_(False))

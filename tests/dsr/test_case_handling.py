@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from likeness.dsr import casework, links
 from likeness.errors import InvalidInput
-from likeness.models import RequestMessage
+from likeness.models import RequestMessage, SubjectRequest
 from likeness.platform import daily
 from likeness.platform.storage import instance_dir
 from tests.support.helpers import csrf_token_from, run_jobs
@@ -117,6 +118,50 @@ def test_queue_is_sorted_by_deadline_with_badges(
     logged_in("privacy_officer")
     detail = client.get(f"/admin/requests/{early.id}").get_data(as_text=True)
     assert early.reference in detail and "Gala 2026" in detail
+
+
+def test_a_long_queue_is_paged_most_urgent_first_and_the_pager_keeps_the_filter(
+    app: Flask, client: FlaskClient, db: Any, logged_in: Any
+):
+    # 52 open erasure requests and one access request, deadlines spread over the year; one
+    # extension moves a request back in line.
+    for n in range(52):
+        db.session.add(SubjectRequest(
+            reference=f"DSR-2026-8{n:05d}", type="erasure", status="open", name="x",
+            email="x@example.org", due_on=date(2026, 3, 1) + timedelta(days=(n * 7) % 52)))
+    extended = SubjectRequest(reference="DSR-2026-800099", type="erasure", status="open",
+                              name="x", email="x@example.org", due_on=date(2026, 2, 1),
+                              extended_due_on=date(2026, 6, 30))
+    db.session.add_all([extended, SubjectRequest(
+        reference="DSR-2026-800100", type="access", status="open", name="x",
+        email="x@example.org", due_on=date(2026, 2, 2))])
+    db.session.commit()
+    logged_in("privacy_officer")
+
+    first = client.get("/admin/requests?type=erasure").get_data(as_text=True)
+    assert "53 requests" in first
+    references = re.findall(r">(DSR-2026-8\d{5})<", first)
+    assert len(references) == casework.QUEUE_PAGE_SIZE
+    assert "DSR-2026-800100" not in first  # the filter holds
+    assert "DSR-2026-800099" not in first  # its extended deadline comes last
+    assert "Page 1 of 2" in first
+    next_link = re.search(r'<a rel="next" href="([^"]+)"', first)
+    assert next_link is not None
+    second_url = next_link.group(1).replace("&amp;", "&")
+    assert "type=erasure" in second_url and "page=2" in second_url
+    second = client.get(second_url).get_data(as_text=True)
+    rest = re.findall(r">(DSR-2026-8\d{5})<", second)
+    assert rest[-1] == "DSR-2026-800099" and len(rest) == 3
+    assert not set(rest) & set(references)
+    due = [db.session.scalar(select(SubjectRequest).where(SubjectRequest.reference == r))
+           for r in references + rest]
+    deadlines = [casework.current_deadline(r) for r in due]
+    assert deadlines == sorted(deadlines)
+    # A page past the end shows the last page, and nonsense the first.
+    assert "DSR-2026-800099" in client.get("/admin/requests?type=erasure&page=9").get_data(
+        as_text=True)
+    assert "Page 1 of 2" in client.get("/admin/requests?type=erasure&page=x").get_data(
+        as_text=True)
 
 
 def test_librarians_cannot_see_requests(client: FlaskClient, logged_in: Any):
