@@ -121,9 +121,15 @@ def get_redis() -> redis.Redis:
     return per_app(_REDIS_KEY, lambda: redis_client.from_url(redis_url()))
 
 
-def get_queue() -> Queue:
+def worker_redis() -> redis.Redis:
+    """A new connection for an RQ worker, which keeps it for its life (see
+    `likeness.platform.redis_client`)."""
+    return redis_client.patient_from_url(redis_url())
+
+
+def get_queue(connection: redis.Redis | None = None) -> Queue:
     """The job queue: JSON jobs only, and only the outbox dispatcher runs."""
-    return Queue(current_app.config["RQ_QUEUE"], connection=get_redis(),
+    return Queue(current_app.config["RQ_QUEUE"], connection=connection or get_redis(),
                  serializer=JSONSerializer, job_class=DispatcherJob)
 
 

@@ -1,4 +1,4 @@
-"""Redis clients that give up at once when Redis is down.
+"""Redis clients that give up at once when Redis is down (and the worker's, that waits).
 
 Redis being down is a state this app works through (the outbox keeps the work, login
 throttling counts in memory, held files fall back), so a call to a stopped Redis must
@@ -7,6 +7,10 @@ exponential back-off of up to 1 + 2 + 4 seconds: a page or job that asks Redis a
 times would hang for tens of seconds before saying "try again". One immediate retry is
 kept: it reopens a connection that Redis (or a firewall) closed while it was idle.
 A timeout is not retried: it already waited `socket_timeout`.
+
+The RQ worker's own connection is the exception: no person waits on it, and RQ ends a
+worker on a Redis error anywhere but in its wait for the next job, so it keeps
+redis-py's retries and rides out a Redis restart.
 """
 
 from __future__ import annotations
@@ -36,3 +40,9 @@ def client_options() -> dict[str, Any]:
 
 def from_url(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, **client_options())
+
+
+def patient_from_url(url: str) -> redis.Redis:
+    """For the RQ worker's connection: redis-py's retries (after about 1, 2 and 4 s)."""
+    return redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                                socket_timeout=READ_TIMEOUT_SECONDS)
