@@ -10,7 +10,7 @@ from flask import Flask
 from likeness import cli
 from likeness.config import PROJECT_ROOT, load_config
 from likeness.extensions import babel, csrf, db, limiter, login_manager, migrate
-from likeness.platform import embedded_redis
+from likeness.platform import embedded_redis, redis_client
 from likeness.platform.database import configure_engine
 from likeness.platform.queue import ensure_embedded_redis, limiter_storage_uri
 from likeness.web import (
@@ -67,6 +67,8 @@ def configure_redis(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
     # If Redis is down, throttle in memory rather than fail every login.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # ... and notice that at once (see likeness.platform.redis_client).
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client.client_options())
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
 
 

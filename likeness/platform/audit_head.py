@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import redis
 from flask import current_app
 
+from likeness.platform import redis_client
 from likeness.platform.app_state import per_app
 
 REDIS_KEY = "likeness:audit-head"
@@ -107,8 +107,7 @@ def _redis() -> Any:
     url = str(current_app.config.get("AUDIT_HEAD_REDIS_URL") or "")
     if not url:
         return get_redis()
-    return per_app("likeness.audit_head_redis", lambda: redis.Redis.from_url(
-        url, socket_connect_timeout=2, socket_timeout=10))
+    return per_app("likeness.audit_head_redis", lambda: redis_client.from_url(url))
 
 
 def _path() -> Path:

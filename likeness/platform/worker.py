@@ -19,7 +19,13 @@ from rq.serializers import JSONSerializer
 
 from likeness.extensions import db
 from likeness.platform import daily, health, outbox, sweep_tasks
-from likeness.platform.queue import DispatcherJob, fetch_job, get_queue, get_redis
+from likeness.platform.queue import (
+    DispatcherJob,
+    fetch_job,
+    get_queue,
+    get_redis,
+    worker_redis,
+)
 from likeness.platform.rq_health import worker_alive
 
 log = logging.getLogger(__name__)
@@ -57,9 +63,9 @@ def run_worker(*, burst: bool = False, with_sweeper: bool = True) -> bool:
 def make_worker() -> SimpleWorker:
     """A worker that reads jobs as JSON and runs only the outbox dispatcher
     (`likeness.platform.queue.DispatcherJob`): a Redis write cannot run code."""
-    queue = get_queue()
-    return SimpleWorker([queue], connection=get_redis(), job_class=DispatcherJob,
-                        serializer=JSONSerializer)
+    connection = worker_redis()
+    return SimpleWorker([get_queue(connection)], connection=connection,
+                        job_class=DispatcherJob, serializer=JSONSerializer)
 
 
 def requeue_orphaned_jobs() -> int:

@@ -10,6 +10,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from likeness.app import create_app
+from likeness.extensions import db
 from likeness.platform import embedded_redis
 from tests.support.helpers import free_port
 
@@ -20,28 +24,55 @@ def _flask(*args: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, **kwargs)
 
 
-def test_serve_all_answers_on_the_embedded_default_and_stops_cleanly(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(FLASK_APP="wsgi:app", LIKENESS_INSTANCE=str(tmp_path / "instance"))
-    for step in (["db", "upgrade"], ["ensure-admin"]):
-        done = subprocess.run([sys.executable, "-m", "flask", *step], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-    port = free_port()
-    server = _flask("serve-all", "--port", str(port), env=env, start_new_session=True,
-                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def _run_here(instance: Path, monkeypatch: pytest.MonkeyPatch, *commands: list[str]) -> None:
+    """Set-up steps (`flask db upgrade`, `flask ensure-admin`) for the instance folder the
+    commands under test use: the same commands on the same configuration (the same
+    environment), run in this process. A `flask` process for each would import the whole
+    app again, seconds of CPU each, and prove nothing these tests are about."""
+    with monkeypatch.context() as env:
+        for name, value in _cli_env(instance).items():
+            env.setenv(name, value)
+        for name in ("DATABASE_URL", "REDIS_URL"):
+            env.delenv(name, raising=False)
+        app = create_app()
+    with app.app_context():  # as `flask` gives every command
+        try:
+            for command in commands:
+                result = app.test_cli_runner().invoke(args=command)
+                assert result.exit_code == 0, result.output
+        finally:
+            db.engine.dispose()
+
+
+def _get(url: str) -> int | None:
     try:
-        statuses = {}
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+            return int(response.status)
+    except OSError:
+        return None  # not listening yet
+
+
+def test_serve_all_answers_on_the_embedded_default_and_stops_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    instance = tmp_path / "instance"
+    _run_here(instance, monkeypatch, ["db", "upgrade"], ["ensure-admin"])
+    port = free_port()
+    server = _flask("serve-all", "--port", str(port), env=_cli_env(instance),
+                    start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    text=True)
+    try:
+        statuses: dict[str, int] = {}
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(statuses) < 2:
             for path in ("/", "/admin/login"):
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as response:  # noqa: S310
-                        statuses[path] = response.status
-                except OSError:
-                    time.sleep(0.3)
+                status = _get(f"http://127.0.0.1:{port}{path}")
+                if status is not None:
+                    statuses[path] = status
+            if len(statuses) < 2:
+                time.sleep(0.05)  # the web process is still starting
         assert statuses == {"/": 200, "/admin/login": 200}
-        sock = embedded_redis.socket_path(tmp_path / "instance")
+        sock = embedded_redis.socket_path(instance)
         assert embedded_redis.is_running(sock)
     finally:
         os.killpg(server.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
@@ -83,12 +114,14 @@ def test_a_command_that_needs_no_queue_starts_no_redis(tmp_path: Path):
     assert not embedded_redis.socket_path(instance).exists()
 
 
-def test_a_command_that_starts_the_embedded_redis_stops_it_when_it_exits(tmp_path: Path):
+def test_a_command_that_starts_the_embedded_redis_stops_it_when_it_exits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     instance = tmp_path / "instance"
-    env = _cli_env(instance)
-    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=120)
-    done = subprocess.run([sys.executable, "-m", "flask", "outbox-sweep"], cwd=ROOT, env=env,
+    _run_here(instance, monkeypatch, ["db", "upgrade"])
+    assert _redis_servers_for(instance) == []  # the migration needed no queue
+    done = subprocess.run([sys.executable, "-m", "flask", "outbox-sweep"], cwd=ROOT,
+                          env=_cli_env(instance),
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "handed to the queue" in done.stdout  # it did talk to Redis

@@ -9,8 +9,8 @@ context, and a barrier holds both between reading the account and claiming the c
 
 from __future__ import annotations
 
-import contextlib
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +20,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from likeness.app import create_app
@@ -66,19 +67,55 @@ def _enrolled(app: Flask) -> tuple[int, str, list[str]]:
     return user_id, secret, codes
 
 
+# A statement on this small database that runs longer than this is waiting for a lock.
+_WAITING_AFTER_S = 1.0
+# However things go, the first reader goes on after this.
+_HOLD_AT_MOST_S = 5.0
+
+
 def _both_at_once(app: Flask, user_id: int, code: str, monkeypatch: Any) -> list[bool]:
-    barrier = threading.Barrier(2)
+    """Both threads log in with `code`. Each is held after its first read until the other
+    has read too, so both decide on the same state: unless the other cannot read before
+    this one writes (it waits on the database: SQLite's BEGIN IMMEDIATE, a row lock), and
+    there is no race to wait for. The hold ends as soon as either is seen, not after a
+    fixed timeout."""
     reads = {"step": two_factor._matching_step, "recovery": two_factor._unused_recovery_code}
+    first_read: set[int] = set()  # threads past their first read
+    in_statement: dict[int, float] = {}  # thread -> when its running statement began
+    changed = threading.Condition()
+
+    def began(*_args: Any) -> None:
+        in_statement[threading.get_ident()] = time.monotonic()
+
+    def ended(*_args: Any) -> None:
+        in_statement.pop(threading.get_ident(), None)
+
+    def other_is_waiting(me: int) -> bool:
+        now = time.monotonic()
+        return any(thread != me and now - since > _WAITING_AFTER_S
+                   for thread, since in list(in_statement.items()))
 
     def held(real: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             found = real(*args, **kwargs)
-            # On SQLite the second waits for the write lock instead of reaching here.
-            with contextlib.suppress(threading.BrokenBarrierError):
-                barrier.wait(timeout=5)
+            me = threading.get_ident()
+            with changed:
+                if me in first_read:
+                    return found  # a later read (after the claim): nothing to line up
+                first_read.add(me)
+                changed.notify_all()
+                give_up = time.monotonic() + _HOLD_AT_MOST_S
+                while (len(first_read) < 2 and not other_is_waiting(me)
+                       and time.monotonic() < give_up):
+                    changed.wait(0.02)
             return found
         return wrapper
 
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", began)
+    event.listen(engine, "after_cursor_execute", ended)
+    event.listen(engine, "handle_error", ended)  # a statement that failed is not waiting
     monkeypatch.setattr(two_factor, "_matching_step", held(reads["step"]))
     monkeypatch.setattr(two_factor, "_unused_recovery_code", held(reads["recovery"]))
     results: list[bool] = []
@@ -93,8 +130,13 @@ def _both_at_once(app: Flask, user_id: int, code: str, monkeypatch: Any) -> list
     threads = [threading.Thread(target=login) for _ in range(2)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    finally:
+        event.remove(engine, "before_cursor_execute", began)
+        event.remove(engine, "after_cursor_execute", ended)
+        event.remove(engine, "handle_error", ended)
     return results
 
 
