@@ -38,24 +38,29 @@ MB = 1024 * 1024
 
 
 def _png(path: Path, side: int, *, sixteen_bit: bool = False) -> None:
-    """A flat PNG (a few hundred KB, whatever it declares), as zlib at level 9 writes it.
-
-    Deflating every row costs ~1 CPU second a file: instead one run of rows is deflated
-    on its own (a full flush: nothing after it refers back) and repeated, as the stream
-    of one compressor would be; the checksum is of every row."""
+    """A flat PNG (a few hundred KB, whatever it declares)."""
     if sixteen_bit:  # 16-bit RGB
-        row = b"\x00" + b"\x80\x00\x90\x00\xa0\x00" * side
-        header = struct.pack(">IIBBBBB", side, side, 16, 2, 0, 0, 0)
+        path.write_bytes(flat_png(side, side, 16, 2, b"\x80\x00\x90\x00\xa0\x00" * side))
     else:  # 8-bit RGBA
-        row = b"\x00" + b"\x80\x90\xa0\xff" * side
-        header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)
+        path.write_bytes(flat_png(side, side, 8, 6, b"\x80\x90\xa0\xff" * side))
+
+
+def flat_png(width: int, height: int, bit_depth: int, color_type: int, row: bytes) -> bytes:
+    """A PNG whose every row is `row` (its pixels, packed as the header says), as zlib at
+    level 9 writes it: a large image in a small file.
+
+    Deflating every row costs ~1 CPU second per 100 MB of pixels: instead one run of rows
+    is deflated on its own (a full flush: nothing after it refers back) and repeated; the
+    checksum is of every row."""
+    row = b"\x00" + row  # filter type None
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
 
     def deflated(rows: int) -> bytes:  # raw deflate, ending on a byte boundary
         compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
         return compressor.compress(row * rows) + compressor.flush(zlib.Z_FULL_FLUSH)
 
-    run = 100
-    runs, rest = divmod(side, run)
+    run = max(1, min(100, (1 << 20) // len(row)))
+    runs, rest = divmod(height, run)
     checksum = 1
     for _ in range(runs):
         checksum = zlib.adler32(row * run, checksum)
@@ -63,8 +68,8 @@ def _png(path: Path, side: int, *, sixteen_bit: bool = False) -> None:
     final = zlib.compressobj(9, zlib.DEFLATED, -15).flush()  # an empty last block
     body = (b"\x78\xda" + deflated(run) * runs + deflated(rest) + final
             + struct.pack(">I", checksum))
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-                     + _chunk(b"IDAT", body) + _chunk(b"IEND", b""))
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", body)
+            + _chunk(b"IEND", b""))
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
