@@ -221,6 +221,9 @@ def app_overrides() -> dict[str, Any]:
     return {}
 
 
+_LIMITER_STORAGE = "tests.limiter_storage"
+
+
 @pytest.fixture(scope="module")
 def module_app(
     request: pytest.FixtureRequest,
@@ -238,6 +241,7 @@ def module_app(
     app = create_app({**make_config(tmp, migrated, redis_url, smtp_server[0]),
                       **(marker.kwargs if marker else {})})
     app.test_client_class = FreshContextClient
+    app.extensions[_LIMITER_STORAGE] = limiter.storage  # what create_app bound it to
     yield app
     shutil.rmtree(tmp / "instance", ignore_errors=True)
 
@@ -262,7 +266,9 @@ def app(
         # Every create_app binds the one rate limiter to that app's Redis: an app an earlier
         # test built (a production one on its own embedded Redis, since stopped) must not
         # keep it. Adds no second set of request hooks (Flask-Limiter checks).
-        limiter.init_app(app)
+        if limiter.storage is not app.extensions[_LIMITER_STORAGE]:
+            limiter.init_app(app)
+            app.extensions[_LIMITER_STORAGE] = limiter.storage
     else:
         app = create_app({**make_config(tmp_path, migrated, redis_url, smtp_server[0]),
                           **app_overrides})
