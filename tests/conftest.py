@@ -221,19 +221,27 @@ def app_overrides() -> dict[str, Any]:
     return {}
 
 
+_LIMITER_STORAGE = "tests.limiter_storage"
+
+
 @pytest.fixture(scope="module")
 def module_app(
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     migrated: str,
     redis_url: str,
     smtp_server: tuple[Controller, Mailbox],
 ) -> Iterator[Flask]:
     """One app for a whole module that asks for it (`pytestmark = pytest.mark.shared_app`):
-    for modules of many short tests that change no settings, where building the app
-    would be most of each test's time. Each test still runs in its own transaction."""
+    for modules of many short tests, where building the app would be most of each test's
+    time. Each test still runs in its own transaction. Settings the whole module needs are
+    the marker's keywords (`pytest.mark.shared_app(API_RATE_LIMIT="3 per minute")`)."""
+    marker = request.node.get_closest_marker("shared_app")
     tmp = tmp_path_factory.mktemp("module-app")
-    app = create_app(make_config(tmp, migrated, redis_url, smtp_server[0]))
+    app = create_app({**make_config(tmp, migrated, redis_url, smtp_server[0]),
+                      **(marker.kwargs if marker else {})})
     app.test_client_class = FreshContextClient
+    app.extensions[_LIMITER_STORAGE] = limiter.storage  # what create_app bound it to
     yield app
     shutil.rmtree(tmp / "instance", ignore_errors=True)
 
@@ -248,18 +256,28 @@ def app(
     app_overrides: dict[str, Any],
 ) -> Iterator[Flask]:
     if request.node.get_closest_marker("shared_app"):
-        assert not app_overrides, "a shared app has the default settings"
+        assert not app_overrides, "a shared app's settings are its marker's keywords"
         app: Flask = request.getfixturevalue("module_app")
         settings = dict(app.config)
         # Files kept beside the database (the audit chain's head, stored photos) must
         # not outlive the test's rolled-back transaction.
         app.config["INSTANCE_PATH"] = str(tmp_path / "instance")
         app.config["RQ_QUEUE"] = f"test-{uuid.uuid4().hex[:12]}"  # no job from the last test
+        # Every create_app binds the one rate limiter to that app's Redis: an app an earlier
+        # test built (a production one on its own embedded Redis, since stopped) must not
+        # keep it. Adds no second set of request hooks (Flask-Limiter checks).
+        if limiter.storage is not app.extensions[_LIMITER_STORAGE]:
+            limiter.init_app(app)
+            app.extensions[_LIMITER_STORAGE] = limiter.storage
     else:
         app = create_app({**make_config(tmp_path, migrated, redis_url, smtp_server[0]),
                           **app_overrides})
         app.test_client_class = FreshContextClient
         settings = dict(app.config)
+    # What the app builds on first use (app.extensions: its storage on INSTANCE_PATH, the
+    # face index, the API keys' last-use stamps, ...) would outlive the rolled-back test
+    # in a shared app: each test starts with what create_app made, as a new app would.
+    built_by_create_app = set(app.extensions)
     with app.app_context():
         # Flask-Limiter keeps the key prefix of the first app it saw: start each test
         # with no counters instead.
@@ -283,6 +301,8 @@ def app(
             # A shared app goes on to the next test with the settings it started with.
             app.config.clear()
             app.config.update(settings)
+            for key in set(app.extensions) - built_by_create_app:
+                del app.extensions[key]
     shutil.rmtree(tmp_path / "instance", ignore_errors=True)
 
 

@@ -13,6 +13,8 @@ from likeness.platform import audit
 from likeness.platform.actor import NamedActor
 from likeness.platform.uow import use_case
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 
 @use_case
 def _record_some(n: int = 4) -> list[AuditEvent]:

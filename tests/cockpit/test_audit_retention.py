@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from flask import Flask
 from sqlalchemy import delete, func, select, text
@@ -17,6 +18,8 @@ from likeness.platform.actor import SYSTEM
 from likeness.platform.uow import use_case
 from tests.cockpit import factories
 from tests.support.helpers import run_jobs
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 
 @use_case

@@ -17,6 +17,8 @@ from likeness.models import Setting, utcnow
 from tests.cockpit import factories
 from tests.support.helpers import run_jobs
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 CONSEQUENCES = "Strangers may recognise you in a waiting room of the clinic."
 MEASURES = "We took the album offline and asked the forum to remove the post."
 ADVICE = "Tell us if you see the photo anywhere; we will have it removed."

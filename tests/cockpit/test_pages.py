@@ -37,6 +37,8 @@ from likeness.platform.clock import today as amsterdam_today
 from tests.cockpit import factories
 from tests.support.helpers import csrf_token_from
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 COCKPIT_PAGES = ["/admin/cockpit/", "/admin/cockpit/retention", "/admin/cockpit/review",
                  "/admin/cockpit/register", "/admin/cockpit/dpia", "/admin/cockpit/breaches",
                  "/admin/cockpit/audit", "/admin/cockpit/processors"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from flask import Flask
 from sqlalchemy import func, select
@@ -29,6 +30,8 @@ from likeness.platform.clock import AMSTERDAM
 from likeness.platform.storage import instance_dir
 from tests.cockpit import factories
 from tests.support.helpers import run_jobs
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 
 def _run_daily() -> None:

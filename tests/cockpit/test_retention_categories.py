@@ -8,6 +8,7 @@ import os
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
@@ -31,6 +32,8 @@ from likeness.platform.backup_rotation import backup_dir
 from likeness.platform.storage import instance_dir
 from tests.cockpit import factories
 from tests.support.helpers import run_jobs
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 
 def _run_daily() -> None:

@@ -10,6 +10,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
@@ -22,6 +23,8 @@ from likeness.platform.actor import SYSTEM
 from likeness.platform.clock import today as amsterdam_today
 from tests.cockpit import factories
 from tests.support.helpers import csrf_token_from
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 # 7 December 2025, 13:05 UTC: 14:05 on the Amsterdam clock.
 MOMENT = datetime(2025, 12, 7, 13, 5, 9, tzinfo=UTC)

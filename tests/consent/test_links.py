@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +16,8 @@ from likeness.models import Quitclaim, QuitclaimInvitation, utcnow
 from likeness.platform import tokens
 from tests.support.helpers import link_in, run_jobs
 from tests.support.scenarios import invite_and_open, sign
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 
 def _no_quitclaims(db: Any) -> bool:

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
 
+from bench.upload_memory import flat_png
 from likeness.consent import withdrawal
 from likeness.dsr import actions, casework, locate, objection_scope, scope
 from likeness.errors import InvalidInput
@@ -30,6 +31,8 @@ from tests.support.scenarios import (
     submit_request,
     verify_by_email,
 )
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 
 def _signed(client, mailbox, scenario, librarian, **fields) -> Quitclaim:
@@ -154,9 +157,8 @@ def test_linking_an_unknown_person_or_staff_member_is_a_clear_error(
 def test_a_signature_claiming_a_huge_canvas_is_refused_not_a_500(
     app: Flask, client: FlaskClient, db: Any, mailbox: Any, tagged_barack: Any, librarian: Any
 ):
-    buffer = io.BytesIO()
-    Image.new("1", (30000, 30000)).save(buffer, "PNG")
-    bomb = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    black = flat_png(30000, 30000, 1, 0, bytes(30000 // 8))  # 900 MP, 1 bit each, in 115 KB
+    bomb = "data:image/png;base64," + base64.b64encode(black).decode()
     path = invite_and_open(client, mailbox, tagged_barack, librarian)
     response = sign(client, path, channels=["website"], signature=bomb)
     assert response.status_code == 400

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dateutil.relativedelta import relativedelta
 from flask import Flask
 from flask.testing import FlaskClient
@@ -24,6 +25,8 @@ from likeness.models import Asset, Quitclaim, QuitclaimEvent
 from likeness.platform.storage import asset_path, storage
 from tests.support.helpers import FIXTURES, csrf_token_from, link_in, run_jobs
 from tests.support.scenarios import invite_and_open, sign
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 SECRET = b"FOR-YOUR-EYES-ONLY payload in a JPEG comment"
 

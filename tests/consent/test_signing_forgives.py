@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from likeness.library import people
 from likeness.models import Face, Person, Quitclaim
 from tests.support.helpers import csrf_token_from
 from tests.support.scenarios import sign
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 
 def test_a_language_switch_keeps_the_name_the_channels_and_the_marks(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -12,6 +13,8 @@ from likeness.library import consent_status, sharing
 from likeness.models import AuditEvent, Face, Quitclaim, RecipientNotice, ShareLink
 from tests.support.helpers import csrf_token_from, link_in, run_jobs
 from tests.support.scenarios import invite_and_open, sign
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 
 def _signed(client, mailbox, scenario, librarian, **fields) -> Quitclaim:

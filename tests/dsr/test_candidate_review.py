@@ -27,6 +27,8 @@ from tests.support.scenarios import (
     verify_by_email,
 )
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 JSON = {"Accept": "application/json"}
 
 

@@ -21,6 +21,8 @@ from likeness.platform.storage import instance_dir
 from tests.support.helpers import csrf_token_from, run_jobs
 from tests.support.scenarios import latest_request, submit_request, verify_by_email
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 
 def _filed(client: FlaskClient, mailbox: Any, db: Any, **kwargs: Any) -> Any:
     submit_request(client, details="Gala 2026", **kwargs)

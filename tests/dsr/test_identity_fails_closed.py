@@ -46,6 +46,8 @@ from tests.support.scenarios import (
     verify_by_email,
 )
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 IMPOSTOR = "mallory@example.org"
 STRANGER_SECRETS = ("Biden", "Joseph", "joe@example.org", "biden.jpg")
 

@@ -30,6 +30,8 @@ from tests.support.scenarios import (
     verify_by_email,
 )
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 # Headed in words, each with its article after it.
 HEADINGS = ["Purposes of the processing (Art. 15(1)(a))",
             "Categories of personal data (Art. 15(1)(b))", "Recipients (Art. 15(1)(c))",

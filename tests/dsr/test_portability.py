@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
@@ -31,6 +32,8 @@ from tests.support.scenarios import (
     submit_request,
     verify_by_email,
 )
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 RECEIVER = "intake@newbank.example"
 

@@ -6,8 +6,6 @@ The peak memory of whole uploads is measured in tests/dsr/test_upload_memory.py.
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
+from bench.upload_memory import flat_png
 from likeness.dsr import intake
 from likeness.errors import Unavailable, UnsupportedFile
 from likeness.library import decode_budget, imaging
@@ -27,17 +26,8 @@ SIDE = 7700  # 59.3 MP: just under the 60 MP cap
 
 
 def bomb_png(path: Path, side: int = SIDE) -> Path:
-    """A flat RGBA PNG of side x side pixels, written row by row (a few hundred KB)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    compressor = zlib.compressobj(9)
-    row = b"\x00" + b"\x80\x90\xa0\xff" * side
-    body = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body)
-                     + chunk(b"IEND", b""))
+    """A flat RGBA PNG of side x side pixels (a few hundred KB)."""
+    path.write_bytes(flat_png(side, side, 8, 6, b"\x80\x90\xa0\xff" * side))
     return path
 
 

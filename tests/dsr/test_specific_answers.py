@@ -42,6 +42,8 @@ from tests.support.scenarios import (
     verify_by_email,
 )
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 CATALOGUE = (Path(__file__).resolve().parents[2]
              / "likeness/translations/nl/LC_MESSAGES/messages.po")
 

@@ -1,25 +1,27 @@
 """No upload costs more than a fixed memory budget (issue 31).
 
-Each case runs in a fresh process (as a gunicorn worker would) through the real request
-form or the staff upload service, and reads that process's peak resident memory before
-and after (bench/upload_memory.py, which prints the same figures). Targets: an accepted
+Each case runs in a fresh process (as a gunicorn worker would; forked from one that has
+loaded the app once) through the real request form or the staff upload service, and reads
+that process's peak resident memory before and after (bench/upload_memory.py, which
+prints the same figures). Targets: an accepted
 format at ~60 MP adds at most 200 MB per selfie and 600 MB per staff photo; a refused
 format or size costs under 10 MB and says why.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from bench.upload_memory import measure
+from bench.upload_memory import Measurer
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("upload-memory")
+def measurer(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Measurer]:
+    with Measurer(tmp_path_factory.mktemp("upload-memory"), redis_url) as measurer:
+        yield measurer
 
 
 @pytest.mark.parametrize(("case", "explained_by"), [
@@ -34,9 +36,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ("zip-lying-bzip2", "compressed in a way we do not accept"),
 ])
 def test_a_refused_upload_costs_under_10_mb_and_says_why(
-    workdir: Path, redis_url: str, case: str, explained_by: str
+    measurer: Measurer, case: str, explained_by: str
 ):
-    figures: dict[str, Any] = measure(case, workdir, redis_url)
+    figures: dict[str, Any] = measurer.measure(case)
     print(f"\n{case}: {figures['bytes']} bytes, +{figures['added_mb']:.1f} MB")
     assert figures["status"] == 400
     assert explained_by in figures["message"]
@@ -50,18 +52,18 @@ def test_a_refused_upload_costs_under_10_mb_and_says_why(
     ("photo-jpeg-59mp", 600),  # staff photo: decoded whole, stored re-encoded
 ])
 def test_an_accepted_large_upload_stays_within_its_budget(
-    workdir: Path, redis_url: str, case: str, budget_mb: int
+    measurer: Measurer, case: str, budget_mb: int
 ):
-    figures: dict[str, Any] = measure(case, workdir, redis_url)
+    figures: dict[str, Any] = measurer.measure(case)
     print(f"\n{case}: {figures['bytes']} bytes, +{figures['added_mb']:.1f} MB")
     assert figures["status"] == 200, figures["message"]
     assert figures["added_mb"] < budget_mb
 
 
 def test_eight_large_selfies_at_once_keep_the_web_process_under_1_gb(
-    workdir: Path, redis_url: str
+    measurer: Measurer
 ):
-    figures: dict[str, Any] = measure("selfies-8-parallel-59mp", workdir, redis_url)
+    figures: dict[str, Any] = measurer.measure("selfies-8-parallel-59mp")
     print(f"\n8 parallel 59 MP selfies: +{figures['added_mb']:.1f} MB, process peak "
           f"{figures['peak_kb'] // 1024} MB; {figures['message']}")
     # Each is accepted, or (when the decode budget stays taken for 30 s) told to retry.

@@ -19,6 +19,10 @@ from likeness.models import Asset, AuditEvent
 from likeness.platform.actor import CLI
 from tests.support.helpers import FIXTURES, run_jobs
 
+# Many short tests share one app; for the whole module a 1 MB limit (the fixture photos
+# are smaller; tests/conftest.py `app`).
+pytestmark = pytest.mark.shared_app(MAX_UPLOAD_FILE_BYTES=1024 * 1024)
+
 
 class PhotoServer(BaseHTTPRequestHandler):
     """The image bank's file server on loopback: /<fixture name>, /moved (a redirect to
@@ -50,12 +54,6 @@ class PhotoServer(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         return None
-
-
-# For this whole module: a 1 MB limit (the fixture photos are smaller).
-@pytest.fixture
-def app_overrides() -> dict[str, Any]:
-    return {"MAX_UPLOAD_FILE_BYTES": 1024 * 1024}
 
 
 @pytest.fixture

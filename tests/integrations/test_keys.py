@@ -20,13 +20,11 @@ from likeness.platform import audit, sweep_tasks
 from likeness.platform.actor import CLI
 from tests.support.helpers import csrf_token_from
 
+# Many short tests share one app; for the whole module a small limit, so the per-key test
+# needs few requests (tests/conftest.py `app`).
+pytestmark = pytest.mark.shared_app(API_RATE_LIMIT="3 per minute")
+
 URL = "/api/v1/assets/IMG-1/permissions?channel=website"
-
-
-# For this whole module: a small limit, so the per-key test needs few requests.
-@pytest.fixture
-def app_overrides() -> dict[str, Any]:
-    return {"API_RATE_LIMIT": "3 per minute"}
 
 
 def _auth(secret: str) -> dict[str, str]:

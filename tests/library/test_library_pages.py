@@ -16,7 +16,7 @@ from likeness.models import Asset, Face, Person, ShareLink
 from tests.support.helpers import FIXTURES, csrf_token_from, run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
-pytestmark = pytest.mark.usefixtures("policy_all")
+pytestmark = [pytest.mark.usefixtures("policy_all"), pytest.mark.shared_app]
 
 
 def _token(client: FlaskClient, path: str = "/admin/library/upload") -> str:

@@ -29,6 +29,8 @@ from likeness.platform.uow import unit_of_work
 from tests.library import xmp_files
 from tests.support.helpers import csrf_token_from
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 SHOWN = (400, 200)  # the upright photo, width x height
 JANE = ((0.10, 0.20, 0.30, 0.70), "Doe, Jane")  # a name with a comma
 UNNAMED = ((0.60, 0.30, 0.85, 0.80), None)

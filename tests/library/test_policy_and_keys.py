@@ -17,7 +17,7 @@ from likeness.platform.actor import CLI
 from tests.support.helpers import FIXTURES, positive_dpia_version, run_jobs
 
 # These tests are about the index and suggestions: every face holds a template.
-pytestmark = pytest.mark.usefixtures("policy_all")
+pytestmark = [pytest.mark.usefixtures("policy_all"), pytest.mark.shared_app]
 
 
 def template_count(db: Any) -> int:

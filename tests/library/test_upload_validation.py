@@ -12,10 +12,13 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select
 
+from bench.upload_memory import flat_png
 from likeness.library import upload
 from likeness.models import Asset, OutboxJob
 from likeness.platform.storage import asset_path, instance_dir
 from tests.support.helpers import FIXTURES
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 
 def stored_files() -> list[Path]:
@@ -28,10 +31,8 @@ def asset_count(db: Any) -> int:
 
 
 def bomb_png() -> bytes:
-    # 400 megapixels that compress to a few hundred KB: a decompression bomb.
-    buffer = io.BytesIO()
-    Image.new("1", (20000, 20000)).save(buffer, "PNG")
-    return buffer.getvalue()
+    # 400 megapixels (black, 1 bit each) that compress to ~50 KB: a decompression bomb.
+    return flat_png(20000, 20000, 1, 0, bytes(20000 // 8))
 
 
 def truncated_jpeg() -> bytes:

@@ -12,6 +12,8 @@ from flask import Flask
 from likeness.platform import pdf, pdf_signing
 from tests.support.helpers import FIXTURES
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 
 def _validate(data: bytes) -> Any:
     from pyhanko.keys import load_cert_from_pemder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from likeness.models import AuditEvent, StaffUser
 from likeness.staff import accounts
 from tests.support.helpers import csrf_token_from, login
+
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
 
 PASSWORD = "correct horse 42"
 

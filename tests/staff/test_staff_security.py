@@ -21,6 +21,8 @@ from likeness.models import StaffRecoveryCode, utcnow
 from likeness.staff import accounts, two_factor
 from tests.support.helpers import csrf_token_from, enter_code, login, totp_now
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 PASSWORD = "correct horse 42"
 
 

@@ -16,6 +16,8 @@ from likeness.models import SubjectRequest
 from tests.conftest import make_config
 from tests.support.helpers import csrf_token_from, run_jobs
 
+pytestmark = pytest.mark.shared_app  # many short tests; see tests/conftest.py `app`
+
 
 def _ask_manage_link(client: FlaskClient, email: str, **headers: str) -> int:
     page = client.get("/consent", headers=headers)
