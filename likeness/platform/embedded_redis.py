@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 def socket_path(instance_path: str | Path) -> Path:
@@ -105,6 +107,9 @@ def stop(instance_path: str | Path) -> None:
     _started_here.discard(sock)
     _seen_at.pop(sock, None)
     if is_running(sock):
-        # Shutdown closes the connection under us: that error is the success.
+        # Shutdown closes the connection under us: that error is the success. Without
+        # `retry` off, redis-py would take it for a network fault and retry with backoff
+        # (3-9 s of sleeping) against a socket that is already gone.
         with contextlib.suppress(redis.ConnectionError):
-            redis.Redis(unix_socket_path=str(sock)).shutdown(save=True)
+            redis.Redis(unix_socket_path=str(sock), retry=Retry(NoBackoff(), 0)).shutdown(
+                save=True)
