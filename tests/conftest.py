@@ -474,6 +474,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reset_state_count()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The test process's Chromium (tests/support/browser.py), if a test started it."""
+    from tests.support.browser import close_browser
+
+    close_browser()
+
+
 def _detection_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """How often the face engine ran for tests not about detection, and how often its
     result was reused (summed over the xdist workers)."""
