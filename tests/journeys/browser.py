@@ -111,8 +111,11 @@ class Journey:
 
     def _check_here(self, name: str, viewport: str) -> None:
         self.page.wait_for_load_state()
+        # In CSS pixels: the phone's context has a device scale factor of 2, which would
+        # make every shot (the desktop ones too) four times the pixels to encode as PNG,
+        # most of a journey's time, for an artefact that is only looked at.
         self.page.screenshot(path=str(self.folder / f"{self.step:02d}-{name}-{viewport}.png"),
-                             full_page=True)
+                             full_page=True, scale="css")
         for violation in self.page.evaluate(RUN_AXE, WCAG_TAGS):
             self.problems.append(
                 f"{self.page.url} [{viewport}] {violation['impact']} {violation['id']}: "
