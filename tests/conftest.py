@@ -316,20 +316,37 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory, redis_url: str,
+                         smtp_server: tuple[Controller, Mailbox]) -> Path:
+    """An empty SQLite file with the Alembic migrations applied, once per session: each
+    committed app starts from a copy of it, which is what migrating its own file would
+    give, without running the migrations (a second of CPU) again for every test."""
+    folder = tmp_path_factory.mktemp("migrated-sqlite")
+    path = folder / "committed.db"
+    app = create_app(make_config(folder, f"sqlite:///{path}", redis_url, smtp_server[0]))
+    with app.app_context():
+        upgrade()
+        _db.session.remove()
+        _db.engine.dispose()  # the last connection folds the WAL into the file
+    return path
+
+
 @pytest.fixture
 def committed_app(
-    tmp_path: Path, redis_url: str, smtp_server: tuple[Controller, Mailbox]
+    tmp_path: Path, redis_url: str, smtp_server: tuple[Controller, Mailbox],
+    migrated_sqlite_file: Path,
 ) -> Iterator[Flask]:
     """An app on its own fresh SQLite file whose commits are real.
 
     For tests where a second process (a worker, a browser's server thread) must see
     the data. Always SQLite, so it never touches the shared PostgreSQL database.
     """
-    url = f"sqlite:///{tmp_path / 'committed.db'}"
-    app = create_app(make_config(tmp_path, url, redis_url, smtp_server[0]))
+    path = tmp_path / "committed.db"
+    shutil.copyfile(migrated_sqlite_file, path)
+    app = create_app(make_config(tmp_path, f"sqlite:///{path}", redis_url, smtp_server[0]))
     app.test_client_class = FreshContextClient
     with app.app_context():
-        upgrade()
         yield app
         _db.session.remove()
         _db.engine.dispose()
@@ -492,6 +509,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         from tests.journeys.browser import reset_state_count
 
         reset_state_count()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The test process's Chromium (tests/support/browser.py), if a test started it."""
+    from tests.support.browser import close_browser
+
+    close_browser()
 
 
 def _detection_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask
 
-from tests.support.browser import CHROMIUM_FLAGS, live_server
+from tests.support.browser import browser_context, live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
@@ -111,8 +111,11 @@ class Journey:
 
     def _check_here(self, name: str, viewport: str) -> None:
         self.page.wait_for_load_state()
+        # In CSS pixels: the phone's context has a device scale factor of 2, which would
+        # make every shot (the desktop ones too) four times the pixels to encode as PNG,
+        # most of a journey's time, for an artefact that is only looked at.
         self.page.screenshot(path=str(self.folder / f"{self.step:02d}-{name}-{viewport}.png"),
-                             full_page=True)
+                             full_page=True, scale="css")
         for violation in self.page.evaluate(RUN_AXE, WCAG_TAGS):
             self.problems.append(
                 f"{self.page.url} [{viewport}] {violation['impact']} {violation['id']}: "
@@ -176,10 +179,6 @@ def journey_browser(app: Flask, test_name: str, *, phone: bool = True,
                     locale: str = "en-GB", javascript: bool = True) -> Iterator[Journey]:
     """Chromium on the app (served on loopback) with axe-core in every page. At the end,
     no page state checked may have had a WCAG 2.2 AA violation."""
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is required (make test installs it)"
     assert AXE.is_file(), "axe-core is missing: `make axe` (npm ci in tests/)"
     folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", test_name)
     shutil.rmtree(folder, ignore_errors=True)
@@ -188,15 +187,9 @@ def journey_browser(app: Flask, test_name: str, *, phone: bool = True,
                                "java_script_enabled": javascript}
     if phone:
         options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
-    with live_server(app) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        context = browser.new_context(**options)
+    with live_server(app) as base, browser_context(**options) as context:
         # An init script runs before the page's own and is not subject to its CSP.
         context.add_init_script(path=str(AXE))
-        try:
-            journey = Journey(context.new_page(), base, folder, phone)
-            yield journey
-            journey.assert_accessible()
-        finally:
-            context.close()
-            browser.close()
+        journey = Journey(context.new_page(), base, folder, phone)
+        yield journey
+        journey.assert_accessible()

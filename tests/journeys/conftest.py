@@ -10,6 +10,7 @@ cases), made once per test session and copied for each test.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,14 +25,32 @@ from likeness.app import create_app
 from likeness.extensions import db, limiter
 from tests.conftest import make_config
 from tests.journeys.browser import Journey, journey_browser
+from tests.support.detection_cache import shared_folder
 
 COPIED = ("committed.db", "instance", "face-keys.json")
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory, redis_url: str,
-                  smtp_server: Any) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
+                  smtp_server: Any, request: pytest.FixtureRequest) -> Path:
+    """The seeded demo, made once per run: the first test process to need it seeds it
+    (under a file lock) in a folder every pytest-xdist worker sees, the others wait for
+    it and copy it. Finding the faces in the demo's photos goes through the run's
+    detection cache, as in any test that is not about detection."""
+    folder = shared_folder(tmp_path_factory).parent / "demo-template"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / "ready").exists():
+            with pytest.MonkeyPatch.context() as monkeypatch:
+                if not request.config.getoption("real_detection"):
+                    request.getfixturevalue("detection_cache").wrap(monkeypatch)
+                _seed(folder, redis_url, smtp_server)
+            (folder / "ready").touch()
+    return folder
+
+
+def _seed(folder: Path, redis_url: str, smtp_server: Any) -> None:
     app = create_app(make_config(folder, f"sqlite:///{folder / 'committed.db'}", redis_url,
                                  smtp_server[0]))
     with app.app_context():
@@ -39,7 +58,6 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, redis_url: str,
         demo.seed()
         db.session.remove()
         db.engine.dispose()
-    return folder
 
 
 @pytest.fixture
