@@ -1,9 +1,10 @@
 """`flask worker` for tests about the job queue rather than faces: the same worker, less
 the face models, face detection processes and scan kernels it loads when it starts.
 
-A worker loads those at start (`likeness.platform.worker.on_worker_start`): three
-processes importing dlib, most of a worker's start-up and several seconds of CPU, for
-jobs (mail, PDFs, webhooks) that never look at a face. Everything else about the worker
+A worker loads those at start (`likeness.platform.worker.on_worker_start`): the worker
+and one detection process per core each import dlib and load its models, most of a
+worker's start-up and several seconds of CPU, for jobs (mail, PDFs, webhooks) that never
+look at a face. Everything else about the worker
 is unchanged (requeueing what a dead worker left, the outbox catch-up, RQ), and a job
 that does need the models still gets them: they then load at first use.
 
