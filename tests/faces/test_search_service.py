@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,12 @@ def _start_worker(web: Flask) -> subprocess.Popen[str]:
                             stderr=subprocess.PIPE, text=True)
 
 
+def _wait_for(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _search_until_answered(template: np.ndarray, seconds: float) -> list[search.FaceHit]:
     deadline = time.monotonic() + seconds
     while True:
@@ -128,6 +134,10 @@ def test_one_worker_per_machine_holds_the_index_and_another_takes_over(web: Flas
         assert suggestions[second].person_id == person
 
         os.kill(serving, signal.SIGKILL)
+        # Ask once the other worker holds the lock: a query sent in the instant the dead
+        # one's Redis connection closes can be handed to its blocked BLPOP and lost; the
+        # asker would then wait out SEARCH_TIMEOUT_SECONDS before asking again.
+        _wait_for(lambda: bool(_lock_holders(lock) - {serving}), 60)
         hits = _search_until_answered(obama3, 60)
         assert {h.face_id for h in hits} == obama_faces
         (taken_over,) = _lock_holders(lock)
