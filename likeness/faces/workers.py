@@ -44,6 +44,7 @@ Template = NDArray[np.float32]
 
 
 _PARENT_CHECK_S = 2.0
+_ADOPTION_POLL_S = 0.05
 
 
 class DetectionPool:
@@ -295,12 +296,21 @@ def _start_worker(ready: Any, parent: int) -> None:
 
 def _exit_with_parent(parent: int) -> None:
     """A worker whose parent is gone (SIGKILLed, or a process that ends without running
-    its exit hooks) would wait forever holding the dlib models: it checks its parent
-    every few seconds and leaves when it has been adopted by another process."""
+    its exit hooks) would wait forever holding the dlib models: it leaves once it has
+    been adopted by another process.
+
+    It waits on the pipe multiprocessing keeps to its parent, whose far end the kernel
+    closes the moment the parent dies, so it leaves at once; adoption follows a moment
+    later, as the parent's exit completes. Adoption is checked every few seconds
+    anyway, in case a forked child of the parent holds that pipe open after it."""
 
     def watch() -> None:
+        pipe = multiprocessing.parent_process()
         while os.getppid() == parent:
-            time.sleep(_PARENT_CHECK_S)
+            if pipe is not None and pipe.is_alive():
+                pipe.join(_PARENT_CHECK_S)
+            else:
+                time.sleep(_ADOPTION_POLL_S if pipe is not None else _PARENT_CHECK_S)
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()

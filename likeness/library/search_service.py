@@ -16,7 +16,7 @@ sends the query there through Redis and waits for the answer:
   bound to its query's id and expiry (`likeness.library.search_seal`): a forged or
   replayed answer pushed onto the reply key is ignored, and so is a forged query;
 - when the serving worker dies, its lock is released by the kernel and another worker
-  on the machine takes over (the lock is tried every few seconds).
+  on the machine takes over at once (its search thread waits on the lock).
 
 With `SEARCH_SERVICE=local` every process searches its own index (tests, a single
 process). Searching, and decrypting templates for the index, is audited where it
@@ -49,7 +49,6 @@ from likeness.platform.queue import get_redis
 
 log = logging.getLogger(__name__)
 
-LOCK_RETRY_SECONDS = 5.0
 POLL_SECONDS = 2  # the server's wait for a query; below the Redis client's socket timeout
 REPLY_TTL_SECONDS = 60
 LOCK_NAME = "face-search.lock"
@@ -168,16 +167,16 @@ def _serve_forever(app: Flask, search: Searcher, record_decryption: RecordDecryp
 
 
 def _take_machine_lock(app: Flask) -> IO[bytes]:
-    """Block until this process holds the machine's search lock (one index per machine)."""
+    """Block until this process holds the machine's search lock (one index per machine).
+
+    A blocking `flock` in this thread of its own: the kernel wakes it the moment the
+    serving worker dies, where polling would leave the machine without searches until
+    the next try. (The wait releases the GIL; the worker's jobs run on meanwhile.)"""
     path = Path(app.config["INSTANCE_PATH"]) / LOCK_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("ab")
-    while True:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return handle
-        except BlockingIOError:
-            time.sleep(LOCK_RETRY_SECONDS)
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    return handle
 
 
 def _serve_one(search: Searcher, record_decryption: RecordDecryption) -> None:

@@ -41,12 +41,17 @@ pytestmark = pytest.mark.fault
 ROOT = Path(__file__).resolve().parents[2]
 
 # A real worker, except that at one point it stops as if the machine died: after the
-# PDF is rendered (nothing stored yet), or just before an email goes out.
+# PDF is rendered (nothing stored yet), or just before an email goes out. Neither it nor
+# the restarted worker loads the face models: no job here looks at a face
+# (tests/support/queue_worker.py).
 _DOOMED_WORKER = r"""
 import os, sys, time
 from pathlib import Path
 from likeness.app import create_app
 from likeness.platform.worker import run_worker
+from tests.support.queue_worker import skip_face_models
+
+skip_face_models()
 
 marker, target = Path(os.environ["KILL_MARKER"]), os.environ["KILL_AT"]
 
@@ -76,10 +81,10 @@ def _kill_worker_at(app: Flask, target: str) -> None:
     worker = subprocess.Popen([sys.executable, "-c", _DOOMED_WORKER], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(600):  # bounded: at most a minute
+        for _ in range(1200):  # bounded: at most a minute
             if marker.exists() or worker.poll() is not None:
                 break
-            time.sleep(0.1)
+            time.sleep(0.05)
         assert marker.exists(), "the worker never reached the point to die at"
     finally:
         worker.send_signal(signal.SIGKILL)
@@ -88,7 +93,7 @@ def _kill_worker_at(app: Flask, target: str) -> None:
 
 def _restart_worker(app: Flask) -> None:
     """A fresh worker: it requeues what the dead one left, then runs everything."""
-    subprocess.run([sys.executable, "-m", "flask", "worker", "--burst"], cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "tests.support.queue_worker", "--burst"], cwd=ROOT,
                    env=dict(_worker_env(app), FLASK_APP="wsgi:app"), check=True,
                    timeout=300, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -107,7 +107,9 @@ def test_a_worker_whose_parent_dies_during_its_preload_leaves(tmp_path: Path):
 
 
 # `flask worker`, started from a script file whose top-level patch holds each spawned
-# face worker in its preload (not the worker process itself: it runs as __main__).
+# face worker in its preload (not the worker process itself: it runs as __main__). The
+# worker itself skips loading the models and scan kernels before it starts them: this
+# is about the face workers' start, and those loads only delay it.
 WORKER_FILE = """
 import os, sys, time
 from pathlib import Path
@@ -127,6 +129,12 @@ if __name__ != "__main__":
     engine.preload = _held_preload
 
 if __name__ == "__main__":
+    import likeness.library.indexing, likeness.library.search
+    from likeness.faces import engine, matrix
+    from likeness.platform import worker
+    worker._START_HOOKS[:] = [hook for hook in worker._START_HOOKS
+                              if hook not in (engine.preload, matrix.preload)]
+
     from flask.cli import main
     sys.argv = ["flask", "worker"]
     main()
