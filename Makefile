@@ -102,7 +102,10 @@ lint: $(TEST_STAMP)
 # killed or a server starting, and a third process fills that time (SQLite suite: 551 s
 # with -n 2, 495 s with -n 3, 498 s with -n 4). Each has its own database and Redis database.
 PYTEST_PARALLEL ?= -n 3 --dist loadfile
+# Our own modules' bytecode too (for the reason given at UV_SYNC): the suite starts many
+# processes (workers, servers, flask commands), each of which would compile them again.
 test: install-test lint
+	$(BIN)/python -m compileall -q -j 0 likeness admin portal api tests wsgi.py > /dev/null
 	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # The documentation's screenshots (docs/img/), taken by the browser journeys from the demo.
