@@ -129,6 +129,10 @@ if __name__ != "__main__":
     engine.preload = _held_preload
 
 if __name__ == "__main__":
+    import signal
+    # Ctrl-C as in a terminal, even when the suite runs as a shell's background job
+    # (which starts with SIGINT ignored, inherited by everything it starts).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import likeness.library.indexing, likeness.library.search
     from likeness.faces import engine, matrix
     from likeness.platform import worker
