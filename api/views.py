@@ -31,8 +31,9 @@ class TooMany(DomainError):
 @blueprint.response(200, PermissionSchema)
 def asset_permissions(query: dict[str, Any], external_id: str) -> Response:
     """May this photo be used on this channel? Per face, with reasons."""
-    asset_id = assets.asset_id_for(integration_id(), external_id)
-    decision = permissions.decide([asset_id], [query["channel"]])[(asset_id, query["channel"])]
+    decision = permissions.decide_registered(integration_id(), external_id, query["channel"])
+    if decision is None:
+        raise assets.not_registered()
     return _json(_present(external_id, decision))
 
 

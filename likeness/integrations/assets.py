@@ -33,8 +33,12 @@ def asset_id_for(integration_id: int, external_id: str) -> int:
     """The asset the image bank knows as `external_id`, or NotFound."""
     asset_id = asset_ids_for(integration_id, [external_id]).get(external_id)
     if asset_id is None:
-        raise NotFound(_("No asset with this external_id is registered."))
+        raise not_registered()
     return asset_id
+
+
+def not_registered() -> NotFound:
+    return NotFound(_("No asset with this external_id is registered."))
 
 
 @functools.cache

@@ -3,6 +3,7 @@ each reason code from the facts that cause it, on real indexed photos."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -164,6 +165,20 @@ def test_a_photo_whose_faces_are_not_known_yet_is_unknown(client, bearer, upload
                                   "erased", "blurred"])
 def test_the_decision_agrees_with_the_library_on_every_channel(photos, db, case):
     """The API reads its own facts in three queries; its lights must be the library's."""
+    _arrange(db, photos, case)
+    ids = [photos.obama_asset, photos.group_asset]
+    channels = [c.value for c in Channel]
+    decisions = permissions.decide(ids, channels)
+    consent = consent_status.for_assets(ids)
+    for (asset_id, channel), decision in decisions.items():
+        assert (decision.decision == "allowed") == consent[asset_id].usable(channel)
+        for face in decision.faces:
+            library_red = consent[asset_id].faces[face.face_id][channel] == consent_status.Light.RED
+            blurred = face.face_id in consent[asset_id].blurred
+            assert (face.decision == "allowed") == (blurred or not library_red)
+
+
+def _arrange(db: Any, photos: Any, case: str) -> None:
     _quitclaim(db, photos.person.id, [photos.obama_asset, photos.group_asset],
                ["website", "print"], withdrawn=case == "withdrawn",
                valid_until={"amber": today() + timedelta(days=10),
@@ -176,16 +191,23 @@ def test_the_decision_agrees_with_the_library_on_every_channel(photos, db, case)
         for face in db.session.scalars(select(Face).where(Face.person_id.is_(None))):
             face.is_always_blurred = True
     db.session.commit()
-    ids = [photos.obama_asset, photos.group_asset]
+
+
+@pytest.mark.parametrize("case", ["valid", "withdrawn", "restricted", "erased", "blurred"])
+def test_a_check_by_the_image_banks_id_equals_the_batch_decision(photos, db, integration, case):
+    """The single check finds the asset inside its three queries; it must decide exactly as
+    the batch does, and know only this integration's ids."""
+    _arrange(db, photos, case)
     channels = [c.value for c in Channel]
-    decisions = permissions.decide(ids, channels)
-    consent = consent_status.for_assets(ids)
-    for (asset_id, channel), decision in decisions.items():
-        assert (decision.decision == "allowed") == consent[asset_id].usable(channel)
-        for face in decision.faces:
-            library_red = consent[asset_id].faces[face.face_id][channel] == consent_status.Light.RED
-            blurred = face.face_id in consent[asset_id].blurred
-            assert (face.decision == "allowed") == (blurred or not library_red)
+    batch = permissions.decide([photos.obama_asset, photos.group_asset], channels)
+    for external_id, asset_id in (("IMG-1", photos.obama_asset), ("IMG-2", photos.group_asset)):
+        for channel in channels:
+            single = permissions.decide_registered(integration.id, external_id, channel)
+            assert single is not None
+            assert ({**asdict(single), "checked_at": None}
+                    == {**asdict(batch[(asset_id, channel)]), "checked_at": None})
+    assert permissions.decide_registered(integration.id, "NOPE", "website") is None
+    assert permissions.decide_registered(integration.id + 1, "IMG-1", "website") is None
 
 
 # --- bulk ------------------------------------------------------------------------------
