@@ -44,9 +44,10 @@ def get(request_id: int) -> SubjectRequest:
 
 
 QUEUE_PAGE_SIZE = 50
-# The deadline that counts (an extension's, else the first), then the oldest request.
-MOST_URGENT_FIRST = (func.coalesce(SubjectRequest.extended_due_on, SubjectRequest.due_on),
-                     SubjectRequest.id)
+# The deadline that counts, in SQL (`current_deadline` below, per row): an extension's,
+# else the first.
+DEADLINE = func.coalesce(SubjectRequest.extended_due_on, SubjectRequest.due_on)
+MOST_URGENT_FIRST = (DEADLINE, SubjectRequest.id)  # then the oldest request
 
 
 def queue(*, type_: str | None = None, status: str | None = None,
@@ -284,10 +285,9 @@ def forget_selfie(request: SubjectRequest, *, actor: Actor, reason: str) -> None
 def reminders(today: date | None = None) -> dict[str, list[SubjectRequest]]:
     """Open requests due within 7 days, and overdue ones (for the daily staff reminder)."""
     today = today or amsterdam_today()
-    deadline = MOST_URGENT_FIRST[0]
     rows = list(db.session.scalars(
         select(SubjectRequest).where(SubjectRequest.status.in_(OPEN_STATES),
-                                     deadline <= today + timedelta(7))
+                                     today + timedelta(7) >= DEADLINE)
         .order_by(*MOST_URGENT_FIRST)))
     return {
         "overdue": [r for r in rows if current_deadline(r) < today],

@@ -92,10 +92,10 @@ class Facts:
 @functools.cache
 def queries(dialect: str, registered: bool = False
              ) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """The three queries, built once per database kind (building a statement cost more
-    than running it for a single check). Lists are bound as one array on PostgreSQL
-    (`= ANY(:ids)`: a thousand ids are one parameter, not a thousand to parse) and as
-    expanding lists elsewhere."""
+    """The three queries, built once per database kind and way of naming the assets
+    (building a statement cost more than running it for a single check). Lists are bound
+    as one array on PostgreSQL (`= ANY(:ids)`: a thousand ids are one parameter, not a
+    thousand to parse) and as expanding lists elsewhere."""
 
     def wanted(column: Any) -> ColumnElement[bool]:
         """The assets asked for: by our ids, or (`registered`) the one asset an image
