@@ -11,11 +11,12 @@ sure: cropping a photo differently moves a face's score by up to +-0.7 (measured
 a plain scan of the same photo cropped by a few pixels would lose such faces too;
 strips absorb part of that with a lowered threshold (`TILE_MARGIN`).
 
-Large photos are cut into one overlapping strip per worker process, plus a cheap
-downscaled pass for faces larger than the strip overlap (see `likeness.faces.tiling`),
-and the boxes are merged without duplicates. Photos where splitting saves little
-(up to about 4 megapixels at the default) are scanned whole in the calling process,
-exactly as plain face_recognition scans them.
+Large photos are cut into one overlapping strip per worker process, each scanned at
+the fine levels of the detector's image pyramid only, plus one downscaled pass over the
+whole photo for the coarse levels (the larger faces), so that each level is scanned
+once (see `likeness.faces.tiling`); the boxes are merged without duplicates. Photos
+where splitting saves little (up to about 4 megapixels at the default) are scanned whole
+in the calling process, exactly as plain face_recognition scans them.
 
 Templates are computed once per face, on the full-resolution photo, spread over the
 same workers. A face narrower than `MIN_ENCODABLE_PX` is still returned (it must be

@@ -8,13 +8,15 @@ To find faces down to `min_face_px` in the original, the photo is scanned at
 `scale = 80 / min_face_px`: 2.0 for the default of 40 px (exactly what plain
 `face_locations(image, 1, "hog")` does), 1.0 for 80 px, 0.5 for 160 px.
 
-A large photo is cut along its long side into one strip per worker. Neighbouring
-strips overlap by a bit more than `max_tile_face` (`tile_face`), so every face up to
-that size lies wholly inside at least one strip, with some context around it. One
-extra "overview" pass over the whole photo, downscaled, finds the faces larger than
-that (a face of `tile_face` px is 1.7 windows wide there, so it is well inside the
-overview's range, not at its edge). Its scale is the strip scale times a whole power
-of 5/6, so it samples the same pyramid levels as a full-size scan does.
+A large photo's pyramid is split between the workers instead of scanned whole by one.
+Its first `levels` levels (the fine ones, where faces smaller than the overview's
+window are found, and most of the work) are scanned in one strip per worker, cut along
+the long side; the remaining levels are one "overview" pass over the whole photo,
+downscaled to exactly the scale of level `levels` (`likeness.faces.hog_levels` limits a
+strip's scan to its first levels). So every level is scanned once, as in a whole-photo
+scan. Neighbouring strips overlap by a bit more than the largest face their last level
+finds (a pyramid step above the overview's smallest face, plus context on each side),
+so each face the strips are responsible for lies wholly inside at least one of them.
 
 Merging keeps one box per face: a box from a strip that touches a cut edge may be a
 partial face and yields to any overlapping box; duplicates (the same face seen by
@@ -31,20 +33,24 @@ from likeness.faces.engine import Box
 
 WINDOW_PX = 80  # the HOG detector's window (dlib's frontal face detector)
 PYRAMID_STEP = 5 / 6  # dlib's pyramid_down<6>
+# Each pyramid level has this share of the pixels of the level before it.
+_LEVEL_SHARE = PYRAMID_STEP**2
 
-# A face of `tile_face` px is this many windows wide in the overview pass.
-_OVERVIEW_HEADROOM = 1.7
-# Context kept around the largest strip-pass face, as a fraction of its size: the
-# HOG cells at a strip's cut edge see no pixels beyond it.
+# Context kept around the largest strip face, as a fraction of its size: the HOG cells
+# at a strip's cut edge see no pixels beyond it.
 _CONTEXT = 0.2
-# Cost model, in scanned megapixels: what a task costs beyond its pixels (process
-# hand-off, slicing, the pyramid's fixed part). Measured: ~82 ms per scanned MP,
-# ~15 ms per task.
-_TASK_OVERHEAD_MP = 0.2
-# Tile only when the estimate says it at least 1.6x faster: below that (photos of
-# up to about 4 MP at the default) the gain is eaten by other load on the
-# machine, and scanning whole keeps results identical to plain face_recognition.
+# Cost model, in megapixels scanned over the pyramid's levels: what a task costs beyond
+# its pixels (process hand-off, slicing, the pyramid's fixed part), and what resizing
+# the region first costs per megapixel of the photo (Pillow, bilinear). Measured:
+# ~38 ms CPU per megapixel scanned, ~15 ms per task, 0.46 s to resize 24 MP.
+_TASK_OVERHEAD_MP = 0.4
+_RESIZE_MP_PER_MP = 0.5
+# Tile only when the estimate says it is at least 1.6x faster, and only photos whose
+# scan at full scale covers more than 16 MP (a 4 MP photo at the default scale): below
+# that, the hand-offs and other load on the machine eat the gain, and scanning whole
+# keeps results identical to plain face_recognition.
 _MIN_SPEEDUP = 1.6
+_MIN_TILED_MP = 16.0
 
 SIDES = ("left", "top", "right", "bottom")
 
@@ -53,7 +59,8 @@ SIDES = ("left", "top", "right", "bottom")
 class Region:
     """A rectangle of the original photo (pixels) scanned at `scale`.
 
-    `cuts` names the sides that are strip cuts rather than the photo's own edges.
+    `cuts` names the sides that are strip cuts rather than the photo's own edges;
+    `levels` is how many pyramid levels the scan covers (None: all of them).
     """
 
     left: int
@@ -63,6 +70,7 @@ class Region:
     scale: float
     cuts: frozenset[str] = frozenset()
     overview: bool = False
+    levels: int | None = None
 
     @property
     def width(self) -> int:
@@ -73,9 +81,21 @@ class Region:
         return self.bottom - self.top
 
     @property
+    def upsample(self) -> int | None:
+        """How many times dlib itself doubles the region before scanning (its own
+        upsampling, as plain `face_locations` does); None when the scale is not a whole
+        doubling and the region is resized first."""
+        doublings = math.log2(self.scale)
+        return int(doublings) if doublings >= 0 and doublings == int(doublings) else None
+
+    @property
     def cost(self) -> float:
-        """Estimated work, in megapixels scanned."""
-        return self.width * self.height * self.scale**2 / 1e6 + _TASK_OVERHEAD_MP
+        """Estimated work, in megapixels scanned over the levels of the pyramid."""
+        pyramid = (1 if self.levels is None else 1 - _LEVEL_SHARE**self.levels) / (
+            1 - _LEVEL_SHARE)
+        pixels = self.width * self.height / 1e6
+        resize = 0.0 if self.upsample is not None else pixels * _RESIZE_MP_PER_MP
+        return pixels * self.scale**2 * pyramid + resize + _TASK_OVERHEAD_MP
 
 
 def detection_scale(min_face_px: int) -> float:
@@ -85,53 +105,51 @@ def detection_scale(min_face_px: int) -> float:
     return WINDOW_PX / min_face_px
 
 
-def overview_scale(scale: float, tile_face: float) -> float:
-    """The smallest scale `scale * (5/6)**k` (k >= 1) at which a face of `tile_face` px
-    is still `_OVERVIEW_HEADROOM` windows wide."""
-    target = WINDOW_PX * _OVERVIEW_HEADROOM / tile_face
-    steps = max(1, math.floor(math.log(target / scale) / math.log(PYRAMID_STEP)))
-    return scale * PYRAMID_STEP**steps
+def largest_strip_face(scale: float, levels: int) -> float:
+    """The widest face (original px) a scan of `levels` levels at `scale` may need to hold
+    wholly: one pyramid step above the smallest face the next level's window fits,
+    because a face between two levels' sizes may score best at the finer level."""
+    return WINDOW_PX / (scale * PYRAMID_STEP**levels) / PYRAMID_STEP
 
 
 def plan(width: int, height: int, *, min_face_px: int, workers: int) -> list[Region]:
     """The regions to scan, in the order to hand them to `workers` processes.
 
-    One region (the whole photo) when splitting is not estimated at least
-    `_MIN_SPEEDUP` times faster; otherwise the overview first, then the strips, largest first (the
-    worker that takes the overview then takes the shortened first strip).
+    One region (the whole photo) when the photo is small or splitting is not estimated
+    at least `_MIN_SPEEDUP` times faster; otherwise the overview first, then the
+    strips, largest first (the worker that takes the overview then takes the
+    shortened first strip).
     """
     scale = detection_scale(min_face_px)
     whole = [Region(0, 0, width, height, scale)]
-    best, best_time = whole, whole[0].cost
-    if workers < 2:
+    if workers < 2 or width * height * scale**2 / 1e6 <= _MIN_TILED_MP:
         return whole
-    long_side = max(width, height)
-    for fraction in (0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.16, 0.2, 0.25):
-        tile_face = fraction * long_side
-        if tile_face < 2 * min_face_px:
-            continue
-        regions = _strips(width, height, scale, tile_face, workers)
-        if regions is None:
-            continue
-        time = _makespan(regions, workers)
-        if time < best_time:
-            best, best_time = regions, time
+    best, best_time = whole, whole[0].cost
+    levels = 1
+    # The overview is a downscaled copy of the photo, never an enlarged one.
+    while (overview := scale * PYRAMID_STEP**levels) * max(width, height) >= WINDOW_PX:
+        if overview <= 1.0:
+            regions = _strips(width, height, scale, levels, workers)
+            if regions is not None and (time := _makespan(regions, workers)) < best_time:
+                best, best_time = regions, time
+        levels += 1
     if best_time * _MIN_SPEEDUP > whole[0].cost:
         return whole
     return best
 
 
 def _strips(
-    width: int, height: int, scale: float, tile_face: float, count: int
+    width: int, height: int, scale: float, levels: int, count: int
 ) -> list[Region] | None:
-    """`count` strips along the long side plus an overview, balanced so that the
-    overview and the first (shorter) strip together cost what each other strip costs."""
+    """`count` strips along the long side, scanned at their first `levels` levels, plus
+    the overview for the rest, balanced so that the overview and the first (shorter)
+    strip together cost what each other strip costs."""
     long_side, short_side = max(width, height), min(width, height)
-    overlap = math.ceil(tile_face * (1 + 2 * _CONTEXT))
-    small = overview_scale(scale, tile_face)
-    overview = Region(0, 0, width, height, small, overview=True)
+    overlap = math.ceil(largest_strip_face(scale, levels) * (1 + 2 * _CONTEXT))
+    overview = Region(0, 0, width, height, scale * PYRAMID_STEP**levels, overview=True)
     # The overview's cost in strip length: a strip of this length costs the same.
-    extra = (overview.cost - _TASK_OVERHEAD_MP) * 1e6 / (short_side * scale**2)
+    per_length = Region(0, 0, 1, short_side, scale, levels=levels).cost - _TASK_OVERHEAD_MP
+    extra = (overview.cost - _TASK_OVERHEAD_MP) / per_length
     length = (long_side + (count - 1) * overlap + extra) / count
     first = length - extra
     if first < 2 * overlap or length >= long_side:
@@ -149,9 +167,9 @@ def _strips(
         if index < count - 1:
             cuts.add("right" if width >= height else "bottom")
         if width >= height:
-            strips.append(Region(a, 0, b, height, scale, frozenset(cuts)))
+            strips.append(Region(a, 0, b, height, scale, frozenset(cuts), levels=levels))
         else:
-            strips.append(Region(0, a, width, b, scale, frozenset(cuts)))
+            strips.append(Region(0, a, width, b, scale, frozenset(cuts), levels=levels))
     strips.sort(key=lambda r: r.cost, reverse=True)
     return [overview, *strips]
 
@@ -186,7 +204,10 @@ def touches_cut(box: Box, region: Region) -> bool:
 
 def same_face(a: Box, b: Box) -> bool:
     """Whether two boxes are one face: they overlap by IoU >= 0.4, or one lies mostly
-    (>= 60 % of its area) inside the other. Two people's face boxes do not."""
+    (>= 60 % of its area) inside the other and is at least a quarter of its area (a
+    partial face at a strip's cut). Two people's face boxes do not; nor does a small
+    box inside a large face (a detection on part of it, e.g. an eye, at the strips'
+    lowered threshold), which must not make the large face yield to it."""
     inter_w = min(a.right, b.right) - max(a.left, b.left)
     inter_h = min(a.bottom, b.bottom) - max(a.top, b.top)
     if inter_w <= 0 or inter_h <= 0:
@@ -194,7 +215,9 @@ def same_face(a: Box, b: Box) -> bool:
     inter = inter_w * inter_h
     area_a = (a.right - a.left) * (a.bottom - a.top)
     area_b = (b.right - b.left) * (b.bottom - b.top)
-    return inter / (area_a + area_b - inter) >= 0.4 or inter / min(area_a, area_b) >= 0.6
+    small, large = sorted((area_a, area_b))
+    return inter / (area_a + area_b - inter) >= 0.4 or (
+        inter / small >= 0.6 and small * 4 >= large)
 
 
 def merge(found: Sequence[Found]) -> list[Box]:

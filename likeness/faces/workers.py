@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from likeness.faces import engine
+from likeness.faces import engine, hog_levels
 from likeness.faces.engine import Box
 from likeness.faces.tiling import Region
 
@@ -227,16 +227,17 @@ def scan(image: NDArray[np.uint8], region: Region) -> list[Box]:
     moves each detection's score by up to ~0.7 either way (measured on the crowd
     photos; faces there score 0.75-3). The margin keeps most faces that a
     whole-photo scan finds just above the threshold, for ~3 extra boxes per 24 MP
-    photo (background scoring just below it), which are blurred like faces.
+    photo (background scoring just below it), which are blurred like faces. A strip
+    is scanned at its first `region.levels` pyramid levels only.
     """
     crop = image[region.top:region.bottom, region.left:region.right]
     scale = region.scale
     whole = region.width == image.shape[1] and region.height == image.shape[0]
     threshold = 0.0 if whole and not region.overview else -TILE_MARGIN
-    upsample = math.log2(scale) if scale >= 1 else -1.0
-    if upsample == int(upsample) and upsample >= 0:
+    if region.upsample is not None:
         # Whole doublings: dlib's own upsampling, exactly what plain face_locations does.
-        boxes = detect_raw(np.ascontiguousarray(crop), int(upsample), threshold)
+        boxes = detect_raw(np.ascontiguousarray(crop), region.upsample, threshold,
+                           region.levels)
         return [Box(b.top + region.top, b.right + region.left, b.bottom + region.top,
                     b.left + region.left) for b in boxes]
     size = (max(1, round(region.width * scale)), max(1, round(region.height * scale)))
@@ -250,19 +251,23 @@ def scan(image: NDArray[np.uint8], region: Region) -> list[Box]:
             bottom=min(region.bottom, region.top + round(b.bottom * fy)),
             left=region.left + round(b.left * fx),
         )
-        for b in detect_raw(resized, 0, threshold)
+        for b in detect_raw(resized, 0, threshold, region.levels)
     ]
 
 
-def detect_raw(image: NDArray[np.uint8], upsample: int, threshold: float) -> list[Box]:
+def detect_raw(
+    image: NDArray[np.uint8], upsample: int, threshold: float, levels: int | None = None
+) -> list[Box]:
     """The HOG detector's boxes on `image` with its score threshold moved to
-    `threshold` (0.0: exactly `face_locations(image, upsample, "hog")`)."""
-    if threshold == 0.0:
+    `threshold` (0.0 and all levels: exactly `face_locations(image, upsample, "hog")`),
+    scanning the first `levels` levels of its pyramid (None: all)."""
+    if threshold == 0.0 and levels is None:
         return engine.detect(image, upsample=upsample)
     # face_locations has no threshold argument: the same dlib detector, called directly,
     # with face_recognition's own conversion of its rectangles to clipped boxes.
     api = engine._face_recognition().api
-    rectangles, _, _ = api.face_detector.run(image, upsample, threshold)
+    detector = api.face_detector if levels is None else hog_levels.detector(levels)
+    rectangles, _, _ = detector.run(image, upsample, threshold)
     return [Box(*api._trim_css_to_bounds(api._rect_to_css(r), image.shape))
             for r in rectangles]
 

@@ -58,12 +58,14 @@ def test_a_24_megapixel_crowd_loses_no_face_that_plain_face_recognition_finds(
 
 
 def test_faces_on_and_across_the_strip_cuts_are_found_once() -> None:
-    # Strips as the planner makes them, scanned in this process: faces straddling
-    # each cut edge, one inside the overlap, and one far wider than the overlap.
+    # Strips as the planner makes them for a 24 MP photo (scale 2, first 4 pyramid
+    # levels), scanned in this process: faces of the strips' sizes on each cut edge and
+    # inside the overlap, one of the overview's smallest size on a cut, and one far wider
+    # than the overlap.
     width, height = 2400, 1600
     background, _ = _background(6000, 4000)
     canvas = Image.fromarray(background[2400:2400 + height, 2400:2400 + width])
-    regions = tiling._strips(width, height, 2.0, tile_face=200, count=2)
+    regions = tiling._strips(width, height, 2.0, levels=4, count=2)
     assert regions is not None
     overview, *strips = regions
     left_cut = min(s.right for s in strips)  # the first strip's cut edge
@@ -71,10 +73,9 @@ def test_faces_on_and_across_the_strip_cuts_are_found_once() -> None:
     source = _sources()[0]
     t, r, b, le = source.face
     middle = (left_cut + right_cut) // 2
-    # (face width, centre x, centre y): on one cut edge, on the other, inside the
-    # overlap, and wider than the overlap (only the overview sees it whole).
-    placements = [(110, right_cut, 160), (160, left_cut, 460), (150, middle, 760),
-                  (300, middle, 1250)]
+    # (face width, centre x, centre y)
+    placements = [(60, right_cut, 160), (75, left_cut, 460), (95, left_cut, 760),
+                  (70, middle, 1000), (300, middle, 1350)]
     for face_px, centre_x, centre_y in placements:
         scale = face_px / (r - le)
         crop = source.crop.resize((round(source.crop.width * scale),
@@ -88,9 +89,10 @@ def test_faces_on_and_across_the_strip_cuts_are_found_once() -> None:
              for box in workers.scan(image, region)]
     ours = tiling.merge(found)
 
-    assert len(plain) == 4
+    assert len(plain) == 5
     assert unmatched(plain, tuples(ours)) == []
-    assert len(ours) == 4
+    # Each face once (the strips' lowered threshold may add a box of background).
+    assert all(sum(tiling.same_face(Box(*face), box) for box in ours) == 1 for face in plain)
     assert_no_duplicates(ours)
     assert overview.overview and all("left" in s.cuts or "right" in s.cuts for s in strips)
 
@@ -142,8 +144,14 @@ def test_the_scale_follows_the_smallest_face_to_find() -> None:
     # The strips cover the photo, and overlap by more than the faces they must hold.
     assert min(s.left for s in strips) == 0 and max(s.right for s in strips) == 6000
     overlap = min(s.right for s in strips) - max(s.left for s in strips)
-    largest_strip_face = tiling.WINDOW_PX * 1.7 / overview.scale
-    assert overlap >= largest_strip_face
+    (levels,) = {s.levels for s in strips}
+    assert levels is not None
+    assert overlap >= tiling.largest_strip_face(2.0, levels) > tiling.WINDOW_PX / overview.scale
+    # Every pyramid level is scanned once: the overview starts where the strips stop,
+    # at a true downscale of the photo, and scans all the levels after it.
+    assert overview.scale == 2.0 * tiling.PYRAMID_STEP**levels <= 1.0
+    assert overview.levels is None
+    assert len(tiling.plan(2048, 1536, min_face_px=40, workers=2)) == 1  # 3 MP: whole
 
 
 def test_a_crashed_worker_fails_the_photo_and_the_shared_pool_is_replaced() -> None:
