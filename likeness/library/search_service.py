@@ -16,7 +16,10 @@ sends the query there through Redis and waits for the answer:
   bound to its query's id and expiry (`likeness.library.search_seal`): a forged or
   replayed answer pushed onto the reply key is ignored, and so is a forged query;
 - when the serving worker dies, its lock is released by the kernel and another worker
-  on the machine takes over at once (its search thread waits on the lock).
+  on the machine takes over at once (its search thread waits on the lock). A query the
+  dead worker had taken and not answered is not lost with it: taking a query moves it
+  to the machine's list of taken queries (one Redis command), and the worker that takes
+  over puts what is left there back in front of the queue.
 
 With `SEARCH_SERVICE=local` every process searches its own index (tests, a single
 process). Searching, and decrypting templates for the index, is audited where it
@@ -28,6 +31,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import socket
 import threading
 import time
 import uuid
@@ -144,6 +148,11 @@ def _serve_forever(app: Flask, search: Searcher, record_decryption: RecordDecryp
     lock = _take_machine_lock(app)  # noqa: F841
     with app.app_context():
         try:
+            _requeue_taken()
+        except redis.RedisError:
+            log.warning("face search: Redis unavailable; queries a dead worker took are not "
+                        "put back")
+        try:
             # Build the index before the first query.
             built = search(np.zeros(128, np.float32), 1, 0.0)
             if built.decrypted:
@@ -179,12 +188,34 @@ def _take_machine_lock(app: Flask) -> IO[bytes]:
     return handle
 
 
+def _requeue_taken() -> None:
+    """Queries a worker on this machine took and never answered (it died meanwhile) go
+    back to the front of the queue, oldest first; those whose askers gave up are then
+    dropped like any other expired query."""
+    connection = get_redis()
+    while connection.lmove(_taken_key(), _requests_key(), "RIGHT", "LEFT") is not None:
+        pass
+
+
 def _serve_one(search: Searcher, record_decryption: RecordDecryption) -> None:
     connection = get_redis()
-    popped = connection.blpop([_requests_key()], timeout=POLL_SECONDS)
-    if popped is None:
+    taken_key = _taken_key()
+    # Taken atomically onto this machine's list of taken queries, not popped: if this
+    # worker dies before it answers, the one that takes over finds the query there.
+    message: bytes | None = connection.blmove(  # type: ignore[assignment]
+        _requests_key(), taken_key, POLL_SECONDS, "LEFT", "RIGHT")
+    if message is None:
         return
-    query = search_seal.unseal("query", popped[1])
+    try:
+        connection.expire(taken_key, REPLY_TTL_SECONDS)
+        _answer(connection, message, search, record_decryption)
+    finally:
+        connection.lrem(taken_key, 1, message)
+
+
+def _answer(connection: redis.Redis, message: bytes, search: Searcher,
+            record_decryption: RecordDecryption) -> None:
+    query = search_seal.unseal("query", message)
     if query is None:
         log.warning("face search: refused a query that was not sealed by us")
         return
@@ -209,6 +240,12 @@ def _serve_one(search: Searcher, record_decryption: RecordDecryption) -> None:
 
 def _requests_key() -> str:
     return f"likeness:{current_app.config['RQ_QUEUE']}:face-search"
+
+
+def _taken_key() -> str:
+    # Per machine, as the lock is: only the worker holding this machine's lock takes
+    # queries onto it, and only the next one to hold it puts them back.
+    return f"likeness:{current_app.config['RQ_QUEUE']}:face-search-taken:{socket.gethostname()}"
 
 
 def _reply_key(query_id: str) -> str:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,19 @@ def _wait_for(condition: Callable[[], bool], seconds: float) -> None:
         time.sleep(0.05)
 
 
+def _in_app(app: Flask, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` run inside `app`'s context (for another thread)."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with app.app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _db.session.remove()
+
+    return run
+
+
 def _search_until_answered(template: np.ndarray, seconds: float) -> list[search.FaceHit]:
     deadline = time.monotonic() + seconds
     while True:
@@ -133,15 +147,25 @@ def test_one_worker_per_machine_holds_the_index_and_another_takes_over(web: Flas
         suggestions = tagging.suggest([second], actor=staff)
         assert suggestions[second].person_id == person
 
-        os.kill(serving, signal.SIGKILL)
-        # Ask once the other worker holds the lock: a query sent in the instant the dead
-        # one's Redis connection closes can be handed to its blocked BLPOP and lost; the
-        # asker would then wait out SEARCH_TIMEOUT_SECONDS before asking again.
-        _wait_for(lambda: bool(_lock_holders(lock) - {serving}), 60)
-        hits = _search_until_answered(obama3, 60)
+        # The serving worker dies holding a query it has taken and not answered: stopped
+        # while it waits for queries, it is handed the next one by Redis, then killed.
+        os.kill(serving, signal.SIGSTOP)
+        taken_key = search_service._taken_key()
+        with ThreadPoolExecutor(1) as asker:
+            in_flight = asker.submit(_in_app(web, search.search), obama3, actor=CLI,
+                                     purpose="test", k=None)
+            _wait_for(lambda: get_redis().llen(taken_key) == 1, 10)
+            assert get_redis().llen(taken_key) == 1  # the stopped worker took it
+            os.kill(serving, signal.SIGKILL)
+            # The worker that takes over puts it back and answers it: the asker gets its
+            # answer, not "no search worker answered".
+            hits = in_flight.result(timeout=30)
         assert {h.face_id for h in hits} == obama_faces
+        assert get_redis().llen(taken_key) == 0
         (taken_over,) = _lock_holders(lock)
         assert taken_over != serving and taken_over in {w.pid for w in workers}
+        hits = _search_until_answered(obama3, 60)
+        assert {h.face_id for h in hits} == obama_faces
     finally:
         for worker in workers:
             worker.kill()
