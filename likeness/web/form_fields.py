@@ -7,7 +7,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import Field, SelectMultipleField, ValidationError
@@ -17,6 +16,7 @@ from wtforms.widgets import core as widgets
 from likeness.errors import DomainError
 from likeness.models.base import MAX_ID
 from likeness.platform.text import has_control_characters
+from likeness.translation import lazy_gettext as _l
 
 
 def parse_ids(text: str) -> list[int]:

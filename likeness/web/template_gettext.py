@@ -19,7 +19,7 @@ from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
 
-from likeness.extensions import current_translations
+from likeness.translation import current_translations
 
 
 @pass_eval_context
