@@ -10,12 +10,17 @@ and not another); only the fetches are counted (callgrind's
 client requests, from a tiny C library built here with gcc against valgrind's header).
 Needs valgrind (with its header, /usr/include/valgrind/callgrind.h) and gcc.
 
-    .venv/bin/python bench/page_instructions.py [--against 83538de] [--requests 30]
+With `--staff`, also the staff pages of bench/pages.py (queue, case page, photo page, on
+the same seeded data), fetched by one privacy officer logged in with password and code,
+on the commits that have the second factor.
+
+    .venv/bin/python bench/page_instructions.py [--against 83538de] [--requests 30] [--staff]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -25,7 +30,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pages import ROOT, SIMPLE_PAGES, Stack, checkout  # noqa: E402 (this folder's module)
+from pages import (  # noqa: E402 (this folder's module)
+    PASSWORD,
+    ROOT,
+    SIMPLE_PAGES,
+    STAFF_PAGES,
+    Stack,
+    checkout,
+    has_two_factor,
+)
 
 TOGGLE_C = r"""
 #include <valgrind/callgrind.h>
@@ -36,25 +49,39 @@ void cg_stop(const char *name) { CALLGRIND_TOGGLE_COLLECT; CALLGRIND_DUMP_STATS_
 """
 
 DRIVER = r"""
-import ctypes, gc, sys
+import ctypes, gc, json, re, sys
 sys.path.insert(0, ".")
 from wsgi import app
 toggle = ctypes.CDLL(sys.argv[1])
 count = int(sys.argv[2])
-def fetch(path):
-    response = app.test_client().get(path)
-    assert response.status_code == 200, (path, response.status_code)
-for path in sys.argv[3:]:
+seed, staff_pages = json.loads(sys.argv[3]), json.loads(sys.argv[4])
+officer = app.test_client()
+if staff_pages:
+    import pyotp
+    def post(path, form):
+        page = officer.get(path).get_data(as_text=True)
+        form["csrf_token"] = re.search(r'name="csrf_token"[^>]*value="([^"]*)"', page).group(1)
+        return officer.post(path, data=form)
+    post("/admin/login", {"email": "officer@example.org", "password": seed["password"]})
+    done = post("/admin/login/code", {"code": pyotp.TOTP(seed["secret"]).now()})
+    assert "/login" not in done.headers.get("Location", "/login"), "the officer is not in"
+def fetch(page):
+    # A staff page (its ids from the seed) in the officer's session; any other page as a
+    # new visitor without cookies.
+    client = officer if page in staff_pages else app.test_client()
+    response = client.get(page.format(**seed))
+    assert response.status_code == 200, (page, response.status_code)
+for page in sys.argv[5:]:
     for _ in range(10):
-        fetch(path)
+        fetch(page)
     # A full collection of the whole app's objects in one window and not in another
     # would be most of the difference: start each window from the same state.
     gc.collect()
     gc.freeze()
     toggle.cg_start()
     for _ in range(count):
-        fetch(path)
-    toggle.cg_stop(path.encode())
+        fetch(page)
+    toggle.cg_stop(page.encode())
 """
 
 
@@ -65,13 +92,17 @@ def tool(name: str) -> str:
     return path
 
 
-def measure(stack: Stack, library: Path, pages: list[str], count: int) -> dict[str, int]:
+def measure(stack: Stack, library: Path, pages: list[str], count: int,
+            staff_pages: list[str]) -> dict[str, int]:
     out = stack.instance / "callgrind.out"
-    subprocess.run(  # noqa: S603 (valgrind and our own interpreter)
+    seed = {**(stack.seed or {}), "password": PASSWORD}
+    done = subprocess.run(  # noqa: S603 (valgrind and our own interpreter)
         [tool("valgrind"), "--tool=callgrind", "--instr-atstart=no", "--collect-atstart=no",
          f"--callgrind-out-file={out}", sys.executable, "-c", DRIVER, str(library),
-         str(count), *pages],
-        cwd=stack.tree, env=stack.env(), check=True, capture_output=True, timeout=3600)
+         str(count), json.dumps(seed), json.dumps(staff_pages), *pages, *staff_pages],
+        cwd=stack.tree, env=stack.env(), capture_output=True, text=True, timeout=3600)
+    if done.returncode:
+        raise SystemExit(f"{stack.name}: the fetches failed\n{done.stderr[-3000:]}")
     counts = {}
     for dump in sorted(stack.instance.glob("callgrind.out.*")):
         text = dump.read_text(errors="replace")
@@ -87,6 +118,8 @@ def main() -> None:
     parser.add_argument("--against", action="append",
                         help="commits to compare with the working tree (default: 83538de)")
     parser.add_argument("--requests", type=int, default=30, help="counted fetches per page")
+    parser.add_argument("--staff", action="store_true",
+                        help="also the staff pages, on commits with the second factor")
     args = parser.parse_args()
     revisions = [*(args.against or ["83538de"]), "."]
     folder = Path(tempfile.mkdtemp(prefix="likeness-instructions-"))
@@ -102,9 +135,12 @@ def main() -> None:
                           folder / f"instance-{number}")
             stack.instance.mkdir(parents=True)
             stack.upgrade()
+            staff_pages = list(STAFF_PAGES if args.staff and has_two_factor(tree) else ())
+            if staff_pages:
+                stack.add_staff_data()
             try:
                 results[stack.name] = measure(stack, library, list(SIMPLE_PAGES),
-                                              args.requests)
+                                              args.requests, staff_pages)
             finally:
                 stack.stop_redis()
     finally:
@@ -116,13 +152,16 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     names = list(results)
     print(f"instructions per request (callgrind, test client, {args.requests} fetches), "
-          f"ratio to {names[0]}")
-    for page in SIMPLE_PAGES:
-        first = results[names[0]].get(page)
-        cells = [f"{name} {results[name][page] / 1e6:.2f}M"
-                 + (f" ({results[name][page] / first:.2f}x)" if first else "")
-                 for name in names if page in results[name]]
-        print(f"  {page:14} " + ", ".join(cells))
+          f"ratio to {names[0]} (a staff page's: to the first commit that has it)")
+    for page in (*SIMPLE_PAGES, *STAFF_PAGES):
+        measured = [name for name in names if page in results[name]]
+        if not measured:
+            continue
+        first = results[measured[0]][page]
+        cells = [f"{name} {results[name][page] / 1e6:.2f}M ({results[name][page] / first:.2f}x)"
+                 for name in measured]
+        # A staff page's ratio is to the first commit that has it.
+        print(f"  {page:30} " + ", ".join(cells))
 
 
 if __name__ == "__main__":

@@ -137,11 +137,7 @@ class Stack:
         self.instance.mkdir(parents=True)
         self.upgrade()
         if staff:
-            done = subprocess.run(  # noqa: S603 (our own interpreter and script)
-                [sys.executable, "-c", SEED, PASSWORD], cwd=self.tree,
-                                  env=self.env(), check=True, capture_output=True, text=True,
-                                  timeout=300)
-            self.seed = json.loads(done.stdout.strip().splitlines()[-1])
+            self.add_staff_data()
         log = (self.instance / "gunicorn.log").open("w")
         self.process = subprocess.Popen(  # noqa: S603 (our own command line)
             [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}",
@@ -155,6 +151,13 @@ class Stack:
                 time.sleep(0.1)
         if staff:
             self.cookie = self.login()
+
+    def add_staff_data(self) -> None:
+        """The officer, the queue, the case and the photo the staff pages show (SEED)."""
+        done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+            [sys.executable, "-c", SEED, PASSWORD], cwd=self.tree,
+            env=self.env(), check=True, capture_output=True, text=True, timeout=300)
+        self.seed = json.loads(done.stdout.strip().splitlines()[-1])
 
     def upgrade(self) -> None:
         """`flask db upgrade`. An old commit may import a library today's lock no longer
@@ -264,7 +267,9 @@ def checkout(revision: str, folder: Path) -> Path:
 
 
 def has_two_factor(tree: Path) -> bool:
-    return (tree / "admin" / "two_factor_views.py").exists()
+    # Where the second factor's views were, and are since the areas got one folder each.
+    return any((tree / "admin" / path).exists()
+               for path in ("two_factor_views.py", "staff/two_factor.py"))
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from likeness.web import (
     ids,
     labels,
     security,
+    template_gettext,
     uncommitted,
 )
 
@@ -79,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    template_gettext.register(app)
     i18n.register(app)
     labels.register(app)
     form_fields.register(app)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from likeness.translation import lazy_gettext as _l
 from likeness.web.form_fields import MultiCheckboxField, OneLine
 from likeness.web.labels import OBJECTION_SCOPE_LABELS
 

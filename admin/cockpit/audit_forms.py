@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, ValidationError
 from wtforms.validators import Length, Optional
@@ -16,6 +15,7 @@ from admin.library.lookups import person_choice, person_label
 from likeness.errors import NotFound
 from likeness.library import catalogue, people
 from likeness.staff import accounts
+from likeness.translation import lazy_gettext as _l
 from likeness.web.actor_names import NAMED
 from likeness.web.form_fields import MAX_ID
 

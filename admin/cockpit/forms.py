@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -32,6 +31,7 @@ from likeness.cockpit.processors import SERVICE_LABELS
 from likeness.library import sharing
 from likeness.models import HoldScope
 from likeness.platform.clock import AMSTERDAM
+from likeness.translation import lazy_gettext as _l
 from likeness.web.form_fields import MultiCheckboxField, parse_ids, valid_ids
 from likeness.web.labels import HEALTH_GROUND_LABELS, long_date
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from admin.forms import CHANNEL_CHOICES
 from likeness.models import Channel
+from likeness.translation import lazy_gettext as _l
 from likeness.web.form_fields import MultiCheckboxField
 
 

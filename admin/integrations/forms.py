@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from likeness.models import Scope
+from likeness.translation import lazy_gettext as _l
 from likeness.web.form_fields import MultiCheckboxField
 
 SCOPE_CHOICES = [SelectChoice(s.value, s.value) for s in Scope]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from likeness.integrations.webhooks import EVENT_TYPES
+from likeness.translation import lazy_gettext as _l
 from likeness.web.form_fields import MultiCheckboxField
 
 EVENT_CHOICES = [SelectChoice(t, t) for t in EVENT_TYPES]

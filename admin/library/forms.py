@@ -3,7 +3,6 @@ and the template policy."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from admin.forms import CHANNEL_CHOICES
 from likeness.models import TemplatePolicy
+from likeness.translation import lazy_gettext as _l
 from likeness.web.labels import TEMPLATE_POLICY_LABELS
 
 

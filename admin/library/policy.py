@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -20,6 +19,7 @@ from likeness.cockpit import dpia, transparency
 from likeness.errors import DomainError
 from likeness.library import policy_settings
 from likeness.models import Role, TemplatePolicy
+from likeness.translation import lazy_gettext as _l
 from likeness.web import confirmation
 
 OFF_WARNING = _l("Every stored face template is deleted at once, and no face is recognised "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -15,6 +14,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from likeness.models import Role
 from likeness.staff.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
+from likeness.translation import lazy_gettext as _l
 from likeness.web.labels import ROLE_LABELS
 
 # Least powerful first: a new staff member starts as a viewer unless chosen otherwise.

@@ -14,7 +14,6 @@ import logging
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -24,6 +23,7 @@ from likeness.extensions import db
 from likeness.models import AuditEvent
 from likeness.platform import audit, audit_checkpoint, audit_head
 from likeness.platform.actor import Actor
+from likeness.translation import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from likeness.cockpit import facts
@@ -26,6 +25,7 @@ from likeness.platform.actor import Actor
 from likeness.platform.clock import today as local_today
 from likeness.platform.pdf import render_pdf
 from likeness.platform.uow import use_case
+from likeness.translation import lazy_gettext as _l
 
 LEVELS = ("low", "medium", "high")
 LEVEL_LABELS = {"low": _l("low"), "medium": _l("medium"), "high": _l("high")}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from likeness.errors import InvalidInput, NotFound
@@ -15,6 +14,7 @@ from likeness.models import Processor, ProcessorService
 from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
+from likeness.translation import lazy_gettext as _l
 
 SERVICE_LABELS = {
     ProcessorService.HOSTING: _l("Hosting (servers and database)"),

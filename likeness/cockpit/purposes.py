@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from likeness.translation import lazy_gettext as _l
 
 PURPOSES = {
     "image_bank": _l("Keeping photos of people in the image bank, for the organisation's "

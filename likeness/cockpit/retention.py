@@ -26,7 +26,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from likeness.cockpit import audit_retention, holds, minimise, retention_records, schedules
@@ -53,6 +52,7 @@ from likeness.platform.actor import SYSTEM, Actor
 from likeness.platform.clock import local_date
 from likeness.platform.daily import daily_task
 from likeness.platform.uow import use_case
+from likeness.translation import lazy_gettext as _l
 
 RULE_LABELS = {
     "untagged_templates": _l("Face templates of untagged faces"),

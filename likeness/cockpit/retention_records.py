@@ -28,7 +28,6 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from likeness.cockpit import schedules
@@ -58,6 +57,7 @@ from likeness.platform import backup_rotation
 from likeness.platform.actor import Actor
 from likeness.platform.clock import AMSTERDAM, local_date
 from likeness.platform.uow import after_commit
+from likeness.translation import lazy_gettext as _l
 
 LABELS = {
     "photos": _l("Photos of people without a valid quitclaim"),

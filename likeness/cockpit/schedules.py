@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from likeness.errors import InvalidInput
 from likeness.extensions import db
 from likeness.models import Setting
 from likeness.platform import audit, stored_settings
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
+from likeness.translation import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

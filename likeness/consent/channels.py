@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from likeness.models.quitclaim import Channel
+from likeness.translation import lazy_gettext as _l
 
 CHANNEL_LABELS: dict[str, Any] = {
     Channel.INTERNAL: _l("Internal use"),

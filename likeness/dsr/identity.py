@@ -18,7 +18,6 @@ aid, never proof of identity. Fail closed: nothing is done or disclosed while
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
@@ -43,6 +42,7 @@ from likeness.platform.actor import Actor, person_actor
 from likeness.platform.links import external_url
 from likeness.platform.uow import use_case
 from likeness.staff import accounts
+from likeness.translation import lazy_gettext as _l
 
 CONFIRM_LINK_DAYS = 14
 CHECK_CONFIRMED, CHECK_FAILED = "confirmed", "failed"

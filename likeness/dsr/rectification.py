@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from likeness.dsr import casework, locate, readiness, restriction
@@ -31,6 +30,7 @@ from likeness.models import (
 from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
+from likeness.translation import lazy_gettext as _l
 
 # The stored fields of a person a rectification can correct, with their label.
 FIELDS: dict[str, Any] = {

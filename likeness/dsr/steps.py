@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from likeness.dsr import identity
@@ -23,6 +22,7 @@ from likeness.models import (
     SearchStatus,
     SubjectRequest,
 )
+from likeness.translation import lazy_gettext as _l
 
 DONE, CURRENT, TODO, SKIPPED = "done", "current", "todo", "skipped"
 

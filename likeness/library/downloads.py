@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from likeness.errors import Conflict, Forbidden, InvalidInput
 from likeness.faces.engine import Box
@@ -14,6 +13,7 @@ from likeness.models import Channel, DisclosureKind
 from likeness.platform import audit
 from likeness.platform.actor import Actor
 from likeness.platform.uow import use_case
+from likeness.translation import lazy_gettext as _l
 
 # Until detection has run, nobody knows which faces to blur: nothing leaves unblurred.
 NOT_INDEXED = _l("This photo is still being checked for faces (or the check failed): it can "

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
 from likeness.errors import Unavailable
@@ -38,6 +37,7 @@ from likeness.models import AuditEvent, utcnow
 from likeness.platform import audit_checkpoint, audit_head, uow
 from likeness.platform.actor import Actor
 from likeness.platform.audit_key import audit_key
+from likeness.translation import lazy_gettext as _l
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ staff member's name, the person's name, or a description."""
 from __future__ import annotations
 
 from flask import g
-from flask_babel import lazy_gettext as _l
 
 from likeness.extensions import db
 from likeness.models import Person, StaffUser
+from likeness.translation import lazy_gettext as _l
 
 NAMED = {
     "system": _l("the system"),

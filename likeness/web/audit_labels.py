@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from likeness.translation import lazy_gettext as _l
 
 AUDIT_LOG_LABELS: dict[str, Any] = {
     "api.asset_registered": _l("Photo registered by an image bank"),

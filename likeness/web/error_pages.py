@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -15,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from likeness.errors import DomainError
 from likeness.extensions import db
 from likeness.platform.storage import StorageUnavailable
+from likeness.translation import lazy_gettext as _l
 from likeness.web import problem
 
 log = logging.getLogger(__name__)

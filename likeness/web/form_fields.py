@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import Field, SelectMultipleField, ValidationError
@@ -16,6 +16,7 @@ from wtforms.widgets import core as widgets
 from likeness.errors import DomainError
 from likeness.models.base import MAX_ID
 from likeness.platform.text import has_control_characters
+from likeness.translation import lazy_gettext as _l
 
 
 def parse_ids(text: str) -> list[int]:
@@ -92,9 +93,9 @@ def html_params(**kwargs: Any) -> Markup:
     were a fifth of the page's time."""
     parts = []
     for key, value in sorted(kwargs.items()):
-        name = escape(widgets.clean_key(key))
+        name = _attribute_name(key)
         if value is True:
-            parts.append(str(name))
+            parts.append(name)
         elif value is not False:
             text = escape(value)
             if '"' in text:  # only a Markup value can still hold one
@@ -102,6 +103,13 @@ def html_params(**kwargs: Any) -> Markup:
             parts.append(f'{name}="{text}"')
     # Every name and value above went through escape(): the joined text is safe HTML.
     return Markup(" ".join(parts))  # noqa: S704
+
+
+@lru_cache(maxsize=1024)
+def _attribute_name(key: str) -> str:
+    """An attribute's name as WTForms writes it, escaped. The names come from our code
+    and templates (a few dozen), each page rendering them over and over."""
+    return str(escape(widgets.clean_key(key)))
 
 
 def register(app: Flask) -> None:

@@ -10,7 +10,6 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from flask import Flask
 from flask_babel import get_locale, get_timezone, ngettext
-from flask_babel import lazy_gettext as _l
 
 from likeness.cockpit import transparency
 from likeness.consent.channels import CHANNEL_LABELS, channel_words
@@ -28,6 +27,7 @@ from likeness.models import (
     TakedownReason,
     TemplatePolicy,
 )
+from likeness.translation import lazy_gettext as _l
 from likeness.web.audit_labels import AUDIT_LOG_LABELS, audit_log_label
 
 # What an objection covers (`likeness.dsr.objection_scope`), as the person chooses it.

@@ -170,3 +170,15 @@ def test_the_tests_mirror_the_areas():
     assert loose == []
     folders = {p.name for p in tests.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert folders == {*AREAS, "faces", "platform", "web", "journeys", "load", "support"}
+
+
+def test_lazy_text_comes_from_likeness_translation():
+    """Flask-Babel's `lazy_gettext` finds the catalogue through three reads of `g` per
+    label shown; ours (likeness.translation) through the one kept per request."""
+    def imports_flask_babels_lazy_text(path: Path) -> bool:
+        return any(isinstance(node, ast.ImportFrom) and node.module == "flask_babel"
+                   and any(alias.name.startswith("lazy_") for alias in node.names)
+                   for node in ast.walk(ast.parse(path.read_text())))
+
+    assert [name for name, path in _modules().items()
+            if imports_flask_babels_lazy_text(path)] == []

@@ -35,3 +35,28 @@ def test_an_email_in_another_language_mid_page_and_the_page_after_it(app: Flask)
         assert render_template_string(page) == "Make a request"
     with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "nl"}):
         assert render_template_string(page) == "Een verzoek indienen"
+
+
+def test_lazy_labels_show_in_the_language_of_the_moment(app: Flask):
+    """Our `lazy_gettext` (likeness.translation) shows what Flask-Babel's shows: in the
+    request's language, in a forced one mid-request, untranslated outside an app."""
+    import flask_babel
+
+    from likeness.translation import lazy_gettext
+
+    cases = [(("Your name",), {}), (("Not in the catalogue",), {}),
+             (("Data protection officer: %(contact)s",), {"contact": "<dpo@example.org>"})]
+    ours = [lazy_gettext(*args, **kwargs) for args, kwargs in cases]
+    theirs = [flask_babel.lazy_gettext(*args, **kwargs) for args, kwargs in cases]
+    assert [str(text) for text in ours] == [str(text) for text in theirs]
+    assert str(ours[0]) == "Your name"
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "nl"}):
+        assert str(ours[0]) == "Uw naam"
+        assert [str(text) for text in ours] == [str(text) for text in theirs]
+        with force_locale("en"):
+            assert str(ours[0]) == "Your name"
+            assert [str(text) for text in ours] == [str(text) for text in theirs]
+        page = "{% for label in labels %}<p>{{ label }}</p>{% endfor %}"
+        shown = render_template_string(page, labels=ours)
+        assert "<p>Uw naam</p>" in shown
+        assert shown == render_template_string(page, labels=theirs)
