@@ -238,7 +238,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=2, help="24 MP crowds per face-size set")
     parser.add_argument("--crowd-rounds", type=int, default=3,
                         help="rounds over all 24 MP crowds (each printed)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per 1280 px photo")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per 1280 px photo")
     args = parser.parse_args()
     start = time.perf_counter()
     _face_recognition()
