@@ -56,18 +56,25 @@ def test_the_same_text_as_jinjas_own_functions(app: Flask, language: str):
         assert dutch == ("Een verzoek indienen" if language == "nl" else "Make a request")
 
 
-def test_a_page_in_dutch_finds_its_catalogue_once(client: FlaskClient, monkeypatch: Any):
-    """The request form's template text and its fields' labels are Dutch, from one lookup of
-    the catalogue for the whole page (Flask-Babel's lookup counted)."""
-    client.get("/request", headers={"Accept-Language": "nl"})
-    lookups: list[str] = []
+@pytest.fixture
+def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The locale of every catalogue lookup Flask-Babel makes from now on."""
+    seen: list[str] = []
     original = flask_babel.Domain.get_translations
 
     def counted(self: flask_babel.Domain) -> Any:
-        lookups.append(str(flask_babel.get_locale()))
+        seen.append(str(flask_babel.get_locale()))
         return original(self)
 
     monkeypatch.setattr(flask_babel.Domain, "get_translations", counted)
+    return seen
+
+
+def test_a_page_in_dutch_finds_its_catalogue_once(client: FlaskClient, lookups: list[str]):
+    """The request form's template text and its fields' labels are Dutch, from one lookup of
+    the catalogue for the whole page (Flask-Babel's lookup counted)."""
+    client.get("/request", headers={"Accept-Language": "nl"})
+    lookups.clear()
     page = client.get("/request", headers={"Accept-Language": "nl"}).get_data(as_text=True)
     for dutch in ("Naar de inhoud", "Een verzoek indienen", "Uw naam", "Verzoek versturen"):
         assert dutch in page
@@ -81,15 +88,7 @@ def test_a_page_in_dutch_finds_its_catalogue_once(client: FlaskClient, monkeypat
 
 
 def test_a_string_in_another_language_mid_page_looks_up_that_catalogue(app: Flask,
-                                                                       monkeypatch: Any):
-    lookups: list[str] = []
-    original = flask_babel.Domain.get_translations
-
-    def counted(self: flask_babel.Domain) -> Any:
-        lookups.append(str(flask_babel.get_locale()))
-        return original(self)
-
-    monkeypatch.setattr(flask_babel.Domain, "get_translations", counted)
+                                                                       lookups: list[str]):
     page = app.jinja_env.from_string('{{ _("Make a request") }}')
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert [page.render(), page.render()] == ["Make a request"] * 2
