@@ -149,7 +149,7 @@ def find_faces(
             found += [Found(box, region) for box in boxes]
             if templates:
                 # Faces that no other scan can affect are encoded now, by whichever
-                # worker is free, while the other strips are still being scanned.
+                # worker is free, while the other scans run.
                 ready = [b for b in boxes if encodable(b) and settled(b, region, regions)]
                 encoding |= encode_soon(worker_pool, ref, ready)
         boxes = merge(found)

@@ -244,11 +244,17 @@ def merge(found: Sequence[Found]) -> list[Box]:
 
 
 def settled(box: Box, region: Region, regions: Sequence[Region]) -> bool:
-    """Whether `merge` keeps this strip box whatever the other scans find: it is clear
-    of its strip's cuts and lies where no other strip looks, so only the overview can
-    report the same face, and an overview box always yields to a strip box. Such a
-    face can be encoded before the other scans finish."""
-    if region.overview or touches_cut(box, region):
+    """Whether `merge` keeps this box whatever the other scans find, so that its face can
+    be encoded before they finish (a wrong "yes" would only waste that work).
+
+    A strip box: it is clear of its strip's cuts and lies where no other strip looks, so
+    only the overview can report the same face, and an overview box always yields to a
+    strip box. An overview box: it is more than twice as wide and tall as any box a
+    strip can report (`largest_strip_box`), so no strip box is the same face."""
+    if region.overview:
+        side = min(box.right - box.left, box.bottom - box.top)
+        return side > 2 * largest_strip_box(regions)
+    if touches_cut(box, region):
         return False
     return not any(
         other is not region and not other.overview
@@ -256,6 +262,16 @@ def settled(box: Box, region: Region, regions: Sequence[Region]) -> bool:
         and box.top < other.bottom and other.top < box.bottom
         for other in regions
     )
+
+
+def largest_strip_box(regions: Sequence[Region]) -> float:
+    """The widest box (original px) a strip of `regions` can report: about the window of
+    its last pyramid level (dlib's box is 0.9x the window), with 10 % to spare;
+    unbounded when a strip scans all its levels."""
+    sides = [math.inf if r.levels is None
+             else 1.1 * WINDOW_PX / (r.scale * PYRAMID_STEP ** (r.levels - 1))
+             for r in regions if not r.overview]
+    return max(sides, default=math.inf)
 
 
 def _clearance(box: Box, region: Region) -> float:

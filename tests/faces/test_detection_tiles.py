@@ -166,3 +166,23 @@ def test_a_crashed_worker_fails_the_photo_and_the_shared_pool_is_replaced() -> N
     assert second is not first
     faces = detection.find_faces(image, pool=second)
     assert len(faces) == 2 and all(f.template is not None for f in faces)
+
+
+def test_a_face_no_strip_can_report_is_encoded_as_soon_as_the_overview_finds_it() -> None:
+    regions = tiling.plan(6000, 4000, min_face_px=40, workers=2)
+    overview, *strips = regions
+    largest = tiling.largest_strip_box(regions)
+    big = Box(top=1000, right=2400, bottom=1000 + 2 * round(largest) + 10,
+              left=2400 - 2 * round(largest) - 10)
+    medium = Box(top=1000, right=2400, bottom=1100, left=2300)
+    assert tiling.settled(big, overview, regions)
+    assert not tiling.settled(medium, overview, regions)
+    # The promise holds: whatever box up to the largest size a strip reports on or
+    # around the big face, the merge keeps the overview's box.
+    for size in (8, round(largest) // 2, round(largest)):
+        for top in range(big.top - size, big.bottom, 17):
+            for left in range(big.left - size, big.right, 17):
+                strip = strips[0] if left < strips[0].right - size else strips[1]
+                other = Box(top=top, right=left + size, bottom=top + size, left=left)
+                kept = tiling.merge([tiling.Found(big, overview), tiling.Found(other, strip)])
+                assert big in kept
