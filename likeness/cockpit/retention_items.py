@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from likeness.models import RequestStatus
+from likeness.models import OPEN_REQUEST_STATES
 
-OPEN_STATES = (RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN,
-               RequestStatus.INFO_REQUESTED, RequestStatus.IN_PROGRESS)
+OPEN_STATES = OPEN_REQUEST_STATES
 
 
 @dataclass(frozen=True)

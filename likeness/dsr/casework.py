@@ -15,6 +15,7 @@ from likeness.dsr.deadlines import due_date, extended_due_date
 from likeness.errors import InvalidInput, NotFound
 from likeness.extensions import db
 from likeness.models import (
+    OPEN_REQUEST_STATES,
     Person,
     RequestAction,
     RequestMessage,
@@ -32,8 +33,7 @@ from likeness.platform.storage import storage
 from likeness.platform.uow import after_commit, use_case
 from likeness.staff import accounts
 
-OPEN_STATES = {RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN,
-               RequestStatus.INFO_REQUESTED, RequestStatus.IN_PROGRESS}
+OPEN_STATES = OPEN_REQUEST_STATES
 
 
 def get(request_id: int) -> SubjectRequest:

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql
 
 from likeness.extensions import db
 from likeness.models import (
+    OPEN_REQUEST_STATES,
     Asset,
     AssetStatus,
     ExternalAsset,
@@ -40,14 +41,12 @@ from likeness.models import (
     Quitclaim,
     QuitclaimAsset,
     QuitclaimChannel,
-    RequestStatus,
     RequestType,
     SubjectRequest,
 )
 
 INDEXED = AssetStatus.INDEXED
-OPEN_REQUEST = (RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN,
-                RequestStatus.INFO_REQUESTED, RequestStatus.IN_PROGRESS)
+
 
 
 @dataclass(slots=True)
@@ -126,7 +125,7 @@ def queries(dialect: str, registered: bool = False
     # holds on the person.
     pending = (select(SubjectRequest.person_id).where(
         SubjectRequest.type == RequestType.ERASURE,
-        SubjectRequest.status.in_(OPEN_REQUEST), SubjectRequest.person_id.is_not(None))
+        SubjectRequest.status.in_(OPEN_REQUEST_STATES), SubjectRequest.person_id.is_not(None))
         .distinct().subquery())
     person_held = (select(LegalHold.person_id).where(hold, LegalHold.person_id.is_not(None))
                    .distinct().subquery())

@@ -55,6 +55,7 @@ from likeness.models.quitclaim import (
     SignatureKind,
 )
 from likeness.models.request import (
+    OPEN_REQUEST_STATES,
     IdentityCheckMethod,
     Match,
     MatchDecision,
@@ -150,6 +151,7 @@ __all__ = [
     "RecipientNotice",
     "RequestAction",
     "RequestMessage",
+    "OPEN_REQUEST_STATES",
     "RequestStatus",
     "RequestStatusChange",
     "RequestType",

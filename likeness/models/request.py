@@ -43,6 +43,11 @@ class RequestStatus(StrEnum):
     CLOSED = "closed"
 
 
+# A request still being handled: its deadline runs and its person's photos are held.
+OPEN_REQUEST_STATES = frozenset({RequestStatus.AWAITING_VERIFICATION, RequestStatus.OPEN,
+                                 RequestStatus.INFO_REQUESTED, RequestStatus.IN_PROGRESS})
+
+
 class ReceivedVia(StrEnum):
     """How a request reached us: the portal, or registered by staff."""
 
